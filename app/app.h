@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * app.h — the vfailover application's state, shared by main.c (init,
+ * launch, teardown) and app_ctl.c (control thread, commands, stats).
+ *
+ * Thread-safety: 'quit' is written by the signal handler, the control
+ * thread and read by every lcore; uplinks follow vfo_uplink.h's rules;
+ * everything else is written by the main thread before the lcores and the
+ * control thread start, and read-only afterwards, except the rate-tracking
+ * fields, which only the control thread touches.
+ */
+#ifndef VFO_APP_H
+#define VFO_APP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "args.h"
+#include "vfo_ctl.h"
+#include "vfo_fwd.h"
+#include "vfo_pool.h"
+#include "vfo_uplink.h"
+
+/** The application. */
+struct vfo_app {
+	struct vfo_app_config cfg;                 /**< what it was told */
+	struct vfo_uplink *uplink[VFO_MAX_UPLINKS]; /**< created uplinks */
+	unsigned int nb_uplinks;                   /**< entries in uplink[] */
+	struct vfo_fwd fwd;                        /**< the forwarding engine */
+	struct vfo_pools pools;                    /**< mbuf pools */
+	struct rte_rcu_qsbr *qsbr;                 /**< RCU variable of the lcores */
+	struct vfo_ctl *ctl;                       /**< control commands and socket */
+	volatile bool quit;                        /**< set to stop everything */
+	uint64_t start_tsc;                        /**< TSC when forwarding began */
+	pthread_t ctl_thread;                      /**< the control thread */
+	bool ctl_running;                          /**< ctl_thread was created */
+	/* Rate tracking for the periodic stats line (control thread only). */
+	struct vfo_uplink_stats prev[VFO_MAX_UPLINKS]; /**< totals at the last line */
+	struct vfo_fwd_lcore_stats prev_fwd;           /**< lcore totals at the last line */
+	uint64_t prev_tsc;                             /**< TSC of the last line */
+};
+
+/**
+ * Creates the command table (status, stats, quit), listens on cfg.ctl_path
+ * when set, and publishes /vfailover/status and /vfailover/stats through
+ * rte_telemetry.  Returns 0, or -1 with 'err' set (nothing left listening).
+ */
+int vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen);
+
+/** Starts the control thread (rte_ctrl_thread_create). Returns 0 or -errno. */
+int vfo_app_ctl_start(struct vfo_app *a);
+
+/** Joins the control thread and closes the socket (removing its file). */
+void vfo_app_ctl_stop(struct vfo_app *a);
+
+/** Prints per-uplink totals, drops and the lcores' cycles per packet. */
+void vfo_app_print_totals(struct vfo_app *a, FILE *f);
+
+#endif /* VFO_APP_H */

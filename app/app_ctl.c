@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * app_ctl.c — the application's control thread: control-socket commands
+ * (status, stats, quit), the same data through rte_telemetry, and the
+ * periodic stats lines.  Runs on a control thread, never on a forwarding
+ * lcore.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+
+#include "app.h"
+#include "vfo_log.h"
+#include "vfo_status.h"
+
+/* How long the control thread sleeps between looks at its socket (ms). */
+#define CTL_TICK_MS 100
+
+/* Returns seconds since forwarding began. */
+static double
+uptime_s(const struct vfo_app *a)
+{
+	return a->start_tsc == 0 ? 0.0
+				 : (double)(rte_rdtsc() - a->start_tsc) / (double)rte_get_tsc_hz();
+}
+
+/* Returns the cycles per packet of 'cycles' over 'pkts' (0 when no packet). */
+static double
+per_pkt(uint64_t cycles, uint64_t pkts)
+{
+	return pkts == 0 ? 0.0 : (double)cycles / (double)pkts;
+}
+
+/* Returns a new JSON object: the forwarder's settings and every uplink's state. */
+static json_t *
+status_json(void *arg)
+{
+	struct vfo_app *a = arg;
+	json_t *o = json_object(), *ups = json_array();
+	unsigned int i;
+
+	json_object_set_new(o, "fwd", json_string(vfo_fwd_mode_name(a->cfg.fwd)));
+	json_object_set_new(o, "burst", json_integer(a->cfg.burst));
+	json_object_set_new(o, "lcores", json_integer(rte_lcore_count()));
+	json_object_set_new(o, "uptime_s", json_real(uptime_s(a)));
+	for (i = 0; i < a->nb_uplinks; i++)
+		json_array_append_new(ups, vfo_uplink_status_json(a->uplink[i]));
+	json_object_set_new(o, "uplinks", ups);
+	return o;
+}
+
+/* Returns a new JSON object: every uplink's counters and every lcore's. */
+static json_t *
+stats_json(void *arg)
+{
+	struct vfo_app *a = arg;
+	json_t *o = json_object(), *ups = json_array(), *lcs = json_array();
+	unsigned int i, lc;
+
+	json_object_set_new(o, "uptime_s", json_real(uptime_s(a)));
+	for (i = 0; i < a->nb_uplinks; i++)
+		json_array_append_new(ups, vfo_uplink_stats_json(a->uplink[i]));
+	json_object_set_new(o, "uplinks", ups);
+	RTE_LCORE_FOREACH(lc)
+	{
+		int idx = rte_lcore_index((int)lc);
+		const struct vfo_fwd_lcore_stats *s = &a->fwd.lcore[idx];
+		uint64_t pkts = __atomic_load_n(&s->pkts, __ATOMIC_RELAXED);
+		uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
+
+		json_array_append_new(
+			lcs, json_pack("{sI sI sI sI sf}", "lcore", (json_int_t)lc, "queue",
+				       (json_int_t)idx, "pkts", (json_int_t)pkts, "busy_cycles",
+				       (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts)));
+	}
+	json_object_set_new(o, "lcores", lcs);
+	return o;
+}
+
+/* Control command "status". */
+static int
+cmd_status(const json_t *req, json_t *reply, void *arg)
+{
+	(void)req;
+	json_object_update_new(reply, status_json(arg));
+	return 0;
+}
+
+/* Control command "stats". */
+static int
+cmd_stats(const json_t *req, json_t *reply, void *arg)
+{
+	(void)req;
+	json_object_update_new(reply, stats_json(arg));
+	return 0;
+}
+
+/* Control command "quit": stops forwarding and exits cleanly. */
+static int
+cmd_quit(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+
+	(void)req;
+	(void)reply;
+	a->quit = true;
+	return 0;
+}
+
+int
+vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
+{
+	a->ctl = vfo_ctl_create();
+	if (a->ctl == NULL) {
+		snprintf(err, errlen, "control: out of memory");
+		return -1;
+	}
+	vfo_ctl_register(a->ctl, "status", cmd_status, a,
+			 "uplinks, members, which is active, link state, MACs");
+	vfo_ctl_register(a->ctl, "stats", cmd_stats, a,
+			 "counters per uplink, member and lcore; drops by cause");
+	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
+	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
+		return -1;
+	vfo_telemetry_register("/vfailover/status", status_json, a,
+			       "Returns vfailover's uplinks, members, active member, links, MACs");
+	vfo_telemetry_register("/vfailover/stats", stats_json, a,
+			       "Returns vfailover's counters per uplink, member and lcore");
+	return 0;
+}
+
+/* Prints one stats block: rates since the last one, per uplink and member. */
+static void
+print_stats(struct vfo_app *a)
+{
+	uint64_t now = rte_rdtsc();
+	double dt = (double)(now - a->prev_tsc) / (double)rte_get_tsc_hz();
+	struct vfo_fwd_lcore_stats fw;
+	unsigned int i;
+	int id;
+
+	if (dt <= 0)
+		return;
+	vfo_fwd_stats_sum(&a->fwd, &fw);
+	printf("[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%\n", uptime_s(a),
+	       (double)(fw.pkts - a->prev_fwd.pkts) / dt,
+	       per_pkt(fw.busy_cycles - a->prev_fwd.busy_cycles, fw.pkts - a->prev_fwd.pkts),
+	       fw.total_cycles == a->prev_fwd.total_cycles
+		       ? 0.0
+		       : 100.0 * (double)(fw.busy_cycles - a->prev_fwd.busy_cycles) /
+				 (double)(fw.total_cycles - a->prev_fwd.total_cycles));
+	for (i = 0; i < a->nb_uplinks; i++) {
+		struct vfo_uplink_stats st;
+		const struct vfo_uplink_stats *p = &a->prev[i];
+		int active = vfo_uplink_active(a->uplink[i]);
+
+		vfo_uplink_stats_get(a->uplink[i], &st);
+		printf("  %s active=%s", a->uplink[i]->params.name,
+		       active < 0 ? "none" : vfo_member_name(active));
+		for (id = 0; id < VFO_MEMBER_COUNT; id++)
+			printf(" | %s rx %.0f pps tx %.0f pps", vfo_member_name(id),
+			       (double)(st.member[id].rx_pkts - p->member[id].rx_pkts) / dt,
+			       (double)(st.member[id].tx_pkts - p->member[id].tx_pkts) / dt);
+		printf(" | drops tx_full %" PRIu64 " no_member %" PRIu64 "\n", st.drop_tx_full,
+		       st.drop_no_member);
+		a->prev[i] = st;
+	}
+	fflush(stdout);
+	a->prev_fwd = fw;
+	a->prev_tsc = now;
+}
+
+void
+vfo_app_print_totals(struct vfo_app *a, FILE *f)
+{
+	struct vfo_fwd_lcore_stats fw;
+	unsigned int i;
+	int id;
+
+	vfo_fwd_stats_sum(&a->fwd, &fw);
+	for (i = 0; i < a->nb_uplinks; i++) {
+		struct vfo_uplink_stats st;
+
+		vfo_uplink_stats_get(a->uplink[i], &st);
+		for (id = 0; id < VFO_MEMBER_COUNT; id++)
+			fprintf(f,
+				"totals: %s %-6s rx %" PRIu64 " pkts %" PRIu64 " B, tx %" PRIu64
+				" pkts %" PRIu64 " B, rx_missed %" PRIu64 " rx_nombuf %" PRIu64
+				"\n",
+				a->uplink[i]->params.name, vfo_member_name(id),
+				st.member[id].rx_pkts, st.member[id].rx_bytes,
+				st.member[id].tx_pkts, st.member[id].tx_bytes, st.rx_missed[id],
+				st.rx_nombuf[id]);
+		fprintf(f, "totals: %s drops tx_full %" PRIu64 " no_member %" PRIu64 "\n",
+			a->uplink[i]->params.name, st.drop_tx_full, st.drop_no_member);
+	}
+	fprintf(f, "totals: forwarded %" PRIu64 " pkts, %.1f cycles/pkt while busy\n", fw.pkts,
+		per_pkt(fw.busy_cycles, fw.pkts));
+}
+
+/* The control thread: serves the socket and prints stats until quit. */
+static void *
+ctl_thread_main(void *arg)
+{
+	struct vfo_app *a = arg;
+	uint64_t interval = (uint64_t)a->cfg.stats_interval_ms * rte_get_tsc_hz() / 1000;
+
+	a->prev_tsc = rte_rdtsc();
+	while (!a->quit) {
+		if (a->cfg.ctl_path[0] != '\0')
+			vfo_ctl_poll(a->ctl, CTL_TICK_MS);
+		else
+			poll(NULL, 0, CTL_TICK_MS);
+		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
+			print_stats(a);
+	}
+	return NULL;
+}
+
+int
+vfo_app_ctl_start(struct vfo_app *a)
+{
+	int ret = rte_ctrl_thread_create(&a->ctl_thread, "vfo-ctl", NULL, ctl_thread_main, a);
+
+	a->ctl_running = ret == 0;
+	return ret;
+}
+
+void
+vfo_app_ctl_stop(struct vfo_app *a)
+{
+	if (a->ctl_running)
+		pthread_join(a->ctl_thread, NULL);
+	a->ctl_running = false;
+	vfo_ctl_destroy(a->ctl);
+	a->ctl = NULL;
+}

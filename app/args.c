@@ -1,0 +1,1042 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * args.c — the vfailover application's settings: command-line options and
+ * the INI configuration file.
+ *
+ * Every setting is described once, in settings[]: its INI key, its long
+ * option, its type, where it is stored and its help text.  The command line,
+ * the INI reader and the usage text all work from that table, so an option
+ * and its INI key are always parsed and checked by the same code.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <rte_cfgfile.h>
+#include <rte_common.h>
+#include <rte_ether.h>
+
+#include "args.h"
+
+#define DEF_STATS_MS 1000
+#define MAX_STATS_MS 3600000
+#define DEF_BURST    32
+#define DEF_DESC     1024
+#define MIN_DESC     64
+#define MAX_DESC     8192
+#define DEF_DRAIN_US 100
+#define MAX_DRAIN_US 100000
+
+/* The limits above as strings, for the usage text. */
+#define S_DEF_STATS_MS RTE_STR(DEF_STATS_MS)
+#define S_MAX_STATS_MS RTE_STR(MAX_STATS_MS)
+#define S_DEF_BURST    RTE_STR(DEF_BURST)
+#define S_MAX_BURST    RTE_STR(VFO_MAX_BURST)
+#define S_DEF_DESC     RTE_STR(DEF_DESC)
+#define S_MIN_DESC     RTE_STR(MIN_DESC)
+#define S_MAX_DESC     RTE_STR(MAX_DESC)
+#define S_DEF_DRAIN_US RTE_STR(DEF_DRAIN_US)
+#define S_MAX_DRAIN_US RTE_STR(MAX_DRAIN_US)
+#define S_MAX_QUEUES   RTE_STR(VFO_MAX_QUEUES)
+#define S_MAX_UPLINKS  RTE_STR(VFO_MAX_UPLINKS)
+
+/* Longest line rte_cfgfile accepts: its buffer less the newline and NUL. */
+#define INI_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
+/* Column where the usage text starts describing an option. */
+#define USAGE_COL 27
+/* Width the usage text keeps to. */
+#define USAGE_WRAP 79
+/* getopt_long value of settings[i] is OPT_BASE + i. */
+#define OPT_BASE 256
+
+/* What a setting holds, hence how its value is parsed. */
+enum set_type {
+	SET_UINT,    /* decimal number in [min, max]; field of 2 or 4 bytes */
+	SET_BOOL,    /* yes/no/true/false/1/0 */
+	SET_FWD,     /* io, mac or macswap */
+	SET_PATH,    /* a string that fits the field; may be empty */
+	SET_DEVARGS, /* a non-empty string that fits the field */
+	SET_NAME,    /* an uplink name: letters, digits, '_', '-', '.' */
+	SET_MAC,     /* any MAC address; sets the bool at has_off too */
+	SET_UMAC,    /* a unicast, non-zero MAC address; same */
+	SET_CONFIG,  /* --config: handled before everything else */
+	SET_HELP,    /* --help */
+};
+
+/* Which structure a setting lives in. */
+enum set_scope {
+	SCOPE_GLOBAL, /* struct vfo_app_config, INI [global] */
+	SCOPE_UPLINK, /* struct vfo_uplink_conf, INI [uplink NAME] */
+};
+
+/* One setting: an INI key and/or a long option. */
+struct setting {
+	const char *group;	/* usage heading printed before it, or NULL */
+	const char *key;	/* INI key, or NULL: command line only */
+	const char *opt;	/* long option without "--" */
+	const char *arg;	/* the option's argument, or NULL: a flag */
+	const char *flag_value; /* value a flag option stands for */
+	enum set_scope scope;
+	enum set_type type;
+	size_t off;		/* offset of the field in its structure */
+	size_t size;		/* size of the field */
+	size_t has_off;		/* SET_MAC, SET_UMAC: offset of the has_* bool */
+	unsigned long min, max; /* SET_UINT: accepted range */
+	const char *help;	/* usage text; '\n' continues on the next line */
+};
+
+#define GLOBAL_FIELD(f)                                                                            \
+	.scope = SCOPE_GLOBAL, .off = offsetof(struct vfo_app_config, f),                          \
+	.size = RTE_SIZEOF_FIELD(struct vfo_app_config, f)
+#define UPLINK_FIELD(f)                                                                            \
+	.scope = SCOPE_UPLINK, .off = offsetof(struct vfo_uplink_conf, f),                         \
+	.size = RTE_SIZEOF_FIELD(struct vfo_uplink_conf, f)
+
+static const struct setting settings[] = {
+	{.group = "Uplinks (one --vf/--backup pair per uplink; repeat the pair for a second one;\n"
+		  "at most " S_MAX_UPLINKS " uplinks in all):",
+	 .key = "vf",
+	 .opt = "vf",
+	 .arg = "DEVARGS",
+	 .type = SET_DEVARGS,
+	 UPLINK_FIELD(devargs[VFO_MEMBER_VF]),
+	 .help = "the SR-IOV VF member: a PCI address (0000:00:05.0)\n"
+		 "or vdev devargs (net_memif0,role=client,...)"},
+	{.key = "backup",
+	 .opt = "backup",
+	 .arg = "DEVARGS",
+	 .type = SET_DEVARGS,
+	 UPLINK_FIELD(devargs[VFO_MEMBER_BACKUP]),
+	 .help = "the virtio-net backup member (same forms)"},
+	{.key = "mac",
+	 .opt = "mac",
+	 .arg = "MAC",
+	 .type = SET_UMAC,
+	 UPLINK_FIELD(mac),
+	 .has_off = offsetof(struct vfo_uplink_conf, has_mac),
+	 .help = "the uplink's unicast MAC (default: the backup's MAC)"},
+	{.key = "peer-mac",
+	 .opt = "peer-mac",
+	 .arg = "MAC",
+	 .type = SET_MAC,
+	 UPLINK_FIELD(peer_mac),
+	 .has_off = offsetof(struct vfo_uplink_conf, has_peer_mac),
+	 .help = "destination MAC for --fwd mac\n"
+		 "(default 02:00:00:00:00:NN)"},
+	{.opt = "name",
+	 .arg = "NAME",
+	 .type = SET_NAME,
+	 UPLINK_FIELD(name),
+	 .help = "the uplink's name: letters, digits, '_', '-', '.'\n"
+		 "(default u0, u1; in the INI file: [uplink NAME])\n"
+		 "--mac, --peer-mac and --name apply to the uplink\n"
+		 "that the last --vf or --backup started"},
+	{.group = "Forwarding:",
+	 .key = "fwd",
+	 .opt = "fwd",
+	 .arg = "MODE",
+	 .type = SET_FWD,
+	 GLOBAL_FIELD(fwd),
+	 .help = "io (default): forward untouched;\n"
+		 "macswap: swap source and destination MAC;\n"
+		 "mac: source = uplink MAC, destination = peer MAC"},
+	{.key = "burst",
+	 .opt = "burst",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(burst),
+	 .min = 1,
+	 .max = VFO_MAX_BURST,
+	 .help = "packets per RX/TX burst, 1.." S_MAX_BURST " (default " S_DEF_BURST ")"},
+	{.key = "drain-us",
+	 .opt = "drain-us",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(drain_us),
+	 .min = 1,
+	 .max = MAX_DRAIN_US,
+	 .help = "send partly filled TX buffers every N us,\n"
+		 "1.." S_MAX_DRAIN_US " (default " S_DEF_DRAIN_US ")"},
+	{.key = "tx-first",
+	 .opt = "tx-first",
+	 .flag_value = "yes",
+	 .type = SET_BOOL,
+	 GLOBAL_FIELD(tx_first),
+	 .help = "send one burst on each uplink at start"},
+	{.group = "Ports:",
+	 .key = "rxq",
+	 .opt = "rxq",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(nb_rxq),
+	 .min = 1,
+	 .max = VFO_MAX_QUEUES,
+	 .help = "RX queues per member, 1.." S_MAX_QUEUES "\n"
+		 "(default: one per worker lcore)"},
+	{.key = "txq",
+	 .opt = "txq",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(nb_txq),
+	 .min = 1,
+	 .max = VFO_MAX_QUEUES,
+	 .help = "TX queues per member, 1.." S_MAX_QUEUES "\n"
+		 "(default: one per worker lcore)"},
+	{.key = "rxd",
+	 .opt = "rxd",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(nb_rxd),
+	 .min = MIN_DESC,
+	 .max = MAX_DESC,
+	 .help = "RX descriptors per queue,\n" S_MIN_DESC ".." S_MAX_DESC " (default " S_DEF_DESC
+		 ")"},
+	{.key = "txd",
+	 .opt = "txd",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(nb_txd),
+	 .min = MIN_DESC,
+	 .max = MAX_DESC,
+	 .help = "TX descriptors per queue,\n" S_MIN_DESC ".." S_MAX_DESC " (default " S_DEF_DESC
+		 ")"},
+	{.key = "promisc",
+	 .opt = "no-promisc",
+	 .flag_value = "no",
+	 .type = SET_BOOL,
+	 GLOBAL_FIELD(promisc),
+	 .help = "leave promiscuous mode off (default on)\n"
+		 "(INI: promisc = yes|no)"},
+	{.group = "Control:",
+	 .key = "ctl",
+	 .opt = "ctl",
+	 .arg = "PATH",
+	 .type = SET_PATH,
+	 GLOBAL_FIELD(ctl_path),
+	 .help = "control socket path (default: none)"},
+	{.key = "stats-interval",
+	 .opt = "stats-interval",
+	 .arg = "MS",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(stats_interval_ms),
+	 .min = 0,
+	 .max = MAX_STATS_MS,
+	 .help = "print statistics every MS ms, 0 = off,\n"
+		 "0.." S_MAX_STATS_MS " (default " S_DEF_STATS_MS ")"},
+	{.group = "Other:",
+	 .opt = "config",
+	 .arg = "FILE",
+	 .type = SET_CONFIG,
+	 .help = "read settings and uplinks from an INI file first,\n"
+		 "wherever --config stands (format below)"},
+	{.opt = "help", .type = SET_HELP, .help = "print this text and exit (also -h)"},
+};
+
+/* Writes the formatted message to err (errlen bytes); returns -1. */
+static int __attribute__((format(printf, 3, 4)))
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* Fills cfg with the defaults: no uplinks, io forwarding, etc. */
+void
+vfo_config_defaults(struct vfo_app_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->fwd = VFO_FWD_IO;
+	cfg->stats_interval_ms = DEF_STATS_MS;
+	cfg->burst = DEF_BURST;
+	cfg->nb_rxq = 0;
+	cfg->nb_txq = 0;
+	cfg->nb_rxd = DEF_DESC;
+	cfg->nb_txd = DEF_DESC;
+	cfg->promisc = true;
+	cfg->drain_us = DEF_DRAIN_US;
+}
+
+/*
+ * Parses s as a plain decimal number (digits only) into *v.  Returns 0,
+ * -1 when s is not a number, or -ERANGE when it does not fit an unsigned long.
+ */
+static int
+parse_uint(const char *s, unsigned long *v)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return -1;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (*end != '\0')
+		return -1;
+	return errno == ERANGE ? -ERANGE : 0;
+}
+
+/* Parses a yes/no value into *b (case-insensitive).  Returns 0 or -1. */
+static int
+parse_bool(const char *s, bool *b)
+{
+	static const char *const yes[] = {"yes", "true", "1"};
+	static const char *const no[] = {"no", "false", "0"};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+			*b = strcasecmp(s, yes[i]) == 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Returns true when s is a usable uplink name (non-empty, [A-Za-z0-9_.-]). */
+static bool
+name_ok(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (!isalnum((unsigned char)*s) && strchr("_-.", *s) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Stores the string val in the field p of 'size' bytes after checking it
+ * fits (and is not empty unless may_be_empty).  'where' names the setting in
+ * messages.  Returns 0, or -1 with err set; p is unchanged on error.
+ */
+static int
+set_string(char *p, size_t size, const char *val, bool may_be_empty, const char *what,
+	   const char *where, char *err, size_t errlen)
+{
+	size_t len = strlen(val);
+
+	if (len == 0 && !may_be_empty)
+		return fail(err, errlen, "%s is empty; give %s", where, what);
+	if (len >= size)
+		return fail(err, errlen, "%s: %s is %zu characters long; at most %zu", where, what,
+			    len, size - 1);
+	memcpy(p, val, len + 1);
+	return 0;
+}
+
+/*
+ * Parses val as setting s and stores it in 'base' (a struct vfo_app_config
+ * or struct vfo_uplink_conf, as s->scope says).  'where' names the setting
+ * in messages ("--burst" or "config F: [global] burst").
+ * Returns 0, or -1 with one line in err.
+ */
+static int
+set_value(const struct setting *s, void *base, const char *val, const char *where, char *err,
+	  size_t errlen)
+{
+	char *p = (char *)base + s->off;
+	struct rte_ether_addr mac;
+	unsigned long v;
+	int rc;
+
+	switch (s->type) {
+	case SET_UINT:
+		rc = parse_uint(val, &v);
+		if (rc == -1)
+			return fail(err, errlen, "%s '%s': not a number; give %lu..%lu", where, val,
+				    s->min, s->max);
+		if (rc < 0 || v < s->min || v > s->max)
+			return fail(err, errlen, "%s %s is out of range; give %lu..%lu", where, val,
+				    s->min, s->max);
+		if (s->size == sizeof(uint16_t))
+			*(uint16_t *)p = (uint16_t)v;
+		else
+			*(unsigned int *)p = (unsigned int)v;
+		return 0;
+	case SET_BOOL:
+		if (parse_bool(val, (bool *)p) < 0)
+			return fail(
+				err, errlen,
+				"%s '%s': not a yes/no value; give yes, no, true, false, 1 or 0",
+				where, val);
+		return 0;
+	case SET_FWD:
+		if (vfo_fwd_mode_parse(val, (enum vfo_fwd_mode *)p) == 0)
+			return 0;
+		return fail(err, errlen, "%s '%s': unknown mode; give io, mac or macswap", where,
+			    val);
+	case SET_PATH:
+		return set_string(p, s->size, val, true, "the path", where, err, errlen);
+	case SET_DEVARGS:
+		return set_string(p, s->size, val, false, "DEVARGS", where, err, errlen);
+	case SET_NAME:
+		if (*val != '\0' && !name_ok(val))
+			return fail(err, errlen,
+				    "%s '%s': bad name; use letters, digits, '_', '-' and '.'",
+				    where, val);
+		return set_string(p, s->size, val, false, "a NAME", where, err, errlen);
+	case SET_MAC:
+	case SET_UMAC:
+		if (rte_ether_unformat_addr(val, &mac) != 0)
+			return fail(err, errlen,
+				    "%s '%s': not a MAC address; write it as 02:00:00:00:00:01",
+				    where, val);
+		if (s->type == SET_UMAC && !rte_is_valid_assigned_ether_addr(&mac))
+			return fail(err, errlen,
+				    "%s %s: multicast or zero; an uplink MAC must be unicast, "
+				    "e.g. 02:00:00:00:00:01",
+				    where, val);
+		memcpy(p, &mac, sizeof(mac));
+		*((bool *)((char *)base + s->has_off)) = true;
+		return 0;
+	case SET_CONFIG:
+	case SET_HELP:
+		break;
+	}
+	return fail(err, errlen, "%s: internal error: not a value setting", where);
+}
+
+/*
+ * Appends an empty uplink to cfg.  Returns it, or NULL when cfg already has
+ * VFO_MAX_UPLINKS.
+ */
+static struct vfo_uplink_conf *
+uplink_add(struct vfo_app_config *cfg)
+{
+	struct vfo_uplink_conf *u;
+
+	if (cfg->nb_uplinks >= VFO_MAX_UPLINKS)
+		return NULL;
+	u = &cfg->uplink[cfg->nb_uplinks++];
+	memset(u, 0, sizeof(*u));
+	return u;
+}
+
+/*
+ * Checks that uplink u has both members.  'cli' selects the wording
+ * (options or INI keys); 'prefix' starts the message ("" or "config F: ").
+ * Returns 0, or -1 with err set.
+ */
+static int
+uplink_check_members(const struct vfo_uplink_conf *u, bool cli, const char *prefix, char *err,
+		     size_t errlen)
+{
+	static const char *const role[VFO_MEMBER_COUNT] = {
+		[VFO_MEMBER_VF] = "the SR-IOV VF",
+		[VFO_MEMBER_BACKUP] = "the virtio-net port",
+	};
+	static const char *const key[VFO_MEMBER_COUNT] = {
+		[VFO_MEMBER_VF] = "vf",
+		[VFO_MEMBER_BACKUP] = "backup",
+	};
+	bool has_vf = u->devargs[VFO_MEMBER_VF][0] != '\0';
+	bool has_bk = u->devargs[VFO_MEMBER_BACKUP][0] != '\0';
+	unsigned int have = has_vf ? VFO_MEMBER_VF : VFO_MEMBER_BACKUP;
+	unsigned int miss = has_vf ? VFO_MEMBER_BACKUP : VFO_MEMBER_VF;
+
+	if (has_vf && has_bk)
+		return 0;
+	if (!has_vf && !has_bk)
+		return fail(err, errlen,
+			    "%s[uplink %s] has no vf and no backup; add 'vf = DEVARGS' and "
+			    "'backup = DEVARGS'",
+			    prefix, u->name);
+	if (cli)
+		return fail(err, errlen,
+			    "%suplink %s has --%s but no --%s; give --%s DEVARGS (%s) after --%s",
+			    prefix, u->name, key[have], key[miss], key[miss], role[miss],
+			    key[have]);
+	return fail(err, errlen, "%s[uplink %s] has %s but no %s; add '%s = DEVARGS' (%s)", prefix,
+		    u->name, key[have], key[miss], key[miss], role[miss]);
+}
+
+/*
+ * Checks that no two uplinks of cfg share a name.  Returns 0, or -1 with err
+ * set (starting with 'prefix').
+ */
+static int
+uplinks_check_names(const struct vfo_app_config *cfg, const char *prefix, char *err, size_t errlen)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < cfg->nb_uplinks; i++) {
+		for (j = i + 1; j < cfg->nb_uplinks; j++) {
+			if (strcmp(cfg->uplink[i].name, cfg->uplink[j].name) == 0)
+				return fail(err, errlen,
+					    "%stwo uplinks are named '%s'; give each its own name "
+					    "(--name NAME or [uplink NAME])",
+					    prefix, cfg->uplink[i].name);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Writes the INI keys valid in 'scope' to buf ("vf, backup, mac, peer-mac"),
+ * starting a new line before a key that would pass column 'wrap' (0: never).
+ */
+static void
+key_list(enum set_scope scope, size_t wrap, char *buf, size_t len)
+{
+	size_t used = 0, line = 0, klen;
+	unsigned int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < RTE_DIM(settings) && used < len; i++) {
+		if (settings[i].key == NULL || settings[i].scope != scope)
+			continue;
+		klen = strlen(settings[i].key);
+		if (used > 0 && wrap > 0 && used - line + klen + 2 > wrap) {
+			used += (size_t)snprintf(buf + used, len - used, ",\n");
+			line = used;
+		} else if (used > 0) {
+			used += (size_t)snprintf(buf + used, len - used, ", ");
+		}
+		if (used < len)
+			used += (size_t)snprintf(buf + used, len - used, "%s", settings[i].key);
+	}
+}
+
+/* Returns the setting with INI key 'key' in 'scope', or NULL. */
+static const struct setting *
+find_key(enum set_scope scope, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(settings); i++) {
+		if (settings[i].key != NULL && settings[i].scope == scope &&
+		    strcmp(settings[i].key, key) == 0)
+			return &settings[i];
+	}
+	return NULL;
+}
+
+/*
+ * Checks that 'path' can be opened and read, so that a missing or unreadable
+ * file gets its own message.  Returns 0, or -1 with err set.
+ */
+static int
+ini_check_readable(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	int e;
+
+	if (f == NULL)
+		return fail(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
+	errno = 0;
+	(void)fgetc(f);
+	e = ferror(f) ? errno : 0;
+	fclose(f);
+	if (e != 0)
+		return fail(err, errlen, "config %s: cannot read: %s", path, strerror(e));
+	return 0;
+}
+
+/*
+ * Explains why rte_cfgfile refused 'path': finds the first line that is too
+ * long or opens a section without closing it.  Always returns -1 with err set.
+ */
+static int
+ini_syntax_error(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL, *p;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned int lineno = 0;
+	int rc = -2;
+
+	if (f == NULL)
+		return fail(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
+	while (rc == -2 && (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		p = strchr(line, ';');
+		if (p != NULL && (p == line || p[-1] != '\\'))
+			*p = '\0';
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (len > INI_LINE_MAX)
+			rc = fail(err, errlen,
+				  "config %s: line %u is %zd characters long; at most %d", path,
+				  lineno, len, INI_LINE_MAX);
+		else if (*p == '[' && strchr(p, ']') == NULL)
+			rc = fail(err, errlen,
+				  "config %s: line %u: '[' without ']'; write [global] or "
+				  "[uplink NAME]",
+				  path, lineno);
+	}
+	free(line);
+	fclose(f);
+	if (rc == -2)
+		rc = fail(err, errlen, "config %s: not a valid INI file (rte_cfgfile refused it)",
+			  path);
+	return rc;
+}
+
+/*
+ * If 'section' is "uplink NAME", returns NAME (possibly ""); otherwise NULL.
+ */
+static const char *
+uplink_section_name(const char *section)
+{
+	static const char word[] = "uplink";
+	const char *p;
+
+	if (strncmp(section, word, sizeof(word) - 1) != 0)
+		return NULL;
+	p = section + sizeof(word) - 1;
+	if (*p != '\0' && !isspace((unsigned char)*p))
+		return NULL;
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/*
+ * Works out what section 'name' (index 'idx') of file 'path' is: sets *scope
+ * and *base (cfg for [global], a new uplink of cfg for [uplink NAME]).  The
+ * implicit section 0 that holds keys before any section is refused later,
+ * key by key: *base is NULL for it.  Returns 0, or -1 with err set.
+ */
+static int
+ini_section_target(const char *path, const char *name, int idx, struct vfo_app_config *cfg,
+		   bool *seen_global, enum set_scope *scope, void **base, char *err, size_t errlen)
+{
+	struct vfo_uplink_conf *u;
+	const char *uname;
+
+	*scope = SCOPE_GLOBAL;
+	*base = NULL;
+	if (idx == 0)
+		return 0;
+	if (strcmp(name, "global") == 0) {
+		if (*seen_global)
+			return fail(err, errlen,
+				    "config %s: section [global] given twice; merge them into one",
+				    path);
+		*seen_global = true;
+		*base = cfg;
+		return 0;
+	}
+	uname = uplink_section_name(name);
+	if (uname == NULL)
+		return fail(err, errlen,
+			    "config %s: unknown section [%s]; use [global] or [uplink NAME]", path,
+			    name);
+	if (!name_ok(uname))
+		return fail(err, errlen,
+			    "config %s: section [%s]: give the uplink a name of letters, digits, "
+			    "'_', '-' and '.', as in [uplink u0]",
+			    path, name);
+	if (strlen(uname) >= VFO_NAME_MAX)
+		return fail(err, errlen,
+			    "config %s: section [%s]: uplink name is %zu characters long; at most "
+			    "%d",
+			    path, name, strlen(uname), VFO_NAME_MAX - 1);
+	u = uplink_add(cfg);
+	if (u == NULL)
+		return fail(err, errlen,
+			    "config %s: [%s] makes %u uplinks; at most %d are supported", path,
+			    name, cfg->nb_uplinks + 1, VFO_MAX_UPLINKS);
+	strcpy(u->name, uname);
+	*scope = SCOPE_UPLINK;
+	*base = u;
+	return 0;
+}
+
+/*
+ * Applies the entries of section 'idx' of the loaded file 'ini' to cfg.
+ * Keys starting with '#' are '#' comment lines that held an '=': skipped.
+ * Returns 0, or -1 with err set.
+ */
+static int
+ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_app_config *cfg,
+		 bool *seen_global, char *err, size_t errlen)
+{
+	char name[CFG_NAME_LEN], where[512], keys[128];
+	struct rte_cfgfile_entry *ent;
+	const struct setting *s;
+	enum set_scope scope;
+	void *base;
+	int n, i, j, rc = 0;
+
+	n = rte_cfgfile_section_num_entries_by_index(ini, name, idx);
+	if (n < 0)
+		return fail(err, errlen, "config %s: cannot read section %d", path, idx);
+	if (ini_section_target(path, name, idx, cfg, seen_global, &scope, &base, err, errlen) < 0)
+		return -1;
+	ent = calloc(n > 0 ? n : 1, sizeof(*ent));
+	if (ent == NULL)
+		return fail(err, errlen, "config %s: out of memory", path);
+	n = rte_cfgfile_section_entries_by_index(ini, idx, name, ent, n);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (ent[i].name[0] == '#')
+			continue;
+		if (base == NULL) {
+			rc = fail(err, errlen,
+				  "config %s: key '%s' comes before any section; put it under "
+				  "[global] or [uplink NAME]",
+				  path, ent[i].name);
+			break;
+		}
+		s = find_key(scope, ent[i].name);
+		if (s == NULL) {
+			key_list(scope, 0, keys, sizeof(keys));
+			rc = fail(err, errlen, "config %s: [%s]: unknown key '%s'; valid keys: %s",
+				  path, name, ent[i].name, keys);
+			break;
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(ent[j].name, ent[i].name) == 0)
+				break;
+		}
+		snprintf(where, sizeof(where), "config %s: [%s] %s", path, name, ent[i].name);
+		if (j < i)
+			rc = fail(err, errlen, "%s is given twice; keep one", where);
+		else if (strlen(ent[i].value) >= CFG_VALUE_LEN - 1)
+			rc = fail(err, errlen,
+				  "%s: value is cut at %d characters by the INI reader; give it on "
+				  "the command line instead",
+				  where, CFG_VALUE_LEN - 1);
+		else
+			rc = set_value(s, base, ent[i].value, where, err, errlen);
+	}
+	free(ent);
+	if (rc == 0 && scope == SCOPE_UPLINK) {
+		snprintf(where, sizeof(where), "config %s: ", path);
+		rc = uplink_check_members(base, false, where, err, errlen);
+	}
+	return rc;
+}
+
+/*
+ * Reads the INI file 'path' into cfg: [global] values overwrite cfg's, the
+ * [uplink NAME] sections are appended to cfg's uplinks, and cfg->config_path
+ * is set.  Returns 0, or -1 with one line in err (cfg is then partly
+ * updated).
+ */
+int
+vfo_config_load(const char *path, struct vfo_app_config *cfg, char *err, size_t errlen)
+{
+	struct rte_cfgfile *ini;
+	bool seen_global = false;
+	char prefix[sizeof(cfg->config_path) + 16];
+	int n, i, rc = 0;
+
+	if (set_string(cfg->config_path, sizeof(cfg->config_path), path, false, "FILE", "--config",
+		       err, errlen) < 0)
+		return -1;
+	if (ini_check_readable(path, err, errlen) < 0)
+		return -1;
+	ini = rte_cfgfile_load(path, CFG_FLAG_GLOBAL_SECTION | CFG_FLAG_EMPTY_VALUES);
+	if (ini == NULL)
+		return ini_syntax_error(path, err, errlen);
+	n = rte_cfgfile_num_sections(ini, NULL, 0);
+	for (i = 0; i < n && rc == 0; i++)
+		rc = ini_load_section(ini, path, i, cfg, &seen_global, err, errlen);
+	rte_cfgfile_close(ini);
+	if (rc == 0) {
+		snprintf(prefix, sizeof(prefix), "config %s: ", path);
+		rc = uplinks_check_names(cfg, prefix, err, errlen);
+	}
+	return rc;
+}
+
+/* Fills opts (RTE_DIM(settings) + 1 entries) for getopt_long from settings[]. */
+static void
+build_options(struct option *opts)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(settings); i++) {
+		opts[i].name = settings[i].opt;
+		opts[i].has_arg = settings[i].arg != NULL ? required_argument : no_argument;
+		opts[i].flag = NULL;
+		opts[i].val = settings[i].type == SET_HELP ? 'h' : OPT_BASE + (int)i;
+	}
+	memset(&opts[i], 0, sizeof(opts[i]));
+}
+
+/* Returns the setting getopt_long reports as value c ('h' or OPT_BASE + i). */
+static const struct setting *
+setting_of(int c)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(settings); i++) {
+		if (settings[i].type == SET_HELP ? c == 'h' : c == OPT_BASE + (int)i)
+			return &settings[i];
+	}
+	return NULL;
+}
+
+/*
+ * Explains what getopt_long refused in argument 'arg' (the one before optind)
+ * given its optopt 'opt'.  Returns -1 with err set.
+ */
+static int
+option_error(const char *arg, int opt, char *err, size_t errlen)
+{
+	const struct setting *s = opt != 0 ? setting_of(opt) : NULL;
+	size_t len = strcspn(arg, "=");
+	char matches[256];
+	size_t used = 0;
+	unsigned int i, n = 0;
+
+	if (s != NULL)
+		return fail(err, errlen, "--%s takes no argument; see --help", s->opt);
+	if (opt != 0)
+		return fail(err, errlen, "unknown option '-%c'; see --help", opt);
+	if (strncmp(arg, "--", 2) == 0 && len > 2) {
+		for (i = 0; i < RTE_DIM(settings) && used < sizeof(matches); i++) {
+			if (strncmp(settings[i].opt, arg + 2, len - 2) != 0)
+				continue;
+			used += (size_t)snprintf(matches + used, sizeof(matches) - used, "%s--%s",
+						 n++ > 0 ? ", " : "", settings[i].opt);
+		}
+	}
+	if (n > 1)
+		return fail(err, errlen, "option '%.*s' is ambiguous (%s); see --help", (int)len,
+			    arg, matches);
+	return fail(err, errlen, "unknown option '%s'; see --help", arg);
+}
+
+/* An option seen on the command line, applied after the config file. */
+struct pending {
+	const struct setting *s; /* which setting */
+	const char *val;	 /* its argument, or the flag's value */
+};
+
+/*
+ * Reads argv with getopt_long into todo[] (*n entries) and *config (the
+ * --config FILE, or NULL).  Stops at --help, setting cfg->help.
+ * Returns 0, or -1 with err set.
+ */
+static int
+scan_options(int argc, char **argv, struct vfo_app_config *cfg, struct pending *todo,
+	     unsigned int *n, const char **config, char *err, size_t errlen)
+{
+	struct option opts[RTE_DIM(settings) + 1];
+	const struct setting *s;
+	int c;
+
+	build_options(opts);
+	optind = 0; /* glibc: full re-initialisation (EAL used getopt too) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		if (c == '?')
+			return option_error(argv[optind - 1], optopt, err, errlen);
+		if (c == ':') {
+			s = setting_of(optopt);
+			return fail(err, errlen, "--%s needs an argument (%s)", s->opt, s->arg);
+		}
+		s = setting_of(c);
+		if (s->type == SET_HELP) {
+			cfg->help = true;
+			return 0;
+		}
+		if (s->type == SET_CONFIG) {
+			if (*config != NULL)
+				return fail(err, errlen,
+					    "--config given twice ('%s', '%s'); give one file",
+					    *config, optarg);
+			*config = optarg;
+			continue;
+		}
+		todo[*n].s = s;
+		todo[*n].val = s->arg != NULL ? optarg : s->flag_value;
+		(*n)++;
+	}
+	if (optind < argc)
+		return fail(err, errlen,
+			    "unexpected argument '%s'; every app option starts with --, see --help",
+			    argv[optind]);
+	return 0;
+}
+
+/*
+ * Applies the command-line options todo[0..n) to cfg, in order.  A --vf or
+ * --backup starts a new uplink when there is none yet or the current one
+ * already has that member; --mac, --peer-mac and --name go to the current
+ * uplink.  Returns 0, or -1 with err set.
+ */
+static int
+apply_options(struct vfo_app_config *cfg, const struct pending *todo, unsigned int n, char *err,
+	      size_t errlen)
+{
+	struct vfo_uplink_conf *cur = NULL;
+	const struct setting *s;
+	char where[64];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		s = todo[i].s;
+		snprintf(where, sizeof(where), "--%s", s->opt);
+		if (s->scope == SCOPE_GLOBAL) {
+			if (set_value(s, cfg, todo[i].val, where, err, errlen) < 0)
+				return -1;
+			continue;
+		}
+		if (s->type == SET_DEVARGS && (cur == NULL || ((char *)cur + s->off)[0] != '\0')) {
+			cur = uplink_add(cfg);
+			if (cur == NULL)
+				return fail(err, errlen,
+					    "%u uplinks given; at most %d (the extra one starts at "
+					    "--%s %s)",
+					    cfg->nb_uplinks + 1, VFO_MAX_UPLINKS, s->opt,
+					    todo[i].val);
+		} else if (cur == NULL) {
+			return fail(err, errlen,
+				    "--%s comes before any --vf/--backup; give it after the "
+				    "--vf/--backup pair of its uplink",
+				    s->opt);
+		}
+		if (set_value(s, cur, todo[i].val, where, err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Names the unnamed uplinks first..nb_uplinks of cfg after the first free
+ * "uN" and checks that each has both members.  Returns 0 or -1 with err set.
+ */
+static int
+finish_cli_uplinks(struct vfo_app_config *cfg, unsigned int first, char *err, size_t errlen)
+{
+	struct vfo_uplink_conf *u;
+	unsigned int i, k, j;
+
+	for (i = first; i < cfg->nb_uplinks; i++) {
+		u = &cfg->uplink[i];
+		for (k = 0; u->name[0] == '\0'; k++) {
+			snprintf(u->name, sizeof(u->name), "u%u", k);
+			for (j = 0; j < cfg->nb_uplinks; j++) {
+				if (j != i && strcmp(cfg->uplink[j].name, u->name) == 0)
+					u->name[0] = '\0';
+			}
+		}
+		if (uplink_check_members(u, true, "", err, errlen) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Parses the application options (see args.h), starting from
+ * vfo_config_defaults(): --config first, then the other options in order,
+ * then the checks.  Returns 0 or -1 with one line in err.
+ */
+int
+vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, size_t errlen)
+{
+	const char *config = NULL;
+	struct pending *todo;
+	unsigned int n = 0, first_cli;
+	int rc;
+
+	vfo_config_defaults(cfg);
+	if (argc < 1)
+		return fail(err, errlen,
+			    "no uplink: give --vf DEVARGS --backup DEVARGS or "
+			    "--config FILE");
+	todo = calloc((size_t)argc, sizeof(*todo));
+	if (todo == NULL)
+		return fail(err, errlen, "out of memory");
+	rc = scan_options(argc, argv, cfg, todo, &n, &config, err, errlen);
+	if (rc == 0 && !cfg->help) {
+		if (config != NULL)
+			rc = vfo_config_load(config, cfg, err, errlen);
+		first_cli = cfg->nb_uplinks;
+		if (rc == 0)
+			rc = apply_options(cfg, todo, n, err, errlen);
+		if (rc == 0)
+			rc = finish_cli_uplinks(cfg, first_cli, err, errlen);
+		if (rc == 0 && cfg->nb_uplinks == 0)
+			rc = fail(err, errlen,
+				  "no uplink: give --vf DEVARGS --backup DEVARGS or --config FILE");
+		if (rc == 0)
+			rc = uplinks_check_names(cfg, "", err, errlen);
+	}
+	free(todo);
+	return rc;
+}
+
+/*
+ * Prints text to f, starting each line after the first at column USAGE_COL.
+ */
+static void
+print_wrapped(FILE *f, const char *text)
+{
+	const char *nl;
+
+	while ((nl = strchr(text, '\n')) != NULL) {
+		fprintf(f, "%.*s\n%*s", (int)(nl - text), text, USAGE_COL, "");
+		text = nl + 1;
+	}
+	fprintf(f, "%s\n", text);
+}
+
+/* Prints the usage text (options, defaults, INI format, examples) to f. */
+void
+vfo_args_usage(FILE *f, const char *prog)
+{
+	char head[64], keys[256];
+	unsigned int i;
+	int w;
+
+	fprintf(f,
+		"Usage: %s [EAL options] -- [options]\n\n"
+		"Forwards packets over uplinks; each uplink is an SR-IOV VF and a virtio-net\n"
+		"backup, and traffic fails over from one to the other.\n",
+		prog);
+	for (i = 0; i < RTE_DIM(settings); i++) {
+		if (settings[i].group != NULL)
+			fprintf(f, "\n%s\n", settings[i].group);
+		w = snprintf(head, sizeof(head), "  --%s%s%s", settings[i].opt,
+			     settings[i].arg != NULL ? " " : "",
+			     settings[i].arg != NULL ? settings[i].arg : "");
+		fprintf(f, "%s%*s", head, w < USAGE_COL - 1 ? USAGE_COL - w : 1, "");
+		print_wrapped(f, settings[i].help);
+	}
+	fprintf(f, "\nConfiguration file (--config FILE), INI format; ';' starts a comment\n"
+		   "anywhere on a line, '#' at the start of a line.  Sections and their keys:\n");
+	key_list(SCOPE_GLOBAL, USAGE_WRAP - USAGE_COL, keys, sizeof(keys));
+	fprintf(f, "%-*s", USAGE_COL, "  [global]");
+	print_wrapped(f, keys);
+	fprintf(f, "%*s(at most once)\n", USAGE_COL, "");
+	key_list(SCOPE_UPLINK, USAGE_WRAP - USAGE_COL, keys, sizeof(keys));
+	fprintf(f, "%-*s", USAGE_COL, "  [uplink NAME]");
+	print_wrapped(f, keys);
+	fprintf(f,
+		"%*s(one section per uplink, in order)\n"
+		"  Values are as for the options; promisc and tx-first take\n"
+		"  yes/no/true/false/1/0.  The file is read first wherever --config stands:\n"
+		"  the other options override its [global] values, and --vf/--backup\n"
+		"  uplinks come after its uplinks.  For example:\n"
+		"    [global]\n"
+		"    fwd = macswap\n"
+		"    ctl = /tmp/vfailover.sock\n"
+		"    [uplink u0]\n"
+		"    vf = 0000:00:05.0\n"
+		"    backup = 0000:00:04.0\n"
+		"\nExamples:\n"
+		"  %s -l 0-1 --no-pci -- \\\n"
+		"      --vf net_memif0,role=client,socket=/tmp/vfo-demo-vf.sock,id=0 \\\n"
+		"      --backup net_memif1,role=client,socket=/tmp/vfo-demo-bk.sock,id=0 \\\n"
+		"      --fwd macswap --ctl /tmp/vfailover-demo.sock\n"
+		"  %s -l 0-2 -- --config configs/two-uplinks.ini --stats-interval 0\n",
+		USAGE_COL, "", prog, prog);
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * args.h — the vfailover application's settings: command-line options
+ * (after EAL's "--") and the INI configuration file (--config).
+ *
+ * Parsing is pure: it touches no DPDK state, so it runs before rte_eal_init()
+ * and a bad option never half-starts anything.
+ */
+#ifndef VFO_APP_ARGS_H
+#define VFO_APP_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <rte_ether.h>
+
+#include "vfo_fwd.h"
+#include "vfo_uplink.h"
+
+/** Most uplinks the forwarder runs. */
+#define VFO_MAX_UPLINKS 2
+/** Largest --burst. */
+#define VFO_MAX_BURST VFO_TXBUF_MAX
+/** Longest control-socket path (sun_path). */
+#define VFO_CTL_PATH_MAX 108
+
+/** One uplink as configured (command line or [uplink NAME] section). */
+struct vfo_uplink_conf {
+	char name[VFO_NAME_MAX];                         /**< "u0", "u1" or the section's NAME */
+	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< vf, backup; "" = not given */
+	bool has_mac;                /**< mac was given */
+	struct rte_ether_addr mac;   /**< uplink MAC (default: the backup's) */
+	bool has_peer_mac;           /**< peer_mac was given */
+	struct rte_ether_addr peer_mac; /**< dst MAC in --fwd mac (default 02:00:00:00:00:NN) */
+};
+
+/** Everything the application was told. */
+struct vfo_app_config {
+	struct vfo_uplink_conf uplink[VFO_MAX_UPLINKS]; /**< the uplinks, in order */
+	unsigned int nb_uplinks;        /**< 1 or 2 once parsed */
+	enum vfo_fwd_mode fwd;          /**< --fwd, default io */
+	char ctl_path[VFO_CTL_PATH_MAX]; /**< --ctl, "" = no control socket */
+	unsigned int stats_interval_ms; /**< --stats-interval, 0 = off, default 1000 */
+	uint16_t burst;                 /**< --burst, default 32 */
+	uint16_t nb_rxq;                /**< --rxq, 0 = one per worker lcore */
+	uint16_t nb_txq;                /**< --txq, 0 = one per worker lcore */
+	uint16_t nb_rxd;                /**< --rxd, default 1024 */
+	uint16_t nb_txd;                /**< --txd, default 1024 */
+	bool promisc;                   /**< default true; --no-promisc */
+	unsigned int drain_us;          /**< --drain-us, TX drain period, default 100 */
+	bool tx_first;                  /**< --tx-first: send one burst per uplink at start */
+	bool help;                      /**< --help was given: print usage, exit 0 */
+	char config_path[256];          /**< --config FILE, "" = none */
+};
+
+/** Fills 'cfg' with the defaults (no uplinks). */
+void vfo_config_defaults(struct vfo_app_config *cfg);
+
+/**
+ * Parses the application options argv[0..argc) (argv[0] is the program
+ * name; EAL options already removed) into 'cfg', which it first resets with
+ * vfo_config_defaults().  --config FILE is read first wherever
+ * it stands, then the other options apply on top of it; uplinks given with
+ * --vf/--backup are added after the file's.  Checks the result (1 or 2
+ * complete uplinks, ranges).  --help stops the parse: cfg->help is set and
+ * 0 returned, whatever follows.
+ *
+ * Returns 0, or -1 with one line in 'err' naming the culprit and the fix.
+ */
+int vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, size_t errlen);
+
+/**
+ * Reads the INI file 'path' into 'cfg' (a [global] section and one
+ * [uplink NAME] section per uplink): [global] values replace cfg's, the
+ * uplinks are appended to cfg's, cfg->config_path is set.  Returns 0, or -1
+ * with 'err' set.
+ */
+int vfo_config_load(const char *path, struct vfo_app_config *cfg, char *err, size_t errlen);
+
+/** Prints the usage text to 'f'. */
+void vfo_args_usage(FILE *f, const char *prog);
+
+#endif /* VFO_APP_ARGS_H */

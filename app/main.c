@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c — vfailover: parse options, initialise EAL, bring the uplinks up,
+ * start the control thread, run the forwarding loop on every lcore, and tear
+ * everything down on SIGINT/SIGTERM or the "quit" command.
+ *
+ *   vfailover [EAL options] -- [app options]     (see --help)
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "app.h"
+#include "vfo_log.h"
+
+/* Exit codes: 2 for bad options, 1 for a failure to start. */
+#define EXIT_USAGE 2
+
+/* The one application (the signal handler needs to reach it). */
+static struct vfo_app app;
+
+/* SIGINT/SIGTERM: ask every loop to stop. */
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	app.quit = true;
+}
+
+/*
+ * Returns the index of the "--" that ends the EAL options, or 0 when there
+ * is none (then every argument is an application option).
+ */
+static int
+find_separator(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--") == 0)
+			return i;
+	return 0;
+}
+
+/*
+ * Checks the queue counts against the lcores EAL gave (one RX queue per
+ * forwarding lcore) and fills in the defaults.  Returns 0 or -1 with 'err'.
+ */
+static int
+resolve_queues(struct vfo_app_config *cfg, char *err, size_t errlen)
+{
+	unsigned int nb_lcores = rte_lcore_count();
+
+	if (nb_lcores > VFO_MAX_QUEUES) {
+		snprintf(err, errlen, "EAL gave %u lcores; vfailover uses at most %u (-l/--lcores)",
+			 nb_lcores, VFO_MAX_QUEUES);
+		return -1;
+	}
+	if (cfg->nb_rxq == 0)
+		cfg->nb_rxq = (uint16_t)nb_lcores;
+	if (cfg->nb_txq == 0)
+		cfg->nb_txq = (uint16_t)nb_lcores;
+	if (cfg->nb_rxq != nb_lcores) {
+		snprintf(err, errlen,
+			 "--rxq %u needs %u forwarding lcores but EAL gave %u: give -l with %u "
+			 "cores or --rxq %u (one RX queue per lcore)",
+			 cfg->nb_rxq, cfg->nb_rxq, nb_lcores, cfg->nb_rxq, nb_lcores);
+		return -1;
+	}
+	if (cfg->nb_txq < nb_lcores) {
+		snprintf(err, errlen,
+			 "--txq %u is fewer than the %u forwarding lcores; give --txq %u or more",
+			 cfg->nb_txq, nb_lcores, nb_lcores);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Creates the RCU variable, sizes the pools and brings up every uplink.
+ * Returns 0, or -1 with 'err' set (what was created is torn down by
+ * teardown()).
+ */
+static int
+setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
+{
+	const struct vfo_app_config *cfg = &a->cfg;
+	struct vfo_pool_need need = {
+		.nb_ports = cfg->nb_uplinks * VFO_MEMBER_COUNT,
+		.nb_rxq = cfg->nb_rxq,
+		.nb_rxd = cfg->nb_rxd,
+		.nb_txq = cfg->nb_txq,
+		.nb_txd = cfg->nb_txd,
+		.nb_lcores = rte_lcore_count(),
+		.burst = cfg->burst,
+	};
+	size_t sz = rte_rcu_qsbr_get_memsize(rte_lcore_count());
+	unsigned int i;
+
+	a->qsbr = rte_zmalloc("vfo_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (a->qsbr == NULL || rte_rcu_qsbr_init(a->qsbr, rte_lcore_count()) != 0) {
+		snprintf(err, errlen, "cannot allocate the RCU variable: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	vfo_pools_init(&a->pools, &need);
+	for (i = 0; i < cfg->nb_uplinks; i++) {
+		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
+		struct vfo_uplink_params p = {
+			.has_mac = uc->has_mac,
+			.mac = uc->mac,
+			.nb_rxq = cfg->nb_rxq,
+			.nb_txq = cfg->nb_txq,
+			.nb_rxd = cfg->nb_rxd,
+			.nb_txd = cfg->nb_txd,
+			.promisc = cfg->promisc,
+			.qsbr = a->qsbr,
+			.pool_for_socket = vfo_pools_get,
+			.pool_arg = &a->pools,
+		};
+
+		snprintf(p.name, sizeof(p.name), "%s", uc->name);
+		memcpy(p.devargs, uc->devargs, sizeof(p.devargs));
+		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
+		if (a->uplink[i] == NULL)
+			return -1;
+		a->nb_uplinks++;
+	}
+	a->fwd = (struct vfo_fwd){
+		.nb_uplinks = a->nb_uplinks,
+		.mode = cfg->fwd,
+		.burst = cfg->burst,
+		.drain_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * cfg->drain_us,
+		.qsbr = a->qsbr,
+		.tx_first = cfg->tx_first,
+		.quit = &a->quit,
+	};
+	for (i = 0; i < a->nb_uplinks; i++) {
+		a->fwd.uplink[i] = a->uplink[i];
+		if (cfg->uplink[i].has_peer_mac)
+			a->fwd.peer_mac[i] = cfg->uplink[i].peer_mac;
+		else
+			a->fwd.peer_mac[i] = (struct rte_ether_addr){{2, 0, 0, 0, 0, (uint8_t)i}};
+	}
+	return 0;
+}
+
+/* Releases whatever setup created, in reverse order. */
+static void
+teardown(struct vfo_app *a)
+{
+	unsigned int i;
+
+	vfo_app_ctl_stop(a);
+	for (i = 0; i < a->nb_uplinks; i++)
+		vfo_uplink_destroy(a->uplink[i]);
+	a->nb_uplinks = 0;
+	vfo_pools_free(&a->pools);
+	rte_free(a->qsbr);
+	a->qsbr = NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[1024];
+	int sep = find_separator(argc, argv);
+	int eal_argc = sep == 0 ? 1 : sep;
+	int ret;
+
+	/* Application options first, so that bad ones start nothing. */
+	argv[sep] = argv[0];
+	ret = vfo_args_parse(argc - sep, argv + sep, &app.cfg, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "vfailover: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (app.cfg.help) {
+		vfo_args_usage(stdout, argv[0]);
+		return 0;
+	}
+	ret = rte_eal_init(eal_argc, argv);
+	if (ret < 0) {
+		fprintf(stderr,
+			"vfailover: EAL init failed: %s; check the EAL options and hugepages "
+			"(scripts/setup), or run with --in-memory\n",
+			rte_strerror(rte_errno));
+		return EXIT_FAILURE;
+	}
+	if (resolve_queues(&app.cfg, err, sizeof(err)) < 0 ||
+	    setup_dataplane(&app, err, sizeof(err)) < 0 ||
+	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vfailover: %s\n", err);
+		teardown(&app);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+	vfo_pools_print_memory(&app.pools, stdout);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	ret = vfo_app_ctl_start(&app);
+	if (ret != 0) {
+		fprintf(stderr, "vfailover: cannot start the control thread: %s\n",
+			rte_strerror(-ret));
+		teardown(&app);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+	printf("vfailover: forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop\n",
+	       vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
+	fflush(stdout);
+	app.start_tsc = rte_rdtsc();
+	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
+	rte_eal_mp_wait_lcore();
+	app.quit = true;
+
+	printf("vfailover: stopping\n");
+	vfo_app_ctl_stop(&app);
+	vfo_app_print_totals(&app, stdout);
+	teardown(&app);
+	rte_eal_cleanup();
+	return 0;
+}

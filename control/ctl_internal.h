@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ctl_internal.h — what the control-socket sources share and only their
+ * unit tests see: the layout of struct vfo_ctl and the telemetry converter.
+ *
+ * Thread-safety: as for struct vfo_ctl (vfo_ctl.h), one thread at a time.
+ */
+#ifndef VFO_CTL_INTERNAL_H
+#define VFO_CTL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "vfo_ctl.h"
+
+/** Most clients connected at once; more are told so and closed. */
+#define VFO_CTL_MAX_CLIENTS 16
+
+/** A registered command. */
+struct vfo_ctl_cmd {
+	char *name;	      /**< what "cmd" must say (malloc'd) */
+	vfo_ctl_handler_t fn; /**< its handler */
+	void *arg;	      /**< handler's argument */
+	char *help;	      /**< one-line help text (malloc'd) */
+};
+
+/** One connected client of the control socket. */
+struct vfo_ctl_client {
+	int fd;		 /**< connected socket, -1 when the slot is free */
+	char *in;	 /**< VFO_CTL_LINE_MAX bytes of unanswered input */
+	size_t in_len;	 /**< bytes used in 'in' */
+	bool discarding; /**< dropping the rest of an overlong line */
+	bool eof;	 /**< the client sent EOF: answer what is left, then close */
+	char *out;	 /**< replies not yet sent */
+	size_t out_len;	 /**< bytes waiting in 'out' */
+	size_t out_cap;	 /**< bytes allocated for 'out' */
+};
+
+/** A control socket and its command table (opaque in vfo_ctl.h). */
+struct vfo_ctl {
+	struct vfo_ctl_cmd *cmds; /**< registered commands, "help" first */
+	size_t nb_cmds;		  /**< entries used in cmds */
+	size_t cap_cmds;	  /**< entries allocated in cmds */
+	int listen_fd;		  /**< listening socket, -1 before vfo_ctl_listen */
+	char *path;		  /**< socket file we created (malloc'd), or NULL */
+	dev_t path_dev;		  /**< device of the socket file we created */
+	ino_t path_ino;		  /**< inode of the socket file we created */
+	struct vfo_ctl_client clients[VFO_CTL_MAX_CLIENTS]; /**< connection slots */
+};
+
+/**
+ * Frees the command table of 'c' (not 'c' itself).  Used by
+ * vfo_ctl_destroy().  Changes: c->cmds, c->nb_cmds, c->cap_cmds.
+ */
+void vfo_ctl__free_cmds(struct vfo_ctl *c);
+
+struct rte_tel_data;
+
+/**
+ * Fills the fresh telemetry data 'd' with 'v', mapped as ctl_telemetry.c
+ * describes.  Returns 0 or a negative errno.  Exposed for the unit tests;
+ * needs no EAL.
+ */
+int vfo_telemetry_from_json(struct rte_tel_data *d, const json_t *v);
+
+#endif /* VFO_CTL_INTERNAL_H */

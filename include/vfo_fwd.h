@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfo_fwd.h — the forwarding engine of the vfailover application: every
+ * lcore polls its queue of every uplink and forwards what it receives, one
+ * uplink back out of itself, two uplinks to each other.
+ *
+ * Lcore k (its rte_lcore_index) serves queue k of every member.  Each lcore
+ * registers as RCU thread k with the uplinks' rte_rcu_qsbr and reports a
+ * quiescent state once per loop, so the control thread can switch members.
+ */
+#ifndef VFO_FWD_H
+#define VFO_FWD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+
+#include "vfo_uplink.h"
+
+/** Most uplinks a forwarder serves. */
+#define VFO_FWD_MAX_UPLINKS 2
+
+/** Forwarding modes, with testpmd's meanings. */
+enum vfo_fwd_mode {
+	VFO_FWD_IO = 0,  /**< forward untouched */
+	VFO_FWD_MAC,     /**< src MAC = out uplink's MAC, dst MAC = its peer MAC */
+	VFO_FWD_MACSWAP, /**< swap src and dst MAC */
+};
+
+/** Counters of one forwarding lcore, written by it alone. */
+struct vfo_fwd_lcore_stats {
+	uint64_t pkts;         /**< packets received and handed to TX */
+	uint64_t busy_cycles;  /**< TSC cycles of the spans of turns that received packets */
+	uint64_t total_cycles; /**< TSC cycles spent in the loop */
+} __rte_cache_aligned;
+
+/** A forwarder: filled by the application, then run on every lcore. */
+struct vfo_fwd {
+	struct vfo_uplink *uplink[VFO_FWD_MAX_UPLINKS]; /**< the uplinks */
+	unsigned int nb_uplinks;                         /**< 1 or 2 */
+	enum vfo_fwd_mode mode;                          /**< what to do to a packet */
+	uint16_t burst;                                  /**< RX burst and TX buffer size */
+	uint64_t drain_tsc;       /**< flush TX buffers at least this often (TSC cycles) */
+	struct rte_ether_addr peer_mac[VFO_FWD_MAX_UPLINKS]; /**< dst MAC per out uplink */
+	struct rte_rcu_qsbr *qsbr; /**< RCU variable of the uplinks (thread id = lcore index) */
+	bool tx_first;             /**< send one burst per uplink before forwarding */
+	volatile bool *quit;       /**< the loop ends when this becomes true */
+	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
+};
+
+/**
+ * The lcore loop (for rte_eal_mp_remote_launch with a struct vfo_fwd *).
+ * Returns 0 when *quit is set, after flushing its TX buffers and going
+ * offline in the RCU variable.
+ */
+int vfo_fwd_lcore_main(void *arg);
+
+/** Sums the counters of every lcore into 'sum'. */
+void vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum);
+
+/** Returns "io", "mac" or "macswap" ("?" for a value out of range). */
+const char *vfo_fwd_mode_name(enum vfo_fwd_mode m);
+
+/** Sets *m to the mode named 's'.  Returns 0, or -1 for an unknown name. */
+int vfo_fwd_mode_parse(const char *s, enum vfo_fwd_mode *m);
+
+#endif /* VFO_FWD_H */

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfo_uplink.h — the public API of an uplink.
+ *
+ * An uplink is one logical port made of two members: the SR-IOV VF (fast,
+ * cannot be migrated) and a virtio-net backup (slower, survives migration).
+ * Both members present the uplink's MAC.  An application polls RX on both
+ * members of an uplink and transmits on the uplink's active member:
+ *
+ *     n = vfo_uplink_rx_burst(u, q, pkts, 32);
+ *     ...
+ *     sent = vfo_uplink_tx_burst(u, q, pkts, n);
+ *
+ * Thread-safety
+ *   - Fast path (vfo_uplink_rx_burst, vfo_uplink_tx_burst, vfo_txbuf_*):
+ *     lock-free.  Queue q of an uplink must be used by one thread at a time.
+ *     Each such thread must be registered with the uplink's RCU variable
+ *     (rte_rcu_qsbr_thread_register + _online) and report a quiescent state
+ *     (rte_rcu_qsbr_quiescent) between bursts, when it holds no reference to
+ *     the view it read: that is what lets the control side swap the active
+ *     member and then know that no worker still uses the old one.
+ *   - Control side (everything else): callers serialise through
+ *     vfo_uplink_lock()/vfo_uplink_unlock(); the functions here that change
+ *     state take the lock themselves unless their comment says otherwise.
+ */
+#ifndef VFO_UPLINK_H
+#define VFO_UPLINK_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_rcu_qsbr.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Members of an uplink, in order of preference. */
+enum vfo_member_id {
+	VFO_MEMBER_VF = 0,     /**< the SR-IOV VF (or a stand-in) */
+	VFO_MEMBER_BACKUP = 1, /**< the virtio-net fallback */
+	VFO_MEMBER_COUNT = 2,
+};
+
+/** Port id meaning "no port". */
+#define VFO_PORT_NONE UINT16_MAX
+/** Longest devargs string kept for a member (with its NUL). */
+#define VFO_DEVARGS_MAX 512
+/** Longest uplink name (with its NUL). */
+#define VFO_NAME_MAX 32
+/** Most queues per member. */
+#define VFO_MAX_QUEUES 16
+
+/** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
+struct vfo_uplink_params {
+	char name[VFO_NAME_MAX];                         /**< e.g. "u0" */
+	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member */
+	bool has_mac;                /**< true: use mac; false: take the backup's MAC */
+	struct rte_ether_addr mac;   /**< the uplink MAC when has_mac */
+	uint16_t nb_rxq;             /**< RX queues per member (RSS when > 1) */
+	uint16_t nb_txq;             /**< TX queues per member */
+	uint16_t nb_rxd;             /**< RX descriptors per queue */
+	uint16_t nb_txd;             /**< TX descriptors per queue */
+	bool promisc;                /**< put both members in promiscuous mode */
+	struct rte_rcu_qsbr *qsbr;   /**< RCU variable the workers report to */
+	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
+	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
+	void *pool_arg; /**< argument for pool_for_socket */
+};
+
+/**
+ * Counters of one member.  Packets are counted by the fast path per queue
+ * (written by one thread only); bytes come from the PMD's own counters
+ * (rte_eth_stats), filled in by vfo_uplink_stats_get(), 0 where the PMD does
+ * not count bytes: counting them per packet would cost the fast path a read
+ * of every mbuf.
+ */
+struct vfo_member_counters {
+	uint64_t rx_pkts;  /**< packets received */
+	uint64_t rx_bytes; /**< bytes received (PMD counter) */
+	uint64_t tx_pkts;  /**< packets accepted by the PMD */
+	uint64_t tx_bytes; /**< bytes sent (PMD counter) */
+};
+
+/**
+ * Counters of one queue of an uplink.  Queue q is served by one thread, so
+ * these are "per lcore": written without atomics on the fast path, summed by
+ * vfo_uplink_stats_get() off it.
+ */
+struct vfo_queue_stats {
+	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
+	uint64_t drop_tx_full;   /**< freed: the active member's TX ring was full */
+	uint64_t drop_no_member; /**< freed: the uplink had no active member */
+	uint32_t rx_turn;        /**< RX calls so far (which member goes first) */
+} __rte_cache_aligned;
+
+/**
+ * What the workers see of an uplink: immutable once published.  The control
+ * side writes a new view and publishes it with a release store, then waits
+ * for an RCU grace period before reusing the old one.
+ */
+struct vfo_uplink_view {
+	uint16_t rx_port[VFO_MEMBER_COUNT];  /**< ports polled for RX, active first */
+	uint8_t rx_member[VFO_MEMBER_COUNT]; /**< member id of each rx_port[] */
+	uint8_t nb_rx;                       /**< valid entries in rx_port[] */
+	uint8_t tx_member;                   /**< active member (if tx_port valid) */
+	uint16_t tx_port;                    /**< active member's port or VFO_PORT_NONE */
+};
+
+/** A member's control-side state (guarded by the uplink lock). */
+struct vfo_member {
+	char devargs[VFO_DEVARGS_MAX];  /**< devargs it was probed from */
+	char dev_name[RTE_DEV_NAME_MAX_LEN]; /**< rte_device name, for status */
+	struct rte_device *dev;         /**< the probed device, for rte_dev_remove() */
+	uint16_t port_id;               /**< ethdev port, VFO_PORT_NONE when absent */
+	bool started;                   /**< rte_eth_dev_start() succeeded */
+	bool mac_set;                   /**< uplink MAC programmed as its default */
+	struct rte_ether_addr port_mac; /**< MAC the port reports now */
+	int socket;                     /**< NUMA socket of the port */
+};
+
+/** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */
+struct vfo_uplink {
+	/* Read by the fast path. */
+	struct vfo_uplink_view *view;           /**< published view (RCU) */
+	struct vfo_queue_stats *qstats;         /**< nb_txq/nb_rxq max entries */
+	/* Control side, guarded by lock. */
+	struct vfo_uplink_view views[2];        /**< storage the view points into */
+	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
+	struct vfo_uplink_params params;        /**< settings it was created with */
+	struct rte_ether_addr mac;              /**< the uplink MAC */
+	uint16_t nb_queues;                     /**< entries in qstats */
+	pthread_mutex_t lock;                   /**< serialises control changes */
+};
+
+/** Totals of an uplink, summed over its queues. */
+struct vfo_uplink_stats {
+	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
+	uint64_t drop_tx_full;   /**< see vfo_queue_stats */
+	uint64_t drop_no_member; /**< see vfo_queue_stats */
+	/** PMD counters of each member (zero when absent): */
+	uint64_t rx_missed[VFO_MEMBER_COUNT]; /**< imissed: RX ring full */
+	uint64_t rx_nombuf[VFO_MEMBER_COUNT]; /**< no mbuf for RX */
+	uint64_t rx_errors[VFO_MEMBER_COUNT]; /**< ierrors */
+	uint64_t tx_errors[VFO_MEMBER_COUNT]; /**< oerrors */
+};
+
+/** Returns "vf" or "backup". */
+const char *vfo_member_name(enum vfo_member_id id);
+
+/**
+ * Probes both members from their devargs, configures (queues, RSS, MAC,
+ * promiscuous mode) and starts them, VF active.  Members are brought up one
+ * after the other, VF first.
+ *
+ * Returns the uplink, or NULL with 'err' (of 'errlen' bytes) saying which
+ * member failed and why; nothing is left probed or started on failure.
+ */
+struct vfo_uplink *vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen);
+
+/**
+ * Stops, closes and removes both members and frees the uplink.  The caller
+ * must have stopped every worker using it.  NULL is a no-op.
+ */
+void vfo_uplink_destroy(struct vfo_uplink *u);
+
+/** Takes the uplink's control lock. */
+void vfo_uplink_lock(struct vfo_uplink *u);
+/** Releases the uplink's control lock. */
+void vfo_uplink_unlock(struct vfo_uplink *u);
+
+/**
+ * Makes 'id' the active member (TX goes there; RX keeps being polled on every
+ * present member) and waits for an RCU grace period, so that on return no
+ * worker transmits on the previous member any more.  Must not be called
+ * from a registered worker.  Returns 0, or -ENODEV if 'id' is not present.
+ * Takes the lock.
+ */
+int vfo_uplink_set_active(struct vfo_uplink *u, enum vfo_member_id id);
+
+/**
+ * Returns the active member, or -1 when none.  Control side; takes no lock
+ * (reads the published view).
+ */
+int vfo_uplink_active(const struct vfo_uplink *u);
+
+/** Returns true when member 'id' has a port.  Call with the lock held. */
+static inline bool
+vfo_member_present(const struct vfo_uplink *u, enum vfo_member_id id)
+{
+	return u->member[id].port_id != VFO_PORT_NONE;
+}
+
+/** Sums the counters of every queue and the members' PMD counters. */
+void vfo_uplink_stats_get(struct vfo_uplink *u, struct vfo_uplink_stats *st);
+
+/** Clears the uplink's software counters. Call with workers stopped. */
+void vfo_uplink_stats_reset(struct vfo_uplink *u);
+
+/* ------------------------------------------------------------------------
+ * Fast path.
+ */
+
+/** Poll the other members first once every this many RX calls (power of 2). */
+#define VFO_RX_OTHERS_FIRST_EVERY 32
+
+/**
+ * Receives up to 'n' packets from queue 'q' of every present member of 'u'
+ * into 'pkts'.  The active member is polled first and the others after it
+ * while there is room; once every VFO_RX_OTHERS_FIRST_EVERY calls the others
+ * go first, so that a saturated active member cannot starve them.  Returns
+ * how many were received.
+ */
+static inline uint16_t
+vfo_uplink_rx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
+	struct vfo_queue_stats *st = &u->qstats[q];
+	uint16_t total = 0;
+	uint8_t k, i, swap;
+
+	/* 1 on the turns the other member goes first (only with two members). */
+	swap = (uint8_t)((++st->rx_turn & (VFO_RX_OTHERS_FIRST_EVERY - 1)) == 0) &
+	       (uint8_t)(v->nb_rx >> 1);
+	RTE_BUILD_BUG_ON(VFO_MEMBER_COUNT != 2);
+	for (k = 0; k < v->nb_rx; k++) {
+		i = k ^ swap;
+		uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts + total, n - total);
+		st->member[v->rx_member[i]].rx_pkts += nb;
+		total += nb;
+		if (total == n)
+			break;
+	}
+	return total;
+}
+
+/**
+ * Transmits pkts[0..n) on queue 'q' of the active member of 'u'.  Returns
+ * how many the PMD accepted; the rest are still the caller's (as with
+ * rte_eth_tx_burst).  With no active member, returns 0.
+ */
+static inline uint16_t
+vfo_uplink_tx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
+	uint16_t sent;
+
+	if (unlikely(v->tx_port == VFO_PORT_NONE))
+		return 0;
+	sent = rte_eth_tx_burst(v->tx_port, q, pkts, n);
+	u->qstats[q].member[v->tx_member].tx_pkts += sent;
+	return sent;
+}
+
+/** Most packets a vfo_txbuf holds. */
+#define VFO_TXBUF_MAX 512
+
+/**
+ * A TX buffer: packets bound for one queue of one uplink, sent when 'size'
+ * are waiting or when the owner drains it (vfo_txbuf_flush).  One per
+ * (thread, uplink); never shared.
+ */
+struct vfo_txbuf {
+	uint16_t len;                         /**< packets waiting */
+	uint16_t size;                        /**< send when this many wait */
+	struct rte_mbuf *pkts[VFO_TXBUF_MAX]; /**< the waiting packets */
+};
+
+/*
+ * Frees pkts[0..n), which the active member did not take, counting them as
+ * drop_no_member when there is no active member, drop_tx_full otherwise.
+ */
+static inline void
+vfo__drop(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
+	struct vfo_queue_stats *st = &u->qstats[q];
+
+	if (v->tx_port == VFO_PORT_NONE)
+		st->drop_no_member += n;
+	else
+		st->drop_tx_full += n;
+	rte_pktmbuf_free_bulk(pkts, n);
+}
+
+/**
+ * Sends what 'b' holds on queue 'q' of 'u'; what the active member does not
+ * accept is freed and counted (drop_tx_full, or drop_no_member when there is
+ * no active member).  Returns the number sent.
+ */
+static inline uint16_t
+vfo_txbuf_flush(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b)
+{
+	uint16_t sent;
+
+	if (b->len == 0)
+		return 0;
+	sent = vfo_uplink_tx_burst(u, q, b->pkts, b->len);
+	if (unlikely(sent < b->len))
+		vfo__drop(u, q, b->pkts + sent, (uint16_t)(b->len - sent));
+	b->len = 0;
+	return sent;
+}
+
+/* The general case of vfo_txbuf_add(): copy into 'b', send when full. */
+void vfo__txbuf_append(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b,
+		       struct rte_mbuf **pkts, uint16_t n);
+
+/**
+ * Appends pkts[0..n) to 'b', sending whenever it reaches its size.  Returns
+ * nothing: every packet is either sent, waiting in 'b', or freed and counted.
+ */
+static __rte_always_inline void
+vfo_txbuf_add(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b, struct rte_mbuf **pkts,
+	      uint16_t n)
+{
+	if (likely(b->len == 0 && n == b->size)) {
+		/* A full burst and nothing waiting: send it from where it is. */
+		uint16_t sent = vfo_uplink_tx_burst(u, q, pkts, n);
+
+		if (unlikely(sent < n))
+			vfo__drop(u, q, pkts + sent, (uint16_t)(n - sent));
+		return;
+	}
+	vfo__txbuf_append(u, q, b, pkts, n);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VFO_UPLINK_H */
