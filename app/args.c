@@ -19,6 +19,7 @@
 #include <rte_cfgfile.h>
 #include <rte_common.h>
 #include <rte_ether.h>
+#include <rte_log.h>
 
 #include "args.h"
 
@@ -30,6 +31,9 @@
 #define MAX_DESC     8192
 #define DEF_DRAIN_US 100
 #define MAX_DRAIN_US 100000
+/* --tx-first frame sizes without FCS: 64 B (the default) to 1518 B on the wire. */
+#define MIN_TX_FIRST_LEN 60
+#define MAX_TX_FIRST_LEN 1514
 
 /* The limits above as strings, for the usage text. */
 #define S_DEF_STATS_MS RTE_STR(DEF_STATS_MS)
@@ -41,6 +45,8 @@
 #define S_MAX_DESC     RTE_STR(MAX_DESC)
 #define S_DEF_DRAIN_US RTE_STR(DEF_DRAIN_US)
 #define S_MAX_DRAIN_US RTE_STR(MAX_DRAIN_US)
+#define S_MIN_TXF_LEN  RTE_STR(MIN_TX_FIRST_LEN)
+#define S_MAX_TXF_LEN  RTE_STR(MAX_TX_FIRST_LEN)
 #define S_MAX_QUEUES   RTE_STR(VFO_MAX_QUEUES)
 #define S_MAX_UPLINKS  RTE_STR(VFO_MAX_UPLINKS)
 
@@ -167,6 +173,15 @@ static const struct setting settings[] = {
 	 .type = SET_BOOL,
 	 GLOBAL_FIELD(tx_first),
 	 .help = "send one burst on each uplink at start"},
+	{.key = "tx-first-len",
+	 .opt = "tx-first-len",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(tx_first_len),
+	 .min = MIN_TX_FIRST_LEN,
+	 .max = MAX_TX_FIRST_LEN,
+	 .help = "size of the --tx-first frames without FCS,\n" S_MIN_TXF_LEN ".." S_MAX_TXF_LEN
+		 " (default " S_MIN_TXF_LEN ")"},
 	{.group = "Ports:",
 	 .key = "rxq",
 	 .opt = "rxq",
@@ -254,6 +269,8 @@ fail(char *err, size_t errlen, const char *fmt, ...)
 void
 vfo_config_defaults(struct vfo_app_config *cfg)
 {
+	RTE_BUILD_BUG_ON(MIN_TX_FIRST_LEN != RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN);
+	RTE_BUILD_BUG_ON(MAX_TX_FIRST_LEN != RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN);
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->fwd = VFO_FWD_IO;
 	cfg->stats_interval_ms = DEF_STATS_MS;
@@ -264,6 +281,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->nb_txd = DEF_DESC;
 	cfg->promisc = true;
 	cfg->drain_us = DEF_DRAIN_US;
+	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 
 /*
@@ -740,6 +758,9 @@ vfo_config_load(const char *path, struct vfo_app_config *cfg, char *err, size_t 
 		return -1;
 	if (ini_check_readable(path, err, errlen) < 0)
 		return -1;
+	/* rte_cfgfile logs its own parse errors to stderr; ini_syntax_error()
+	 * reports them as our one error line instead. */
+	rte_log_set_level_pattern("lib.cfgfile", RTE_LOG_EMERG);
 	ini = rte_cfgfile_load(path, CFG_FLAG_GLOBAL_SECTION | CFG_FLAG_EMPTY_VALUES);
 	if (ini == NULL)
 		return ini_syntax_error(path, err, errlen);

@@ -51,6 +51,7 @@ struct vfo_app_config {
 	bool promisc;                   /**< default true; --no-promisc */
 	unsigned int drain_us;          /**< --drain-us, TX drain period, default 100 */
 	bool tx_first;                  /**< --tx-first: send one burst per uplink at start */
+	uint16_t tx_first_len;          /**< --tx-first-len: their size without FCS, default 60 */
 	bool help;                      /**< --help was given: print usage, exit 0 */
 	char config_path[256];          /**< --config FILE, "" = none */
 };

@@ -142,6 +142,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.drain_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * cfg->drain_us,
 		.qsbr = a->qsbr,
 		.tx_first = cfg->tx_first,
+		.tx_first_len = cfg->tx_first_len,
 		.quit = &a->quit,
 	};
 	for (i = 0; i < a->nb_uplinks; i++) {

@@ -233,6 +233,8 @@ flush_out(struct vfo_ctl_client *cl)
 		}
 		done += (size_t)n;
 	}
+	if (done == 0)
+		return 0;
 	memmove(cl->out, cl->out + done, cl->out_len - done);
 	cl->out_len -= done;
 	return 0;

@@ -21,7 +21,10 @@
 #define PREFETCH_OFFSET 3
 /* Loop turns between two reads of the TSC (time accounting, TX drain, RCU). */
 #define TURNS_PER_TSC_READ 16
-/* Size of a --tx-first frame, without FCS: the 64 B minimum on the wire. */
+/* Addresses of --tx-first frames: 198.18.0.1 -> 198.19.0.1 (RFC 2544 test range). */
+#define TX_FIRST_SRC_IP ((198u << 24) | (18u << 16) | 1u)
+#define TX_FIRST_DST_IP ((198u << 24) | (19u << 16) | 1u)
+/* Default size of a --tx-first frame, without FCS: the 64 B minimum on the wire. */
 #define TX_FIRST_LEN (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
 
 /* Names of enum vfo_fwd_mode, indexed by mode. */
@@ -93,18 +96,20 @@ rewrite_macswap(struct rte_mbuf **pkts, uint16_t n)
 }
 
 /*
- * Writes a minimal UDP/IPv4 frame (RFC 2544's 198.18.0.0/15 test range) from
- * the uplink's MAC to 'dst' into 'm'.
+ * Writes a UDP/IPv4 frame (RFC 2544's 198.18.0.0/15 test range) of 'len'
+ * bytes without FCS (at least TX_FIRST_LEN; the UDP payload is zero padding)
+ * from the uplink's MAC to 'dst' into 'm'.
  */
 static void
-build_frame(struct rte_mbuf *m, const struct rte_ether_addr *src, const struct rte_ether_addr *dst)
+build_frame(struct rte_mbuf *m, const struct rte_ether_addr *src, const struct rte_ether_addr *dst,
+	    uint16_t len)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
-	uint16_t l3len = TX_FIRST_LEN - sizeof(*eth);
+	uint16_t l3len = len - sizeof(*eth);
 
-	memset(eth, 0, TX_FIRST_LEN);
+	memset(eth, 0, len);
 	rte_ether_addr_copy(dst, &eth->dst_addr);
 	rte_ether_addr_copy(src, &eth->src_addr);
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
@@ -112,14 +117,14 @@ build_frame(struct rte_mbuf *m, const struct rte_ether_addr *src, const struct r
 	ip->total_length = rte_cpu_to_be_16(l3len);
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = rte_cpu_to_be_32(RTE_IPV4(198, 18, 0, 1));
-	ip->dst_addr = rte_cpu_to_be_32(RTE_IPV4(198, 19, 0, 1));
+	ip->src_addr = rte_cpu_to_be_32(TX_FIRST_SRC_IP);
+	ip->dst_addr = rte_cpu_to_be_32(TX_FIRST_DST_IP);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(9);
 	udp->dst_port = rte_cpu_to_be_16(9);
 	udp->dgram_len = rte_cpu_to_be_16(l3len - sizeof(*ip));
-	m->data_len = TX_FIRST_LEN;
-	m->pkt_len = TX_FIRST_LEN;
+	m->data_len = len;
+	m->pkt_len = len;
 }
 
 /* Sends one burst of test frames on queue 'q' of every uplink (--tx-first). */
@@ -127,6 +132,7 @@ static void
 tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 {
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
+	const uint16_t len = RTE_MAX(f->tx_first_len, (uint16_t)TX_FIRST_LEN);
 	unsigned int i;
 	uint16_t j;
 
@@ -141,56 +147,116 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 			continue;
 		}
 		for (j = 0; j < f->burst; j++)
-			build_frame(pkts[j], &u->mac, &f->peer_mac[i]);
+			build_frame(pkts[j], &u->mac, &f->peer_mac[i], len);
 		vfo_txbuf_add(u, q, &txb[i], pkts, f->burst);
 		vfo_txbuf_flush(u, q, &txb[i]);
 	}
 }
 
+/* What one lcore works with: its queue and a TX buffer per uplink. */
+struct fwd_ctx {
+	struct vfo_fwd *f;                        /* the forwarder */
+	uint16_t q;                               /* the lcore's queue */
+	unsigned int dst[VFO_FWD_MAX_UPLINKS];    /* out uplink of each in uplink */
+	struct vfo_txbuf txb[VFO_FWD_MAX_UPLINKS]; /* TX buffer per out uplink */
+};
+
+/*
+ * Runs TURNS_PER_TSC_READ loop turns: each polls every uplink, rewrites what
+ * arrived as 'mode' says and buffers it for the out uplink.  Returns the
+ * packets moved.  Inlined once per mode so that no turn tests the mode.
+ */
+static __rte_always_inline uint64_t
+run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode)
+{
+	struct vfo_fwd *f = c->f;
+	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
+	const uint16_t burst = f->burst, q = c->q;
+	const unsigned int nb_uplinks = f->nb_uplinks;
+	uint64_t moved = 0;
+	unsigned int turn, i;
+
+	for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
+		for (i = 0; i < nb_uplinks; i++) {
+			uint16_t n = vfo_uplink_rx_burst(f->uplink[i], q, pkts, burst);
+			unsigned int out = c->dst[i];
+
+			if (n == 0)
+				continue;
+			moved += n;
+			if (mode == VFO_FWD_MAC)
+				rewrite_mac(f, out, pkts, n);
+			else if (mode == VFO_FWD_MACSWAP)
+				rewrite_macswap(pkts, n);
+			vfo_txbuf_add(f->uplink[out], q, &c->txb[out], pkts, n);
+		}
+	}
+	return moved;
+}
+
+/* run_turns() for --fwd io. */
+static uint64_t
+run_turns_io(struct fwd_ctx *c)
+{
+	return run_turns(c, VFO_FWD_IO);
+}
+
+/* run_turns() for --fwd mac. */
+static uint64_t
+run_turns_mac(struct fwd_ctx *c)
+{
+	return run_turns(c, VFO_FWD_MAC);
+}
+
+/* run_turns() for --fwd macswap. */
+static uint64_t
+run_turns_macswap(struct fwd_ctx *c)
+{
+	return run_turns(c, VFO_FWD_MACSWAP);
+}
+
+/* Sends what every TX buffer of 'c' holds. */
+static void
+flush_all(struct fwd_ctx *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->f->nb_uplinks; i++)
+		vfo_txbuf_flush(c->f->uplink[i], c->q, &c->txb[i]);
+}
+
 int
 vfo_fwd_lcore_main(void *arg)
 {
+	static uint64_t (*const turns_of[])(struct fwd_ctx *) = {
+		[VFO_FWD_IO] = run_turns_io,
+		[VFO_FWD_MAC] = run_turns_mac,
+		[VFO_FWD_MACSWAP] = run_turns_macswap,
+	};
 	struct vfo_fwd *f = arg;
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
-	const uint16_t q = (uint16_t)idx;
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
-	struct vfo_txbuf txb[VFO_FWD_MAX_UPLINKS];
-	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
-	unsigned int dst[VFO_FWD_MAX_UPLINKS];
+	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[f->mode];
+	struct fwd_ctx c = {.f = f, .q = (uint16_t)idx};
 	uint64_t now, prev, prev_drain;
 	unsigned int i;
 
 	for (i = 0; i < f->nb_uplinks; i++) {
-		txb[i].len = 0;
-		txb[i].size = f->burst;
-		dst[i] = f->nb_uplinks == 2 ? 1 - i : i;
+		c.txb[i].len = 0;
+		c.txb[i].size = f->burst;
+		c.dst[i] = f->nb_uplinks == 2 ? 1 - i : i;
 	}
 	rte_rcu_qsbr_thread_register(f->qsbr, idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
-	VFO_LOG(INFO, "lcore %u forwards queue %u of %u uplink(s), mode %s", rte_lcore_id(), q,
+	VFO_LOG(INFO, "lcore %u forwards queue %u of %u uplink(s), mode %s", rte_lcore_id(), c.q,
 		f->nb_uplinks, vfo_fwd_mode_name(f->mode));
 	if (f->tx_first)
-		tx_first(f, q, txb);
+		tx_first(f, c.q, c.txb);
 
 	prev = prev_drain = rte_rdtsc();
 	while (!*f->quit) {
-		uint64_t moved = 0;
-		unsigned int turn;
+		uint64_t moved = turns(&c);
 
-		for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
-			for (i = 0; i < f->nb_uplinks; i++) {
-				uint16_t n = vfo_uplink_rx_burst(f->uplink[i], q, pkts, f->burst);
-
-				if (n == 0)
-					continue;
-				moved += n;
-				if (f->mode == VFO_FWD_MAC)
-					rewrite_mac(f, dst[i], pkts, n);
-				else if (f->mode == VFO_FWD_MACSWAP)
-					rewrite_macswap(pkts, n);
-				vfo_txbuf_add(f->uplink[dst[i]], q, &txb[dst[i]], pkts, n);
-			}
-		}
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
 		 * much as moving a few packets. */
@@ -202,13 +268,11 @@ vfo_fwd_lcore_main(void *arg)
 		}
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {
-			for (i = 0; i < f->nb_uplinks; i++)
-				vfo_txbuf_flush(f->uplink[i], q, &txb[i]);
+			flush_all(&c);
 			prev_drain = now;
 		}
 	}
-	for (i = 0; i < f->nb_uplinks; i++)
-		vfo_txbuf_flush(f->uplink[i], q, &txb[i]);
+	flush_all(&c);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
 	return 0;

@@ -244,6 +244,48 @@ test_help(void **state)
 	EXPECT_FAIL("unknown option '--nope'", "--nope", "--help");
 }
 
+/* --tx-first-len: 60 by default, 60..1514, also as an INI key; in the usage. */
+static void
+test_tx_first_len(void **state)
+{
+	struct vfo_app_config c;
+	char err[256] = "";
+	const char *path;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--tx-first"), 0);
+	assert_int_equal(c.tx_first_len, 60);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--tx-first",
+			       "--tx-first-len", "1514"),
+			 0);
+	assert_true(c.tx_first);
+	assert_int_equal(c.tx_first_len, 1514);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--tx-first-len=60"), 0);
+	assert_int_equal(c.tx_first_len, 60);
+	path = temp_ini("[global]\ntx-first-len = 508\n");
+	vfo_config_defaults(&c);
+	assert_int_equal(vfo_config_load(path, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.tx_first_len, 508);
+	unlink(path);
+	EXPECT_FAIL("--tx-first-len 59 is out of range; give 60..1514", "--vf", "v", "--backup",
+		    "b", "--tx-first-len", "59");
+	EXPECT_FAIL("--tx-first-len 1515 is out of range; give 60..1514", "--vf", "v", "--backup",
+		    "b", "--tx-first-len", "1515");
+	EXPECT_FAIL("--tx-first-len needs an argument (N)", "--vf", "v", "--backup", "b",
+		    "--tx-first-len");
+	f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	vfo_args_usage(f, "vfailover");
+	assert_int_equal(fclose(f), 0);
+	assert_non_null(strstr(buf, "--tx-first-len N"));
+	assert_non_null(strstr(buf, "60..1514 (default 60)"));
+	assert_non_null(strstr(buf, "tx-first, tx-first-len"));
+	free(buf);
+}
+
 /* Every command-line mistake gets -1 and a message naming the culprit. */
 static void
 test_bad_options(void **state)
@@ -619,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_config_overrides), cmocka_unit_test(test_config_load_direct),
 		cmocka_unit_test(test_config_bad),	 cmocka_unit_test(test_config_limits),
 		cmocka_unit_test(test_configs_dir),	 cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_tx_first_len),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
