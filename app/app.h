@@ -23,21 +23,21 @@
 
 /** The application. */
 struct vfo_app {
-	struct vfo_app_config cfg;                 /**< what it was told */
+	struct vfo_app_config cfg;		    /**< what it was told */
 	struct vfo_uplink *uplink[VFO_MAX_UPLINKS]; /**< created uplinks */
-	unsigned int nb_uplinks;                   /**< entries in uplink[] */
-	struct vfo_fwd fwd;                        /**< the forwarding engine */
-	struct vfo_pools pools;                    /**< mbuf pools */
-	struct rte_rcu_qsbr *qsbr;                 /**< RCU variable of the lcores */
-	struct vfo_ctl *ctl;                       /**< control commands and socket */
-	volatile bool quit;                        /**< set to stop everything */
-	uint64_t start_tsc;                        /**< TSC when forwarding began */
-	pthread_t ctl_thread;                      /**< the control thread */
-	bool ctl_running;                          /**< ctl_thread was created */
+	unsigned int nb_uplinks;		    /**< entries in uplink[] */
+	struct vfo_fwd fwd;			    /**< the forwarding engine */
+	struct vfo_pools pools;			    /**< mbuf pools */
+	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
+	struct vfo_ctl *ctl;			    /**< control commands and socket */
+	volatile bool quit;			    /**< set to stop everything */
+	uint64_t start_tsc;			    /**< TSC when forwarding began */
+	pthread_t ctl_thread;			    /**< the control thread */
+	bool ctl_running;			    /**< ctl_thread was created */
 	/* Rate tracking for the periodic stats line (control thread only). */
 	struct vfo_uplink_stats prev[VFO_MAX_UPLINKS]; /**< totals at the last line */
-	struct vfo_fwd_lcore_stats prev_fwd;           /**< lcore totals at the last line */
-	uint64_t prev_tsc;                             /**< TSC of the last line */
+	struct vfo_fwd_lcore_stats prev_fwd;	       /**< lcore totals at the last line */
+	uint64_t prev_tsc;			       /**< TSC of the last line */
 };
 
 /**

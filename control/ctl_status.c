@@ -38,7 +38,8 @@ member_status_json(const struct vfo_uplink *u, enum vfo_member_id id)
 	json_object_set_new(o, "mac_set", json_boolean(m->mac_set));
 	json_object_set_new(o, "socket", json_integer(m->socket));
 	if (rte_eth_link_get_nowait(m->port_id, &link) == 0) {
-		json_object_set_new(o, "link_up", json_boolean(link.link_status == RTE_ETH_LINK_UP));
+		json_object_set_new(o, "link_up",
+				    json_boolean(link.link_status == RTE_ETH_LINK_UP));
 		json_object_set_new(o, "link_speed_mbps", json_integer(link.link_speed));
 	}
 	return o;
@@ -52,8 +53,8 @@ vfo_uplink_status_json(struct vfo_uplink *u)
 
 	json_object_set_new(o, "name", json_string(u->params.name));
 	json_object_set_new(o, "mac", mac_json(&u->mac));
-	json_object_set_new(o, "active", active < 0 ? json_null()
-						    : json_string(vfo_member_name(active)));
+	json_object_set_new(o, "active",
+			    active < 0 ? json_null() : json_string(vfo_member_name(active)));
 	vfo_uplink_lock(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++)
 		json_object_set_new(members, vfo_member_name(id), member_status_json(u, id));
@@ -72,15 +73,14 @@ vfo_uplink_stats_json(struct vfo_uplink *u)
 
 	vfo_uplink_stats_get(u, &st);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
-		json_t *m = json_pack("{sI sI sI sI sI sI sI sI}", "rx_pkts",
-				      (json_int_t)st.member[id].rx_pkts, "rx_bytes",
-				      (json_int_t)st.member[id].rx_bytes, "tx_pkts",
-				      (json_int_t)st.member[id].tx_pkts, "tx_bytes",
-				      (json_int_t)st.member[id].tx_bytes, "rx_missed",
-				      (json_int_t)st.rx_missed[id], "rx_nombuf",
-				      (json_int_t)st.rx_nombuf[id], "rx_errors",
-				      (json_int_t)st.rx_errors[id], "tx_errors",
-				      (json_int_t)st.tx_errors[id]);
+		json_t *m = json_pack(
+			"{sI sI sI sI sI sI sI sI}", "rx_pkts", (json_int_t)st.member[id].rx_pkts,
+			"rx_bytes", (json_int_t)st.member[id].rx_bytes, "tx_pkts",
+			(json_int_t)st.member[id].tx_pkts, "tx_bytes",
+			(json_int_t)st.member[id].tx_bytes, "rx_missed",
+			(json_int_t)st.rx_missed[id], "rx_nombuf", (json_int_t)st.rx_nombuf[id],
+			"rx_errors", (json_int_t)st.rx_errors[id], "tx_errors",
+			(json_int_t)st.tx_errors[id]);
 		json_object_set_new(members, vfo_member_name(id), m);
 		rx += st.member[id].rx_pkts;
 		tx += st.member[id].tx_pkts;

@@ -26,6 +26,8 @@
 #define TX_FIRST_DST_IP ((198u << 24) | (19u << 16) | 1u)
 /* Default size of a --tx-first frame, without FCS: the 64 B minimum on the wire. */
 #define TX_FIRST_LEN (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
+/* How long --tx-first waits for the active member's link (ms). */
+#define TX_FIRST_LINK_WAIT_MS 3000u
 
 /* Names of enum vfo_fwd_mode, indexed by mode. */
 static const char *const mode_names[] = {
@@ -127,6 +129,29 @@ build_frame(struct rte_mbuf *m, const struct rte_ether_addr *src, const struct r
 	m->pkt_len = len;
 }
 
+/*
+ * Waits up to TX_FIRST_LINK_WAIT_MS for the active member of 'u' to report
+ * link up, so that the first burst is not sent into a port that drops it.
+ * Returns true when the link is up.
+ */
+static bool
+wait_link_up(const struct vfo_uplink *u)
+{
+	int active = vfo_uplink_active(u);
+	struct rte_eth_link link;
+	unsigned int ms;
+
+	if (active < 0)
+		return false;
+	for (ms = 0; ms < TX_FIRST_LINK_WAIT_MS; ms += 10) {
+		if (rte_eth_link_get_nowait(u->member[active].port_id, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return true;
+		rte_delay_ms(10);
+	}
+	return false;
+}
+
 /* Sends one burst of test frames on queue 'q' of every uplink (--tx-first). */
 static void
 tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
@@ -138,9 +163,14 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 
 	for (i = 0; i < f->nb_uplinks; i++) {
 		struct vfo_uplink *u = f->uplink[i];
-		struct rte_mempool *mp = u->params.pool_for_socket(
-			u->member[VFO_MEMBER_VF].socket, u->params.pool_arg);
+		struct rte_mempool *mp = u->params.pool_for_socket(u->member[VFO_MEMBER_VF].socket,
+								   u->params.pool_arg);
 
+		if (!wait_link_up(u))
+			VFO_LOG(WARNING,
+				"lcore %u: uplink %s: link still down after %u ms; "
+				"--tx-first sends anyway",
+				rte_lcore_id(), u->params.name, TX_FIRST_LINK_WAIT_MS);
 		if (mp == NULL || rte_pktmbuf_alloc_bulk(mp, pkts, f->burst) != 0) {
 			VFO_LOG(WARNING, "lcore %u: no mbufs for --tx-first on uplink %s",
 				rte_lcore_id(), u->params.name);
@@ -155,9 +185,9 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 
 /* What one lcore works with: its queue and a TX buffer per uplink. */
 struct fwd_ctx {
-	struct vfo_fwd *f;                        /* the forwarder */
-	uint16_t q;                               /* the lcore's queue */
-	unsigned int dst[VFO_FWD_MAX_UPLINKS];    /* out uplink of each in uplink */
+	struct vfo_fwd *f;			   /* the forwarder */
+	uint16_t q;				   /* the lcore's queue */
+	unsigned int dst[VFO_FWD_MAX_UPLINKS];	   /* out uplink of each in uplink */
 	struct vfo_txbuf txb[VFO_FWD_MAX_UPLINKS]; /* TX buffer per out uplink */
 };
 

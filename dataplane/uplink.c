@@ -112,8 +112,9 @@ member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errl
 	memset(&conf, 0, sizeof(conf));
 	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
-						   (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
 	} else if (p->nb_rxq > 1) {
 		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) has no RSS; queues get what it gives",
 			p->name, what, port, info.driver_name);
@@ -264,9 +265,10 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	}
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
-	u->qstats = rte_zmalloc("vfo_qstats", sizeof(*u->qstats) * u->nb_queues,
-				RTE_CACHE_LINE_SIZE);
+	u->qstats =
+		rte_zmalloc("vfo_qstats", sizeof(*u->qstats) * u->nb_queues, RTE_CACHE_LINE_SIZE);
 	pthread_mutex_init(&u->lock, NULL);
+	vfo_uplink_stats_reset(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
 		snprintf(u->member[id].devargs, sizeof(u->member[id].devargs), "%s",
 			 p->devargs[id]);
@@ -388,7 +390,13 @@ vfo_uplink_stats_get(struct vfo_uplink *u, struct vfo_uplink_stats *st)
 void
 vfo_uplink_stats_reset(struct vfo_uplink *u)
 {
+	uint16_t q;
+
+	if (u->qstats == NULL)
+		return;
 	memset(u->qstats, 0, sizeof(*u->qstats) * u->nb_queues);
+	for (q = 0; q < u->nb_queues; q++)
+		u->qstats[q].rx_credit = VFO_RX_OTHERS_FIRST_EVERY;
 }
 
 void
@@ -406,4 +414,18 @@ vfo__txbuf_append(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b, struct 
 		if (b->len >= b->size)
 			vfo_txbuf_flush(u, q, b);
 	}
+}
+
+uint16_t
+vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+	     struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb = 0;
+	uint8_t k;
+
+	u->qstats[q].rx_credit = VFO_RX_OTHERS_FIRST_EVERY;
+	/* Every member but the active one, then the active one. */
+	for (k = 1; k <= v->nb_rx && nb < n; k++)
+		nb += vfo__rx_member(u, v, k % v->nb_rx, q, pkts + nb, n - nb);
+	return nb;
 }

@@ -82,8 +82,7 @@ void vfo_ctl_destroy(struct vfo_ctl *c);
  * socket.  'fn' returns a new reference to a JSON object.  Returns 0 or a
  * negative errno.
  */
-int vfo_telemetry_register(const char *path, json_t *(*fn)(void *arg), void *arg,
-			   const char *help);
+int vfo_telemetry_register(const char *path, json_t *(*fn)(void *arg), void *arg, const char *help);
 
 #ifdef __cplusplus
 }

@@ -25,14 +25,14 @@
 
 /** Forwarding modes, with testpmd's meanings. */
 enum vfo_fwd_mode {
-	VFO_FWD_IO = 0,  /**< forward untouched */
-	VFO_FWD_MAC,     /**< src MAC = out uplink's MAC, dst MAC = its peer MAC */
+	VFO_FWD_IO = 0,	 /**< forward untouched */
+	VFO_FWD_MAC,	 /**< src MAC = out uplink's MAC, dst MAC = its peer MAC */
 	VFO_FWD_MACSWAP, /**< swap src and dst MAC */
 };
 
 /** Counters of one forwarding lcore, written by it alone. */
 struct vfo_fwd_lcore_stats {
-	uint64_t pkts;         /**< packets received and handed to TX */
+	uint64_t pkts;	       /**< packets received and handed to TX */
 	uint64_t busy_cycles;  /**< TSC cycles of the spans of turns that received packets */
 	uint64_t total_cycles; /**< TSC cycles spent in the loop */
 } __rte_cache_aligned;
@@ -40,15 +40,15 @@ struct vfo_fwd_lcore_stats {
 /** A forwarder: filled by the application, then run on every lcore. */
 struct vfo_fwd {
 	struct vfo_uplink *uplink[VFO_FWD_MAX_UPLINKS]; /**< the uplinks */
-	unsigned int nb_uplinks;                         /**< 1 or 2 */
-	enum vfo_fwd_mode mode;                          /**< what to do to a packet */
-	uint16_t burst;                                  /**< RX burst and TX buffer size */
-	uint64_t drain_tsc;       /**< flush TX buffers at least this often (TSC cycles) */
+	unsigned int nb_uplinks;			/**< 1 or 2 */
+	enum vfo_fwd_mode mode;				/**< what to do to a packet */
+	uint16_t burst;					/**< RX burst and TX buffer size */
+	uint64_t drain_tsc; /**< flush TX buffers at least this often (TSC cycles) */
 	struct rte_ether_addr peer_mac[VFO_FWD_MAX_UPLINKS]; /**< dst MAC per out uplink */
 	struct rte_rcu_qsbr *qsbr; /**< RCU variable of the uplinks (thread id = lcore index) */
-	bool tx_first;             /**< send one burst per uplink before forwarding */
-	uint16_t tx_first_len;     /**< size of those frames without FCS (0: 60) */
-	volatile bool *quit;       /**< the loop ends when this becomes true */
+	bool tx_first;		   /**< send one burst per uplink before forwarding */
+	uint16_t tx_first_len;	   /**< size of those frames without FCS (0: 60) */
+	volatile bool *quit;	   /**< the loop ends when this becomes true */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

@@ -16,19 +16,19 @@
 /** The pools of an application. */
 struct vfo_pools {
 	struct rte_mempool *mp[RTE_MAX_NUMA_NODES]; /**< per socket, NULL until used */
-	unsigned int nb_mbufs;                      /**< mbufs in each pool */
-	unsigned int cache;                         /**< per-lcore cache size */
+	unsigned int nb_mbufs;			    /**< mbufs in each pool */
+	unsigned int cache;			    /**< per-lcore cache size */
 };
 
 /** How many ports, queues, descriptors and lcores a pool must feed. */
 struct vfo_pool_need {
-	unsigned int nb_ports; /**< ports that draw from the pool */
-	unsigned int nb_rxq;   /**< RX queues per port */
-	unsigned int nb_rxd;   /**< descriptors per RX queue */
-	unsigned int nb_txq;   /**< TX queues per port */
-	unsigned int nb_txd;   /**< descriptors per TX queue */
+	unsigned int nb_ports;	/**< ports that draw from the pool */
+	unsigned int nb_rxq;	/**< RX queues per port */
+	unsigned int nb_rxd;	/**< descriptors per RX queue */
+	unsigned int nb_txq;	/**< TX queues per port */
+	unsigned int nb_txd;	/**< descriptors per TX queue */
 	unsigned int nb_lcores; /**< lcores allocating and freeing */
-	unsigned int burst;    /**< packets a lcore holds in flight per port */
+	unsigned int burst;	/**< packets a lcore holds in flight per port */
 };
 
 /**

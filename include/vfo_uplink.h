@@ -60,16 +60,16 @@ enum vfo_member_id {
 
 /** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
 struct vfo_uplink_params {
-	char name[VFO_NAME_MAX];                         /**< e.g. "u0" */
+	char name[VFO_NAME_MAX];			 /**< e.g. "u0" */
 	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member */
-	bool has_mac;                /**< true: use mac; false: take the backup's MAC */
-	struct rte_ether_addr mac;   /**< the uplink MAC when has_mac */
-	uint16_t nb_rxq;             /**< RX queues per member (RSS when > 1) */
-	uint16_t nb_txq;             /**< TX queues per member */
-	uint16_t nb_rxd;             /**< RX descriptors per queue */
-	uint16_t nb_txd;             /**< TX descriptors per queue */
-	bool promisc;                /**< put both members in promiscuous mode */
-	struct rte_rcu_qsbr *qsbr;   /**< RCU variable the workers report to */
+	bool has_mac;		   /**< true: use mac; false: take the backup's MAC */
+	struct rte_ether_addr mac; /**< the uplink MAC when has_mac */
+	uint16_t nb_rxq;	   /**< RX queues per member (RSS when > 1) */
+	uint16_t nb_txq;	   /**< TX queues per member */
+	uint16_t nb_rxd;	   /**< RX descriptors per queue */
+	uint16_t nb_txd;	   /**< TX descriptors per queue */
+	bool promisc;		   /**< put both members in promiscuous mode */
+	struct rte_rcu_qsbr *qsbr; /**< RCU variable the workers report to */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
 	void *pool_arg; /**< argument for pool_for_socket */
@@ -96,9 +96,9 @@ struct vfo_member_counters {
  */
 struct vfo_queue_stats {
 	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
-	uint64_t drop_tx_full;   /**< freed: the active member's TX ring was full */
+	uint64_t drop_tx_full;	 /**< freed: the active member's TX ring was full */
 	uint64_t drop_no_member; /**< freed: the uplink had no active member */
-	uint32_t rx_turn;        /**< RX calls so far (which member goes first) */
+	uint32_t rx_credit;	 /**< RX calls left before the other member goes first */
 } __rte_cache_aligned;
 
 /**
@@ -109,42 +109,42 @@ struct vfo_queue_stats {
 struct vfo_uplink_view {
 	uint16_t rx_port[VFO_MEMBER_COUNT];  /**< ports polled for RX, active first */
 	uint8_t rx_member[VFO_MEMBER_COUNT]; /**< member id of each rx_port[] */
-	uint8_t nb_rx;                       /**< valid entries in rx_port[] */
-	uint8_t tx_member;                   /**< active member (if tx_port valid) */
-	uint16_t tx_port;                    /**< active member's port or VFO_PORT_NONE */
+	uint8_t nb_rx;			     /**< valid entries in rx_port[] */
+	uint8_t tx_member;		     /**< active member (if tx_port valid) */
+	uint16_t tx_port;		     /**< active member's port or VFO_PORT_NONE */
 };
 
 /** A member's control-side state (guarded by the uplink lock). */
 struct vfo_member {
-	char devargs[VFO_DEVARGS_MAX];  /**< devargs it was probed from */
+	char devargs[VFO_DEVARGS_MAX];	     /**< devargs it was probed from */
 	char dev_name[RTE_DEV_NAME_MAX_LEN]; /**< rte_device name, for status */
-	struct rte_device *dev;         /**< the probed device, for rte_dev_remove() */
-	uint16_t port_id;               /**< ethdev port, VFO_PORT_NONE when absent */
-	bool started;                   /**< rte_eth_dev_start() succeeded */
-	bool mac_set;                   /**< uplink MAC programmed as its default */
-	struct rte_ether_addr port_mac; /**< MAC the port reports now */
-	int socket;                     /**< NUMA socket of the port */
+	struct rte_device *dev;		     /**< the probed device, for rte_dev_remove() */
+	uint16_t port_id;		     /**< ethdev port, VFO_PORT_NONE when absent */
+	bool started;			     /**< rte_eth_dev_start() succeeded */
+	bool mac_set;			     /**< uplink MAC programmed as its default */
+	struct rte_ether_addr port_mac;	     /**< MAC the port reports now */
+	int socket;			     /**< NUMA socket of the port */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */
 struct vfo_uplink {
 	/* Read by the fast path. */
-	struct vfo_uplink_view *view;           /**< published view (RCU) */
-	struct vfo_queue_stats *qstats;         /**< nb_txq/nb_rxq max entries */
+	struct vfo_uplink_view *view;	/**< published view (RCU) */
+	struct vfo_queue_stats *qstats; /**< nb_txq/nb_rxq max entries */
 	/* Control side, guarded by lock. */
-	struct vfo_uplink_view views[2];        /**< storage the view points into */
+	struct vfo_uplink_view views[2];	    /**< storage the view points into */
 	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
-	struct vfo_uplink_params params;        /**< settings it was created with */
-	struct rte_ether_addr mac;              /**< the uplink MAC */
-	uint16_t nb_queues;                     /**< entries in qstats */
-	pthread_mutex_t lock;                   /**< serialises control changes */
+	struct vfo_uplink_params params;	    /**< settings it was created with */
+	struct rte_ether_addr mac;		    /**< the uplink MAC */
+	uint16_t nb_queues;			    /**< entries in qstats */
+	pthread_mutex_t lock;			    /**< serialises control changes */
 };
 
 /** Totals of an uplink, summed over its queues. */
 struct vfo_uplink_stats {
 	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
-	uint64_t drop_tx_full;   /**< see vfo_queue_stats */
-	uint64_t drop_no_member; /**< see vfo_queue_stats */
+	uint64_t drop_tx_full;				     /**< see vfo_queue_stats */
+	uint64_t drop_no_member;			     /**< see vfo_queue_stats */
 	/** PMD counters of each member (zero when absent): */
 	uint64_t rx_missed[VFO_MEMBER_COUNT]; /**< imissed: RX ring full */
 	uint64_t rx_nombuf[VFO_MEMBER_COUNT]; /**< no mbuf for RX */
@@ -208,37 +208,45 @@ void vfo_uplink_stats_reset(struct vfo_uplink *u);
  * Fast path.
  */
 
-/** Poll the other members first once every this many RX calls (power of 2). */
+/** The other member goes first once every this many RX calls. */
 #define VFO_RX_OTHERS_FIRST_EVERY 32
+
+/* The uncommon cases of vfo_uplink_rx_burst(): no member, or the other
+ * member's turn to go first.  Out of line, in uplink.c. */
+uint16_t vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		      struct rte_mbuf **pkts, uint16_t n);
+
+/* Receives up to 'n' packets from queue 'q' of entry 'i' of view 'v' into
+ * 'pkts' and counts them for that member.  Returns how many. */
+static __rte_always_inline uint16_t
+vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i, uint16_t q,
+	       struct rte_mbuf **pkts, uint16_t n)
+{
+	uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts, n);
+
+	u->qstats[q].member[v->rx_member[i]].rx_pkts += nb;
+	return nb;
+}
 
 /**
  * Receives up to 'n' packets from queue 'q' of every present member of 'u'
- * into 'pkts'.  The active member is polled first and the others after it
- * while there is room; once every VFO_RX_OTHERS_FIRST_EVERY calls the others
- * go first, so that a saturated active member cannot starve them.  Returns
+ * into 'pkts'.  The active member is polled first and the other after it
+ * while there is room; once every VFO_RX_OTHERS_FIRST_EVERY calls the other
+ * goes first, so that a saturated active member cannot starve it.  Returns
  * how many were received.
  */
-static inline uint16_t
+static __rte_always_inline uint16_t
 vfo_uplink_rx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
 	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
-	struct vfo_queue_stats *st = &u->qstats[q];
-	uint16_t total = 0;
-	uint8_t k, i, swap;
+	uint16_t nb;
 
-	/* 1 on the turns the other member goes first (only with two members). */
-	swap = (uint8_t)((++st->rx_turn & (VFO_RX_OTHERS_FIRST_EVERY - 1)) == 0) &
-	       (uint8_t)(v->nb_rx >> 1);
-	RTE_BUILD_BUG_ON(VFO_MEMBER_COUNT != 2);
-	for (k = 0; k < v->nb_rx; k++) {
-		i = k ^ swap;
-		uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts + total, n - total);
-		st->member[v->rx_member[i]].rx_pkts += nb;
-		total += nb;
-		if (total == n)
-			break;
-	}
-	return total;
+	if (unlikely(--u->qstats[q].rx_credit == 0 || v->nb_rx == 0))
+		return vfo__rx_slow(u, v, q, pkts, n);
+	nb = vfo__rx_member(u, v, 0, q, pkts, n);
+	if (nb < n && v->nb_rx > 1)
+		nb += vfo__rx_member(u, v, 1, q, pkts + nb, n - nb);
+	return nb;
 }
 
 /**
@@ -268,8 +276,8 @@ vfo_uplink_tx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, ui
  * (thread, uplink); never shared.
  */
 struct vfo_txbuf {
-	uint16_t len;                         /**< packets waiting */
-	uint16_t size;                        /**< send when this many wait */
+	uint16_t len;			      /**< packets waiting */
+	uint16_t size;			      /**< send when this many wait */
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX]; /**< the waiting packets */
 };
 

@@ -184,6 +184,48 @@ test_switch_waits_for_workers(void **state)
 	vfo_uplink_destroy(u);
 }
 
+/*
+ * A saturated active member does not starve the other: with the VF's ring
+ * kept full, a packet waiting on the backup is received within
+ * VFO_RX_OTHERS_FIRST_EVERY calls.
+ */
+static void
+test_rx_no_starvation(void **state)
+{
+	struct vfo_uplink_params p;
+	struct vfo_uplink_stats st;
+	struct rte_mbuf *pkts[32];
+	struct vfo_uplink *u;
+	unsigned int call;
+	char err[512];
+
+	(void)state;
+	ring_params(&p, "net_ring_k", "net_ring_l");
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	assert_non_null(u);
+	/* 512 packets looping on the VF (its ring receives what it sends). */
+	for (call = 0; call < 16; call++) {
+		alloc_pkts(pkts, 32);
+		assert_int_equal(vfo_uplink_tx_burst(u, 0, pkts, 32), 32);
+	}
+	/* One packet straight onto the backup's ring. */
+	alloc_pkts(pkts, 1);
+	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_BACKUP].port_id, 0, pkts, 1), 1);
+	for (call = 0; call < VFO_RX_OTHERS_FIRST_EVERY; call++) {
+		uint16_t n = vfo_uplink_rx_burst(u, 0, pkts, 32);
+
+		vfo_uplink_stats_get(u, &st);
+		if (st.member[VFO_MEMBER_BACKUP].rx_pkts == 1)
+			break;
+		assert_int_equal(n, 32); /* the VF stays saturated */
+		assert_int_equal(vfo_uplink_tx_burst(u, 0, pkts, n), n);
+	}
+	assert_true(call < VFO_RX_OTHERS_FIRST_EVERY);
+	assert_int_equal(st.member[VFO_MEMBER_BACKUP].rx_pkts, 1);
+	drain(u);
+	vfo_uplink_destroy(u);
+}
+
 /* A full TX ring: what does not fit is freed and counted, nothing leaks. */
 static void
 test_txbuf_drops_when_full(void **state)
@@ -242,17 +284,25 @@ test_bad_devargs(void **state)
 int
 main(void)
 {
-	char *eal[] = {"test_uplink", "--no-huge", "-m", "512", "--no-shconf", "--no-pci", "-l",
-		       "0", "--log-level=lib.eal:error", NULL};
+	char *eal[] = {"test_uplink", "--no-huge",   "-m",
+		       "512",	      "--no-shconf", "--no-pci",
+		       "-l",	      "0",	     "--log-level=lib.eal:error",
+		       NULL};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_switch_waits_for_workers),
+		cmocka_unit_test(test_rx_no_starvation),
 		cmocka_unit_test(test_txbuf_drops_when_full),
 		cmocka_unit_test(test_bad_devargs),
 	};
-	struct vfo_pool_need need = {.nb_ports = 2, .nb_rxq = 1, .nb_rxd = 512, .nb_txq = 1,
-				     .nb_txd = 512, .nb_lcores = 1, .burst = 32};
+	struct vfo_pool_need need = {.nb_ports = 2,
+				     .nb_rxq = 1,
+				     .nb_rxd = 512,
+				     .nb_txq = 1,
+				     .nb_txd = 512,
+				     .nb_lcores = 1,
+				     .burst = 32};
 	int ret;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
