@@ -17,8 +17,9 @@
 #include "vfo_log.h"
 #include "vfo_status.h"
 
-/* How long the control thread sleeps between looks at its socket (ms). */
-#define CTL_TICK_MS 100
+/* Longest the control thread sleeps between looks at its socket and its
+ * failover machines (ms); events wake it at once. */
+#define CTL_TICK_MS 1
 
 /* Returns seconds since forwarding began. */
 static double
@@ -47,8 +48,12 @@ status_json(void *arg)
 	json_object_set_new(o, "burst", json_integer(a->cfg.burst));
 	json_object_set_new(o, "lcores", json_integer(rte_lcore_count()));
 	json_object_set_new(o, "uptime_s", json_real(uptime_s(a)));
-	for (i = 0; i < a->nb_uplinks; i++)
-		json_array_append_new(ups, vfo_uplink_status_json(a->uplink[i]));
+	for (i = 0; i < a->nb_uplinks; i++) {
+		json_t *u = vfo_uplink_status_json(a->uplink[i]);
+
+		json_object_set_new(u, "failover", vfo_app_failover_json(a, i));
+		json_array_append_new(ups, u);
+	}
 	json_object_set_new(o, "uplinks", ups);
 	return o;
 }
@@ -78,6 +83,7 @@ stats_json(void *arg)
 				       (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts)));
 	}
 	json_object_set_new(o, "lcores", lcs);
+	json_object_set_new(o, "mbufs_in_use", json_integer((json_int_t)vfo_pools_in_use(&a->pools)));
 	return o;
 }
 
@@ -211,10 +217,8 @@ ctl_thread_main(void *arg)
 
 	a->prev_tsc = rte_rdtsc();
 	while (!a->quit) {
-		if (a->cfg.ctl_path[0] != '\0')
-			vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		else
-			poll(NULL, 0, CTL_TICK_MS);
+		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
+		vfo_app_failover_run(a);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			print_stats(a);
 	}

@@ -8,6 +8,7 @@
  * the INI reader and the usage text all work from that table, so an option
  * and its INI key are always parsed and checked by the same code.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -69,6 +70,7 @@ enum set_type {
 	SET_NAME,    /* an uplink name: letters, digits, '_', '-', '.' */
 	SET_MAC,     /* any MAC address; sets the bool at has_off too */
 	SET_UMAC,    /* a unicast, non-zero MAC address; same */
+	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
 };
@@ -125,6 +127,13 @@ static const struct setting settings[] = {
 	 UPLINK_FIELD(mac),
 	 .has_off = offsetof(struct vfo_uplink_conf, has_mac),
 	 .help = "the uplink's unicast MAC (default: the backup's MAC)"},
+	{.key = "ip",
+	 .opt = "ip",
+	 .arg = "IPV4",
+	 .type = SET_IPV4,
+	 UPLINK_FIELD(ipv4),
+	 .help = "the uplink's IPv4 address: sent in a gratuitous\n"
+		 "ARP after every switch (default: none, RARP only)"},
 	{.key = "peer-mac",
 	 .opt = "peer-mac",
 	 .arg = "MAC",
@@ -226,6 +235,22 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(promisc),
 	 .help = "leave promiscuous mode off (default on)\n"
 		 "(INI: promisc = yes|no)"},
+	{.group = "Failover:",
+	 .key = "link-poll-us",
+	 .opt = "link-poll-us",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(link_poll_us),
+	 .min = 100,
+	 .max = 1000000,
+	 .help = "poll members' link state every N us,\n100..1000000 (default 1000)"},
+	{.key = "announce",
+	 .opt = "no-announce",
+	 .flag_value = "no",
+	 .type = SET_BOOL,
+	 GLOBAL_FIELD(announce),
+	 .help = "send no RARP/gratuitous ARP after a switch\n"
+		 "(default: send; INI: announce = yes|no)"},
 	{.group = "Control:",
 	 .key = "ctl",
 	 .opt = "ctl",
@@ -281,6 +306,8 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->nb_txd = DEF_DESC;
 	cfg->promisc = true;
 	cfg->drain_us = DEF_DRAIN_US;
+	cfg->link_poll_us = 1000;
+	cfg->announce = true;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 
@@ -417,6 +444,15 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		memcpy(p, &mac, sizeof(mac));
 		*((bool *)((char *)base + s->has_off)) = true;
 		return 0;
+	case SET_IPV4: {
+		struct in_addr in;
+
+		if (inet_pton(AF_INET, val, &in) != 1)
+			return fail(err, errlen, "%s '%s': not an IPv4 address; write it as 10.0.0.1",
+				    where, val);
+		*(uint32_t *)p = ntohl(in.s_addr);
+		return 0;
+	}
 	case SET_CONFIG:
 	case SET_HELP:
 		break;

@@ -32,6 +32,7 @@ struct vfo_uplink_conf {
 	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< vf, backup; "" = not given */
 	bool has_mac;                /**< mac was given */
 	struct rte_ether_addr mac;   /**< uplink MAC (default: the backup's) */
+	uint32_t ipv4;               /**< uplink IPv4 (host order) for gratuitous ARP, 0: none */
 	bool has_peer_mac;           /**< peer_mac was given */
 	struct rte_ether_addr peer_mac; /**< dst MAC in --fwd mac (default 02:00:00:00:00:NN) */
 };
@@ -51,6 +52,8 @@ struct vfo_app_config {
 	bool promisc;                   /**< default true; --no-promisc */
 	unsigned int drain_us;          /**< --drain-us, TX drain period, default 100 */
 	bool tx_first;                  /**< --tx-first: send one burst per uplink at start */
+	unsigned int link_poll_us;      /**< --link-poll-us: link polling period, default 1000 */
+	bool announce;                  /**< RARP/GARP after a switch; --no-announce */
 	uint16_t tx_first_len;          /**< --tx-first-len: their size without FCS, default 60 */
 	bool help;                      /**< --help was given: print usage, exit 0 */
 	char config_path[256];          /**< --config FILE, "" = none */

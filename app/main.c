@@ -123,6 +123,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.nb_rxd = cfg->nb_rxd,
 			.nb_txd = cfg->nb_txd,
 			.promisc = cfg->promisc,
+			.ipv4 = uc->ipv4,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,
@@ -162,6 +163,7 @@ teardown(struct vfo_app *a)
 	unsigned int i;
 
 	vfo_app_ctl_stop(a);
+	vfo_app_failover_stop(a);
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
@@ -199,7 +201,8 @@ main(int argc, char **argv)
 	}
 	if (resolve_queues(&app.cfg, err, sizeof(err)) < 0 ||
 	    setup_dataplane(&app, err, sizeof(err)) < 0 ||
-	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0) {
+	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||
+	    vfo_app_failover_setup(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vfailover: %s\n", err);
 		teardown(&app);
 		rte_eal_cleanup();

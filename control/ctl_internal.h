@@ -43,6 +43,7 @@ struct vfo_ctl {
 	size_t nb_cmds;		  /**< entries used in cmds */
 	size_t cap_cmds;	  /**< entries allocated in cmds */
 	int listen_fd;		  /**< listening socket, -1 before vfo_ctl_listen */
+	int wake_fd;		  /**< extra fd that ends vfo_ctl_poll when readable, -1: none */
 	char *path;		  /**< socket file we created (malloc'd), or NULL */
 	dev_t path_dev;		  /**< device of the socket file we created */
 	ino_t path_ino;		  /**< inode of the socket file we created */

@@ -101,6 +101,7 @@ vfo_ctl_create(void)
 	if (c == NULL)
 		return NULL;
 	c->listen_fd = -1;
+	c->wake_fd = -1;
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	if (vfo_ctl_register(c, "help", help_handler, c,

@@ -410,13 +410,18 @@ gone:
 int
 vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 {
-	struct pollfd pfd[VFO_CTL_MAX_CLIENTS + 1];
-	struct vfo_ctl_client *who[VFO_CTL_MAX_CLIENTS + 1];
+	struct pollfd pfd[VFO_CTL_MAX_CLIENTS + 2];
+	struct vfo_ctl_client *who[VFO_CTL_MAX_CLIENTS + 2];
 	nfds_t n = 0, i;
 	int handled = 0, rc;
 
 	if (c->listen_fd >= 0) {
 		pfd[n] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
+		who[n++] = NULL;
+	}
+	if (c->wake_fd >= 0) {
+		/* Only wakes the poll; whoever owns the fd reads it. */
+		pfd[n] = (struct pollfd){.fd = c->wake_fd, .events = POLLIN};
 		who[n++] = NULL;
 	}
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++) {
@@ -440,7 +445,7 @@ vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 			continue;
 		if (who[i] != NULL)
 			handled += serve_client(c, who[i], pfd[i].revents);
-		else if (accept_clients(c) != 0)
+		else if (pfd[i].fd == c->listen_fd && accept_clients(c) != 0)
 			return -1;
 	}
 	return handled;
@@ -470,4 +475,14 @@ vfo_ctl_destroy(struct vfo_ctl *c)
 	free(c->path);
 	vfo_ctl__free_cmds(c);
 	free(c);
+}
+
+/*
+ * Makes vfo_ctl_poll() also return when 'fd' becomes readable (-1: no such
+ * fd).  The poll does not read it.
+ */
+void
+vfo_ctl_set_wake_fd(struct vfo_ctl *c, int fd)
+{
+	c->wake_fd = fd;
 }

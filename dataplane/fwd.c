@@ -20,7 +20,7 @@
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
 /* Loop turns between two reads of the TSC (time accounting, TX drain, RCU). */
-#define TURNS_PER_TSC_READ 16
+#define TURNS_PER_TSC_READ 32
 /* Addresses of --tx-first frames: 198.18.0.1 -> 198.19.0.1 (RFC 2544 test range). */
 #define TX_FIRST_SRC_IP ((198u << 24) | (18u << 16) | 1u)
 #define TX_FIRST_DST_IP ((198u << 24) | (19u << 16) | 1u)
@@ -301,6 +301,8 @@ vfo_fwd_lcore_main(void *arg)
 			flush_all(&c);
 			prev_drain = now;
 		}
+		for (i = 0; i < f->nb_uplinks; i++)
+			vfo_uplink_ctl_tx(f->uplink[i], c.q);
 	}
 	flush_all(&c);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);

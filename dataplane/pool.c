@@ -73,6 +73,18 @@ vfo_pools_print_memory(const struct vfo_pools *pools, FILE *f)
 	}
 }
 
+unsigned int
+vfo_pools_in_use(const struct vfo_pools *pools)
+{
+	unsigned int n = 0;
+	int s;
+
+	for (s = 0; s < RTE_MAX_NUMA_NODES; s++)
+		if (pools->mp[s] != NULL)
+			n += rte_mempool_in_use_count(pools->mp[s]);
+	return n;
+}
+
 void
 vfo_pools_free(struct vfo_pools *pools)
 {

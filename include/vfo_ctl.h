@@ -73,6 +73,12 @@ int vfo_ctl_listen(struct vfo_ctl *c, const char *path, char *err, size_t errlen
  */
 int vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms);
 
+/**
+ * Makes vfo_ctl_poll() also return as soon as 'fd' is readable (-1: none),
+ * without reading it: the control thread's event queue wakes it this way.
+ */
+void vfo_ctl_set_wake_fd(struct vfo_ctl *c, int fd);
+
 /** Closes every client and the socket, removes the socket file, frees 'c'. */
 void vfo_ctl_destroy(struct vfo_ctl *c);
 

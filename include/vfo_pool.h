@@ -48,6 +48,9 @@ struct rte_mempool *vfo_pools_get(int socket, void *arg);
 /** Prints each pool's size and the DPDK heap in use on each socket to 'f'. */
 void vfo_pools_print_memory(const struct vfo_pools *pools, FILE *f);
 
+/** Returns the mbufs taken out of every pool (in rings, caches and flight). */
+unsigned int vfo_pools_in_use(const struct vfo_pools *pools);
+
 /** Frees every pool. */
 void vfo_pools_free(struct vfo_pools *pools);
 

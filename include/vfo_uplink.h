@@ -57,6 +57,8 @@ enum vfo_member_id {
 #define VFO_NAME_MAX 32
 /** Most queues per member. */
 #define VFO_MAX_QUEUES 16
+/** Most frames the control thread hands the workers at once. */
+#define VFO_CTL_PKTS_MAX 4
 
 /** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
 struct vfo_uplink_params {
@@ -69,6 +71,7 @@ struct vfo_uplink_params {
 	uint16_t nb_rxd;	   /**< RX descriptors per queue */
 	uint16_t nb_txd;	   /**< TX descriptors per queue */
 	bool promisc;		   /**< put both members in promiscuous mode */
+	uint32_t ipv4;		   /**< the uplink's IPv4 address (host order), 0: none */
 	struct rte_rcu_qsbr *qsbr; /**< RCU variable the workers report to */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
@@ -124,20 +127,36 @@ struct vfo_member {
 	bool mac_set;			     /**< uplink MAC programmed as its default */
 	struct rte_ether_addr port_mac;	     /**< MAC the port reports now */
 	int socket;			     /**< NUMA socket of the port */
+	bool leaving;                        /**< being detached: left out of new views */
+	uint64_t tx_base;                    /**< tx_pkts of this member when it was attached */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */
 struct vfo_uplink {
 	/* Read by the fast path. */
-	struct vfo_uplink_view *view;	/**< published view (RCU) */
-	struct vfo_queue_stats *qstats; /**< nb_txq/nb_rxq max entries */
+	struct vfo_uplink_view *view; /**< published view (RCU) */
+	/** Counters per queue (first nb_queues used), inline: one load less per burst. */
+	struct vfo_queue_stats qstats[VFO_MAX_QUEUES];
 	/* Control side, guarded by lock. */
 	struct vfo_uplink_view views[2];	    /**< storage the view points into */
 	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
 	struct vfo_uplink_params params;	    /**< settings it was created with */
 	struct rte_ether_addr mac;		    /**< the uplink MAC */
 	uint16_t nb_queues;			    /**< entries in qstats */
+	int active;                                 /**< member TX should use, -1: none */
+	/** PMD counters of member incarnations already removed (bytes, drops). */
+	struct vfo_member_pmd {
+		uint64_t rx_bytes, tx_bytes, rx_missed, rx_nombuf, rx_errors, tx_errors;
+	} gone[VFO_MEMBER_COUNT];
 	pthread_mutex_t lock;			    /**< serialises control changes */
+	/*
+	 * Control-to-worker mailbox: frames the control thread wants sent on the
+	 * active member (announcements).  The control thread fills ctl_pkts when
+	 * ctl_n is 0 and publishes ctl_n; the thread owning queue 0 sends them in
+	 * vfo_uplink_ctl_tx() and sets ctl_n back to 0.
+	 */
+	struct rte_mbuf *ctl_pkts[VFO_CTL_PKTS_MAX]; /**< frames to send */
+	uint16_t ctl_n;                              /**< frames waiting (atomic) */
 };
 
 /** Totals of an uplink, summed over its queues. */
@@ -178,12 +197,45 @@ void vfo_uplink_unlock(struct vfo_uplink *u);
 
 /**
  * Makes 'id' the active member (TX goes there; RX keeps being polled on every
- * present member) and waits for an RCU grace period, so that on return no
- * worker transmits on the previous member any more.  Must not be called
- * from a registered worker.  Returns 0, or -ENODEV if 'id' is not present.
- * Takes the lock.
+ * present member; -1: no member transmits, packets are dropped and counted)
+ * and waits for an RCU grace period, so that on return no worker transmits
+ * on the previous member any more.  Must not be called from a registered
+ * worker.  Returns 0, or -ENODEV if 'id' is not present.  Takes the lock.
  */
-int vfo_uplink_set_active(struct vfo_uplink *u, enum vfo_member_id id);
+int vfo_uplink_set_active(struct vfo_uplink *u, int id);
+
+/**
+ * Brings member 'id' back: probes it from 'devargs' (NULL or "": the devargs
+ * it had), replays the uplink's configuration (queues, RSS, descriptors,
+ * promiscuous mode, MAC) and starts it.  It is polled for RX from then on;
+ * TX stays where it is.  Returns 0, -EEXIST when the member is present, or
+ * -ENODEV with 'err' saying what failed (nothing left probed).  Takes the lock.
+ */
+int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
+			     char *err, size_t errlen);
+
+/**
+ * Releases member 'id': leaves it out of the view (TX moves to none if it
+ * was active), waits for the grace period, lets its TX complete, then stops,
+ * closes and removes its device (rte_dev_remove), keeping its PMD counters in
+ * the uplink's totals.  Returns the packets its rings still held (lost),
+ * as far as the PMD tells.  Takes the lock.
+ */
+uint64_t vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id);
+
+/** Returns true when member 'id' is present, started and has link. */
+bool vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id);
+
+/** Returns the packets received on member 'id' so far (every queue). */
+uint64_t vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id);
+
+/**
+ * Announces the uplink MAC on the active member: a RARP frame, and a
+ * gratuitous ARP when the uplink has an IPv4 address, handed to the thread
+ * that owns queue 0 (see vfo_uplink_ctl_tx).  Returns the frames queued, or
+ * a negative errno (-EBUSY: the previous announcement is still waiting).
+ */
+int vfo_uplink_announce(struct vfo_uplink *u);
 
 /**
  * Returns the active member, or -1 when none.  Control side; takes no lock
@@ -338,6 +390,25 @@ vfo_txbuf_add(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b, struct rte_
 		return;
 	}
 	vfo__txbuf_append(u, q, b, pkts, n);
+}
+
+/**
+ * Sends what the control thread left in the uplink's mailbox (see
+ * vfo_uplink_announce).  Call it now and then (e.g. with each TX drain) from
+ * the thread that owns queue 'q'; it does something only for queue 0.
+ */
+static inline void
+vfo_uplink_ctl_tx(struct vfo_uplink *u, uint16_t q)
+{
+	uint16_t n = __atomic_load_n(&u->ctl_n, __ATOMIC_ACQUIRE);
+
+	if (likely(n == 0) || q != 0)
+		return;
+	uint16_t sent = vfo_uplink_tx_burst(u, 0, u->ctl_pkts, n);
+
+	if (sent < n)
+		vfo__drop(u, 0, u->ctl_pkts + sent, (uint16_t)(n - sent));
+	__atomic_store_n(&u->ctl_n, 0, __ATOMIC_RELEASE);
 }
 
 #ifdef __cplusplus

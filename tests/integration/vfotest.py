@@ -436,10 +436,13 @@ class Harness:
         p.wait(timeout)
         return p
 
-    def start_vfailover(self, name, app_args, lcores="1", vdevs=(), eal_extra=()):
-        """Starts vfailover (does not wait for it); returns the Proc."""
+    def start_vfailover(self, name, app_args, lcores="1", vdevs=(), eal_extra=(),
+                        announce=False):
+        """Starts vfailover (does not wait for it); returns the Proc.  Unless
+        'announce', it runs with --no-announce, so that the RARP frames it
+        sends after a switch do not show up in exact packet counts."""
         argv = [self.vfailover_bin] + self.eal(lcores, vdevs) + list(eal_extra) + ["--"] + \
-            list(app_args)
+            list(app_args) + ([] if announce else ["--no-announce"])
         p = Proc(self, name, argv)
         p.prefix = self.prefixes[-1]
         self.procs.append(p)
@@ -459,10 +462,13 @@ class Harness:
             if ctl_path is None:
                 return True
             try:
-                ctl(ctl_path, "status")
-                return True
+                st = ctl(ctl_path, "status")
             except OSError:
                 return False
+            # Every uplink on its VF: the links are up (memif connects
+            # after start) and the failover engine has settled.
+            return all(u.get("failover", {}).get("state") == "vf_active"
+                       for u in st.get("uplinks", []))
         wait_until(ready, timeout, f"{name} to start forwarding")
         return p
 

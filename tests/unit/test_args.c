@@ -483,7 +483,7 @@ test_config_bad(void **state)
 		const char *sub;
 	} cases[] = {
 		{"data/bad-key.ini", "config data/bad-key.ini: [uplink a]: unknown key 'vff'; "
-				     "valid keys: vf, backup, mac, peer-mac"},
+				     "valid keys: vf, backup, mac, ip, peer-mac"},
 		{"data/bad-global-key.ini", "[global]: unknown key 'burstt'; valid keys: fwd, "},
 		{"data/bad-section.ini",
 		 "config data/bad-section.ini: unknown section [foo]; use [global] or "
@@ -625,7 +625,7 @@ test_usage(void **state)
 		"--burst N",	 "--rxq N",	     "--txq N",	      "--rxd N",
 		"--txd N",	 "--no-promisc",     "--drain-us N",  "--tx-first",
 		"--config FILE", "--help",	     "[uplink NAME]", "[global]",
-		"net_memif0",	 "(default 32)",     "1..512",	      "vf, backup, mac, peer-mac",
+		"net_memif0",	 "(default 32)",     "1..512",	      "vf, backup, mac, ip, peer-mac",
 	};
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;

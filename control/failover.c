@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * failover.c — the failover state machine of one uplink (see the diagram and
+ * table in vfo_failover.h).  It decides; struct vfo_fo_ops acts on ports.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vfo_failover.h"
+#include "vfo_log.h"
+
+/* Attach attempts after which a VF that never comes back is given up on. */
+#define MAX_RETRIES 30
+
+/* Names of the states, indexed by enum vfo_fo_state. */
+static const char *const state_names[VFO_FO_STATE_COUNT] = {
+	[VFO_FO_VF_ACTIVE] = "vf_active",
+	[VFO_FO_DRAINING] = "draining",
+	[VFO_FO_BACKUP_VF_GONE] = "backup_vf_gone",
+	[VFO_FO_VF_RETURNING] = "vf_returning",
+	[VFO_FO_BACKUP_VF_PRESENT] = "backup_vf_present",
+	[VFO_FO_NO_MEMBER] = "no_member",
+};
+
+/* Names of the events, indexed by enum vfo_fo_event. */
+static const char *const event_names[VFO_EV_COUNT] = {
+	[VFO_EV_TICK] = "tick",
+	[VFO_EV_PREPARE] = "prepare",
+	[VFO_EV_REMOVE_REQUEST] = "remove_request",
+	[VFO_EV_VF_GONE] = "vf_gone",
+	[VFO_EV_VF_ADDED] = "vf_added",
+	[VFO_EV_ATTACH] = "attach",
+	[VFO_EV_LINK_CHANGE] = "link_change",
+	[VFO_EV_BACKUP_GONE] = "backup_gone",
+	[VFO_EV_BACKUP_ADDED] = "backup_added",
+	[VFO_EV_PREFER_VF] = "prefer_vf",
+	[VFO_EV_PREFER_BACKUP] = "prefer_backup",
+};
+
+const char *
+vfo_fo_state_name(enum vfo_fo_state s)
+{
+	return (unsigned int)s < VFO_FO_STATE_COUNT ? state_names[s] : "?";
+}
+
+const char *
+vfo_fo_event_name(enum vfo_fo_event e)
+{
+	return (unsigned int)e < VFO_EV_COUNT ? event_names[e] : "?";
+}
+
+void
+vfo_fo_conf_defaults(struct vfo_fo_conf *c)
+{
+	c->settle_us = 2000;
+	c->max_drain_us = 200000;
+	c->retry_min_us = 100000;
+	c->retry_max_us = 5000000;
+	c->announce = true;
+	c->prefer_vf = true;
+}
+
+void
+vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_conf *conf,
+	    const struct vfo_fo_ops *ops, void *ctx,
+	    const char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX], enum vfo_fo_state initial)
+{
+	int id;
+
+	memset(fo, 0, sizeof(*fo));
+	fo->state = initial;
+	fo->tx = initial == VFO_FO_VF_ACTIVE ? VFO_MEMBER_VF
+		 : initial == VFO_FO_NO_MEMBER ? -1
+					       : VFO_MEMBER_BACKUP;
+	fo->conf = *conf;
+	fo->ops = ops;
+	fo->ctx = ctx;
+	fo->name = name;
+	for (id = 0; id < VFO_MEMBER_COUNT; id++)
+		snprintf(fo->devargs[id], sizeof(fo->devargs[id]), "%s", devargs[id]);
+}
+
+/* Appends a timeline entry (and logs it): 'from' -> 'to' caused by 'ev'. */
+static void __attribute__((format(printf, 5, 6)))
+record(struct vfo_failover *fo, enum vfo_fo_state from, enum vfo_fo_state to,
+       enum vfo_fo_event ev, const char *fmt, ...)
+{
+	struct vfo_fo_record *r = &fo->tl[fo->tl_next % VFO_FO_TIMELINE];
+	va_list ap;
+
+	r->t_us = fo->ops->now_us(fo->ctx);
+	r->from = (uint8_t)from;
+	r->to = (uint8_t)to;
+	r->event = (uint8_t)ev;
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+	fo->tl_next++;
+	VFO_LOG(NOTICE, "uplink %s: %s -> %s on %s: %s (t=%" PRIu64 " us)", fo->name,
+		vfo_fo_state_name(from), vfo_fo_state_name(to), vfo_fo_event_name(ev), r->detail,
+		r->t_us);
+}
+
+/* Moves to state 'to', recording why. */
+#define GO(fo, to, ev, ...)                                                                        \
+	do {                                                                                       \
+		enum vfo_fo_state from_ = (fo)->state;                                             \
+		(fo)->state = (to);                                                                \
+		record((fo), from_, (to), (ev), __VA_ARGS__);                                      \
+	} while (0)
+
+/* Returns true when member 'id' is present with link up. */
+static bool
+usable(const struct vfo_failover *fo, int id)
+{
+	return fo->ops->present(fo->ctx, id) && fo->ops->link_up(fo->ctx, id);
+}
+
+/* Puts TX on member 'id' (-1: none), announces it, counts the switch. */
+static void
+switch_tx(struct vfo_failover *fo, int id)
+{
+	uint64_t t0 = fo->ops->now_us(fo->ctx);
+
+	fo->ops->set_active(fo->ctx, id);
+	fo->tx = id;
+	fo->last_switch_us = fo->ops->now_us(fo->ctx) - t0;
+	fo->switches++;
+	if (id >= 0 && fo->conf.announce)
+		fo->ops->announce(fo->ctx, id);
+}
+
+/* Releases member 'id' if present; returns what its rings still held. */
+static uint64_t
+release(struct vfo_failover *fo, int id)
+{
+	uint64_t lost;
+
+	if (!fo->ops->present(fo->ctx, id))
+		return 0;
+	lost = fo->ops->detach(fo->ctx, id);
+	fo->lost_unplanned += lost;
+	return lost;
+}
+
+/* Writes a reason into why/whylen and returns 'err'. */
+static int __attribute__((format(printf, 4, 5)))
+refuse(int err, char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(why, whylen, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+/* Starts a planned drain: TX to the backup, VF polled until quiet. */
+static void
+start_drain(struct vfo_failover *fo, enum vfo_fo_event ev)
+{
+	uint64_t now;
+
+	if (fo->tx != VFO_MEMBER_BACKUP)
+		switch_tx(fo, VFO_MEMBER_BACKUP);
+	now = fo->ops->now_us(fo->ctx);
+	fo->drain_start_us = now;
+	fo->drain_quiet_since_us = now;
+	fo->drain_last_rx = fo->ops->rx_count(fo->ctx, VFO_MEMBER_VF);
+	fo->released_by_prepare = true;
+	GO(fo, VFO_FO_DRAINING, ev, "TX on backup in %" PRIu64 " us; draining VF RX",
+	   fo->last_switch_us);
+}
+
+/* Settles which member should carry TX once nothing special is going on. */
+static void
+settle(struct vfo_failover *fo, enum vfo_fo_event ev)
+{
+	bool vf = usable(fo, VFO_MEMBER_VF), bk = usable(fo, VFO_MEMBER_BACKUP);
+	bool vf_here = fo->ops->present(fo->ctx, VFO_MEMBER_VF);
+
+	if (vf && (fo->conf.prefer_vf || !bk)) {
+		if (fo->tx != VFO_MEMBER_VF)
+			switch_tx(fo, VFO_MEMBER_VF);
+		GO(fo, VFO_FO_VF_ACTIVE, ev, "TX on VF (switch took %" PRIu64 " us)",
+		   fo->last_switch_us);
+	} else if (bk) {
+		if (fo->tx != VFO_MEMBER_BACKUP)
+			switch_tx(fo, VFO_MEMBER_BACKUP);
+		GO(fo, vf_here ? VFO_FO_BACKUP_VF_PRESENT : VFO_FO_BACKUP_VF_GONE, ev,
+		   "TX on backup (switch took %" PRIu64 " us; VF %s)", fo->last_switch_us,
+		   vf_here ? (vf ? "standby" : "down") : "absent");
+	} else {
+		if (fo->tx != -1)
+			switch_tx(fo, -1);
+		GO(fo, VFO_FO_NO_MEMBER, ev, "no usable member: traffic dropped and counted");
+	}
+}
+
+/* Attaches the VF from its devargs; on failure schedules a retry. */
+static int
+attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+{
+	int ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, fo->devargs[VFO_MEMBER_VF]);
+	uint64_t now = fo->ops->now_us(fo->ctx);
+
+	if (ret == 0) {
+		fo->retry_pending = false;
+		fo->retries = 0;
+		GO(fo, VFO_FO_VF_RETURNING, ev, "VF probed and started; waiting for link");
+		return 0;
+	}
+	fo->retries++;
+	if (fo->retries >= MAX_RETRIES) {
+		fo->retry_pending = false;
+		record(fo, fo->state, fo->state, ev,
+		       "attach failed %u times (%s); giving up, send attach to retry",
+		       fo->retries, strerror(-ret));
+	} else {
+		fo->retry_delay_us = fo->retries == 1 ? fo->conf.retry_min_us
+						      : RTE_MIN(2 * fo->retry_delay_us,
+								fo->conf.retry_max_us);
+		fo->retry_pending = true;
+		fo->retry_at_us = now + fo->retry_delay_us;
+		record(fo, fo->state, fo->state, ev, "attach failed (%s); retry %u in %" PRIu64 " ms",
+		       strerror(-ret), fo->retries, fo->retry_delay_us / 1000);
+	}
+	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s",
+		      fo->devargs[VFO_MEMBER_VF], strerror(-ret));
+}
+
+/* Events every state treats alike; returns 1 when 'ev' was one of them. */
+static int
+common_event(struct vfo_failover *fo, enum vfo_fo_event ev)
+{
+	switch (ev) {
+	case VFO_EV_PREFER_VF:
+	case VFO_EV_PREFER_BACKUP:
+		fo->conf.prefer_vf = ev == VFO_EV_PREFER_VF;
+		return 0;
+	case VFO_EV_BACKUP_GONE:
+		release(fo, VFO_MEMBER_BACKUP);
+		record(fo, fo->state, fo->state, ev, "backup released");
+		return 0;
+	case VFO_EV_BACKUP_ADDED:
+		if (!fo->ops->present(fo->ctx, VFO_MEMBER_BACKUP) &&
+		    fo->ops->attach(fo->ctx, VFO_MEMBER_BACKUP, fo->devargs[VFO_MEMBER_BACKUP]) == 0)
+			record(fo, fo->state, fo->state, ev, "backup probed and started");
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* VF_ACTIVE. */
+static int
+on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+{
+	uint64_t lost;
+
+	switch (ev) {
+	case VFO_EV_PREPARE:
+	case VFO_EV_REMOVE_REQUEST:
+		if (usable(fo, VFO_MEMBER_BACKUP)) {
+			start_drain(fo, ev);
+			return 0;
+		}
+		if (ev == VFO_EV_PREPARE)
+			return refuse(-EAGAIN, why, whylen,
+				      "backup is not usable (absent or link down); nothing changed");
+		switch_tx(fo, -1);
+		lost = release(fo, VFO_MEMBER_VF);
+		GO(fo, VFO_FO_NO_MEMBER, ev, "VF released with no backup; %" PRIu64 " lost", lost);
+		return 0;
+	case VFO_EV_VF_GONE:
+		lost = release(fo, VFO_MEMBER_VF);
+		settle(fo, ev);
+		record(fo, fo->state, fo->state, ev, "VF gone: %" PRIu64 " packets lost in its rings",
+		       lost);
+		return 0;
+	case VFO_EV_TICK:
+	case VFO_EV_LINK_CHANGE:
+	case VFO_EV_PREFER_BACKUP:
+		if (ev == VFO_EV_PREFER_BACKUP)
+			fo->conf.prefer_vf = false;
+		if (!usable(fo, VFO_MEMBER_VF) ||
+		    (!fo->conf.prefer_vf && usable(fo, VFO_MEMBER_BACKUP)))
+			settle(fo, ev);
+		return 0;
+	case VFO_EV_VF_ADDED:
+	case VFO_EV_ATTACH:
+		return refuse(-EEXIST, why, whylen, "the VF is present and active");
+	default:
+		common_event(fo, ev);
+		if (!usable(fo, VFO_MEMBER_VF))
+			settle(fo, ev);
+		return 0;
+	}
+}
+
+/* DRAINING. */
+static int
+on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+{
+	uint64_t now = fo->ops->now_us(fo->ctx), rx, lost;
+
+	switch (ev) {
+	case VFO_EV_TICK:
+	case VFO_EV_LINK_CHANGE:
+		rx = fo->ops->rx_count(fo->ctx, VFO_MEMBER_VF);
+		if (rx != fo->drain_last_rx) {
+			fo->drain_last_rx = rx;
+			fo->drain_quiet_since_us = now;
+		}
+		if (now - fo->drain_quiet_since_us < fo->conf.settle_us &&
+		    now - fo->drain_start_us < fo->conf.max_drain_us &&
+		    fo->ops->link_up(fo->ctx, VFO_MEMBER_VF))
+			return 0;
+		/* Quiet, too long, or the VF lost link: release it. */
+		__attribute__((fallthrough));
+	case VFO_EV_VF_GONE:
+		lost = release(fo, VFO_MEMBER_VF);
+		GO(fo, VFO_FO_BACKUP_VF_GONE, ev,
+		   "VF released %" PRIu64 " us after the switch; %" PRIu64 " left in its rings",
+		   now - fo->drain_start_us, lost);
+		if (!usable(fo, VFO_MEMBER_BACKUP))
+			settle(fo, ev);
+		return 0;
+	case VFO_EV_PREPARE:
+	case VFO_EV_REMOVE_REQUEST:
+		return 0; /* already on its way out */
+	case VFO_EV_VF_ADDED:
+	case VFO_EV_ATTACH:
+		return refuse(-EBUSY, why, whylen, "the VF is being released; attach after that");
+	default:
+		common_event(fo, ev);
+		return 0;
+	}
+}
+
+/* BACKUP_VF_GONE. */
+static int
+on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+{
+	switch (ev) {
+	case VFO_EV_VF_ADDED:
+	case VFO_EV_ATTACH:
+		fo->retries = 0;
+		return attach_vf(fo, ev, why, whylen);
+	case VFO_EV_TICK:
+	case VFO_EV_LINK_CHANGE:
+		if (fo->retry_pending && fo->ops->now_us(fo->ctx) >= fo->retry_at_us)
+			attach_vf(fo, ev, NULL, 0);
+		else if (!usable(fo, VFO_MEMBER_BACKUP))
+			settle(fo, ev);
+		return 0;
+	case VFO_EV_PREPARE:
+	case VFO_EV_REMOVE_REQUEST:
+	case VFO_EV_VF_GONE:
+		return 0; /* already released */
+	default:
+		common_event(fo, ev);
+		if (!usable(fo, VFO_MEMBER_BACKUP))
+			settle(fo, ev);
+		return 0;
+	}
+}
+
+/* VF_RETURNING. */
+static int
+on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+{
+	uint64_t lost;
+
+	switch (ev) {
+	case VFO_EV_TICK:
+	case VFO_EV_LINK_CHANGE:
+		if (fo->ops->link_up(fo->ctx, VFO_MEMBER_VF) || !usable(fo, VFO_MEMBER_BACKUP))
+			settle(fo, ev);
+		return 0;
+	case VFO_EV_PREPARE:
+	case VFO_EV_REMOVE_REQUEST:
+	case VFO_EV_VF_GONE:
+		lost = release(fo, VFO_MEMBER_VF);
+		GO(fo, VFO_FO_BACKUP_VF_GONE, ev, "returning VF released; %" PRIu64 " lost", lost);
+		return 0;
+	case VFO_EV_VF_ADDED:
+	case VFO_EV_ATTACH:
+		return refuse(-EEXIST, why, whylen, "the VF is already attached, waiting for link");
+	default:
+		common_event(fo, ev);
+		return 0;
+	}
+}
+
+/* BACKUP_VF_PRESENT and NO_MEMBER: settle on what is usable. */
+static int
+on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+{
+	uint64_t lost;
+
+	switch (ev) {
+	case VFO_EV_PREPARE:
+	case VFO_EV_REMOVE_REQUEST:
+		if (fo->state == VFO_FO_BACKUP_VF_PRESENT) {
+			start_drain(fo, ev);
+			return 0;
+		}
+		/* No traffic to drain. */
+		__attribute__((fallthrough));
+	case VFO_EV_VF_GONE:
+		lost = release(fo, VFO_MEMBER_VF);
+		record(fo, fo->state, fo->state, ev, "VF released; %" PRIu64 " lost", lost);
+		settle(fo, ev);
+		return 0;
+	case VFO_EV_VF_ADDED:
+	case VFO_EV_ATTACH:
+		if (fo->ops->present(fo->ctx, VFO_MEMBER_VF))
+			return refuse(-EEXIST, why, whylen, "the VF is already attached");
+		return attach_vf(fo, ev, why, whylen);
+	default:
+		common_event(fo, ev);
+		/* Stay unless the best member changed. */
+		if (fo->state == VFO_FO_NO_MEMBER
+			    ? (usable(fo, VFO_MEMBER_VF) || usable(fo, VFO_MEMBER_BACKUP))
+			    : (!usable(fo, VFO_MEMBER_BACKUP) ||
+			       (fo->conf.prefer_vf && usable(fo, VFO_MEMBER_VF))))
+			settle(fo, ev);
+		return 0;
+	}
+}
+
+int
+vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+	      size_t whylen)
+{
+	if (devargs != NULL && devargs[0] != '\0' &&
+	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH)) {
+		if (strlen(devargs) >= VFO_DEVARGS_MAX)
+			return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
+				      VFO_DEVARGS_MAX - 1);
+		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", devargs);
+	}
+	switch (fo->state) {
+	case VFO_FO_VF_ACTIVE:
+		return on_vf_active(fo, ev, why, whylen);
+	case VFO_FO_DRAINING:
+		return on_draining(fo, ev, why, whylen);
+	case VFO_FO_BACKUP_VF_GONE:
+		return on_backup_vf_gone(fo, ev, why, whylen);
+	case VFO_FO_VF_RETURNING:
+		return on_vf_returning(fo, ev, why, whylen);
+	default:
+		return on_backup_or_none(fo, ev, why, whylen);
+	}
+}
+
+json_t *
+vfo_fo_timeline_json(const struct vfo_failover *fo)
+{
+	json_t *a = json_array();
+	uint32_t first = fo->tl_next > VFO_FO_TIMELINE ? fo->tl_next - VFO_FO_TIMELINE : 0, i;
+
+	for (i = first; i < fo->tl_next; i++) {
+		const struct vfo_fo_record *r = &fo->tl[i % VFO_FO_TIMELINE];
+
+		json_array_append_new(a, json_pack("{sI ss ss ss ss}", "t_us", (json_int_t)r->t_us,
+						   "from", vfo_fo_state_name(r->from), "to",
+						   vfo_fo_state_name(r->to), "event",
+						   vfo_fo_event_name(r->event), "detail",
+						   r->detail));
+	}
+	return a;
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * failover_events.c — event sources of the failover engine: EAL device
+ * events and ethdev RMV/LSC interrupts, queued for the control thread.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_ring.h>
+
+#include "vfo_events.h"
+#include "vfo_log.h"
+
+/* Events the queue holds (a power of two). */
+#define QUEUE_SIZE 1024
+
+/** The event queue. */
+struct vfo_events {
+	struct rte_ring *ring;  /**< struct vfo_raw_event * (malloc'd), MP/SC */
+	int efd;                /**< eventfd written on every push */
+	bool monitor;           /**< the uevent monitor was started by us */
+	uint64_t dropped;       /**< events lost to a full queue */
+};
+
+/* Queues a copy of 'ev' and wakes the control thread.  Interrupt thread. */
+static void
+push(struct vfo_events *q, const struct vfo_raw_event *ev)
+{
+	struct vfo_raw_event *e = malloc(sizeof(*e));
+	uint64_t one = 1;
+
+	if (e != NULL)
+		*e = *ev;
+	if (e == NULL || rte_ring_mp_enqueue(q->ring, e) != 0) {
+		free(e);
+		__atomic_fetch_add(&q->dropped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (write(q->efd, &one, sizeof(one)) < 0)
+		VFO_LOG(DEBUG, "events: eventfd write failed");
+}
+
+/* EAL device event callback: a device was added or is to be removed. */
+static void
+on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
+{
+	struct vfo_raw_event ev = {.kind = type == RTE_DEV_EVENT_ADD ? VFO_RAW_DEV_ADD
+								      : VFO_RAW_DEV_REMOVE};
+
+	if (type != RTE_DEV_EVENT_ADD && type != RTE_DEV_EVENT_REMOVE)
+		return;
+	snprintf(ev.name, sizeof(ev.name), "%s", name);
+	push(arg, &ev);
+}
+
+/* ethdev event callback: RMV or LSC on 'port'. */
+static int
+on_eth_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_param)
+{
+	struct vfo_raw_event ev = {.port = port};
+
+	(void)ret_param;
+	ev.kind = type == RTE_ETH_EVENT_INTR_RMV ? VFO_RAW_PORT_RMV : VFO_RAW_PORT_LSC;
+	push(arg, &ev);
+	return 0;
+}
+
+struct vfo_events *
+vfo_events_start(void)
+{
+	struct vfo_events *q = calloc(1, sizeof(*q));
+	int ret;
+
+	if (q == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	q->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	q->ring = rte_ring_create("vfo_events", QUEUE_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	if (q->efd < 0 || q->ring == NULL) {
+		ret = q->efd < 0 ? errno : rte_errno;
+		vfo_events_stop(q);
+		rte_errno = ret;
+		return NULL;
+	}
+	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event, q);
+	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_eth_event, q);
+	rte_dev_event_callback_register(NULL, on_dev_event, q);
+	ret = rte_dev_hotplug_handle_enable();
+	if (ret == 0)
+		ret = rte_dev_event_monitor_start();
+	if (ret != 0)
+		VFO_LOG(WARNING,
+			"device event monitor unavailable (%s): PCI removal requests and re-plugs "
+			"are seen through ethdev RMV/link state and the attach command only",
+			rte_strerror(-ret));
+	q->monitor = ret == 0;
+	return q;
+}
+
+int
+vfo_events_fd(const struct vfo_events *q)
+{
+	return q->efd;
+}
+
+bool
+vfo_events_pop(struct vfo_events *q, struct vfo_raw_event *ev)
+{
+	void *e;
+	uint64_t n;
+
+	if (rte_ring_sc_dequeue(q->ring, &e) != 0) {
+		/* Empty: clear the eventfd, then look once more, so that a push
+		 * racing with us is either seen now or wakes us again. */
+		if (read(q->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			VFO_LOG(DEBUG, "events: eventfd read failed");
+		if (rte_ring_sc_dequeue(q->ring, &e) != 0)
+			return false;
+	}
+	*ev = *(struct vfo_raw_event *)e;
+	free(e);
+	return true;
+}
+
+uint64_t
+vfo_events_dropped(const struct vfo_events *q)
+{
+	return __atomic_load_n(&q->dropped, __ATOMIC_RELAXED);
+}
+
+void
+vfo_events_stop(struct vfo_events *q)
+{
+	void *e;
+
+	if (q == NULL)
+		return;
+	if (q->ring != NULL) {
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event,
+						q);
+		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_eth_event,
+						q);
+		rte_dev_event_callback_unregister(NULL, on_dev_event, q);
+		if (q->monitor) {
+			rte_dev_event_monitor_stop();
+			rte_dev_hotplug_handle_disable();
+		}
+		while (rte_ring_sc_dequeue(q->ring, &e) == 0)
+			free(e);
+		rte_ring_free(q->ring);
+	}
+	if (q->efd >= 0)
+		close(q->efd);
+	free(q);
+}

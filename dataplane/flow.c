@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * flow.c — the flow table of an uplink (see vfo_flow.h for the design): a
+ * private rte_hash and entry array per lcore index, written by that lcore
+ * alone, read by the control side through atomic loads guarded by a per-lcore
+ * epoch, merged and ranked off the fast path.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "vfo_flow.h"
+#include "vfo_log.h"
+
+/* Packets classified per rte_hash bulk lookup (its maximum). */
+#define CHUNK RTE_HASH_LOOKUP_BULK_MAX
+/* How many packets ahead headers are prefetched while parsing. */
+#define PREFETCH_OFFSET 4
+/* Smallest number of entries rte_hash accepts. */
+#define HASH_MIN_ENTRIES 8u
+/* An lcore's epoch while its owner empties it: readers ignore it meanwhile. */
+#define EPOCH_BUSY UINT64_MAX
+/* Longest table name kept (with its NUL), for logs. */
+#define NAME_MAX_LEN 32
+
+/* A flow key as written by the parser and stored: two words for atomic copies. */
+union flow_key {
+	struct vfo_flow_key k; /* the fields */
+	uint64_t w[2];	       /* the same 16 bytes */
+};
+
+_Static_assert(sizeof(struct vfo_flow_key) == 16, "vfo_flow_key must be 16 bytes");
+_Static_assert(offsetof(struct vfo_flow_key, src_ip) == 0 &&
+		       offsetof(struct vfo_flow_key, dst_ip) == 4 &&
+		       offsetof(struct vfo_flow_key, dst_port) ==
+			       offsetof(struct vfo_flow_key, src_port) + 2,
+	       "parse() copies address and port pairs as one block");
+
+/* One flow as seen by one lcore.  Written by that lcore only, read atomically. */
+struct flow_entry {
+	uint64_t key[2];    /* the union flow_key words; immutable once published */
+	uint64_t packets;   /* packets counted */
+	uint64_t bytes;	    /* their bytes */
+	uint64_t first_tsc; /* burst TSC when the flow was created; immutable once published */
+	uint64_t last_tsc;  /* burst TSC of the last packet */
+} __rte_cache_aligned;
+
+/* What one lcore index owns.  Its fields are written by that lcore alone. */
+struct flow_lcore {
+	uint64_t epoch;		    /* table epoch of the content, EPOCH_BUSY while emptying */
+	uint32_t used;		    /* entries[0..used) are published (release store) */
+	uint64_t unclass_pkts;	    /* packets not classified: not IPv4 or malformed */
+	uint64_t unclass_bytes;	    /* their bytes */
+	uint64_t table_full;	    /* packets of new flows refused: table full */
+	struct rte_hash *hash;	    /* key -> entry index; touched by the owner only */
+	struct flow_entry *entries; /* max_flows entries, handed out in order */
+} __rte_cache_aligned;
+
+/* The table: read-mostly header, then one flow_lcore per lcore index. */
+struct vfo_flow_table {
+	uint64_t epoch;		   /* bumped by vfo_flow_reset(); lcores follow it lazily */
+	uint32_t max_flows;	   /* capacity of each lcore's table */
+	unsigned int nb_lcores;	   /* entries in lcore[] */
+	uint64_t tsc_hz;	   /* TSC frequency, for µs conversion */
+	uint64_t tsc0;		   /* TSC at creation */
+	uint64_t mono_us0;	   /* CLOCK_MONOTONIC µs at creation */
+	char name[NAME_MAX_LEN];   /* for logs */
+	struct flow_lcore lcore[]; /* per lcore index */
+};
+
+/* Adds 'v' to a counter that only the calling thread writes (readers load it atomically). */
+static __rte_always_inline void
+bump(uint64_t *p, uint64_t v)
+{
+	__atomic_store_n(p, *p + v, __ATOMIC_RELAXED);
+}
+
+/* Returns CLOCK_MONOTONIC in µs. */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Frees the hashes and entries of 't' and 't' itself. */
+static void
+table_free(struct vfo_flow_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nb_lcores; i++) {
+		rte_hash_free(t->lcore[i].hash);
+		rte_free(t->lcore[i].entries);
+	}
+	rte_free(t);
+}
+
+struct vfo_flow_table *
+vfo_flow_create(const char *name, uint32_t max_flows, unsigned int nb_lcores, int socket)
+{
+	static uint32_t seq; /* makes rte_hash names unique in the process */
+	struct vfo_flow_table *t;
+	unsigned int i;
+
+	if (max_flows == 0)
+		max_flows = VFO_FLOW_DEFAULT_MAX;
+	if (name == NULL || nb_lcores == 0 || nb_lcores > VFO_FLOW_MAX_LCORES ||
+	    max_flows > VFO_FLOW_MAX_FLOWS) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	t = rte_zmalloc_socket("vfo_flow", sizeof(*t) + nb_lcores * sizeof(t->lcore[0]),
+			       RTE_CACHE_LINE_SIZE, socket);
+	if (t == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	t->epoch = 1;
+	t->max_flows = max_flows;
+	t->nb_lcores = nb_lcores;
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	for (i = 0; i < nb_lcores; i++) {
+		struct flow_lcore *lc = &t->lcore[i];
+		char hname[RTE_HASH_NAMESIZE];
+		struct rte_hash_parameters hp = {
+			.name = hname,
+			.entries = RTE_MAX(max_flows, HASH_MIN_ENTRIES),
+			.key_len = sizeof(union flow_key),
+			.hash_func = rte_hash_crc,
+			.hash_func_init_val = 0,
+			.socket_id = socket,
+			/* Overflow buckets: every one of 'entries' keys fits, so the
+			 * table is full exactly at max_flows. */
+			.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		};
+
+		snprintf(hname, sizeof(hname), "vfoflow%" PRIu32 "_%u",
+			 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED), i);
+		lc->epoch = 1;
+		lc->hash = rte_hash_create(&hp);
+		lc->entries = rte_zmalloc_socket("vfo_flow_entries",
+						 (size_t)max_flows * sizeof(struct flow_entry),
+						 RTE_CACHE_LINE_SIZE, socket);
+		if (lc->hash == NULL || lc->entries == NULL) {
+			VFO_LOG(ERR, "flow table %s: no memory for %" PRIu32 " flows on lcore %u",
+				t->name, max_flows, i);
+			table_free(t);
+			rte_errno = ENOMEM;
+			return NULL;
+		}
+	}
+	t->tsc_hz = rte_get_tsc_hz();
+	t->tsc0 = rte_rdtsc();
+	t->mono_us0 = mono_us();
+	return t;
+}
+
+void
+vfo_flow_destroy(struct vfo_flow_table *t)
+{
+	if (t != NULL)
+		table_free(t);
+}
+
+void
+vfo_flow_reset(struct vfo_flow_table *t)
+{
+	__atomic_fetch_add(&t->epoch, 1, __ATOMIC_RELEASE);
+}
+
+uint32_t
+vfo_flow_max_flows(const struct vfo_flow_table *t)
+{
+	return t->max_flows;
+}
+
+uint64_t
+vfo_flow_tsc_to_us(const struct vfo_flow_table *t, uint64_t tsc)
+{
+	int64_t d = (int64_t)(tsc - t->tsc0);
+	uint64_t ad = d < 0 ? (uint64_t)-d : (uint64_t)d;
+	uint64_t us = ad / t->tsc_hz * 1000000u + ad % t->tsc_hz * 1000000u / t->tsc_hz;
+
+	if (d >= 0)
+		return t->mono_us0 + us;
+	return us > t->mono_us0 ? 0 : t->mono_us0 - us;
+}
+
+/* ------------------------------------------------------------------------
+ * Fast path (the owner lcore).
+ */
+
+/*
+ * Empties lcore 'lc' of 't' because the table's epoch moved on (reset):
+ * marks it busy, so readers ignore it, clears its hash and counters, then
+ * publishes the new epoch.  Called by the owner only.
+ */
+static __rte_noinline void
+lcore_empty(struct vfo_flow_table *t, struct flow_lcore *lc)
+{
+	uint64_t target = __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&lc->epoch, EPOCH_BUSY, __ATOMIC_RELAXED);
+	/* Orders the busy mark before every store below (a reader that sees one of
+	 * them sees the mark when it checks the epoch again). */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	rte_hash_reset(lc->hash);
+	__atomic_store_n(&lc->used, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->unclass_pkts, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->unclass_bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->table_full, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->epoch, target, __ATOMIC_RELEASE);
+}
+
+/*
+ * Parses the headers of 'm' into 'key' (every byte written).  Returns true
+ * for an IPv4 frame whose headers are in its first segment, false for
+ * anything else (unclassified).
+ */
+static __rte_always_inline bool
+parse(const struct rte_mbuf *m, union flow_key *key)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t len = m->data_len;
+	uint32_t off = sizeof(struct rte_ether_hdr);
+	const struct rte_ipv4_hdr *ip;
+	rte_be16_t type;
+	uint32_t ihl, ports = 0;
+	unsigned int v;
+
+	if (unlikely(len < off + sizeof(struct rte_ipv4_hdr)))
+		return false;
+	type = ((const struct rte_ether_hdr *)p)->ether_type;
+	for (v = 0; v < 2 && (type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
+			      type == RTE_BE16(RTE_ETHER_TYPE_QINQ));
+	     v++) {
+		type = ((const struct rte_vlan_hdr *)(p + off))->eth_proto;
+		off += sizeof(struct rte_vlan_hdr);
+		if (len < off + sizeof(struct rte_ipv4_hdr))
+			return false;
+	}
+	if (unlikely(type != RTE_BE16(RTE_ETHER_TYPE_IPV4)))
+		return false;
+	ip = (const struct rte_ipv4_hdr *)(p + off);
+	ihl = (uint32_t)(ip->version_ihl & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+	if (unlikely((ip->version_ihl >> 4) != 4 || ihl < sizeof(struct rte_ipv4_hdr)))
+		return false;
+	if ((ip->next_proto_id == IPPROTO_TCP || ip->next_proto_id == IPPROTO_UDP) &&
+	    (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0) {
+		if (unlikely(len < off + ihl + sizeof(ports)))
+			return false;
+		memcpy(&ports, p + off + ihl, sizeof(ports)); /* source then destination */
+	}
+	key->w[0] = 0;
+	key->w[1] = 0;
+	/* Source and destination are adjacent in both the IPv4 header and the key. */
+	memcpy(&key->w[0], &ip->src_addr, 2 * sizeof(rte_be32_t));
+	memcpy((uint8_t *)key + offsetof(struct vfo_flow_key, src_port), &ports, sizeof(ports));
+	key->k.proto = ip->next_proto_id;
+	return true;
+}
+
+/*
+ * Counts a packet of 'len' bytes of flow 'key' (signature 'sig') that the
+ * bulk lookup missed: finds it if this chunk already inserted it ('recheck'),
+ * else inserts it at the next free entry, published with this packet counted.
+ * Returns the entry index to count the packet in, UINT32_MAX when the packet
+ * was already counted (new flow), or UINT32_MAX - 1 when the table is full.
+ */
+#define COUNTED UINT32_MAX
+#define FULL	(UINT32_MAX - 1)
+static uint32_t
+flow_insert(struct vfo_flow_table *t, struct flow_lcore *lc, const union flow_key *key,
+	    hash_sig_t sig, bool recheck, uint32_t len, uint64_t now)
+{
+	struct flow_entry *e;
+	uint32_t idx = lc->used;
+	void *data;
+
+	if (recheck && rte_hash_lookup_with_hash_data(lc->hash, key, sig, &data) >= 0)
+		return (uint32_t)(uintptr_t)data;
+	if (unlikely(idx >= t->max_flows))
+		return FULL;
+	if (unlikely(rte_hash_add_key_with_hash_data(lc->hash, key, sig, (void *)(uintptr_t)idx) <
+		     0))
+		return FULL;
+	e = &lc->entries[idx];
+	__atomic_store_n(&e->key[0], key->w[0], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->key[1], key->w[1], __ATOMIC_RELAXED);
+	__atomic_store_n(&e->packets, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->bytes, len, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->first_tsc, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->last_tsc, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&lc->used, idx + 1, __ATOMIC_RELEASE);
+	return COUNTED;
+}
+
+/* vfo_flow_update_burst() for at most CHUNK packets. */
+static __rte_always_inline void
+update_chunk(struct vfo_flow_table *t, struct flow_lcore *lc, struct rte_mbuf **pkts,
+	     unsigned int n, uint64_t now)
+{
+	union flow_key keys[CHUNK];
+	const void *kp[CHUNK];
+	hash_sig_t sig[CHUNK];
+	uint32_t len[CHUNK];
+	void *data[CHUNK];
+	uint64_t hits = 0, un_pkts = 0, un_bytes = 0, full = 0;
+	unsigned int i, k = 0;
+	bool inserted = false;
+
+	for (i = 0; i < n && i < PREFETCH_OFFSET; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		if (i + PREFETCH_OFFSET < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_OFFSET], void *));
+		if (unlikely(!parse(pkts[i], &keys[k]))) {
+			un_pkts++;
+			un_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+			continue;
+		}
+		sig[k] = rte_hash_crc(&keys[k], sizeof(keys[k]), 0);
+		kp[k] = &keys[k];
+		len[k] = rte_pktmbuf_pkt_len(pkts[i]);
+		k++;
+	}
+	if (k > 0)
+		rte_hash_lookup_with_hash_bulk_data(lc->hash, kp, sig, k, &hits, data);
+	for (i = 0; i < k; i++)
+		if (hits & (1ull << i))
+			rte_prefetch0(&lc->entries[(uintptr_t)data[i]]);
+	for (i = 0; i < k; i++) {
+		struct flow_entry *e;
+		uint32_t idx;
+
+		if (likely(hits & (1ull << i))) {
+			idx = (uint32_t)(uintptr_t)data[i];
+		} else {
+			idx = flow_insert(t, lc, &keys[i], sig[i], inserted, len[i], now);
+			if (idx == COUNTED) {
+				inserted = true;
+				continue;
+			}
+			if (idx == FULL) {
+				full++;
+				continue;
+			}
+		}
+		e = &lc->entries[idx];
+		bump(&e->packets, 1);
+		bump(&e->bytes, len[i]);
+		__atomic_store_n(&e->last_tsc, now, __ATOMIC_RELAXED);
+	}
+	if (unlikely(un_pkts != 0)) {
+		bump(&lc->unclass_pkts, un_pkts);
+		bump(&lc->unclass_bytes, un_bytes);
+	}
+	if (unlikely(full != 0))
+		bump(&lc->table_full, full);
+}
+
+void
+vfo_flow_update_burst(struct vfo_flow_table *t, unsigned int lcore_idx, struct rte_mbuf **pkts,
+		      uint16_t n, uint64_t now_tsc)
+{
+	struct flow_lcore *lc = &t->lcore[lcore_idx];
+	unsigned int i;
+
+	RTE_ASSERT(lcore_idx < t->nb_lcores);
+	if (unlikely(__atomic_load_n(&lc->epoch, __ATOMIC_RELAXED) !=
+		     __atomic_load_n(&t->epoch, __ATOMIC_RELAXED)))
+		lcore_empty(t, lc);
+	for (i = 0; i < n; i += CHUNK)
+		update_chunk(t, lc, pkts + i, RTE_MIN((unsigned int)CHUNK, n - i), now_tsc);
+}
+
+/* ------------------------------------------------------------------------
+ * Reading (control side).
+ */
+
+/* A consistent copy of the table: its flows (merged across lcores) and counters. */
+struct snapshot {
+	struct vfo_flow_info *flows; /* malloc'd; 'nb' used */
+	size_t nb;		     /* distinct flows */
+	struct vfo_flow_stats st;    /* counters (st.flows == nb) */
+};
+
+/*
+ * Copies the flows of lcore 'lc' into out[0..room) if its content belongs to
+ * epoch 'cur', adding its counters to 'st'.  Returns how many were copied
+ * (0 when the lcore is stale or was emptied during the copy).
+ */
+static size_t
+lcore_copy(const struct flow_lcore *lc, uint64_t cur, struct vfo_flow_info *out, size_t room,
+	   struct vfo_flow_stats *st)
+{
+	uint64_t e1 = __atomic_load_n(&lc->epoch, __ATOMIC_ACQUIRE);
+	uint64_t un_pkts, un_bytes, full;
+	size_t used, i;
+
+	if (e1 != cur)
+		return 0;
+	used = RTE_MIN((size_t)__atomic_load_n(&lc->used, __ATOMIC_ACQUIRE), room);
+	for (i = 0; i < used; i++) {
+		const struct flow_entry *e = &lc->entries[i];
+		union flow_key key;
+
+		key.w[0] = __atomic_load_n(&e->key[0], __ATOMIC_RELAXED);
+		key.w[1] = __atomic_load_n(&e->key[1], __ATOMIC_RELAXED);
+		out[i].key = key.k;
+		out[i].packets = __atomic_load_n(&e->packets, __ATOMIC_RELAXED);
+		out[i].bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
+		out[i].first_tsc = __atomic_load_n(&e->first_tsc, __ATOMIC_RELAXED);
+		out[i].last_tsc = __atomic_load_n(&e->last_tsc, __ATOMIC_RELAXED);
+	}
+	un_pkts = __atomic_load_n(&lc->unclass_pkts, __ATOMIC_RELAXED);
+	un_bytes = __atomic_load_n(&lc->unclass_bytes, __ATOMIC_RELAXED);
+	full = __atomic_load_n(&lc->table_full, __ATOMIC_RELAXED);
+	/* Seqlock check: if the owner started emptying during the copy, drop it. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&lc->epoch, __ATOMIC_RELAXED) != e1)
+		return 0;
+	st->unclassified_pkts += un_pkts;
+	st->unclassified_bytes += un_bytes;
+	st->table_full += full;
+	return used;
+}
+
+/* Returns true when keys 'a' and 'b' are the same flow. */
+static inline bool
+key_eq(const struct vfo_flow_key *a, const struct vfo_flow_key *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/*
+ * Merges the flows f[0..nb) that have the same key (seen by several lcores)
+ * in place: counters summed, first the earliest, last the latest.  Returns
+ * the number of distinct flows, now in f[0..), or -ENOMEM.
+ */
+static int64_t
+merge(struct vfo_flow_info *f, size_t nb)
+{
+	size_t size = 16, mask, i, w = 0;
+	uint32_t *slot;
+
+	while (size < 2 * nb)
+		size <<= 1;
+	mask = size - 1;
+	slot = calloc(size, sizeof(*slot)); /* 0 empty, else index + 1 in f[] */
+	if (slot == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++) {
+		size_t h = rte_hash_crc(&f[i].key, sizeof(f[i].key), 0) & mask;
+
+		while (slot[h] != 0 && !key_eq(&f[slot[h] - 1].key, &f[i].key))
+			h = (h + 1) & mask;
+		if (slot[h] != 0) {
+			struct vfo_flow_info *d = &f[slot[h] - 1];
+
+			d->packets += f[i].packets;
+			d->bytes += f[i].bytes;
+			d->first_tsc = RTE_MIN(d->first_tsc, f[i].first_tsc);
+			d->last_tsc = RTE_MAX(d->last_tsc, f[i].last_tsc);
+		} else {
+			f[w] = f[i];
+			slot[h] = (uint32_t)(++w);
+		}
+	}
+	free(slot);
+	return (int64_t)w;
+}
+
+/*
+ * Takes a snapshot of 't' into 's': every lcore's flows of the current epoch,
+ * merged, and the summed counters.  Returns 0 or -ENOMEM (nothing to free
+ * then); on success the caller frees s->flows.
+ */
+static int
+snapshot_take(struct vfo_flow_table *t, struct snapshot *s)
+{
+	uint64_t cur = __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE);
+	size_t room[VFO_FLOW_MAX_LCORES], total = 0, nb = 0;
+	unsigned int i, contributors = 0;
+	int64_t m;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < t->nb_lcores; i++) {
+		room[i] = __atomic_load_n(&t->lcore[i].used, __ATOMIC_ACQUIRE);
+		total += room[i];
+	}
+	s->flows = malloc(RTE_MAX(total, (size_t)1) * sizeof(*s->flows));
+	if (s->flows == NULL)
+		return -ENOMEM;
+	for (i = 0; i < t->nb_lcores; i++) {
+		size_t c = lcore_copy(&t->lcore[i], cur, s->flows + nb, room[i], &s->st);
+
+		contributors += c > 0;
+		nb += c;
+	}
+	if (contributors > 1) {
+		m = merge(s->flows, nb);
+		if (m < 0) {
+			free(s->flows);
+			s->flows = NULL;
+			return (int)m;
+		}
+		nb = (size_t)m;
+	}
+	s->nb = nb;
+	s->st.flows = nb;
+	return 0;
+}
+
+/* Returns > 0 when 'a' ranks before 'b' by 'order', < 0 after, 0 same flow. */
+static int
+rank(const struct vfo_flow_info *a, const struct vfo_flow_info *b, enum vfo_flow_order order)
+{
+	uint64_t a1 = order == VFO_FLOW_BY_BYTES ? a->bytes : a->packets;
+	uint64_t b1 = order == VFO_FLOW_BY_BYTES ? b->bytes : b->packets;
+	uint64_t a2 = order == VFO_FLOW_BY_BYTES ? a->packets : a->bytes;
+	uint64_t b2 = order == VFO_FLOW_BY_BYTES ? b->packets : b->bytes;
+
+	if (a1 != b1)
+		return a1 > b1 ? 1 : -1;
+	if (a2 != b2)
+		return a2 > b2 ? 1 : -1;
+	return -memcmp(&a->key, &b->key, sizeof(a->key)); /* smaller key first */
+}
+
+/* qsort comparators: best first. */
+static int
+cmp_packets(const void *a, const void *b)
+{
+	return rank(b, a, VFO_FLOW_BY_PACKETS);
+}
+
+/* See cmp_packets(). */
+static int
+cmp_bytes(const void *a, const void *b)
+{
+	return rank(b, a, VFO_FLOW_BY_BYTES);
+}
+
+/* Restores the min-heap h[0..n) (worst flow at the root) below index i. */
+static void
+sift_down(const struct vfo_flow_info **h, size_t n, size_t i, enum vfo_flow_order order)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, worst = i;
+		const struct vfo_flow_info *tmp;
+
+		if (l < n && rank(h[l], h[worst], order) < 0)
+			worst = l;
+		if (r < n && rank(h[r], h[worst], order) < 0)
+			worst = r;
+		if (worst == i)
+			return;
+		tmp = h[i];
+		h[i] = h[worst];
+		h[worst] = tmp;
+		i = worst;
+	}
+}
+
+/*
+ * Writes the best min(n, nb) flows of f[0..nb) by 'order' into out[], best
+ * first: a bounded min-heap, O(nb log n).  Returns how many, or -ENOMEM.
+ */
+static int
+select_top(const struct vfo_flow_info *f, size_t nb, unsigned int n, enum vfo_flow_order order,
+	   struct vfo_flow_info *out)
+{
+	size_t keep = RTE_MIN((size_t)n, nb), i, len = 0;
+	const struct vfo_flow_info **h;
+
+	if (keep == 0)
+		return 0;
+	h = malloc(keep * sizeof(*h));
+	if (h == NULL)
+		return -ENOMEM;
+	for (i = 0; i < nb; i++) {
+		if (len < keep) {
+			size_t c = len++;
+
+			h[c] = &f[i];
+			while (c > 0 && rank(h[c], h[(c - 1) / 2], order) < 0) {
+				const struct vfo_flow_info *tmp = h[c];
+
+				h[c] = h[(c - 1) / 2];
+				h[(c - 1) / 2] = tmp;
+				c = (c - 1) / 2;
+			}
+		} else if (rank(&f[i], h[0], order) > 0) {
+			h[0] = &f[i];
+			sift_down(h, len, 0, order);
+		}
+	}
+	for (i = 0; i < keep; i++)
+		out[i] = *h[i];
+	free(h);
+	qsort(out, keep, sizeof(*out), order == VFO_FLOW_BY_BYTES ? cmp_bytes : cmp_packets);
+	return (int)keep;
+}
+
+int
+vfo_flow_top(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order,
+	     struct vfo_flow_info *out)
+{
+	struct snapshot s;
+	int ret;
+
+	ret = snapshot_take(t, &s);
+	if (ret < 0)
+		return ret;
+	ret = select_top(s.flows, s.nb, n, order, out);
+	free(s.flows);
+	return ret;
+}
+
+int64_t
+vfo_flow_count(struct vfo_flow_table *t)
+{
+	struct vfo_flow_stats st;
+	int ret;
+
+	if (t->nb_lcores == 1) {
+		const struct flow_lcore *lc = &t->lcore[0];
+		uint64_t e = __atomic_load_n(&lc->epoch, __ATOMIC_ACQUIRE);
+
+		if (e != __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE))
+			return 0;
+		return __atomic_load_n(&lc->used, __ATOMIC_ACQUIRE);
+	}
+	ret = vfo_flow_stats_get(t, &st);
+	return ret < 0 ? ret : (int64_t)st.flows;
+}
+
+int
+vfo_flow_stats_get(struct vfo_flow_table *t, struct vfo_flow_stats *st)
+{
+	struct snapshot s;
+	int ret;
+
+	ret = snapshot_take(t, &s);
+	if (ret < 0)
+		return ret;
+	*st = s.st;
+	free(s.flows);
+	return 0;
+}
+
+/* Returns a new JSON object for flow 'f' of 't', NULL when out of memory. */
+static json_t *
+flow_json(const struct vfo_flow_table *t, const struct vfo_flow_info *f)
+{
+	char src[INET_ADDRSTRLEN], dst[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &f->key.src_ip, src, sizeof(src));
+	inet_ntop(AF_INET, &f->key.dst_ip, dst, sizeof(dst));
+	return json_pack("{s:s, s:s, s:i, s:i, s:i, s:I, s:I, s:I, s:I}", "src", src, "dst", dst,
+			 "proto", (int)f->key.proto, "sport",
+			 (int)rte_be_to_cpu_16(f->key.src_port), "dport",
+			 (int)rte_be_to_cpu_16(f->key.dst_port), "packets", (json_int_t)f->packets,
+			 "bytes", (json_int_t)f->bytes, "first_seen_us",
+			 (json_int_t)vfo_flow_tsc_to_us(t, f->first_tsc), "last_seen_us",
+			 (json_int_t)vfo_flow_tsc_to_us(t, f->last_tsc));
+}
+
+/* Builds the reply of vfo_flow_top_json_by(); 'with_order' adds "order". */
+static json_t *
+top_json(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order, bool with_order)
+{
+	struct vfo_flow_info *top = NULL;
+	json_t *flows, *o = NULL;
+	struct snapshot s;
+	int nb, i;
+
+	if (snapshot_take(t, &s) < 0)
+		return NULL;
+	if (n > s.nb)
+		n = (unsigned int)s.nb;
+	top = malloc(RTE_MAX(n, 1u) * sizeof(*top));
+	flows = json_array();
+	if (top == NULL || flows == NULL)
+		goto out;
+	nb = select_top(s.flows, s.nb, n, order, top);
+	if (nb < 0)
+		goto out;
+	for (i = 0; i < nb; i++)
+		if (json_array_append_new(flows, flow_json(t, &top[i])) < 0)
+			goto out;
+	o = json_pack("{s:o, s:I, s:I, s:I, s:I}", "flows", flows, "total_flows",
+		      (json_int_t)s.st.flows, "unclassified", (json_int_t)s.st.unclassified_pkts,
+		      "table_full", (json_int_t)s.st.table_full, "max_flows",
+		      (json_int_t)t->max_flows);
+	flows = NULL; /* "o" steals it, even on failure */
+	if (o != NULL && with_order &&
+	    json_object_set_new(o, "order",
+				json_string(order == VFO_FLOW_BY_BYTES ? "bytes" : "packets")) <
+		    0) {
+		json_decref(o);
+		o = NULL;
+	}
+out:
+	json_decref(flows);
+	free(top);
+	free(s.flows);
+	return o;
+}
+
+json_t *
+vfo_flow_top_json(struct vfo_flow_table *t, unsigned int n)
+{
+	return top_json(t, n, VFO_FLOW_BY_PACKETS, false);
+}
+
+json_t *
+vfo_flow_top_json_by(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order)
+{
+	return top_json(t, n, order, true);
+}

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * uplink_member.c — bringing an uplink member up from its devargs (probe,
+ * configure, start, MAC) and taking it down (drain, stop, close, remove),
+ * both at start-up and when the VF is unplugged and plugged back.
+ * Control side only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "uplink_private.h"
+#include "vfo_log.h"
+
+/* Formats an error message into err/errlen and returns -1. */
+int
+uplink__fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/*
+ * Probes the device named by 'devargs' (unless EAL already did) and finds its
+ * one ethdev port.  Fills m->port_id, m->dev, m->dev_name, m->socket.
+ * Returns 0, or -1 with 'err' set.
+ */
+int
+uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+{
+	struct vfo_member *m = &u->member[id];
+	struct rte_dev_iterator it;
+	struct rte_eth_dev_info info;
+	uint16_t pid, port = VFO_PORT_NONE;
+	unsigned int nb = 0;
+	int ret;
+
+	ret = rte_dev_probe(m->devargs);
+	if (ret < 0 && ret != -EEXIST)
+		return uplink__fail(err, errlen,
+			    "uplink %s: %s '%s' does not probe: %s; check the device name and "
+			    "its arguments (vdev drivers: see 'dpdk-testpmd --help'), or the PCI "
+			    "address and its driver binding",
+			    u->params.name, vfo_member_name(id), m->devargs, rte_strerror(-ret));
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, m->devargs, &it)
+	{
+		port = pid;
+		nb++;
+	}
+	if (nb != 1)
+		return uplink__fail(err, errlen,
+			    "uplink %s: %s '%s' gives %u ethdev ports; it must give exactly one",
+			    u->params.name, vfo_member_name(id), m->devargs, nb);
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s",
+			    u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
+	m->port_id = port;
+	m->dev = info.device;
+	snprintf(m->dev_name, sizeof(m->dev_name), "%s", rte_dev_name(info.device));
+	m->socket = rte_eth_dev_socket_id(port);
+	if (m->socket < 0)
+		m->socket = (int)rte_socket_id();
+	return 0;
+}
+
+/*
+ * Configures member 'id' of 'u' (queues, RSS, descriptors, promiscuous mode)
+ * and starts it.  Returns 0, or -1 with 'err' naming the port and errno.
+ */
+int
+uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+{
+	const struct vfo_uplink_params *p = &u->params;
+	struct vfo_member *m = &u->member[id];
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_mempool *mp;
+	uint16_t port = m->port_id, rxd = p->nb_rxd, txd = p->nb_txd, q;
+	const char *what = vfo_member_name(id);
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name, what,
+			    port, rte_strerror(-ret));
+	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
+		return uplink__fail(err, errlen,
+			    "uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
+			    "asked: lower --rxq/--txq (one per forwarding lcore)",
+			    p->name, what, port, info.driver_name, info.max_rx_queues,
+			    info.max_tx_queues, p->nb_rxq, p->nb_txq);
+	memset(&conf, 0, sizeof(conf));
+	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads &
+			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
+	} else if (p->nb_rxq > 1) {
+		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) has no RSS; queues get what it gives",
+			p->name, what, port, info.driver_name);
+	}
+	/* Link changes and removals by interrupt where the PMD has them; the
+	 * failover engine also polls link state for those that do not. */
+	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+		conf.intr_conf.lsc = 1;
+	if (*info.dev_flags & RTE_ETH_DEV_INTR_RMV)
+		conf.intr_conf.rmv = 1;
+	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
+	if (ret < 0)
+		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
+			    p->name, what, port, info.driver_name, rte_strerror(-ret));
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+	if (ret < 0)
+		return uplink__fail(err, errlen, "uplink %s: %s port %u: descriptor counts refused: %s",
+			    p->name, what, port, rte_strerror(-ret));
+	mp = p->pool_for_socket(m->socket, p->pool_arg);
+	if (mp == NULL)
+		return uplink__fail(err, errlen,
+			    "uplink %s: %s port %u: no mbuf pool on socket %d: %s; reserve more "
+			    "hugepages (scripts/setup)",
+			    p->name, what, port, m->socket, rte_strerror(rte_errno));
+	for (q = 0; q < p->nb_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)m->socket, NULL, mp);
+		if (ret < 0)
+			return uplink__fail(err, errlen, "uplink %s: %s port %u: RX queue %u setup: %s",
+				    p->name, what, port, q, rte_strerror(-ret));
+	}
+	for (q = 0; q < p->nb_txq; q++) {
+		ret = rte_eth_tx_queue_setup(port, q, txd, (unsigned int)m->socket, NULL);
+		if (ret < 0)
+			return uplink__fail(err, errlen, "uplink %s: %s port %u: TX queue %u setup: %s",
+				    p->name, what, port, q, rte_strerror(-ret));
+	}
+	if (p->promisc) {
+		ret = rte_eth_promiscuous_enable(port);
+		if (ret != 0)
+			VFO_LOG(NOTICE, "uplink %s: %s port %u (%s) cannot be promiscuous: %s",
+				p->name, what, port, info.driver_name, rte_strerror(-ret));
+	}
+	ret = rte_eth_dev_start(port);
+	if (ret < 0)
+		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): start failed: %s", p->name,
+			    what, port, info.driver_name, rte_strerror(-ret));
+	m->started = true;
+	rte_eth_macaddr_get(port, &m->port_mac);
+	VFO_LOG(INFO, "uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d",
+		p->name, what, port, info.driver_name, m->dev_name, p->nb_rxq, rxd, p->nb_txq, txd,
+		m->socket);
+	return 0;
+}
+
+/*
+ * Programs the uplink MAC as member 'id''s default MAC.  A PMD that cannot
+ * do it is logged (the member keeps its own MAC) but is not an error.
+ */
+void
+uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id)
+{
+	struct vfo_member *m = &u->member[id];
+	char want[RTE_ETHER_ADDR_FMT_SIZE], have[RTE_ETHER_ADDR_FMT_SIZE];
+	int ret;
+
+	rte_ether_format_addr(want, sizeof(want), &u->mac);
+	if (rte_is_same_ether_addr(&m->port_mac, &u->mac)) {
+		m->mac_set = true;
+		return;
+	}
+	ret = rte_eth_dev_default_mac_addr_set(m->port_id, &u->mac);
+	rte_eth_macaddr_get(m->port_id, &m->port_mac);
+	m->mac_set = ret == 0 && rte_is_same_ether_addr(&m->port_mac, &u->mac);
+	if (!m->mac_set) {
+		rte_ether_format_addr(have, sizeof(have), &m->port_mac);
+		VFO_LOG(WARNING,
+			"uplink %s: %s port %u cannot take MAC %s (%s); it keeps %s, so peers "
+			"must learn it after a switch (promiscuous mode still receives the "
+			"uplink MAC)",
+			u->params.name, vfo_member_name(id), m->port_id, want,
+			ret ? rte_strerror(-ret) : "the PMD ignored it", have);
+	}
+}
+
+/* Stops, closes and removes member 'id' if it has a port. */
+void
+uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id)
+{
+	struct vfo_member *m = &u->member[id];
+	int ret;
+
+	if (m->port_id == VFO_PORT_NONE)
+		return;
+	if (m->started) {
+		struct vfo_member_pmd *g = &u->gone[id];
+		struct rte_eth_stats es;
+
+		if (rte_eth_stats_get(m->port_id, &es) == 0) {
+			g->rx_bytes += es.ibytes;
+			g->tx_bytes += es.obytes;
+			g->rx_missed += es.imissed;
+			g->rx_nombuf += es.rx_nombuf;
+			g->rx_errors += es.ierrors;
+			g->tx_errors += es.oerrors;
+		}
+		rte_eth_dev_stop(m->port_id);
+	}
+	m->started = false;
+	rte_eth_dev_close(m->port_id);
+	ret = rte_dev_remove(m->dev);
+	if (ret < 0)
+		VFO_LOG(WARNING, "uplink %s: %s %s: removal failed: %s", u->params.name,
+			vfo_member_name(id), m->dev_name, rte_strerror(-ret));
+	m->port_id = VFO_PORT_NONE;
+	m->dev = NULL;
+}
+
+
+/* Returns the packets member 'id' was handed for TX on every queue. */
+static uint64_t
+member_tx_pkts(const struct vfo_uplink *u, enum vfo_member_id id)
+{
+	uint64_t sum = 0;
+	uint16_t q;
+
+	for (q = 0; q < u->nb_queues; q++)
+		sum += __atomic_load_n(&u->qstats[q].member[id].tx_pkts, __ATOMIC_RELAXED);
+	return sum;
+}
+
+int
+vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
+			 char *err, size_t errlen)
+{
+	struct vfo_member *m = &u->member[id];
+
+	vfo_uplink_lock(u);
+	if (m->port_id != VFO_PORT_NONE) {
+		vfo_uplink_unlock(u);
+		uplink__fail(err, errlen, "uplink %s: %s is present already", u->params.name,
+			     vfo_member_name(id));
+		return -EEXIST;
+	}
+	if (devargs != NULL && devargs[0] != '\0')
+		snprintf(m->devargs, sizeof(m->devargs), "%s", devargs);
+	if (uplink__member_probe(u, id, err, errlen) < 0 ||
+	    uplink__member_start(u, id, err, errlen) < 0) {
+		uplink__member_release(u, id);
+		vfo_uplink_unlock(u);
+		return -ENODEV;
+	}
+	uplink__member_set_mac(u, id);
+	m->tx_base = member_tx_pkts(u, id);
+	uplink__publish_view(u, u->active);
+	vfo_uplink_unlock(u);
+	return 0;
+}
+
+/*
+ * Returns what member 'id''s rings still hold: packets handed to its TX that
+ * the PMD has not sent, plus packets waiting in its RX queues, as far as the
+ * PMD can tell.  Call with the member out of the view and its TX completed.
+ */
+static uint64_t
+member_stranded(struct vfo_uplink *u, enum vfo_member_id id)
+{
+	struct vfo_member *m = &u->member[id];
+	uint64_t handed = member_tx_pkts(u, id) - m->tx_base, stranded = 0;
+	struct rte_eth_stats es;
+	uint16_t q;
+	int n;
+
+	if (rte_eth_stats_get(m->port_id, &es) == 0 && es.opackets != 0 && handed > es.opackets)
+		stranded += handed - es.opackets;
+	for (q = 0; q < u->params.nb_rxq; q++) {
+		n = rte_eth_rx_queue_count(m->port_id, q);
+		if (n > 0)
+			stranded += (uint64_t)n;
+	}
+	return stranded;
+}
+
+uint64_t
+vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
+{
+	struct vfo_member *m = &u->member[id];
+	uint64_t stranded = 0;
+	uint16_t q;
+
+	vfo_uplink_lock(u);
+	if (m->port_id == VFO_PORT_NONE) {
+		vfo_uplink_unlock(u);
+		return 0;
+	}
+	if (u->active == (int)id)
+		u->active = -1;
+	m->leaving = true;
+	uplink__publish_view(u, u->active);
+	uplink__wait_grace(u);
+	if (m->started) {
+		for (q = 0; q < u->params.nb_txq; q++)
+			rte_eth_tx_done_cleanup(m->port_id, q, 0);
+		stranded = member_stranded(u, id);
+	}
+	uplink__member_release(u, id);
+	m->leaving = false;
+	vfo_uplink_unlock(u);
+	VFO_LOG(INFO, "uplink %s: %s released (%" PRIu64 " packets left in its rings)",
+		u->params.name, vfo_member_name(id), stranded);
+	return stranded;
+}
+
+bool
+vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id)
+{
+	struct rte_eth_link link;
+	bool up = false;
+
+	vfo_uplink_lock(u);
+	if (u->member[id].started && !u->member[id].leaving &&
+	    rte_eth_link_get_nowait(u->member[id].port_id, &link) == 0)
+		up = link.link_status == RTE_ETH_LINK_UP;
+	vfo_uplink_unlock(u);
+	return up;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * uplink_private.h — what uplink.c and uplink_member.c share: member bring-up
+ * and release, view publishing.  Control side; call with the uplink lock held
+ * where noted.
+ */
+#ifndef VFO_UPLINK_PRIVATE_H
+#define VFO_UPLINK_PRIVATE_H
+
+#include "vfo_uplink.h"
+
+/** Formats an error message into err/errlen; returns -1. */
+int uplink__fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Probes member 'id' from u->member[id].devargs (unless EAL already did) and
+ * finds its one ethdev port.  Returns 0, or -1 with 'err' set.
+ */
+int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
+
+/**
+ * Configures member 'id' with the uplink's settings (queues, RSS,
+ * descriptors, promiscuous mode, one extra control TX queue where the PMD
+ * has room) and starts it.  Returns 0, or -1 with 'err' naming the port.
+ */
+int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
+
+/** Programs the uplink MAC on member 'id'; a refusal is logged, not fatal. */
+void uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id);
+
+/** Stops, closes and removes member 'id' if present, keeping its PMD counters. */
+void uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id);
+
+/**
+ * Publishes a view in which every started member is polled (active first)
+ * and 'active' (-1: none) transmits.  Call with the lock held; the caller
+ * waits for the grace period before touching a member left out.
+ */
+void uplink__publish_view(struct vfo_uplink *u, int active);
+
+/** Waits until no registered worker can still hold the previous view. */
+void uplink__wait_grace(struct vfo_uplink *u);
+
+#endif /* VFO_UPLINK_PRIVATE_H */

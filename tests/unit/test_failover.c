@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_failover.c — the failover state machine driven by injected events
+ * over fake ports: every transition, and the bad situations (no backup,
+ * VF never returning, both members gone, flapping, removal during return).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vfo_failover.h"
+
+/* The fake ports the machine acts on. */
+struct fake {
+	bool present[VFO_MEMBER_COUNT]; /* member has a port */
+	bool link[VFO_MEMBER_COUNT];    /* link state while present */
+	bool link_on_attach;            /* link state a new attach comes up with */
+	int active;                     /* set_active's last argument */
+	uint64_t now;                   /* µs */
+	uint64_t rx[VFO_MEMBER_COUNT];  /* rx counters */
+	int attach_err;                 /* attach returns this (0 = works) */
+	unsigned int attaches;          /* attach calls */
+	unsigned int detaches;          /* detach calls */
+	unsigned int announces[VFO_MEMBER_COUNT]; /* announce calls */
+	uint64_t detach_lost;           /* what detach reports lost */
+	char devargs[VFO_DEVARGS_MAX];  /* last attach's devargs */
+};
+
+static struct fake fk;
+static struct vfo_failover fo;
+
+static int
+f_set_active(void *ctx, int id)
+{
+	(void)ctx;
+	fk.active = id;
+	return 0;
+}
+
+static int
+f_attach(void *ctx, int id, const char *devargs)
+{
+	(void)ctx;
+	fk.attaches++;
+	snprintf(fk.devargs, sizeof(fk.devargs), "%s", devargs);
+	if (fk.attach_err != 0)
+		return fk.attach_err;
+	fk.present[id] = true;
+	fk.link[id] = fk.link_on_attach;
+	return 0;
+}
+
+static uint64_t
+f_detach(void *ctx, int id)
+{
+	(void)ctx;
+	fk.detaches++;
+	fk.present[id] = false;
+	fk.link[id] = false;
+	return fk.detach_lost;
+}
+
+static bool
+f_present(void *ctx, int id)
+{
+	(void)ctx;
+	return fk.present[id];
+}
+
+static bool
+f_link_up(void *ctx, int id)
+{
+	(void)ctx;
+	return fk.present[id] && fk.link[id];
+}
+
+static uint64_t
+f_rx_count(void *ctx, int id)
+{
+	(void)ctx;
+	return fk.rx[id];
+}
+
+static void
+f_announce(void *ctx, int id)
+{
+	(void)ctx;
+	fk.announces[id]++;
+}
+
+static uint64_t
+f_now_us(void *ctx)
+{
+	(void)ctx;
+	return fk.now;
+}
+
+static const struct vfo_fo_ops fake_ops = {
+	.set_active = f_set_active,
+	.attach = f_attach,
+	.detach = f_detach,
+	.present = f_present,
+	.link_up = f_link_up,
+	.rx_count = f_rx_count,
+	.announce = f_announce,
+	.now_us = f_now_us,
+};
+
+/* Both members present and up, VF active. */
+static int
+setup(void **state)
+{
+	static const char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX] = {"vf0", "bk0"};
+	struct vfo_fo_conf conf;
+
+	(void)state;
+	memset(&fk, 0, sizeof(fk));
+	fk.present[0] = fk.present[1] = true;
+	fk.link[0] = fk.link[1] = true;
+	fk.link_on_attach = true;
+	fk.now = 1000;
+	vfo_fo_conf_defaults(&conf);
+	vfo_fo_init(&fo, "t", &conf, &fake_ops, NULL, devargs, VFO_FO_VF_ACTIVE);
+	return 0;
+}
+
+/* Runs an event that must succeed. */
+static void
+ev(enum vfo_fo_event e)
+{
+	char why[128] = "";
+
+	assert_int_equal(vfo_fo_handle(&fo, e, NULL, why, sizeof(why)), 0);
+}
+
+/* Advances the fake clock by 'us' and ticks. */
+static void
+tick(uint64_t us)
+{
+	fk.now += us;
+	ev(VFO_EV_TICK);
+}
+
+/* Planned: prepare moves TX at once, drains while VF RX moves, then releases. */
+static void
+test_planned_drain_then_release(void **state)
+{
+	(void)state;
+	ev(VFO_EV_PREPARE);
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_int_equal(fk.announces[VFO_MEMBER_BACKUP], 1);
+	/* Stragglers keep arriving on the VF: no release. */
+	for (int i = 0; i < 5; i++) {
+		fk.rx[VFO_MEMBER_VF] += 10;
+		tick(1000);
+		assert_int_equal(fo.state, VFO_FO_DRAINING);
+		assert_true(fk.present[VFO_MEMBER_VF]);
+	}
+	tick(1000); /* quiet 1 ms: not yet */
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	tick(1500); /* quiet 2.5 ms >= settle 2 ms */
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_false(fk.present[VFO_MEMBER_VF]);
+	assert_int_equal(fk.detaches, 1);
+	/* prepare again is harmless */
+	ev(VFO_EV_PREPARE);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+}
+
+/* A drain never outlasts max_drain_us, even with RX still moving. */
+static void
+test_drain_bounded(void **state)
+{
+	(void)state;
+	ev(VFO_EV_REMOVE_REQUEST);
+	while (fo.state == VFO_FO_DRAINING && fk.now < 10000000) {
+		fk.rx[VFO_MEMBER_VF]++;
+		tick(1000);
+	}
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_true(fk.now - 1000 <= fo.conf.max_drain_us + 1000);
+}
+
+/* Prepare with no usable backup is refused and changes nothing. */
+static void
+test_prepare_without_backup_refused(void **state)
+{
+	char why[128] = "";
+
+	(void)state;
+	fk.link[VFO_MEMBER_BACKUP] = false;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_PREPARE, NULL, why, sizeof(why)), -EAGAIN);
+	assert_non_null(strstr(why, "backup"));
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, 0);
+	assert_true(fk.present[VFO_MEMBER_VF]);
+}
+
+/* A removal request must release the VF even with no backup. */
+static void
+test_remove_request_without_backup(void **state)
+{
+	(void)state;
+	fk.present[VFO_MEMBER_BACKUP] = false;
+	ev(VFO_EV_REMOVE_REQUEST);
+	assert_int_equal(fo.state, VFO_FO_NO_MEMBER);
+	assert_int_equal(fk.active, -1);
+	assert_false(fk.present[VFO_MEMBER_VF]);
+}
+
+/* Unplanned: link down switches at once; link up switches back and announces. */
+static void
+test_link_down_and_back(void **state)
+{
+	(void)state;
+	fk.link[VFO_MEMBER_VF] = false;
+	ev(VFO_EV_LINK_CHANGE);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	fk.link[VFO_MEMBER_VF] = true;
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	assert_int_equal(fk.announces[VFO_MEMBER_VF], 1);
+	assert_int_equal(fo.switches, 2);
+}
+
+/* Surprise removal: what the rings held is counted as lost. */
+static void
+test_vf_gone_counts_loss(void **state)
+{
+	(void)state;
+	fk.detach_lost = 17;
+	ev(VFO_EV_VF_GONE);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_int_equal(fo.lost_unplanned, 17);
+}
+
+/* Return: attach, wait for link, then TX back on the VF. */
+static void
+test_return_of_vf(void **state)
+{
+	char why[128];
+
+	(void)state;
+	ev(VFO_EV_VF_GONE);
+	fk.link_on_attach = false;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "vf1,x=y", why, sizeof(why)), 0);
+	assert_string_equal(fk.devargs, "vf1,x=y");
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	fk.link[VFO_MEMBER_VF] = true;
+	ev(VFO_EV_LINK_CHANGE);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	/* A device-add uevent without devargs reuses the stored ones. */
+	ev(VFO_EV_VF_GONE);
+	ev(VFO_EV_VF_ADDED);
+	assert_string_equal(fk.devargs, "vf1,x=y");
+}
+
+/* A VF that does not come back: retries back off, then give up. */
+static void
+test_attach_retries_with_backoff(void **state)
+{
+	char why[128] = "";
+	uint64_t first_delay;
+	unsigned int before;
+
+	(void)state;
+	ev(VFO_EV_VF_GONE);
+	fk.attach_err = -ENODEV;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, NULL, why, sizeof(why)), -ENODEV);
+	assert_non_null(strstr(why, "vf0"));
+	assert_true(fo.retry_pending);
+	first_delay = fo.retry_delay_us;
+	before = fk.attaches;
+	tick(first_delay / 2);
+	assert_int_equal(fk.attaches, before); /* not yet */
+	tick(first_delay);
+	assert_int_equal(fk.attaches, before + 1);
+	assert_int_equal(fo.retry_delay_us, 2 * first_delay);
+	/* Keep failing: the delay is capped and attempts stop. */
+	while (fo.retry_pending)
+		tick(fo.conf.retry_max_us);
+	assert_true(fo.retry_delay_us <= fo.conf.retry_max_us);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	before = fk.attaches;
+	tick(fo.conf.retry_max_us * 3);
+	assert_int_equal(fk.attaches, before);
+	/* The device comes back: a manual attach works again. */
+	fk.attach_err = 0;
+	ev(VFO_EV_ATTACH);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	assert_false(fo.retry_pending);
+}
+
+/* Both members gone: no member, then either returning resumes traffic. */
+static void
+test_both_gone_then_resume(void **state)
+{
+	(void)state;
+	ev(VFO_EV_VF_GONE);
+	fk.present[VFO_MEMBER_BACKUP] = false;
+	ev(VFO_EV_BACKUP_GONE);
+	assert_int_equal(fo.state, VFO_FO_NO_MEMBER);
+	assert_int_equal(fk.active, -1);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_NO_MEMBER);
+	ev(VFO_EV_BACKUP_ADDED);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	ev(VFO_EV_ATTACH);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+}
+
+/* A removal request while the VF is returning releases it again. */
+static void
+test_remove_during_return(void **state)
+{
+	(void)state;
+	ev(VFO_EV_VF_GONE);
+	fk.link_on_attach = false;
+	ev(VFO_EV_ATTACH);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	ev(VFO_EV_REMOVE_REQUEST);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_false(fk.present[VFO_MEMBER_VF]);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+}
+
+/* A flapping VF: every flap is two switches, and it ends where it should. */
+static void
+test_flapping(void **state)
+{
+	int i;
+
+	(void)state;
+	for (i = 0; i < 100; i++) {
+		fk.link[VFO_MEMBER_VF] = false;
+		tick(100);
+		assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+		fk.link[VFO_MEMBER_VF] = true;
+		tick(100);
+		assert_int_equal(fk.active, VFO_MEMBER_VF);
+	}
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fo.switches, 200);
+}
+
+/* prefer backup / prefer vf move TX without releasing anything. */
+static void
+test_prefer(void **state)
+{
+	(void)state;
+	ev(VFO_EV_PREFER_BACKUP);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_true(fk.present[VFO_MEMBER_VF]);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	ev(VFO_EV_PREFER_VF);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	assert_int_equal(fk.detaches, 0);
+}
+
+/* Attach while draining or while the VF is active is refused. */
+static void
+test_attach_refused_when_busy(void **state)
+{
+	char why[128];
+
+	(void)state;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, NULL, why, sizeof(why)), -EEXIST);
+	ev(VFO_EV_PREPARE);
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, NULL, why, sizeof(why)), -EBUSY);
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+}
+
+/* The timeline keeps the last VFO_FO_TIMELINE entries, oldest first. */
+static void
+test_timeline_bounded(void **state)
+{
+	json_t *tl;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 300; i++) {
+		fk.link[VFO_MEMBER_VF] = i % 2 != 0;
+		tick(10);
+	}
+	tl = vfo_fo_timeline_json(&fo);
+	assert_int_equal(json_array_size(tl), VFO_FO_TIMELINE);
+	assert_true(json_integer_value(json_object_get(json_array_get(tl, 0), "t_us")) <
+		    json_integer_value(json_object_get(json_array_get(tl, VFO_FO_TIMELINE - 1),
+						       "t_us")));
+	assert_string_equal(json_string_value(json_object_get(json_array_get(tl, 0), "event")),
+			    "tick");
+	json_decref(tl);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_planned_drain_then_release, setup),
+		cmocka_unit_test_setup(test_drain_bounded, setup),
+		cmocka_unit_test_setup(test_prepare_without_backup_refused, setup),
+		cmocka_unit_test_setup(test_remove_request_without_backup, setup),
+		cmocka_unit_test_setup(test_link_down_and_back, setup),
+		cmocka_unit_test_setup(test_vf_gone_counts_loss, setup),
+		cmocka_unit_test_setup(test_return_of_vf, setup),
+		cmocka_unit_test_setup(test_attach_retries_with_backoff, setup),
+		cmocka_unit_test_setup(test_both_gone_then_resume, setup),
+		cmocka_unit_test_setup(test_remove_during_return, setup),
+		cmocka_unit_test_setup(test_flapping, setup),
+		cmocka_unit_test_setup(test_prefer, setup),
+		cmocka_unit_test_setup(test_attach_refused_when_busy, setup),
+		cmocka_unit_test_setup(test_timeline_bounded, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
