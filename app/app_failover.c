@@ -92,7 +92,8 @@ run_event(struct vfo_app *a, enum vfo_fo_event ev, const char *devargs, unsigned
 
 		if (ret < 0) {
 			json_decref(ups);
-			return vfo_ctl_error(reply, "uplink %s: %s", a->uplink[i]->params.name, why);
+			return vfo_ctl_error(reply, "uplink %s: %s", a->uplink[i]->params.name,
+					     why);
 		}
 		json_array_append_new(ups, vfo_app_failover_json(a, i));
 	}
@@ -162,12 +163,13 @@ cmd_attach(const json_t *req, json_t *reply, void *arg)
 	if (pick_uplinks(a, req, reply, &first, &last) < 0)
 		return -1;
 	if (devargs != NULL && !json_is_string(devargs))
-		return vfo_ctl_error(reply, "\"devargs\" must be a string (DPDK devargs of the VF)");
+		return vfo_ctl_error(reply,
+				     "\"devargs\" must be a string (DPDK devargs of the VF)");
 	if (devargs != NULL && last - first > 1)
 		return vfo_ctl_error(reply, "give \"uplink\" with \"devargs\" (%u uplinks)",
 				     a->nb_uplinks);
-	return run_event(a, VFO_EV_ATTACH, devargs ? json_string_value(devargs) : NULL, first,
-			 last, reply);
+	return run_event(a, VFO_EV_ATTACH, devargs ? json_string_value(devargs) : NULL, first, last,
+			 reply);
 }
 
 /* Command "prefer": {"member": "vf"|"backup"}, optionally {"uplink": NAME}. */
@@ -274,7 +276,8 @@ vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen)
 	conf.announce = a->cfg.announce;
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_fo_init(&a->fo[i], a->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,
-			    a->uplink[i], (const char(*)[VFO_DEVARGS_MAX])a->uplink[i]->params.devargs,
+			    a->uplink[i],
+			    (const char(*)[VFO_DEVARGS_MAX])a->uplink[i]->params.devargs,
 			    VFO_FO_VF_ACTIVE);
 	a->events = vfo_events_start();
 	if (a->events == NULL) {

@@ -59,6 +59,7 @@ vfo_fo_conf_defaults(struct vfo_fo_conf *c)
 	c->max_drain_us = 200000;
 	c->retry_min_us = 100000;
 	c->retry_max_us = 5000000;
+	c->reprobe_down_us = 1000000;
 	c->announce = true;
 	c->prefer_vf = true;
 }
@@ -72,7 +73,7 @@ vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_conf 
 
 	memset(fo, 0, sizeof(*fo));
 	fo->state = initial;
-	fo->tx = initial == VFO_FO_VF_ACTIVE ? VFO_MEMBER_VF
+	fo->tx = initial == VFO_FO_VF_ACTIVE   ? VFO_MEMBER_VF
 		 : initial == VFO_FO_NO_MEMBER ? -1
 					       : VFO_MEMBER_BACKUP;
 	fo->conf = *conf;
@@ -85,8 +86,8 @@ vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_conf 
 
 /* Appends a timeline entry (and logs it): 'from' -> 'to' caused by 'ev'. */
 static void __attribute__((format(printf, 5, 6)))
-record(struct vfo_failover *fo, enum vfo_fo_state from, enum vfo_fo_state to,
-       enum vfo_fo_event ev, const char *fmt, ...)
+record(struct vfo_failover *fo, enum vfo_fo_state from, enum vfo_fo_state to, enum vfo_fo_event ev,
+       const char *fmt, ...)
 {
 	struct vfo_fo_record *r = &fo->tl[fo->tl_next % VFO_FO_TIMELINE];
 	va_list ap;
@@ -184,6 +185,9 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 	bool vf = usable(fo, VFO_MEMBER_VF), bk = usable(fo, VFO_MEMBER_BACKUP);
 	bool vf_here = fo->ops->present(fo->ctx, VFO_MEMBER_VF);
 
+	if (vf)
+		fo->vf_down_since_us = 0;
+
 	if (vf && (fo->conf.prefer_vf || !bk)) {
 		if (fo->tx != VFO_MEMBER_VF)
 			switch_tx(fo, VFO_MEMBER_VF);
@@ -219,19 +223,49 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 	if (fo->retries >= MAX_RETRIES) {
 		fo->retry_pending = false;
 		record(fo, fo->state, fo->state, ev,
-		       "attach failed %u times (%s); giving up, send attach to retry",
-		       fo->retries, strerror(-ret));
+		       "attach failed %u times (%s); giving up, send attach to retry", fo->retries,
+		       strerror(-ret));
 	} else {
-		fo->retry_delay_us = fo->retries == 1 ? fo->conf.retry_min_us
-						      : RTE_MIN(2 * fo->retry_delay_us,
-								fo->conf.retry_max_us);
+		fo->retry_delay_us =
+			fo->retries == 1 ? fo->conf.retry_min_us
+					 : RTE_MIN(2 * fo->retry_delay_us, fo->conf.retry_max_us);
 		fo->retry_pending = true;
 		fo->retry_at_us = now + fo->retry_delay_us;
-		record(fo, fo->state, fo->state, ev, "attach failed (%s); retry %u in %" PRIu64 " ms",
-		       strerror(-ret), fo->retries, fo->retry_delay_us / 1000);
+		record(fo, fo->state, fo->state, ev,
+		       "attach failed (%s); retry %u in %" PRIu64 " ms", strerror(-ret),
+		       fo->retries, fo->retry_delay_us / 1000);
 	}
 	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s",
 		      fo->devargs[VFO_MEMBER_VF], strerror(-ret));
+}
+
+/*
+ * A present VF whose link stays down for reprobe_down_us is released and
+ * probed again at once (then with the attach backoff): some stand-ins only
+ * reconnect when restarted, and a VF that never recovers ends in
+ * BACKUP_VF_GONE with bounded retries.  Returns true when it did so.
+ */
+static bool
+maybe_reprobe(struct vfo_failover *fo, enum vfo_fo_event ev)
+{
+	uint64_t now = fo->ops->now_us(fo->ctx), lost;
+
+	if (!fo->ops->present(fo->ctx, VFO_MEMBER_VF) || fo->ops->link_up(fo->ctx, VFO_MEMBER_VF)) {
+		fo->vf_down_since_us = 0;
+		return false;
+	}
+	if (fo->vf_down_since_us == 0)
+		fo->vf_down_since_us = now;
+	if (fo->conf.reprobe_down_us == 0 || now - fo->vf_down_since_us < fo->conf.reprobe_down_us)
+		return false;
+	fo->vf_down_since_us = 0;
+	lost = release(fo, VFO_MEMBER_VF);
+	fo->retry_pending = true;
+	fo->retry_at_us = now;
+	GO(fo, VFO_FO_BACKUP_VF_GONE, ev,
+	   "VF link down for %" PRIu64 " ms: released (%" PRIu64 " lost), probing again",
+	   fo->conf.reprobe_down_us / 1000, lost);
+	return true;
 }
 
 /* Events every state treats alike; returns 1 when 'ev' was one of them. */
@@ -249,7 +283,8 @@ common_event(struct vfo_failover *fo, enum vfo_fo_event ev)
 		return 0;
 	case VFO_EV_BACKUP_ADDED:
 		if (!fo->ops->present(fo->ctx, VFO_MEMBER_BACKUP) &&
-		    fo->ops->attach(fo->ctx, VFO_MEMBER_BACKUP, fo->devargs[VFO_MEMBER_BACKUP]) == 0)
+		    fo->ops->attach(fo->ctx, VFO_MEMBER_BACKUP, fo->devargs[VFO_MEMBER_BACKUP]) ==
+			    0)
 			record(fo, fo->state, fo->state, ev, "backup probed and started");
 		return 0;
 	default:
@@ -271,8 +306,9 @@ on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t wh
 			return 0;
 		}
 		if (ev == VFO_EV_PREPARE)
-			return refuse(-EAGAIN, why, whylen,
-				      "backup is not usable (absent or link down); nothing changed");
+			return refuse(
+				-EAGAIN, why, whylen,
+				"backup is not usable (absent or link down); nothing changed");
 		switch_tx(fo, -1);
 		lost = release(fo, VFO_MEMBER_VF);
 		GO(fo, VFO_FO_NO_MEMBER, ev, "VF released with no backup; %" PRIu64 " lost", lost);
@@ -280,14 +316,16 @@ on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t wh
 	case VFO_EV_VF_GONE:
 		lost = release(fo, VFO_MEMBER_VF);
 		settle(fo, ev);
-		record(fo, fo->state, fo->state, ev, "VF gone: %" PRIu64 " packets lost in its rings",
-		       lost);
+		record(fo, fo->state, fo->state, ev,
+		       "VF gone: %" PRIu64 " packets lost in its rings", lost);
 		return 0;
 	case VFO_EV_TICK:
 	case VFO_EV_LINK_CHANGE:
 	case VFO_EV_PREFER_BACKUP:
 		if (ev == VFO_EV_PREFER_BACKUP)
 			fo->conf.prefer_vf = false;
+		if (fo->vf_down_since_us == 0 && !usable(fo, VFO_MEMBER_VF))
+			fo->vf_down_since_us = fo->ops->now_us(fo->ctx);
 		if (!usable(fo, VFO_MEMBER_VF) ||
 		    (!fo->conf.prefer_vf && usable(fo, VFO_MEMBER_BACKUP)))
 			settle(fo, ev);
@@ -382,6 +420,8 @@ on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t
 	case VFO_EV_LINK_CHANGE:
 		if (fo->ops->link_up(fo->ctx, VFO_MEMBER_VF) || !usable(fo, VFO_MEMBER_BACKUP))
 			settle(fo, ev);
+		else
+			maybe_reprobe(fo, ev);
 		return 0;
 	case VFO_EV_PREPARE:
 	case VFO_EV_REMOVE_REQUEST:
@@ -425,6 +465,9 @@ on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size
 		return attach_vf(fo, ev, why, whylen);
 	default:
 		common_event(fo, ev);
+		if (fo->state == VFO_FO_BACKUP_VF_PRESENT && usable(fo, VFO_MEMBER_BACKUP) &&
+		    maybe_reprobe(fo, ev))
+			return 0;
 		/* Stay unless the best member changed. */
 		if (fo->state == VFO_FO_NO_MEMBER
 			    ? (usable(fo, VFO_MEMBER_VF) || usable(fo, VFO_MEMBER_BACKUP))
@@ -469,11 +512,10 @@ vfo_fo_timeline_json(const struct vfo_failover *fo)
 	for (i = first; i < fo->tl_next; i++) {
 		const struct vfo_fo_record *r = &fo->tl[i % VFO_FO_TIMELINE];
 
-		json_array_append_new(a, json_pack("{sI ss ss ss ss}", "t_us", (json_int_t)r->t_us,
-						   "from", vfo_fo_state_name(r->from), "to",
-						   vfo_fo_state_name(r->to), "event",
-						   vfo_fo_event_name(r->event), "detail",
-						   r->detail));
+		json_array_append_new(
+			a, json_pack("{sI ss ss ss ss}", "t_us", (json_int_t)r->t_us, "from",
+				     vfo_fo_state_name(r->from), "to", vfo_fo_state_name(r->to),
+				     "event", vfo_fo_event_name(r->event), "detail", r->detail));
 	}
 	return a;
 }

@@ -22,10 +22,10 @@
 
 /** The event queue. */
 struct vfo_events {
-	struct rte_ring *ring;  /**< struct vfo_raw_event * (malloc'd), MP/SC */
-	int efd;                /**< eventfd written on every push */
-	bool monitor;           /**< the uevent monitor was started by us */
-	uint64_t dropped;       /**< events lost to a full queue */
+	struct rte_ring *ring; /**< struct vfo_raw_event * (malloc'd), MP/SC */
+	int efd;	       /**< eventfd written on every push */
+	bool monitor;	       /**< the uevent monitor was started by us */
+	uint64_t dropped;      /**< events lost to a full queue */
 };
 
 /* Queues a copy of 'ev' and wakes the control thread.  Interrupt thread. */
@@ -51,7 +51,7 @@ static void
 on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
 {
 	struct vfo_raw_event ev = {.kind = type == RTE_DEV_EVENT_ADD ? VFO_RAW_DEV_ADD
-								      : VFO_RAW_DEV_REMOVE};
+								     : VFO_RAW_DEV_REMOVE};
 
 	if (type != RTE_DEV_EVENT_ADD && type != RTE_DEV_EVENT_REMOVE)
 		return;

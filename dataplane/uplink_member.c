@@ -47,24 +47,26 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 
 	ret = rte_dev_probe(m->devargs);
 	if (ret < 0 && ret != -EEXIST)
-		return uplink__fail(err, errlen,
-			    "uplink %s: %s '%s' does not probe: %s; check the device name and "
-			    "its arguments (vdev drivers: see 'dpdk-testpmd --help'), or the PCI "
-			    "address and its driver binding",
-			    u->params.name, vfo_member_name(id), m->devargs, rte_strerror(-ret));
+		return uplink__fail(
+			err, errlen,
+			"uplink %s: %s '%s' does not probe: %s; check the device name and "
+			"its arguments (vdev drivers: see 'dpdk-testpmd --help'), or the PCI "
+			"address and its driver binding",
+			u->params.name, vfo_member_name(id), m->devargs, rte_strerror(-ret));
 	RTE_ETH_FOREACH_MATCHING_DEV(pid, m->devargs, &it)
 	{
 		port = pid;
 		nb++;
 	}
 	if (nb != 1)
-		return uplink__fail(err, errlen,
-			    "uplink %s: %s '%s' gives %u ethdev ports; it must give exactly one",
-			    u->params.name, vfo_member_name(id), m->devargs, nb);
+		return uplink__fail(
+			err, errlen,
+			"uplink %s: %s '%s' gives %u ethdev ports; it must give exactly one",
+			u->params.name, vfo_member_name(id), m->devargs, nb);
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s",
-			    u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
+				    u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
 	m->port_id = port;
 	m->dev = info.device;
 	snprintf(m->dev_name, sizeof(m->dev_name), "%s", rte_dev_name(info.device));
@@ -92,14 +94,15 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name, what,
-			    port, rte_strerror(-ret));
+		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s",
+				    p->name, what, port, rte_strerror(-ret));
 	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
-		return uplink__fail(err, errlen,
-			    "uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
-			    "asked: lower --rxq/--txq (one per forwarding lcore)",
-			    p->name, what, port, info.driver_name, info.max_rx_queues,
-			    info.max_tx_queues, p->nb_rxq, p->nb_txq);
+		return uplink__fail(
+			err, errlen,
+			"uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
+			"asked: lower --rxq/--txq (one per forwarding lcore)",
+			p->name, what, port, info.driver_name, info.max_rx_queues,
+			info.max_tx_queues, p->nb_rxq, p->nb_txq);
 	memset(&conf, 0, sizeof(conf));
 	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
@@ -119,28 +122,32 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
-			    p->name, what, port, info.driver_name, rte_strerror(-ret));
+				    p->name, what, port, info.driver_name, rte_strerror(-ret));
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (ret < 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u: descriptor counts refused: %s",
-			    p->name, what, port, rte_strerror(-ret));
+		return uplink__fail(err, errlen,
+				    "uplink %s: %s port %u: descriptor counts refused: %s", p->name,
+				    what, port, rte_strerror(-ret));
 	mp = p->pool_for_socket(m->socket, p->pool_arg);
 	if (mp == NULL)
-		return uplink__fail(err, errlen,
-			    "uplink %s: %s port %u: no mbuf pool on socket %d: %s; reserve more "
-			    "hugepages (scripts/setup)",
-			    p->name, what, port, m->socket, rte_strerror(rte_errno));
+		return uplink__fail(
+			err, errlen,
+			"uplink %s: %s port %u: no mbuf pool on socket %d: %s; reserve more "
+			"hugepages (scripts/setup)",
+			p->name, what, port, m->socket, rte_strerror(rte_errno));
 	for (q = 0; q < p->nb_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)m->socket, NULL, mp);
 		if (ret < 0)
-			return uplink__fail(err, errlen, "uplink %s: %s port %u: RX queue %u setup: %s",
-				    p->name, what, port, q, rte_strerror(-ret));
+			return uplink__fail(err, errlen,
+					    "uplink %s: %s port %u: RX queue %u setup: %s", p->name,
+					    what, port, q, rte_strerror(-ret));
 	}
 	for (q = 0; q < p->nb_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port, q, txd, (unsigned int)m->socket, NULL);
 		if (ret < 0)
-			return uplink__fail(err, errlen, "uplink %s: %s port %u: TX queue %u setup: %s",
-				    p->name, what, port, q, rte_strerror(-ret));
+			return uplink__fail(err, errlen,
+					    "uplink %s: %s port %u: TX queue %u setup: %s", p->name,
+					    what, port, q, rte_strerror(-ret));
 	}
 	if (p->promisc) {
 		ret = rte_eth_promiscuous_enable(port);
@@ -150,8 +157,8 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 	}
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): start failed: %s", p->name,
-			    what, port, info.driver_name, rte_strerror(-ret));
+		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
+				    p->name, what, port, info.driver_name, rte_strerror(-ret));
 	m->started = true;
 	rte_eth_macaddr_get(port, &m->port_mac);
 	VFO_LOG(INFO, "uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d",
@@ -222,7 +229,6 @@ uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id)
 	m->port_id = VFO_PORT_NONE;
 	m->dev = NULL;
 }
-
 
 /* Returns the packets member 'id' was handed for TX on every queue. */
 static uint64_t

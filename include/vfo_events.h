@@ -21,15 +21,15 @@
 /** Kinds of raw events, before they are matched to an uplink member. */
 enum vfo_raw_kind {
 	VFO_RAW_DEV_REMOVE = 0, /**< EAL: device 'name' is asked to go / went */
-	VFO_RAW_DEV_ADD,        /**< EAL: device 'name' appeared */
-	VFO_RAW_PORT_RMV,       /**< ethdev: port 'port' was removed */
-	VFO_RAW_PORT_LSC,       /**< ethdev: port 'port' link changed */
+	VFO_RAW_DEV_ADD,	/**< EAL: device 'name' appeared */
+	VFO_RAW_PORT_RMV,	/**< ethdev: port 'port' was removed */
+	VFO_RAW_PORT_LSC,	/**< ethdev: port 'port' link changed */
 };
 
 /** One raw event. */
 struct vfo_raw_event {
-	enum vfo_raw_kind kind;          /**< what happened */
-	uint16_t port;                   /**< port, for the PORT_* kinds */
+	enum vfo_raw_kind kind;		 /**< what happened */
+	uint16_t port;			 /**< port, for the PORT_* kinds */
 	char name[RTE_DEV_NAME_MAX_LEN]; /**< device name, for the DEV_* kinds */
 };
 

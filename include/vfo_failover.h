@@ -27,8 +27,10 @@
  * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time (or max drain), |
  * |                    |         |                | VF gone                                     |
  * | BACKUP_VF_GONE     | backup  | absent         | VF added (uevent) or attach command         |
- * | VF_RETURNING       | backup  | started        | VF link up (and verified), remove request   |
- * | BACKUP_VF_PRESENT  | backup  | present        | VF link up and VF preferred, remove request |
+ * | VF_RETURNING       | backup  | started        | VF link up (and verified), remove request,  |
+ * |                    |         |                | link still down after reprobe_down_us       |
+ * | BACKUP_VF_PRESENT  | backup  | present        | VF link up and VF preferred, remove request,|
+ * |                    |         |                | link still down after reprobe_down_us       |
  * | NO_MEMBER          | none    | absent or down | a member becomes usable                     |
  *
  * The machine decides; what it does to ports goes through struct vfo_fo_ops,
@@ -51,28 +53,28 @@
 
 /** States of an uplink's failover machine. */
 enum vfo_fo_state {
-	VFO_FO_VF_ACTIVE = 0,      /**< TX on the VF */
-	VFO_FO_DRAINING,           /**< TX on backup, VF still polled until quiet */
-	VFO_FO_BACKUP_VF_GONE,     /**< TX on backup, VF released or removed */
-	VFO_FO_VF_RETURNING,       /**< VF started again, waiting for link (and verify) */
-	VFO_FO_BACKUP_VF_PRESENT,  /**< TX on backup, VF present but down or not preferred */
-	VFO_FO_NO_MEMBER,          /**< no usable member: traffic is dropped and counted */
+	VFO_FO_VF_ACTIVE = 0,	  /**< TX on the VF */
+	VFO_FO_DRAINING,	  /**< TX on backup, VF still polled until quiet */
+	VFO_FO_BACKUP_VF_GONE,	  /**< TX on backup, VF released or removed */
+	VFO_FO_VF_RETURNING,	  /**< VF started again, waiting for link (and verify) */
+	VFO_FO_BACKUP_VF_PRESENT, /**< TX on backup, VF present but down or not preferred */
+	VFO_FO_NO_MEMBER,	  /**< no usable member: traffic is dropped and counted */
 	VFO_FO_STATE_COUNT,
 };
 
 /** Events the machine reacts to. */
 enum vfo_fo_event {
-	VFO_EV_TICK = 0,         /**< periodic: link polling, drain settle, retries */
-	VFO_EV_PREPARE,          /**< planned: host is about to detach the VF */
-	VFO_EV_REMOVE_REQUEST,   /**< the VF's device is asked to go (vfio request, RMV) */
-	VFO_EV_VF_GONE,          /**< the VF vanished without warning or returned errors */
-	VFO_EV_VF_ADDED,         /**< a device matching the VF appeared (devargs given) */
-	VFO_EV_ATTACH,           /**< attach command with devargs */
-	VFO_EV_LINK_CHANGE,      /**< a member's link changed (LSC interrupt or poll) */
-	VFO_EV_BACKUP_GONE,      /**< the backup's device went away */
-	VFO_EV_BACKUP_ADDED,     /**< a device matching the backup appeared again */
-	VFO_EV_PREFER_VF,        /**< prefer command: vf */
-	VFO_EV_PREFER_BACKUP,    /**< prefer command: backup */
+	VFO_EV_TICK = 0,       /**< periodic: link polling, drain settle, retries */
+	VFO_EV_PREPARE,	       /**< planned: host is about to detach the VF */
+	VFO_EV_REMOVE_REQUEST, /**< the VF's device is asked to go (vfio request, RMV) */
+	VFO_EV_VF_GONE,	       /**< the VF vanished without warning or returned errors */
+	VFO_EV_VF_ADDED,       /**< a device matching the VF appeared (devargs given) */
+	VFO_EV_ATTACH,	       /**< attach command with devargs */
+	VFO_EV_LINK_CHANGE,    /**< a member's link changed (LSC interrupt or poll) */
+	VFO_EV_BACKUP_GONE,    /**< the backup's device went away */
+	VFO_EV_BACKUP_ADDED,   /**< a device matching the backup appeared again */
+	VFO_EV_PREFER_VF,      /**< prefer command: vf */
+	VFO_EV_PREFER_BACKUP,  /**< prefer command: backup */
 	VFO_EV_COUNT,
 };
 
@@ -101,21 +103,23 @@ struct vfo_fo_ops {
 
 /** Tunables of the machine. */
 struct vfo_fo_conf {
-	uint64_t settle_us;      /**< VF RX quiet this long ends a drain (default 2000) */
-	uint64_t max_drain_us;   /**< a drain never takes longer (default 200000) */
-	uint64_t retry_min_us;   /**< first attach retry after (default 100000) */
-	uint64_t retry_max_us;   /**< retries back off up to (default 5000000) */
-	bool announce;           /**< send RARP/GARP after every switch (default true) */
-	bool prefer_vf;          /**< go back to the VF when it is usable (default true) */
+	uint64_t settle_us;	  /**< VF RX quiet this long ends a drain (default 2000) */
+	uint64_t max_drain_us;	  /**< a drain never takes longer (default 200000) */
+	uint64_t retry_min_us;	  /**< first attach retry after (default 100000) */
+	uint64_t retry_max_us;	  /**< retries back off up to (default 5000000) */
+	uint64_t reprobe_down_us; /**< a present VF down this long is released and probed
+				   * again (default 1000000; 0: never) */
+	bool announce;		  /**< send RARP/GARP after every switch (default true) */
+	bool prefer_vf;		  /**< go back to the VF when it is usable (default true) */
 };
 
 /** One timeline entry. */
 struct vfo_fo_record {
-	uint64_t t_us;               /**< monotonic µs */
-	uint8_t from;                /**< enum vfo_fo_state before */
-	uint8_t to;                  /**< enum vfo_fo_state after (== from: a note) */
-	uint8_t event;               /**< enum vfo_fo_event that caused it */
-	char detail[93];             /**< what was done, numbers */
+	uint64_t t_us;	 /**< monotonic µs */
+	uint8_t from;	 /**< enum vfo_fo_state before */
+	uint8_t to;	 /**< enum vfo_fo_state after (== from: a note) */
+	uint8_t event;	 /**< enum vfo_fo_event that caused it */
+	char detail[93]; /**< what was done, numbers */
 };
 
 /** Entries the timeline keeps (the oldest are overwritten). */
@@ -123,30 +127,31 @@ struct vfo_fo_record {
 
 /** The machine of one uplink. */
 struct vfo_failover {
-	enum vfo_fo_state state;          /**< current state */
-	int tx;                           /**< member TX is on (-1: none) */
-	struct vfo_fo_conf conf;          /**< tunables */
-	const struct vfo_fo_ops *ops;     /**< port actions */
-	void *ctx;                        /**< argument of the ops */
-	const char *name;                 /**< uplink name, for the log */
+	enum vfo_fo_state state;			 /**< current state */
+	int tx;						 /**< member TX is on (-1: none) */
+	struct vfo_fo_conf conf;			 /**< tunables */
+	const struct vfo_fo_ops *ops;			 /**< port actions */
+	void *ctx;					 /**< argument of the ops */
+	const char *name;				 /**< uplink name, for the log */
 	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again */
-	bool released_by_prepare;         /**< the last VF removal was planned */
+	bool released_by_prepare;			 /**< the last VF removal was planned */
 	/* Drain bookkeeping (DRAINING). */
-	uint64_t drain_start_us;          /**< when TX moved to the backup */
-	uint64_t drain_last_rx;           /**< VF rx count last seen */
-	uint64_t drain_quiet_since_us;    /**< since when that count has not moved */
+	uint64_t drain_start_us;       /**< when TX moved to the backup */
+	uint64_t drain_last_rx;	       /**< VF rx count last seen */
+	uint64_t drain_quiet_since_us; /**< since when that count has not moved */
 	/* Attach retries (BACKUP_VF_GONE with devargs known). */
-	bool retry_pending;               /**< an attach failed and will be retried */
-	uint64_t retry_at_us;             /**< when */
-	uint64_t retry_delay_us;          /**< current backoff */
-	uint32_t retries;                 /**< attach attempts that failed in a row */
+	bool retry_pending;	   /**< an attach failed and will be retried */
+	uint64_t retry_at_us;	   /**< when */
+	uint64_t retry_delay_us;   /**< current backoff */
+	uint32_t retries;	   /**< attach attempts that failed in a row */
+	uint64_t vf_down_since_us; /**< when a present VF was first seen down, 0: up */
 	/* Counters. */
-	uint64_t switches;                /**< changes of the TX member */
-	uint64_t lost_unplanned;          /**< packets left in rings of members lost */
-	uint64_t last_switch_us;          /**< duration of the last switch (event to TX moved) */
+	uint64_t switches;	 /**< changes of the TX member */
+	uint64_t lost_unplanned; /**< packets left in rings of members lost */
+	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */
 	/* Timeline ring. */
 	struct vfo_fo_record tl[VFO_FO_TIMELINE]; /**< entries */
-	uint32_t tl_next;                 /**< total entries ever written */
+	uint32_t tl_next;			  /**< total entries ever written */
 };
 
 /** Fills 'c' with the defaults. */
@@ -163,12 +168,12 @@ void vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_
 
 /**
  * Runs event 'ev' ('devargs' for VFO_EV_VF_ADDED / VFO_EV_ATTACH, else
- * NULL: then the devargs the VF was last probed from are used).  Returns 0, or a negative errno when the event cannot be obeyed in
- * this state (e.g. prepare with no usable backup: -EAGAIN), with nothing
- * changed; 'why' (may be NULL) then says why, in words.
+ * NULL: then the devargs the VF was last probed from are used).  Returns 0, or a negative errno
+ * when the event cannot be obeyed in this state (e.g. prepare with no usable backup: -EAGAIN), with
+ * nothing changed; 'why' (may be NULL) then says why, in words.
  */
-int vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs,
-		  char *why, size_t whylen);
+int vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen);
 
 /** Returns the state's name ("vf_active", ...). */
 const char *vfo_fo_state_name(enum vfo_fo_state s);

@@ -83,7 +83,7 @@ extern "C" {
 /** Default capacity of each lcore's table. */
 #define VFO_FLOW_DEFAULT_MAX 65536u
 /** Largest capacity accepted per lcore. */
-#define VFO_FLOW_MAX_FLOWS (1u << 26)
+#define VFO_FLOW_MAX_FLOWS (1u << 24)
 /** Most lcore indexes a table serves. */
 #define VFO_FLOW_MAX_LCORES 128u
 

@@ -267,7 +267,7 @@ vfp_report_text(const struct vfp_analyzer *a, FILE *f, size_t max_gaps)
 	size_t ngaps, nev;
 	const struct vfp_gap *gaps = vfp_analyzer_gaps(a, &ngaps, &dropped);
 	const struct vfp_event *ev = vfp_analyzer_events(a, &nev, NULL);
-	char kind[64], name[16];
+	char kind[64], name[24];
 
 	vfp_analyzer_totals(a, &tot);
 	fprintf(f, "vfprobe: %.6f s analyzed, window %u, silence threshold %" PRIu64 " us\n",

@@ -16,18 +16,18 @@
 
 /* The fake ports the machine acts on. */
 struct fake {
-	bool present[VFO_MEMBER_COUNT]; /* member has a port */
-	bool link[VFO_MEMBER_COUNT];    /* link state while present */
-	bool link_on_attach;            /* link state a new attach comes up with */
-	int active;                     /* set_active's last argument */
-	uint64_t now;                   /* µs */
-	uint64_t rx[VFO_MEMBER_COUNT];  /* rx counters */
-	int attach_err;                 /* attach returns this (0 = works) */
-	unsigned int attaches;          /* attach calls */
-	unsigned int detaches;          /* detach calls */
+	bool present[VFO_MEMBER_COUNT];		  /* member has a port */
+	bool link[VFO_MEMBER_COUNT];		  /* link state while present */
+	bool link_on_attach;			  /* link state a new attach comes up with */
+	int active;				  /* set_active's last argument */
+	uint64_t now;				  /* µs */
+	uint64_t rx[VFO_MEMBER_COUNT];		  /* rx counters */
+	int attach_err;				  /* attach returns this (0 = works) */
+	unsigned int attaches;			  /* attach calls */
+	unsigned int detaches;			  /* detach calls */
 	unsigned int announces[VFO_MEMBER_COUNT]; /* announce calls */
-	uint64_t detach_lost;           /* what detach reports lost */
-	char devargs[VFO_DEVARGS_MAX];  /* last attach's devargs */
+	uint64_t detach_lost;			  /* what detach reports lost */
+	char devargs[VFO_DEVARGS_MAX];		  /* last attach's devargs */
 };
 
 static struct fake fk;
@@ -232,6 +232,31 @@ test_link_down_and_back(void **state)
 	assert_int_equal(fo.switches, 2);
 }
 
+/* A VF whose link stays down is released and probed again, and comes back. */
+static void
+test_link_down_too_long_reprobes(void **state)
+{
+	unsigned int before;
+
+	(void)state;
+	fk.link[VFO_MEMBER_VF] = false;
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	before = fk.attaches;
+	tick(fo.conf.reprobe_down_us / 2);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	assert_true(fk.present[VFO_MEMBER_VF]);
+	tick(fo.conf.reprobe_down_us / 2 + 1000);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_false(fk.present[VFO_MEMBER_VF]);
+	tick(1000); /* the retry is due at once: probed again (link comes up) */
+	assert_int_equal(fk.attaches, before + 1);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+}
+
 /* Surprise removal: what the rings held is counted as lost. */
 static void
 test_vf_gone_counts_loss(void **state)
@@ -406,8 +431,8 @@ test_timeline_bounded(void **state)
 	tl = vfo_fo_timeline_json(&fo);
 	assert_int_equal(json_array_size(tl), VFO_FO_TIMELINE);
 	assert_true(json_integer_value(json_object_get(json_array_get(tl, 0), "t_us")) <
-		    json_integer_value(json_object_get(json_array_get(tl, VFO_FO_TIMELINE - 1),
-						       "t_us")));
+		    json_integer_value(
+			    json_object_get(json_array_get(tl, VFO_FO_TIMELINE - 1), "t_us")));
 	assert_string_equal(json_string_value(json_object_get(json_array_get(tl, 0), "event")),
 			    "tick");
 	json_decref(tl);
@@ -422,6 +447,7 @@ main(void)
 		cmocka_unit_test_setup(test_prepare_without_backup_refused, setup),
 		cmocka_unit_test_setup(test_remove_request_without_backup, setup),
 		cmocka_unit_test_setup(test_link_down_and_back, setup),
+		cmocka_unit_test_setup(test_link_down_too_long_reprobes, setup),
 		cmocka_unit_test_setup(test_vf_gone_counts_loss, setup),
 		cmocka_unit_test_setup(test_return_of_vf, setup),
 		cmocka_unit_test_setup(test_attach_retries_with_backoff, setup),

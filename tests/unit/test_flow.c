@@ -674,6 +674,52 @@ test_concurrent_reader(void **state)
 	vfo_flow_destroy(c.t);
 }
 
+/*
+ * Resets while a writer updates: reads stay within bounds, the writer never
+ * sees its hash change under it, and after the writer stops a reset and one
+ * burst leave exactly that burst in the table.
+ */
+static void
+test_concurrent_reset(void **state)
+{
+	struct vfo_flow_info *top = calloc(CONC_FLOWS + 1, sizeof(*top));
+	struct conc c = {.t = vfo_flow_create("creset", 1024, 2, SOCKET_ID_ANY)};
+	struct tflow f0 = {IP4(10, 20, 0, 0), IP4(10, 21, 0, 1), IPPROTO_UDP, 9, 9};
+	unsigned int resets = 0, i;
+	struct vfo_flow_stats st;
+	pthread_t th;
+	int n;
+
+	(void)state;
+	assert_non_null(c.t);
+	assert_non_null(top);
+	alloc_burst(c.pkts, 32);
+	for (i = 0; i < 32; i++)
+		build(c.pkts[i], &f0, 64);
+	assert_int_equal(pthread_create(&th, NULL, conc_writer, &c), 0);
+	while (!__atomic_load_n(&c.done, __ATOMIC_ACQUIRE) || resets == 0) {
+		vfo_flow_reset(c.t);
+		resets++;
+		n = vfo_flow_top(c.t, CONC_FLOWS + 1, VFO_FLOW_BY_PACKETS, top);
+		assert_true(n >= 0 && n <= CONC_FLOWS);
+		for (i = 0; i < (unsigned int)n; i++)
+			assert_true(top[i].packets <= (uint64_t)CONC_BURSTS * 32 / CONC_FLOWS);
+		assert_int_equal(vfo_flow_stats_get(c.t, &st), 0);
+		assert_true(st.flows <= CONC_FLOWS && st.table_full == 0);
+	}
+	pthread_join(th, NULL);
+	vfo_flow_reset(c.t);
+	vfo_flow_update_burst(c.t, 1, c.pkts, 32, 7); /* 32 packets of the last flows */
+	assert_int_equal(vfo_flow_count(c.t), 32);
+	assert_int_equal(vfo_flow_top(c.t, CONC_FLOWS + 1, VFO_FLOW_BY_PACKETS, top), 32);
+	for (i = 0; i < 32; i++)
+		assert_true(top[i].packets == 1 && top[i].bytes == 64 && top[i].first_tsc == 7);
+	print_message("concurrent reset: %u resets during the writer's run\n", resets);
+	rte_pktmbuf_free_bulk(c.pkts, 32);
+	free(top);
+	vfo_flow_destroy(c.t);
+}
+
 int
 main(void)
 {
@@ -692,6 +738,7 @@ main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_random_10k),
 		cmocka_unit_test(test_concurrent_reader),
+		cmocka_unit_test(test_concurrent_reset),
 	};
 	int ret;
 

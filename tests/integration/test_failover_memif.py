@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""failover_memif: planned and unplanned switches on memif stand-ins.
+
+One uplink (vf + backup, both memif clients of a testpmd peer that reflects
+nothing and counts what comes back).  The peer plays the host:
+
+- planned cycle (x CYCLES): traffic on the VF path; 'prepare' (TX to the
+  backup, VF drained and released); traffic on the backup path comes back on
+  the backup; 'attach' brings the VF back (re-probed from its devargs,
+  reconnected), the engine moves TX back to it; traffic on the VF path again.
+  Every round: peer RX == peer TX exactly, vfailover drops 0.
+- unplanned cycle: the peer stops its VF-path port (link down): the engine
+  moves TX to the backup by itself; the peer starts the port again: the
+  engine re-probes the VF (a memif client only reconnects when restarted)
+  and moves TX back; 'prefer backup' / 'prefer vf' move TX on command.
+- the timeline holds the transitions, 'status' the state, and the mbufs in
+  use at the end equal those at the start (nothing leaked).
+
+    test_failover_memif.py VFAILOVER_BIN SOURCE_DIR
+"""
+import vfotest
+from vfotest import check, check_eq, log, wait_stable, wait_until
+
+CYCLES = 3
+BURSTS = 8  # 256 packets a round
+
+
+def state(ctl_path):
+    """Returns (failover state, active member) of uplink 0."""
+    up = vfotest.ctl(ctl_path, "status")["uplinks"][0]
+    return up["failover"]["state"], up["active"]
+
+
+def wait_state(ctl_path, want, what):
+    """Waits until uplink 0's failover state is 'want'."""
+    wait_until(lambda: state(ctl_path)[0] == want, 15, f"{what} (state {want})")
+
+
+def exact_round(f, port, member):
+    """The peer sends BURSTS bursts on 'port' (0: VF path, 1: backup path)
+    and must get all back on the same port; vfailover's 'member' carries
+    them both ways."""
+    want = BURSTS * vfotest.BURST
+    before = vfotest.member_stats(f.ctl_path)
+    f.peer.cmd(f"set portlist {port}")
+    f.peer.cmd(f"start tx_first {BURSTS}")
+    wait_until(lambda: vfotest.member_stats(f.ctl_path)["members"][member]["tx_pkts"] -
+               before["members"][member]["tx_pkts"] >= want, 20,
+               f"vfailover to send {want} packets back on {member}")
+    wait_stable(lambda: f.peer.port_stats(port)["rx"], 10, "the peer's RX count")
+    fs = f.peer.stop_fwd()[port]
+    after = vfotest.member_stats(f.ctl_path)
+    log(f"round on port {port} ({member}): peer {fs}")
+    check_eq((fs["tx"], fs["rx"], fs["tx_dropped"]), (want, want, 0),
+             f"peer TX / RX / TX-dropped on port {port}")
+    for c in ("rx_pkts", "tx_pkts"):
+        check_eq(after["members"][member][c] - before["members"][member][c], want,
+                 f"vfailover {member} {c}")
+    check_eq({k: after["drops"][k] - before["drops"][k] for k in after["drops"]},
+             {k: 0 for k in after["drops"]}, "vfailover drops")
+
+
+def planned_cycle(f):
+    """prepare -> traffic on backup -> attach -> traffic on VF."""
+    exact_round(f, 0, "vf")
+    rep = vfotest.ctl(f.ctl_path, "prepare")
+    check_eq(rep["uplinks"][0]["state"], "backup_vf_gone", "state after prepare")
+    st = vfotest.ctl(f.ctl_path, "status")["uplinks"][0]
+    check_eq((st["active"], st["members"]["vf"]["present"]), ("backup", False),
+             "active member and VF presence after prepare")
+    exact_round(f, 1, "backup")
+    vfotest.ctl(f.ctl_path, "attach")
+    wait_state(f.ctl_path, "vf_active", "the VF to come back")
+    check_eq(state(f.ctl_path)[1], "vf", "active member after attach")
+    exact_round(f, 0, "vf")
+
+
+def unplanned_cycle(f):
+    """Link down on the VF path -> backup by itself.  A memif client does not
+    reconnect by itself: the engine re-probes a VF whose link stays down and
+    takes it back once its link returns.  Then 'prefer backup' / 'prefer vf'
+    move TX without releasing anything."""
+    f.peer.cmd("port stop 0")
+    wait_state(f.ctl_path, "backup_vf_present", "the switch to the backup on link down")
+    check_eq(state(f.ctl_path)[1], "backup", "active member with the VF link down")
+    f.peer.cmd("port start 0")
+    wait_state(f.ctl_path, "vf_active", "the VF to be re-probed and taken back")
+    exact_round(f, 0, "vf")
+    vfotest.ctl(f.ctl_path, "prefer", member="backup")
+    check_eq(state(f.ctl_path), ("backup_vf_present", "backup"),
+             "state and active member with the backup preferred")
+    exact_round(f, 1, "backup")
+    vfotest.ctl(f.ctl_path, "prefer", member="vf")
+    check_eq(state(f.ctl_path), ("vf_active", "vf"), "state and active member, VF preferred")
+    exact_round(f, 0, "vf")
+
+
+def test(h):
+    f = vfotest.MemifReflect(h)
+    start = vfotest.ctl(f.ctl_path, "stats")["mbufs_in_use"]
+    for i in range(CYCLES):
+        log(f"planned cycle {i + 1}/{CYCLES}")
+        planned_cycle(f)
+    unplanned_cycle(f)
+    tl = vfotest.ctl(f.ctl_path, "timeline")["uplinks"][0]
+    events = [(e["from"], e["to"], e["event"]) for e in tl["timeline"] if e["from"] != e["to"]]
+    log(f"timeline: {events}")
+    for want in [("vf_active", "draining", "prepare"),
+                 ("draining", "backup_vf_gone", "tick"),
+                 ("backup_vf_gone", "vf_returning", "attach"),
+                 ("vf_returning", "vf_active", "tick"),
+                 ("vf_active", "backup_vf_present", "tick"),
+                 ("backup_vf_present", "backup_vf_gone", "tick"),
+                 ("vf_active", "backup_vf_present", "prefer_backup"),
+                 ("backup_vf_present", "vf_active", "prefer_vf")]:
+        check(want in events, f"timeline lacks the transition {want}")
+    check_eq(sum(1 for e in events if e[2] == "prepare"), CYCLES, "planned cycles in timeline")
+    check(all(tl["timeline"][i]["t_us"] <= tl["timeline"][i + 1]["t_us"]
+              for i in range(len(tl["timeline"]) - 1)), "timeline timestamps are monotonic")
+    end = vfotest.ctl(f.ctl_path, "stats")["mbufs_in_use"]
+    check_eq(end, start, "mbufs in use after every cycle (leak check)")
+    check_eq(f.vfo.stop(), 0, "vfailover exit status after SIGTERM")
+
+
+if __name__ == "__main__":
+    vfotest.main(test, "failover_memif")
