@@ -398,21 +398,108 @@ vfo_flow_update_burst(struct vfo_flow_table *t, unsigned int lcore_idx, struct r
  * Reading (control side).
  */
 
-/* A consistent copy of the table: its flows (merged across lcores) and counters. */
-struct snapshot {
-	struct vfo_flow_info *flows; /* malloc'd; 'nb' used */
-	size_t nb;		     /* distinct flows */
-	struct vfo_flow_stats st;    /* counters (st.flows == nb) */
-};
+/* Returns > 0 when 'a' ranks before 'b' by 'order', < 0 after, 0 same flow. */
+static int
+rank(const struct vfo_flow_info *a, const struct vfo_flow_info *b, enum vfo_flow_order order)
+{
+	uint64_t a1 = order == VFO_FLOW_BY_BYTES ? a->bytes : a->packets;
+	uint64_t b1 = order == VFO_FLOW_BY_BYTES ? b->bytes : b->packets;
+	uint64_t a2 = order == VFO_FLOW_BY_BYTES ? a->packets : a->bytes;
+	uint64_t b2 = order == VFO_FLOW_BY_BYTES ? b->packets : b->bytes;
+
+	if (a1 != b1)
+		return a1 > b1 ? 1 : -1;
+	if (a2 != b2)
+		return a2 > b2 ? 1 : -1;
+	return -memcmp(&a->key, &b->key, sizeof(a->key)); /* smaller key first */
+}
+
+/* qsort comparators: best first. */
+static int
+cmp_packets(const void *a, const void *b)
+{
+	return rank(b, a, VFO_FLOW_BY_PACKETS);
+}
+
+/* See cmp_packets(). */
+static int
+cmp_bytes(const void *a, const void *b)
+{
+	return rank(b, a, VFO_FLOW_BY_BYTES);
+}
 
 /*
- * Copies the flows of lcore 'lc' into out[0..room) if its content belongs to
- * epoch 'cur', adding its counters to 'st'.  Returns how many were copied
- * (0 when the lcore is stale or was emptied during the copy).
+ * The best 'keep' flows offered so far: a min-heap (the worst kept flow at
+ * h[0]) in caller-provided storage, O(log keep) per accepted flow.
+ */
+struct topk {
+	struct vfo_flow_info *h;   /* heap storage, 'keep' entries */
+	size_t len;		   /* flows kept */
+	size_t keep;		   /* most flows kept */
+	enum vfo_flow_order order; /* ranking */
+};
+
+/* Swaps two flows. */
+static inline void
+info_swap(struct vfo_flow_info *a, struct vfo_flow_info *b)
+{
+	struct vfo_flow_info tmp = *a;
+
+	*a = *b;
+	*b = tmp;
+}
+
+/* Offers flow 'f' to 'k': kept if among the best 'keep' so far. */
+static void
+topk_offer(struct topk *k, const struct vfo_flow_info *f)
+{
+	size_t i;
+
+	if (k->len < k->keep) {
+		i = k->len++;
+		k->h[i] = *f;
+		while (i > 0 && rank(&k->h[i], &k->h[(i - 1) / 2], k->order) < 0) {
+			info_swap(&k->h[i], &k->h[(i - 1) / 2]);
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	if (k->keep == 0 || rank(f, &k->h[0], k->order) <= 0)
+		return;
+	k->h[0] = *f;
+	for (i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, worst = i;
+
+		if (l < k->len && rank(&k->h[l], &k->h[worst], k->order) < 0)
+			worst = l;
+		if (r < k->len && rank(&k->h[r], &k->h[worst], k->order) < 0)
+			worst = r;
+		if (worst == i)
+			return;
+		info_swap(&k->h[i], &k->h[worst]);
+		i = worst;
+	}
+}
+
+/* Sorts what 'k' kept, best first; returns how many. */
+static size_t
+topk_finish(struct topk *k)
+{
+	qsort(k->h, k->len, sizeof(*k->h), k->order == VFO_FLOW_BY_BYTES ? cmp_bytes : cmp_packets);
+	return k->len;
+}
+
+/*
+ * Reads lcore 'lc' if its content belongs to epoch 'cur': its first 'room'
+ * flows are copied to out[] (when not NULL) and offered to 'k' (when not
+ * NULL), its counters added to 'st'.  Returns how many flows it read: 0 when
+ * the lcore is stale, or was emptied during the read (then 'st' is
+ * unchanged, and 'k' and out[] may hold flows from before the reset: the
+ * caller discards them).
  */
 static size_t
-lcore_copy(const struct flow_lcore *lc, uint64_t cur, struct vfo_flow_info *out, size_t room,
-	   struct vfo_flow_stats *st)
+lcore_read(const struct flow_lcore *lc, uint64_t cur, size_t room, struct vfo_flow_info *out,
+	   struct topk *k, struct vfo_flow_stats *st)
 {
 	uint64_t e1 = __atomic_load_n(&lc->epoch, __ATOMIC_ACQUIRE);
 	uint64_t un_pkts, un_bytes, full;
@@ -421,22 +508,27 @@ lcore_copy(const struct flow_lcore *lc, uint64_t cur, struct vfo_flow_info *out,
 	if (e1 != cur)
 		return 0;
 	used = RTE_MIN((size_t)__atomic_load_n(&lc->used, __ATOMIC_ACQUIRE), room);
-	for (i = 0; i < used; i++) {
+	for (i = 0; (out != NULL || k != NULL) && i < used; i++) {
 		const struct flow_entry *e = &lc->entries[i];
+		struct vfo_flow_info f;
 		union flow_key key;
 
 		key.w[0] = __atomic_load_n(&e->key[0], __ATOMIC_RELAXED);
 		key.w[1] = __atomic_load_n(&e->key[1], __ATOMIC_RELAXED);
-		out[i].key = key.k;
-		out[i].packets = __atomic_load_n(&e->packets, __ATOMIC_RELAXED);
-		out[i].bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
-		out[i].first_tsc = __atomic_load_n(&e->first_tsc, __ATOMIC_RELAXED);
-		out[i].last_tsc = __atomic_load_n(&e->last_tsc, __ATOMIC_RELAXED);
+		f.key = key.k;
+		f.packets = __atomic_load_n(&e->packets, __ATOMIC_RELAXED);
+		f.bytes = __atomic_load_n(&e->bytes, __ATOMIC_RELAXED);
+		f.first_tsc = __atomic_load_n(&e->first_tsc, __ATOMIC_RELAXED);
+		f.last_tsc = __atomic_load_n(&e->last_tsc, __ATOMIC_RELAXED);
+		if (out != NULL)
+			out[i] = f;
+		if (k != NULL)
+			topk_offer(k, &f);
 	}
 	un_pkts = __atomic_load_n(&lc->unclass_pkts, __ATOMIC_RELAXED);
 	un_bytes = __atomic_load_n(&lc->unclass_bytes, __ATOMIC_RELAXED);
 	full = __atomic_load_n(&lc->table_full, __ATOMIC_RELAXED);
-	/* Seqlock check: if the owner started emptying during the copy, drop it. */
+	/* Seqlock check: if the owner started emptying during the read, drop it. */
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&lc->epoch, __ATOMIC_RELAXED) != e1)
 		return 0;
@@ -492,150 +584,69 @@ merge(struct vfo_flow_info *f, size_t nb)
 }
 
 /*
- * Takes a snapshot of 't' into 's': every lcore's flows of the current epoch,
- * merged, and the summed counters.  Returns 0 or -ENOMEM (nothing to free
- * then); on success the caller frees s->flows.
+ * Reads 't' at its current epoch: fills 'st' (flows counted once however
+ * many lcores saw them) and, when 'k' is not NULL, offers every flow to it
+ * with its counters summed over lcores.  When at most one lcore has flows
+ * (the usual case with RSS, and always with one lcore) the entries stream
+ * through without a copy; otherwise they are copied and merged.  Returns 0
+ * or -ENOMEM.
  */
 static int
-snapshot_take(struct vfo_flow_table *t, struct snapshot *s)
+table_read(struct vfo_flow_table *t, struct topk *k, struct vfo_flow_stats *st)
 {
 	uint64_t cur = __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE);
-	size_t room[VFO_FLOW_MAX_LCORES], total = 0, nb = 0;
-	unsigned int i, contributors = 0;
+	size_t room[VFO_FLOW_MAX_LCORES], total = 0, nb = 0, i;
+	struct vfo_flow_info *all;
+	unsigned int l, contributors = 0;
 	int64_t m;
 
-	memset(s, 0, sizeof(*s));
-	for (i = 0; i < t->nb_lcores; i++) {
-		room[i] = __atomic_load_n(&t->lcore[i].used, __ATOMIC_ACQUIRE);
-		total += room[i];
-	}
-	s->flows = malloc(RTE_MAX(total, (size_t)1) * sizeof(*s->flows));
-	if (s->flows == NULL)
-		return -ENOMEM;
-	for (i = 0; i < t->nb_lcores; i++) {
-		size_t c = lcore_copy(&t->lcore[i], cur, s->flows + nb, room[i], &s->st);
+	memset(st, 0, sizeof(*st));
+	for (l = 0; l < t->nb_lcores; l++) {
+		const struct flow_lcore *lc = &t->lcore[l];
 
-		contributors += c > 0;
-		nb += c;
+		room[l] = __atomic_load_n(&lc->epoch, __ATOMIC_ACQUIRE) == cur
+				  ? __atomic_load_n(&lc->used, __ATOMIC_ACQUIRE)
+				  : 0;
+		total += room[l];
+		contributors += room[l] > 0;
 	}
-	if (contributors > 1) {
-		m = merge(s->flows, nb);
-		if (m < 0) {
-			free(s->flows);
-			s->flows = NULL;
-			return (int)m;
+	if (contributors <= 1) {
+		for (l = 0; l < t->nb_lcores; l++) {
+			size_t c = lcore_read(&t->lcore[l], cur, room[l], NULL, k, st);
+
+			if (c == 0 && room[l] > 0 && k != NULL)
+				k->len = 0; /* emptied while read: it has no flows */
+			st->flows += c;
 		}
-		nb = (size_t)m;
-	}
-	s->nb = nb;
-	s->st.flows = nb;
-	return 0;
-}
-
-/* Returns > 0 when 'a' ranks before 'b' by 'order', < 0 after, 0 same flow. */
-static int
-rank(const struct vfo_flow_info *a, const struct vfo_flow_info *b, enum vfo_flow_order order)
-{
-	uint64_t a1 = order == VFO_FLOW_BY_BYTES ? a->bytes : a->packets;
-	uint64_t b1 = order == VFO_FLOW_BY_BYTES ? b->bytes : b->packets;
-	uint64_t a2 = order == VFO_FLOW_BY_BYTES ? a->packets : a->bytes;
-	uint64_t b2 = order == VFO_FLOW_BY_BYTES ? b->packets : b->bytes;
-
-	if (a1 != b1)
-		return a1 > b1 ? 1 : -1;
-	if (a2 != b2)
-		return a2 > b2 ? 1 : -1;
-	return -memcmp(&a->key, &b->key, sizeof(a->key)); /* smaller key first */
-}
-
-/* qsort comparators: best first. */
-static int
-cmp_packets(const void *a, const void *b)
-{
-	return rank(b, a, VFO_FLOW_BY_PACKETS);
-}
-
-/* See cmp_packets(). */
-static int
-cmp_bytes(const void *a, const void *b)
-{
-	return rank(b, a, VFO_FLOW_BY_BYTES);
-}
-
-/* Restores the min-heap h[0..n) (worst flow at the root) below index i. */
-static void
-sift_down(const struct vfo_flow_info **h, size_t n, size_t i, enum vfo_flow_order order)
-{
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, worst = i;
-		const struct vfo_flow_info *tmp;
-
-		if (l < n && rank(h[l], h[worst], order) < 0)
-			worst = l;
-		if (r < n && rank(h[r], h[worst], order) < 0)
-			worst = r;
-		if (worst == i)
-			return;
-		tmp = h[i];
-		h[i] = h[worst];
-		h[worst] = tmp;
-		i = worst;
-	}
-}
-
-/*
- * Writes the best min(n, nb) flows of f[0..nb) by 'order' into out[], best
- * first: a bounded min-heap, O(nb log n).  Returns how many, or -ENOMEM.
- */
-static int
-select_top(const struct vfo_flow_info *f, size_t nb, unsigned int n, enum vfo_flow_order order,
-	   struct vfo_flow_info *out)
-{
-	size_t keep = RTE_MIN((size_t)n, nb), i, len = 0;
-	const struct vfo_flow_info **h;
-
-	if (keep == 0)
 		return 0;
-	h = malloc(keep * sizeof(*h));
-	if (h == NULL)
-		return -ENOMEM;
-	for (i = 0; i < nb; i++) {
-		if (len < keep) {
-			size_t c = len++;
-
-			h[c] = &f[i];
-			while (c > 0 && rank(h[c], h[(c - 1) / 2], order) < 0) {
-				const struct vfo_flow_info *tmp = h[c];
-
-				h[c] = h[(c - 1) / 2];
-				h[(c - 1) / 2] = tmp;
-				c = (c - 1) / 2;
-			}
-		} else if (rank(&f[i], h[0], order) > 0) {
-			h[0] = &f[i];
-			sift_down(h, len, 0, order);
-		}
 	}
-	for (i = 0; i < keep; i++)
-		out[i] = *h[i];
-	free(h);
-	qsort(out, keep, sizeof(*out), order == VFO_FLOW_BY_BYTES ? cmp_bytes : cmp_packets);
-	return (int)keep;
+	all = malloc(total * sizeof(*all));
+	if (all == NULL)
+		return -ENOMEM;
+	for (l = 0; l < t->nb_lcores; l++)
+		nb += lcore_read(&t->lcore[l], cur, room[l], all + nb, NULL, st);
+	m = merge(all, nb);
+	if (m < 0) {
+		free(all);
+		return (int)m;
+	}
+	st->flows = (uint64_t)m;
+	for (i = 0; k != NULL && i < (size_t)m; i++)
+		topk_offer(k, &all[i]);
+	free(all);
+	return 0;
 }
 
 int
 vfo_flow_top(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order,
 	     struct vfo_flow_info *out)
 {
-	struct snapshot s;
+	struct topk k = {.h = out, .keep = n, .order = order};
+	struct vfo_flow_stats st;
 	int ret;
 
-	ret = snapshot_take(t, &s);
-	if (ret < 0)
-		return ret;
-	ret = select_top(s.flows, s.nb, n, order, out);
-	free(s.flows);
-	return ret;
+	ret = table_read(t, &k, &st);
+	return ret < 0 ? ret : (int)topk_finish(&k);
 }
 
 int64_t
@@ -644,30 +655,14 @@ vfo_flow_count(struct vfo_flow_table *t)
 	struct vfo_flow_stats st;
 	int ret;
 
-	if (t->nb_lcores == 1) {
-		const struct flow_lcore *lc = &t->lcore[0];
-		uint64_t e = __atomic_load_n(&lc->epoch, __ATOMIC_ACQUIRE);
-
-		if (e != __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE))
-			return 0;
-		return __atomic_load_n(&lc->used, __ATOMIC_ACQUIRE);
-	}
-	ret = vfo_flow_stats_get(t, &st);
+	ret = table_read(t, NULL, &st);
 	return ret < 0 ? ret : (int64_t)st.flows;
 }
 
 int
 vfo_flow_stats_get(struct vfo_flow_table *t, struct vfo_flow_stats *st)
 {
-	struct snapshot s;
-	int ret;
-
-	ret = snapshot_take(t, &s);
-	if (ret < 0)
-		return ret;
-	*st = s.st;
-	free(s.flows);
-	return 0;
+	return table_read(t, NULL, st);
 }
 
 /* Returns a new JSON object for flow 'f' of 't', NULL when out of memory. */
@@ -691,28 +686,22 @@ flow_json(const struct vfo_flow_table *t, const struct vfo_flow_info *f)
 static json_t *
 top_json(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order, bool with_order)
 {
-	struct vfo_flow_info *top = NULL;
+	struct topk k = {.keep = n, .order = order};
+	struct vfo_flow_stats st;
 	json_t *flows, *o = NULL;
-	struct snapshot s;
-	int nb, i;
+	size_t i;
 
-	if (snapshot_take(t, &s) < 0)
-		return NULL;
-	if (n > s.nb)
-		n = (unsigned int)s.nb;
-	top = malloc(RTE_MAX(n, 1u) * sizeof(*top));
+	k.h = malloc(RTE_MAX(n, 1u) * sizeof(*k.h));
 	flows = json_array();
-	if (top == NULL || flows == NULL)
+	if (k.h == NULL || flows == NULL || table_read(t, &k, &st) < 0)
 		goto out;
-	nb = select_top(s.flows, s.nb, n, order, top);
-	if (nb < 0)
-		goto out;
-	for (i = 0; i < nb; i++)
-		if (json_array_append_new(flows, flow_json(t, &top[i])) < 0)
+	topk_finish(&k);
+	for (i = 0; i < k.len; i++)
+		if (json_array_append_new(flows, flow_json(t, &k.h[i])) < 0)
 			goto out;
 	o = json_pack("{s:o, s:I, s:I, s:I, s:I}", "flows", flows, "total_flows",
-		      (json_int_t)s.st.flows, "unclassified", (json_int_t)s.st.unclassified_pkts,
-		      "table_full", (json_int_t)s.st.table_full, "max_flows",
+		      (json_int_t)st.flows, "unclassified", (json_int_t)st.unclassified_pkts,
+		      "table_full", (json_int_t)st.table_full, "max_flows",
 		      (json_int_t)t->max_flows);
 	flows = NULL; /* "o" steals it, even on failure */
 	if (o != NULL && with_order &&
@@ -724,8 +713,7 @@ top_json(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order, bo
 	}
 out:
 	json_decref(flows);
-	free(top);
-	free(s.flows);
+	free(k.h);
 	return o;
 }
 

@@ -197,19 +197,26 @@ struct fwd_ctx {
  * packets moved.  Inlined once per mode so that no turn tests the mode.
  */
 static __rte_always_inline uint64_t
-run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode)
+run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplinks)
 {
 	struct vfo_fwd *f = c->f;
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
 	const uint16_t burst = f->burst, q = c->q;
-	const unsigned int nb_uplinks = f->nb_uplinks;
+	struct vfo_uplink *u[VFO_FWD_MAX_UPLINKS];
+	const struct vfo_uplink_view *v[VFO_FWD_MAX_UPLINKS];
 	uint64_t moved = 0;
 	unsigned int turn, i;
 
+	/* The views stay valid until this lcore's next quiescent state. */
+	for (i = 0; i < nb_uplinks; i++) {
+		u[i] = f->uplink[i];
+		v[i] = vfo_uplink_view(u[i]);
+	}
 	for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
 		for (i = 0; i < nb_uplinks; i++) {
-			uint16_t n = vfo_uplink_rx_burst(f->uplink[i], q, pkts, burst);
-			unsigned int out = c->dst[i];
+			/* One uplink reflects, two forward to each other. */
+			const unsigned int out = nb_uplinks == 2 ? 1 - i : i;
+			uint16_t n = vfo_view_rx_burst(u[i], v[i], q, pkts, burst);
 
 			if (n == 0)
 				continue;
@@ -218,32 +225,31 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode)
 				rewrite_mac(f, out, pkts, n);
 			else if (mode == VFO_FWD_MACSWAP)
 				rewrite_macswap(pkts, n);
-			vfo_txbuf_add(f->uplink[out], q, &c->txb[out], pkts, n);
+			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
 	}
 	return moved;
 }
 
-/* run_turns() for --fwd io. */
-static uint64_t
-run_turns_io(struct fwd_ctx *c)
-{
-	return run_turns(c, VFO_FWD_IO);
-}
+/* Defines run_turns_<mode>_<n>(): run_turns() for one mode and uplink count. */
+#define TURNS_FN(name, mode, n)                                                                    \
+	static uint64_t run_turns_##name##_##n(struct fwd_ctx *c)                                  \
+	{                                                                                          \
+		return run_turns(c, mode, n);                                                      \
+	}
+TURNS_FN(io, VFO_FWD_IO, 1)
+TURNS_FN(io, VFO_FWD_IO, 2)
+TURNS_FN(mac, VFO_FWD_MAC, 1)
+TURNS_FN(mac, VFO_FWD_MAC, 2)
+TURNS_FN(macswap, VFO_FWD_MACSWAP, 1)
+TURNS_FN(macswap, VFO_FWD_MACSWAP, 2)
 
-/* run_turns() for --fwd mac. */
-static uint64_t
-run_turns_mac(struct fwd_ctx *c)
-{
-	return run_turns(c, VFO_FWD_MAC);
-}
-
-/* run_turns() for --fwd macswap. */
-static uint64_t
-run_turns_macswap(struct fwd_ctx *c)
-{
-	return run_turns(c, VFO_FWD_MACSWAP);
-}
+/* run_turns() variants by [mode][uplinks - 1]. */
+static uint64_t (*const turns_of[][VFO_FWD_MAX_UPLINKS])(struct fwd_ctx *) = {
+	[VFO_FWD_IO] = {run_turns_io_1, run_turns_io_2},
+	[VFO_FWD_MAC] = {run_turns_mac_1, run_turns_mac_2},
+	[VFO_FWD_MACSWAP] = {run_turns_macswap_1, run_turns_macswap_2},
+};
 
 /* Sends what every TX buffer of 'c' holds. */
 static void
@@ -258,15 +264,10 @@ flush_all(struct fwd_ctx *c)
 int
 vfo_fwd_lcore_main(void *arg)
 {
-	static uint64_t (*const turns_of[])(struct fwd_ctx *) = {
-		[VFO_FWD_IO] = run_turns_io,
-		[VFO_FWD_MAC] = run_turns_mac,
-		[VFO_FWD_MACSWAP] = run_turns_macswap,
-	};
 	struct vfo_fwd *f = arg;
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
-	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[f->mode];
+	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[f->mode][f->nb_uplinks - 1];
 	struct fwd_ctx c = {.f = f, .q = (uint16_t)idx};
 	uint64_t now, prev, prev_drain;
 	unsigned int i;
@@ -274,7 +275,6 @@ vfo_fwd_lcore_main(void *arg)
 	for (i = 0; i < f->nb_uplinks; i++) {
 		c.txb[i].len = 0;
 		c.txb[i].size = f->burst;
-		c.dst[i] = f->nb_uplinks == 2 ? 1 - i : i;
 	}
 	rte_rcu_qsbr_thread_register(f->qsbr, idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);

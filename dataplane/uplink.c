@@ -73,8 +73,8 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 
 	if (p->nb_rxq == 0 || p->nb_txq == 0 || p->nb_rxq > VFO_MAX_QUEUES ||
 	    p->nb_txq > VFO_MAX_QUEUES) {
-		uplink__fail(err, errlen, "uplink %s: %u RX / %u TX queues asked; give 1..%u", p->name,
-		     p->nb_rxq, p->nb_txq, VFO_MAX_QUEUES);
+		uplink__fail(err, errlen, "uplink %s: %u RX / %u TX queues asked; give 1..%u",
+			     p->name, p->nb_rxq, p->nb_txq, VFO_MAX_QUEUES);
 		return NULL;
 	}
 	u = rte_zmalloc("vfo_uplink", sizeof(*u), RTE_CACHE_LINE_SIZE);
@@ -227,8 +227,8 @@ vfo_uplink_stats_reset(struct vfo_uplink *u)
 }
 
 void
-vfo__txbuf_append(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b, struct rte_mbuf **pkts,
-		  uint16_t n)
+vfo__txbuf_append(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		  struct vfo_txbuf *b, struct rte_mbuf **pkts, uint16_t n)
 {
 	while (n > 0) {
 		uint16_t room = (uint16_t)(b->size - b->len);
@@ -239,7 +239,7 @@ vfo__txbuf_append(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b, struct 
 		pkts += k;
 		n -= k;
 		if (b->len >= b->size)
-			vfo_txbuf_flush(u, q, b);
+			vfo_view_txbuf_flush(u, v, q, b);
 	}
 }
 

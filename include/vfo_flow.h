@@ -156,16 +156,18 @@ void vfo_flow_update_burst(struct vfo_flow_table *t, unsigned int lcore_idx, str
 /**
  * Writes into out[0..) the min(n, flows) flows of 't' with the most packets
  * or bytes ('order'), most first, each with its counters summed over lcores.
- * Returns how many were written, or a negative errno (-ENOMEM).  Allocates
- * temporary memory: O(nb_lcores * flows per lcore) time and space.
+ * Returns how many were written, or a negative errno (-ENOMEM).  Cost: one
+ * pass over the entries through a bounded heap, O(F log n) for F entries;
+ * when more than one lcore holds flows, the entries are first copied and
+ * merged (malloc of F * 48 bytes plus a 2F-slot index).
  */
 int vfo_flow_top(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order order,
 		 struct vfo_flow_info *out);
 
 /**
  * Returns the number of distinct flows in 't' (a flow seen by two lcores
- * counts once), or a negative errno (-ENOMEM).  With one lcore index this is
- * a load; otherwise it merges like vfo_flow_top().
+ * counts once), or a negative errno (-ENOMEM).  O(nb_lcores) when at most
+ * one lcore holds flows; otherwise it copies and merges like vfo_flow_top().
  */
 int64_t vfo_flow_count(struct vfo_flow_table *t);
 

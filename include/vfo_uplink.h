@@ -127,8 +127,8 @@ struct vfo_member {
 	bool mac_set;			     /**< uplink MAC programmed as its default */
 	struct rte_ether_addr port_mac;	     /**< MAC the port reports now */
 	int socket;			     /**< NUMA socket of the port */
-	bool leaving;                        /**< being detached: left out of new views */
-	uint64_t tx_base;                    /**< tx_pkts of this member when it was attached */
+	bool leaving;			     /**< being detached: left out of new views */
+	uint64_t tx_base;		     /**< tx_pkts of this member when it was attached */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */
@@ -143,12 +143,12 @@ struct vfo_uplink {
 	struct vfo_uplink_params params;	    /**< settings it was created with */
 	struct rte_ether_addr mac;		    /**< the uplink MAC */
 	uint16_t nb_queues;			    /**< entries in qstats */
-	int active;                                 /**< member TX should use, -1: none */
+	int active;				    /**< member TX should use, -1: none */
 	/** PMD counters of member incarnations already removed (bytes, drops). */
 	struct vfo_member_pmd {
 		uint64_t rx_bytes, tx_bytes, rx_missed, rx_nombuf, rx_errors, tx_errors;
 	} gone[VFO_MEMBER_COUNT];
-	pthread_mutex_t lock;			    /**< serialises control changes */
+	pthread_mutex_t lock; /**< serialises control changes */
 	/*
 	 * Control-to-worker mailbox: frames the control thread wants sent on the
 	 * active member (announcements).  The control thread fills ctl_pkts when
@@ -156,7 +156,7 @@ struct vfo_uplink {
 	 * vfo_uplink_ctl_tx() and sets ctl_n back to 0.
 	 */
 	struct rte_mbuf *ctl_pkts[VFO_CTL_PKTS_MAX]; /**< frames to send */
-	uint16_t ctl_n;                              /**< frames waiting (atomic) */
+	uint16_t ctl_n;				     /**< frames waiting (atomic) */
 };
 
 /** Totals of an uplink, summed over its queues. */
@@ -263,7 +263,22 @@ void vfo_uplink_stats_reset(struct vfo_uplink *u);
 /** The other member goes first once every this many RX calls. */
 #define VFO_RX_OTHERS_FIRST_EVERY 32
 
-/* The uncommon cases of vfo_uplink_rx_burst(): no member, or the other
+/*
+ * Every fast-path call exists in two forms: vfo_uplink_*(u, ...) reads the
+ * uplink's published view itself; vfo_view_*(u, v, ...) takes a view 'v'
+ * that the caller read with vfo_uplink_view() and keeps using until its next
+ * RCU quiescent state (a forwarder reads each view once per batch of bursts
+ * and saves a dependent load per burst).
+ */
+
+/** Returns the uplink's published view (valid until the caller's next quiescent state). */
+static __rte_always_inline const struct vfo_uplink_view *
+vfo_uplink_view(const struct vfo_uplink *u)
+{
+	return __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
+}
+
+/* The uncommon cases of vfo_view_rx_burst(): no member, or the other
  * member's turn to go first.  Out of line, in uplink.c. */
 uint16_t vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
 		      struct rte_mbuf **pkts, uint16_t n);
@@ -281,16 +296,16 @@ vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i,
 }
 
 /**
- * Receives up to 'n' packets from queue 'q' of every present member of 'u'
- * into 'pkts'.  The active member is polled first and the other after it
- * while there is room; once every VFO_RX_OTHERS_FIRST_EVERY calls the other
- * goes first, so that a saturated active member cannot starve it.  Returns
- * how many were received.
+ * Receives up to 'n' packets from queue 'q' of every member in view 'v' of
+ * 'u' into 'pkts'.  The active member is polled first and the other after
+ * it while there is room; once every VFO_RX_OTHERS_FIRST_EVERY calls the
+ * other goes first, so that a saturated active member cannot starve it.
+ * Returns how many were received.
  */
 static __rte_always_inline uint16_t
-vfo_uplink_rx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+vfo_view_rx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		  struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
 	uint16_t nb;
 
 	if (unlikely(--u->qstats[q].rx_credit == 0 || v->nb_rx == 0))
@@ -301,15 +316,22 @@ vfo_uplink_rx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, ui
 	return nb;
 }
 
-/**
- * Transmits pkts[0..n) on queue 'q' of the active member of 'u'.  Returns
- * how many the PMD accepted; the rest are still the caller's (as with
- * rte_eth_tx_burst).  With no active member, returns 0.
- */
-static inline uint16_t
-vfo_uplink_tx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+/** vfo_view_rx_burst() on the uplink's current view. */
+static __rte_always_inline uint16_t
+vfo_uplink_rx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 {
-	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
+	return vfo_view_rx_burst(u, vfo_uplink_view(u), q, pkts, n);
+}
+
+/**
+ * Transmits pkts[0..n) on queue 'q' of the active member in view 'v' of
+ * 'u'.  Returns how many the PMD accepted; the rest are still the caller's
+ * (as with rte_eth_tx_burst).  With no active member, returns 0.
+ */
+static __rte_always_inline uint16_t
+vfo_view_tx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		  struct rte_mbuf **pkts, uint16_t n)
+{
 	uint16_t sent;
 
 	if (unlikely(v->tx_port == VFO_PORT_NONE))
@@ -317,6 +339,13 @@ vfo_uplink_tx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, ui
 	sent = rte_eth_tx_burst(v->tx_port, q, pkts, n);
 	u->qstats[q].member[v->tx_member].tx_pkts += sent;
 	return sent;
+}
+
+/** vfo_view_tx_burst() on the uplink's current view. */
+static __rte_always_inline uint16_t
+vfo_uplink_tx_burst(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+{
+	return vfo_view_tx_burst(u, vfo_uplink_view(u), q, pkts, n);
 }
 
 /** Most packets a vfo_txbuf holds. */
@@ -334,13 +363,14 @@ struct vfo_txbuf {
 };
 
 /*
- * Frees pkts[0..n), which the active member did not take, counting them as
- * drop_no_member when there is no active member, drop_tx_full otherwise.
+ * Frees pkts[0..n), which the active member of view 'v' did not take,
+ * counting them as drop_no_member when there is no active member,
+ * drop_tx_full otherwise.
  */
 static inline void
-vfo__drop(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
+vfo__drop(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q, struct rte_mbuf **pkts,
+	  uint16_t n)
 {
-	const struct vfo_uplink_view *v = __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
 	struct vfo_queue_stats *st = &u->qstats[q];
 
 	if (v->tx_port == VFO_PORT_NONE)
@@ -351,45 +381,62 @@ vfo__drop(struct vfo_uplink *u, uint16_t q, struct rte_mbuf **pkts, uint16_t n)
 }
 
 /**
- * Sends what 'b' holds on queue 'q' of 'u'; what the active member does not
- * accept is freed and counted (drop_tx_full, or drop_no_member when there is
- * no active member).  Returns the number sent.
+ * Sends what 'b' holds on queue 'q' of the active member in view 'v'; what
+ * it does not accept is freed and counted (drop_tx_full, or drop_no_member
+ * when there is no active member).  Returns the number sent.
  */
 static inline uint16_t
-vfo_txbuf_flush(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b)
+vfo_view_txbuf_flush(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		     struct vfo_txbuf *b)
 {
 	uint16_t sent;
 
 	if (b->len == 0)
 		return 0;
-	sent = vfo_uplink_tx_burst(u, q, b->pkts, b->len);
+	sent = vfo_view_tx_burst(u, v, q, b->pkts, b->len);
 	if (unlikely(sent < b->len))
-		vfo__drop(u, q, b->pkts + sent, (uint16_t)(b->len - sent));
+		vfo__drop(u, v, q, b->pkts + sent, (uint16_t)(b->len - sent));
 	b->len = 0;
 	return sent;
 }
 
-/* The general case of vfo_txbuf_add(): copy into 'b', send when full. */
-void vfo__txbuf_append(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b,
-		       struct rte_mbuf **pkts, uint16_t n);
+/** vfo_view_txbuf_flush() on the uplink's current view. */
+static inline uint16_t
+vfo_txbuf_flush(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b)
+{
+	return vfo_view_txbuf_flush(u, vfo_uplink_view(u), q, b);
+}
+
+/* The general case of vfo_view_txbuf_add(): copy into 'b', send when full. */
+void vfo__txbuf_append(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		       struct vfo_txbuf *b, struct rte_mbuf **pkts, uint16_t n);
 
 /**
- * Appends pkts[0..n) to 'b', sending whenever it reaches its size.  Returns
- * nothing: every packet is either sent, waiting in 'b', or freed and counted.
+ * Appends pkts[0..n) to 'b', sending on the active member of view 'v'
+ * whenever it reaches its size.  Every packet is either sent, waiting in
+ * 'b', or freed and counted.
  */
+static __rte_always_inline void
+vfo_view_txbuf_add(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		   struct vfo_txbuf *b, struct rte_mbuf **pkts, uint16_t n)
+{
+	if (likely(b->len == 0 && n == b->size)) {
+		/* A full burst and nothing waiting: send it from where it is. */
+		uint16_t sent = vfo_view_tx_burst(u, v, q, pkts, n);
+
+		if (unlikely(sent < n))
+			vfo__drop(u, v, q, pkts + sent, (uint16_t)(n - sent));
+		return;
+	}
+	vfo__txbuf_append(u, v, q, b, pkts, n);
+}
+
+/** vfo_view_txbuf_add() on the uplink's current view. */
 static __rte_always_inline void
 vfo_txbuf_add(struct vfo_uplink *u, uint16_t q, struct vfo_txbuf *b, struct rte_mbuf **pkts,
 	      uint16_t n)
 {
-	if (likely(b->len == 0 && n == b->size)) {
-		/* A full burst and nothing waiting: send it from where it is. */
-		uint16_t sent = vfo_uplink_tx_burst(u, q, pkts, n);
-
-		if (unlikely(sent < n))
-			vfo__drop(u, q, pkts + sent, (uint16_t)(n - sent));
-		return;
-	}
-	vfo__txbuf_append(u, q, b, pkts, n);
+	vfo_view_txbuf_add(u, vfo_uplink_view(u), q, b, pkts, n);
 }
 
 /**
@@ -404,10 +451,11 @@ vfo_uplink_ctl_tx(struct vfo_uplink *u, uint16_t q)
 
 	if (likely(n == 0) || q != 0)
 		return;
-	uint16_t sent = vfo_uplink_tx_burst(u, 0, u->ctl_pkts, n);
+	const struct vfo_uplink_view *v = vfo_uplink_view(u);
+	uint16_t sent = vfo_view_tx_burst(u, v, 0, u->ctl_pkts, n);
 
 	if (sent < n)
-		vfo__drop(u, 0, u->ctl_pkts + sent, (uint16_t)(n - sent));
+		vfo__drop(u, v, 0, u->ctl_pkts + sent, (uint16_t)(n - sent));
 	__atomic_store_n(&u->ctl_n, 0, __ATOMIC_RELEASE);
 }
 

@@ -22,59 +22,60 @@
 /* A gap that is still being filled by reordered packets. */
 struct pgap {
 	struct vfp_gap g; /* the record; g.missing = numbers of the run still missing */
-	uint32_t prev;    /* older pending gap of the same stream, or NONE (free list: unused) */
-	uint32_t next;    /* newer pending gap of the same stream, or NONE (free list: next free) */
+	uint32_t prev;	  /* older pending gap of the same stream, or NONE (free list: unused) */
+	uint32_t next;	  /* newer pending gap of the same stream, or NONE (free list: next free) */
 };
 
-/* One stream's state. */
+/* One stream's state; the fields an in-order packet touches come first
+ * (one cache line). */
 struct stream {
-	uint64_t head;      /* highest number seen + 1 */
-	uint64_t lo;        /* first number tracked in this epoch */
+	uint64_t head;	    /* highest number seen + 1 */
+	uint64_t lo;	    /* first number tracked in this epoch */
 	uint64_t last_us;   /* latest arrival */
-	uint64_t first_us;  /* first arrival */
 	uint64_t received;  /* see struct vfp_stream_stats */
-	uint64_t lost;      /* idem */
-	uint64_t dups;      /* idem */
-	uint64_t reordered; /* idem */
-	uint64_t late;      /* idem */
-	uint64_t resets;    /* idem */
-	uint64_t gaps;      /* idem */
+	uint64_t lost;	    /* idem */
+	uint32_t pend_old;  /* oldest pending gap (pool index) or NONE */
+	uint32_t pend_new;  /* newest pending gap or NONE */
+	uint16_t last_port; /* port of the latest arrival */
+	bool active;	    /* seen at least one packet */
 	uint64_t lat_count; /* packets with a latency */
 	uint64_t lat_sum;   /* sum of their latencies, ns */
 	uint64_t lat_min;   /* smallest, ns */
 	uint64_t lat_max;   /* largest, ns */
-	uint32_t pend_old;  /* oldest pending gap (pool index) or NONE */
-	uint32_t pend_new;  /* newest pending gap or NONE */
-	uint16_t last_port; /* port of the latest arrival */
-	bool active;        /* seen at least one packet */
-};
+	uint64_t dups;	    /* see struct vfp_stream_stats */
+	uint64_t reordered; /* idem */
+	uint64_t late;	    /* idem */
+	uint64_t resets;    /* idem */
+	uint64_t gaps;	    /* idem */
+	uint64_t first_us;  /* first arrival */
+} __attribute__((aligned(64)));
 
 struct vfp_analyzer {
-	struct vfp_analyzer_conf conf; /* effective configuration */
-	uint64_t wmask;                /* window - 1 */
-	uint32_t wwords;               /* bitmap words per stream */
-	uint64_t lat_mult;             /* ns per TSC tick, 32.32 fixed point */
-	struct stream *streams;        /* conf.nstreams states */
-	uint64_t *bits;                /* conf.nstreams bitmaps of wwords words */
-	struct pgap *pool;             /* conf.max_pending pending gaps */
-	uint32_t pool_free;            /* first free pool entry or NONE */
-	uint64_t merged;               /* jumps merged into a pending gap: pool full */
-	struct vfp_gap *gaps;          /* recorded gaps */
-	size_t ngaps;                  /* how many */
-	uint64_t gaps_dropped;         /* not recorded: max_gaps reached */
-	uint32_t *timeline;            /* timeline_ms x nports counters */
-	uint32_t tl_bins;              /* last used millisecond + 1 */
-	uint64_t tl_truncated;         /* packets outside the timeline */
-	uint64_t hist[VFP_LAT_BUCKETS]; /* latency histogram */
-	uint64_t lat_negative;         /* rx_tsc below tx tsc */
-	struct vfp_event *events;      /* conf.max_events events */
-	size_t nevents;                /* how many */
-	uint64_t events_dropped;       /* not kept: list full */
+	struct vfp_analyzer_conf conf;	     /* effective configuration */
+	uint64_t wmask;			     /* window - 1 */
+	uint32_t wwords;		     /* bitmap words per stream */
+	uint64_t lat_mult;		     /* ns per TSC tick, 32.32 fixed point */
+	struct stream *streams;		     /* conf.nstreams states */
+	uint64_t *bits;			     /* conf.nstreams bitmaps of wwords words */
+	struct pgap *pool;		     /* conf.max_pending pending gaps */
+	uint32_t pool_free;		     /* first free pool entry or NONE */
+	uint64_t merged;		     /* jumps merged into a pending gap: pool full */
+	struct vfp_gap *gaps;		     /* recorded gaps */
+	size_t ngaps;			     /* how many */
+	uint64_t gaps_dropped;		     /* not recorded: max_gaps reached */
+	uint32_t *timeline;		     /* timeline_ms x nports counters */
+	uint32_t tl_bins;		     /* last used millisecond + 1 */
+	uint64_t tl_truncated;		     /* packets outside the timeline */
+	uint64_t hist[VFP_LAT_BUCKETS];	     /* latency histogram */
+	uint64_t lat_negative;		     /* rx_tsc below tx tsc */
+	struct vfp_event *events;	     /* conf.max_events events */
+	size_t nevents;			     /* how many */
+	uint64_t events_dropped;	     /* not kept: list full */
 	uint64_t foreign[VFP_FOREIGN_COUNT]; /* foreign frames by reason */
-	uint64_t t0_us;                /* start of relative times */
-	uint64_t last_us;              /* latest time seen */
-	bool t0_set;                   /* t0 is set */
-	bool finished;                 /* vfp_analyzer_finish() was called */
+	uint64_t t0_us;			     /* start of relative times */
+	uint64_t last_us;		     /* latest time seen */
+	bool t0_set;			     /* t0 is set */
+	bool finished;			     /* vfp_analyzer_finish() was called */
 };
 
 /* Sets t0 to now if unset and tracks the latest time.  Changes a->t0_us,
@@ -114,7 +115,8 @@ vfp_analyzer_create(const struct vfp_analyzer_conf *conf, char *err, size_t errl
 	if (c.max_events == 0)
 		c.max_events = 1024;
 	if (c.window < 64 || c.window > (1u << 24) || (c.window & (c.window - 1)) != 0) {
-		snprintf(err, errlen, "window %u: must be a power of two in 64..16777216", c.window);
+		snprintf(err, errlen, "window %u: must be a power of two in 64..16777216",
+			 c.window);
 		return NULL;
 	}
 	if (c.nstreams > VFP_MAX_STREAMS) {
@@ -143,7 +145,9 @@ vfp_analyzer_create(const struct vfp_analyzer_conf *conf, char *err, size_t errl
 	a->wwords = c.window / 64;
 	if (c.tsc_hz != 0)
 		a->lat_mult = (uint64_t)(((unsigned __int128)1000000000u << 32) / c.tsc_hz);
-	a->streams = calloc(c.nstreams, sizeof(*a->streams));
+	a->streams = aligned_alloc(64, c.nstreams * sizeof(*a->streams));
+	if (a->streams != NULL)
+		memset(a->streams, 0, c.nstreams * sizeof(*a->streams));
 	a->bits = calloc((size_t)c.nstreams * a->wwords, sizeof(uint64_t));
 	a->pool = calloc(c.max_pending, sizeof(*a->pool));
 	a->gaps = calloc(c.max_gaps, sizeof(*a->gaps));
@@ -407,7 +411,7 @@ vfp_analyzer_rx(struct vfp_analyzer *a, uint16_t port, uint64_t now_us, uint64_t
 		const struct vfp_parsed *p)
 {
 	struct stream *st;
-	uint64_t *bm, seq = p->seq, ms;
+	uint64_t *bm, seq = p->seq, ms, head;
 	unsigned int ret = 0;
 	bool silence;
 
@@ -440,6 +444,7 @@ vfp_analyzer_rx(struct vfp_analyzer *a, uint16_t port, uint64_t now_us, uint64_t
 		return st->head != seq + 1 || st->lo != seq ? VFP_RX_GAP : 0;
 	}
 	silence = now_us > st->last_us && now_us - st->last_us > a->conf.gap_us;
+	head = st->head;
 
 	if (__builtin_expect(seq == st->head, 1)) { /* in order: the common case */
 		uint64_t *w = &bm[(seq & a->wmask) >> 6], b = 1ull << (seq & 63);
@@ -485,8 +490,8 @@ vfp_analyzer_rx(struct vfp_analyzer *a, uint16_t port, uint64_t now_us, uint64_t
 	if (silence) {
 		struct vfp_gap g = {.start_us = st->last_us,
 				    .end_us = now_us,
-				    .first_seq = st->head,
-				    .last_seq = st->head - 1,
+				    .first_seq = head,
+				    .last_seq = head - 1,
 				    .missing = 0,
 				    .stream = p->stream,
 				    .port = port,
@@ -719,8 +724,10 @@ vfp_analyzer_lat_quantile(const struct vfp_analyzer *a, double q)
 	if (q > 1)
 		q = 1;
 	rank = (uint64_t)(q * (double)t.lat_count + 0.999999);
-	if (rank == 0)
-		rank = 1;
+	if (rank <= 1)
+		return t.lat_min_ns;
+	if (rank >= t.lat_count)
+		return t.lat_max_ns;
 	for (unsigned int i = 0; i < VFP_LAT_BUCKETS; i++) {
 		cum += vfp_analyzer_lat_bucket(a, i, &lo, &hi);
 		if (cum >= rank) {

@@ -44,11 +44,11 @@ rnd(uint64_t *s)
 
 /* Synthetic traffic state. */
 struct gen {
-	uint64_t rng;       /* PRNG state */
-	uint64_t i;         /* packets offered so far */
+	uint64_t rng;		       /* PRNG state */
+	uint64_t i;		       /* packets offered so far */
 	uint64_t seq[VFP_MAX_STREAMS]; /* next number per stream */
-	uint64_t drops;     /* packets dropped */
-	uint32_t nstreams;  /* streams */
+	uint64_t drops;		       /* packets dropped */
+	uint32_t nstreams;	       /* streams */
 };
 
 /* Fills p[0..CHUNK) and t[0..CHUNK) (arrival times, µs) with the next
@@ -90,9 +90,8 @@ run(uint64_t total, uint32_t nstreams, bool frames)
 	static struct vfp_parsed p[CHUNK];
 	static uint64_t t[CHUNK], tsc[CHUNK];
 	static uint8_t fr[CHUNK][64];
-	struct vfp_analyzer_conf conf = {.nstreams = nstreams,
-					 .tsc_hz = 2000000000ull,
-					 .timeline_ms = 600000};
+	struct vfp_analyzer_conf conf = {
+		.nstreams = nstreams, .tsc_hz = 2000000000ull, .timeline_ms = 600000};
 	struct vfp_hdr_params hp = {.src_ip = 0x0a000001, .dst_ip = 0x0a000002, .flow = 1234};
 	struct gen g = {.rng = 88172645463325252ull, .nstreams = nstreams};
 	struct vfp_stream_stats tot;
@@ -112,7 +111,8 @@ run(uint64_t total, uint32_t nstreams, bool frames)
 		if (frames)
 			for (unsigned int i = 0; i < n; i++) {
 				hp.stream = p[i].stream;
-				vfp_build(fr[i], sizeof(fr[i]), VFP_FRAME_MIN, &hp, p[i].seq, p[i].tsc);
+				vfp_build(fr[i], sizeof(fr[i]), VFP_FRAME_MIN, &hp, p[i].seq,
+					  p[i].tsc);
 			}
 		t1 = now_ns();
 		if (frames)
@@ -131,8 +131,9 @@ run(uint64_t total, uint32_t nstreams, bool frames)
 	vfp_analyzer_totals(a, &tot);
 	printf("%-26s %6.2f ns/packet  %7.2f Mpps  (%" PRIu64 " packets, %u streams, lost %" PRIu64
 	       ", reordered %" PRIu64 ", drops %" PRIu64 ")\n",
-	       frames ? "vfp_analyzer_frame (parse+rx)" : "vfp_analyzer_rx", (double)spent / (double)done,
-	       (double)done * 1e3 / (double)spent, done, nstreams, tot.lost, tot.reordered, g.drops);
+	       frames ? "vfp_analyzer_frame (parse+rx)" : "vfp_analyzer_rx",
+	       (double)spent / (double)done, (double)done * 1e3 / (double)spent, done, nstreams,
+	       tot.lost, tot.reordered, g.drops);
 	vfp_analyzer_destroy(a);
 	return tot.lost <= g.drops && tot.lost + nstreams >= g.drops ? 0 : 1;
 }

@@ -15,21 +15,21 @@
 /* One frame kept in the ring. */
 struct slot {
 	struct pcap_pkthdr hdr; /* timestamp, caplen (<= snaplen), len */
-	uint8_t *data;          /* snaplen bytes */
+	uint8_t *data;		/* snaplen bytes */
 };
 
 struct vfp_gapcap {
-	pcap_t *dead;        /* pcap handle for the dumper (Ethernet, snaplen) */
+	pcap_t *dead;	     /* pcap handle for the dumper (Ethernet, snaplen) */
 	pcap_dumper_t *dump; /* the output file */
-	unsigned int k;      /* ring size and frames written after a gap */
+	unsigned int k;	     /* ring size and frames written after a gap */
 	unsigned int snap;   /* bytes kept per frame */
 	struct slot *ring;   /* k slots */
-	uint8_t *buf;        /* k * snap bytes behind the slots */
+	uint8_t *buf;	     /* k * snap bytes behind the slots */
 	unsigned int head;   /* next slot to fill */
 	unsigned int used;   /* frames in the ring (not yet written) */
 	unsigned int post;   /* frames still to write after the last gap */
 	uint64_t frames;     /* frames written */
-	uint64_t gaps;       /* gaps that triggered writing */
+	uint64_t gaps;	     /* gaps that triggered writing */
 };
 
 struct vfp_gapcap *
@@ -122,8 +122,7 @@ vfp_gapcap_frame(struct vfp_gapcap *g, uint64_t ts_us, const uint8_t *frame, siz
 }
 
 int
-vfp_gapcap_close(struct vfp_gapcap *g, uint64_t *frames, uint64_t *gaps, char *err,
-		 size_t errlen)
+vfp_gapcap_close(struct vfp_gapcap *g, uint64_t *frames, uint64_t *gaps, char *err, size_t errlen)
 {
 	int rc = 0;
 

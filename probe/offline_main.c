@@ -35,7 +35,8 @@ usage(FILE *f)
 		"  --window N           reorder window, a power of two 64..16777216 (default %u)\n"
 		"  --timeline-ms N      timeline length, ms (default 60000)\n"
 		"  --streams N          streams tracked, 1..%u (default %u)\n"
-		"  --expect-seq0        streams start at 0: numbers before the first seen are lost\n"
+		"  --expect-seq0        streams start at 0: numbers before the first seen are "
+		"lost\n"
 		"  --gap-pcap OUT       write the frames around each gap to pcap OUT\n"
 		"  --gap-frames K       frames before and after each gap (default 16)\n"
 		"  --max-gaps-print N   gaps listed in the summary (default 20, 0: all)\n"
@@ -60,8 +61,9 @@ parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "vfprobe-offline: %s '%s': expected an integer in %" PRIu64 "..%" PRIu64 "\n",
-		opt, s, min, max);
+	fprintf(stderr,
+		"vfprobe-offline: %s '%s': expected an integer in %" PRIu64 "..%" PRIu64 "\n", opt,
+		s, min, max);
 	return -1;
 }
 
@@ -142,20 +144,17 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			if (optopt != 0)
-				fprintf(stderr, "vfprobe-offline: option '-%c' unknown or missing its value\n",
-					optopt);
-			else
-				fprintf(stderr,
-					"vfprobe-offline: option '%s' unknown or missing its value; "
-					"see --help\n",
-					argv[optind - 1]);
+			fprintf(stderr,
+				"vfprobe-offline: option '%s' unknown or missing its value; see "
+				"--help\n",
+				argv[optind - 1]);
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "vfprobe-offline: %s; see --help\n",
-			optind >= argc ? "missing the pcap FILE" : "exactly one pcap FILE expected");
+			optind >= argc ? "missing the pcap FILE"
+				       : "exactly one pcap FILE expected");
 		return 2;
 	}
 	file = argv[optind];
@@ -184,15 +183,15 @@ main(int argc, char **argv)
 	/* The summary goes to stderr when the JSON report goes to stdout. */
 	out = json != NULL && strcmp(json, "-") == 0 ? stderr : stdout;
 	fprintf(out, "%s: %" PRIu64 " frames, %" PRIu64 " probe packets%s\n", file, res.frames,
-	       res.probes, res.snapped ? " (some frames truncated by the capture)" : "");
+		res.probes, res.snapped ? " (some frames truncated by the capture)" : "");
 	vfp_report_text(a, out, (size_t)max_print);
 	if (gc != NULL) {
 		if (vfp_gapcap_close(gc, &gframes, &ggaps, err, sizeof(err)) != 0) {
 			fprintf(stderr, "vfprobe-offline: %s\n", err);
 			rc = 1;
 		} else {
-			fprintf(out, "gap pcap %s: %" PRIu64 " frames around %" PRIu64 " gaps\n", gap_pcap,
-			       gframes, ggaps);
+			fprintf(out, "gap pcap %s: %" PRIu64 " frames around %" PRIu64 " gaps\n",
+				gap_pcap, gframes, ggaps);
 		}
 	}
 	if (json != NULL && vfp_report_write_json(a, &info, json, err, sizeof(err)) != 0) {

@@ -6,6 +6,7 @@
  * that nothing depends on alignment or host byte order.  Thread-safety: all
  * functions are reentrant.
  */
+#include <endian.h>
 #include <string.h>
 
 #include "vfp.h"
@@ -43,23 +44,22 @@ ld_le16(const uint8_t *p)
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-/* Returns the little-endian 64-bit word at p. */
+/* Returns the little-endian 64-bit word at p (any alignment). */
 static inline uint64_t
 ld_le64(const uint8_t *p)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
-/* Writes v little-endian at p (8 bytes). */
+/* Writes v little-endian at p (8 bytes, any alignment). */
 static inline void
 st_le64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++, v >>= 8)
-		p[i] = (uint8_t)v;
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 /* Returns the ones' complement sum (unfolded, 32-bit) of the big-endian
@@ -149,8 +149,8 @@ vfp_parse(const uint8_t *frame, size_t len, struct vfp_parsed *out)
 }
 
 int
-vfp_build(uint8_t *buf, size_t cap, size_t frame_len, const struct vfp_hdr_params *p,
-	  uint64_t seq, uint64_t tsc)
+vfp_build(uint8_t *buf, size_t cap, size_t frame_len, const struct vfp_hdr_params *p, uint64_t seq,
+	  uint64_t tsc)
 {
 	size_t l3 = p->vlan ? ETH_HLEN + VLAN_HLEN : ETH_HLEN;
 	size_t iplen = frame_len - l3, udplen = iplen - IP4_HLEN;
@@ -172,7 +172,7 @@ vfp_build(uint8_t *buf, size_t cap, size_t frame_len, const struct vfp_hdr_param
 	ip[0] = 0x45;
 	ip[1] = 0;
 	st_be16(ip + 2, (uint16_t)iplen);
-	st_be16(ip + 4, 0);      /* identification */
+	st_be16(ip + 4, 0);	 /* identification */
 	st_be16(ip + 6, 0x4000); /* DF */
 	ip[8] = p->ttl ? p->ttl : 64;
 	ip[9] = IPPROTO_UDP_;
@@ -236,7 +236,7 @@ vfp_foreign_name(enum vfp_foreign reason)
 {
 	static const char *const names[VFP_FOREIGN_COUNT] = {
 		[VFP_FOREIGN_TRUNCATED] = "truncated", [VFP_FOREIGN_NOT_UDP4] = "not_udp4",
-		[VFP_FOREIGN_PORT] = "port",           [VFP_FOREIGN_MAGIC] = "magic",
+		[VFP_FOREIGN_PORT] = "port",	       [VFP_FOREIGN_MAGIC] = "magic",
 		[VFP_FOREIGN_LENGTH] = "length",
 	};
 

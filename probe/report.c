@@ -187,7 +187,8 @@ vfp_report_json(const struct vfp_analyzer *a, const struct vfp_report_info *info
 
 		json_object_set_new(o, "stream", json_integer(g->stream));
 		json_object_set_new(o, "port", json_integer(g->port));
-		json_object_set_new(o, "kind", json_string(vfp_gap_kind(g->flags, kind, sizeof(kind))));
+		json_object_set_new(o, "kind",
+				    json_string(vfp_gap_kind(g->flags, kind, sizeof(kind))));
 		json_object_set_new(o, "first_seq", jint(g->first_seq));
 		json_object_set_new(o, "last_seq", jint(g->last_seq));
 		json_object_set_new(o, "missing", jint(g->missing));
@@ -279,7 +280,8 @@ vfp_report_text(const struct vfp_analyzer *a, FILE *f, size_t max_gaps)
 		snprintf(name, sizeof(name), "stream%u", i);
 		text_stats(f, name, &s);
 	}
-	fprintf(f, "gaps: %zu recorded%s\n", ngaps, dropped ? " (list full: more not recorded)" : "");
+	fprintf(f, "gaps: %zu recorded%s\n", ngaps,
+		dropped ? " (list full: more not recorded)" : "");
 	for (size_t i = 0; i < ngaps && (max_gaps == 0 || i < max_gaps); i++) {
 		const struct vfp_gap *g = &gaps[i];
 
@@ -288,7 +290,8 @@ vfp_report_text(const struct vfp_analyzer *a, FILE *f, size_t max_gaps)
 			" seq %" PRIu64 "..%" PRIu64 " ended on port %u\n",
 			g->stream, vfp_gap_kind(g->flags, kind, sizeof(kind)),
 			(double)rel(g->start_us, t0) / 1e3, (double)rel(g->end_us, t0) / 1e3,
-			rel(g->end_us, g->start_us), g->missing, g->first_seq, g->last_seq, g->port);
+			rel(g->end_us, g->start_us), g->missing, g->first_seq, g->last_seq,
+			g->port);
 	}
 	if (max_gaps != 0 && ngaps > max_gaps)
 		fprintf(f, "  ... %zu more in the JSON report\n", ngaps - max_gaps);

@@ -31,8 +31,8 @@
 /** The probe payload, little-endian, packed: 18 bytes. */
 struct vfp_payload {
 	uint16_t magic; /**< VFP_MAGIC */
-	uint64_t seq;   /**< per-stream sequence number, from 0 */
-	uint64_t tsc;   /**< sender's TSC when the packet was stamped */
+	uint64_t seq;	/**< per-stream sequence number, from 0 */
+	uint64_t tsc;	/**< sender's TSC when the packet was stamped */
 } __attribute__((packed));
 
 #define VFP_PAYLOAD_LEN ((unsigned int)sizeof(struct vfp_payload))
@@ -45,24 +45,25 @@ struct vfp_payload {
 /** Largest frame vfp_build() writes (without FCS): a 9000 B IP MTU + headers. */
 #define VFP_FRAME_MAX 9018u
 /** Frame length without FCS for a size on the wire (with its 4 B FCS). */
-#define VFP_FRAME_LEN(wire_size) ((wire_size) - 4u)
+#define VFP_FRAME_LEN(wire_size) ((wire_size)-4u)
 
 /** Why a received frame is not a probe packet. */
 enum vfp_foreign {
 	VFP_FOREIGN_TRUNCATED = 0, /**< shorter than the headers + payload it announces */
-	VFP_FOREIGN_NOT_UDP4,      /**< not IPv4/UDP, or an IPv4 fragment (one VLAN tag is looked through) */
-	VFP_FOREIGN_PORT,          /**< UDP destination port outside the stream range */
-	VFP_FOREIGN_MAGIC,         /**< wrong magic */
-	VFP_FOREIGN_LENGTH,        /**< IPv4/UDP lengths disagree with each other or the frame */
-	VFP_FOREIGN_COUNT,         /**< number of reasons */
+	VFP_FOREIGN_NOT_UDP4,	   /**< not IPv4/UDP, or an IPv4 fragment (one VLAN tag is looked
+				      through) */
+	VFP_FOREIGN_PORT,	   /**< UDP destination port outside the stream range */
+	VFP_FOREIGN_MAGIC,	   /**< wrong magic */
+	VFP_FOREIGN_LENGTH,	   /**< IPv4/UDP lengths disagree with each other or the frame */
+	VFP_FOREIGN_COUNT,	   /**< number of reasons */
 };
 
 /** A probe packet's fields, as parsed from a frame. */
 struct vfp_parsed {
 	uint16_t stream; /**< stream id (UDP destination port - VFP_UDP_PORT_BASE) */
-	uint16_t flow;   /**< UDP source port */
-	uint64_t seq;    /**< sequence number */
-	uint64_t tsc;    /**< sender's TSC */
+	uint16_t flow;	 /**< UDP source port */
+	uint64_t seq;	 /**< sequence number */
+	uint64_t tsc;	 /**< sender's TSC */
 };
 
 /** What vfp_build() writes: addresses, ports, optional VLAN tag. */
@@ -71,12 +72,12 @@ struct vfp_hdr_params {
 	uint8_t src_mac[6]; /**< Ethernet source */
 	uint32_t src_ip;    /**< IPv4 source, host byte order */
 	uint32_t dst_ip;    /**< IPv4 destination, host byte order */
-	uint16_t flow;      /**< UDP source port */
+	uint16_t flow;	    /**< UDP source port */
 	uint16_t stream;    /**< stream id; UDP destination port is VFP_UDP_PORT_BASE + stream */
-	bool vlan;          /**< insert one 802.1Q tag */
+	bool vlan;	    /**< insert one 802.1Q tag */
 	uint16_t vlan_tci;  /**< its TCI (PCP/DEI/VID), when 'vlan' */
-	uint8_t ttl;        /**< IPv4 TTL; 0 means 64 */
-	bool udp_csum;      /**< compute the UDP checksum (else 0, "none", legal in IPv4) */
+	uint8_t ttl;	    /**< IPv4 TTL; 0 means 64 */
+	bool udp_csum;	    /**< compute the UDP checksum (else 0, "none", legal in IPv4) */
 };
 
 /**

@@ -82,14 +82,14 @@ struct vfp_analyzer_conf {
 	uint32_t max_gaps;    /**< gap records kept (default 65536); more are counted only */
 	uint32_t max_pending; /**< pending gaps, all streams (default 65536); see gaps_merged */
 	uint32_t max_events;  /**< events kept (default 1024) */
-	bool expect_seq0;     /**< streams start at seq 0: numbers below a stream's first are lost */
+	bool expect_seq0; /**< streams start at seq 0: numbers below a stream's first are lost */
 };
 
 /** Gap flags. */
-#define VFP_GAP_SEQ     0x1 /**< missing sequence numbers */
+#define VFP_GAP_SEQ	0x1 /**< missing sequence numbers */
 #define VFP_GAP_SILENCE 0x2 /**< no packet on the stream for more than gap_us */
-#define VFP_GAP_TAIL    0x4 /**< numbers missing at the end (finish() with 'sent') */
-#define VFP_GAP_MERGED  0x8 /**< pending-gap pool was full: merged with the next gap */
+#define VFP_GAP_TAIL	0x4 /**< numbers missing at the end (finish() with 'sent') */
+#define VFP_GAP_MERGED	0x8 /**< pending-gap pool was full: merged with the next gap */
 
 /** One gap of one stream. */
 struct vfp_gap {
@@ -99,19 +99,19 @@ struct vfp_gap {
 	uint64_t last_seq;  /**< last number of the run (first_seq - 1 if none missing) */
 	uint64_t missing;   /**< numbers of the run finally lost */
 	uint16_t stream;    /**< stream id */
-	uint16_t port;      /**< port of the arrival that ended it */
-	uint8_t flags;      /**< VFP_GAP_* */
+	uint16_t port;	    /**< port of the arrival that ended it */
+	uint8_t flags;	    /**< VFP_GAP_* */
 };
 
 /** Counters and latency of one stream (or the sum of all). */
 struct vfp_stream_stats {
 	uint64_t received;   /**< probe packets received (duplicates and late included) */
-	uint64_t lost;       /**< numbers missing when they left the window or at finish */
+	uint64_t lost;	     /**< numbers missing when they left the window or at finish */
 	uint64_t duplicates; /**< numbers seen again inside the window */
 	uint64_t reordered;  /**< arrived below head, inside the window, first time */
-	uint64_t late;       /**< arrived below the window (already counted lost) */
+	uint64_t late;	     /**< arrived below the window (already counted lost) */
 	uint64_t resets;     /**< sender restarts detected */
-	uint64_t gaps;       /**< gaps (recorded or not) */
+	uint64_t gaps;	     /**< gaps (recorded or not) */
 	uint64_t first_seq;  /**< first number tracked (of the current epoch) */
 	uint64_t next_seq;   /**< head: highest number seen + 1 (0: none) */
 	uint64_t first_us;   /**< first arrival */
@@ -121,24 +121,24 @@ struct vfp_stream_stats {
 	uint64_t lat_max_ns; /**< largest latency */
 	double lat_avg_ns;   /**< mean latency */
 	uint16_t last_port;  /**< port of the last arrival */
-	bool active;         /**< at least one packet, or an expected count at finish */
+	bool active;	     /**< at least one packet, or an expected count at finish */
 };
 
 /** Latency summary over all streams. */
 struct vfp_latency {
-	uint64_t count;      /**< packets with a latency */
-	uint64_t negative;   /**< packets whose rx_tsc was below their tx tsc (ignored) */
-	uint64_t min_ns;     /**< smallest */
-	uint64_t max_ns;     /**< largest */
-	double avg_ns;       /**< mean */
-	uint64_t p50_ns;     /**< median (bucket midpoint, clamped to min..max) */
-	uint64_t p99_ns;     /**< 99th percentile */
-	uint64_t p999_ns;    /**< 99.9th percentile */
+	uint64_t count;	   /**< packets with a latency */
+	uint64_t negative; /**< packets whose rx_tsc was below their tx tsc (ignored) */
+	uint64_t min_ns;   /**< smallest */
+	uint64_t max_ns;   /**< largest */
+	double avg_ns;	   /**< mean */
+	uint64_t p50_ns;   /**< median (bucket midpoint, clamped to min..max) */
+	uint64_t p99_ns;   /**< 99th percentile */
+	uint64_t p999_ns;  /**< 99.9th percentile */
 };
 
 /** One entry of the events list. */
 struct vfp_event {
-	uint64_t t_us;              /**< when */
+	uint64_t t_us;		   /**< when */
 	char text[VFP_EVENT_TEXT]; /**< what, NUL-terminated */
 };
 
@@ -221,8 +221,7 @@ void vfp_analyzer_totals(const struct vfp_analyzer *a, struct vfp_stream_stats *
  * in *n; *dropped (if not NULL): gaps not recorded because max_gaps was
  * reached.
  */
-const struct vfp_gap *vfp_analyzer_gaps(const struct vfp_analyzer *a, size_t *n,
-					uint64_t *dropped);
+const struct vfp_gap *vfp_analyzer_gaps(const struct vfp_analyzer *a, size_t *n, uint64_t *dropped);
 
 /** Returns how many pending gaps were merged because the pending pool was full. */
 uint64_t vfp_analyzer_gaps_merged(const struct vfp_analyzer *a);
@@ -243,7 +242,8 @@ uint64_t vfp_analyzer_lat_bucket(const struct vfp_analyzer *a, unsigned int i, u
 /**
  * Returns the timeline: counts[ms * nports + port] = probe packets received
  * on port during millisecond ms after t0, ms < *nbins (the last used
- * millisecond + 1); *truncated (if not NULL): packets after timeline_ms.
+ * millisecond + 1); *truncated (if not NULL): packets not in it (arrived
+ * timeline_ms or more after t0, or on a port >= nports).
  */
 const uint32_t *vfp_analyzer_timeline(const struct vfp_analyzer *a, uint32_t *nbins,
 				      uint64_t *truncated);
