@@ -83,7 +83,8 @@ stats_json(void *arg)
 				       (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts)));
 	}
 	json_object_set_new(o, "lcores", lcs);
-	json_object_set_new(o, "mbufs_in_use", json_integer((json_int_t)vfo_pools_in_use(&a->pools)));
+	json_object_set_new(o, "mbufs_in_use",
+			    json_integer((json_int_t)vfo_pools_in_use(&a->pools)));
 	return o;
 }
 

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "vfo_events.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
 
 /* How long "prepare" waits, between looks at a drain, when told to wait (µs). */
@@ -210,6 +211,43 @@ cmd_timeline(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/*
+ * Command "flows": the top flows of each uplink's flow table (--fwd flow),
+ * counters kept across switches.  Args: uplink, top (default 10, max 1000),
+ * by ("packets" or "bytes").
+ */
+static int
+cmd_flows(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	const json_t *top = json_object_get(req, "top");
+	const char *by = json_string_value(json_object_get(req, "by"));
+	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
+	json_t *ups;
+	unsigned int first, last, i;
+
+	if (pick_uplinks(a, req, reply, &first, &last) < 0)
+		return -1;
+	if (n < 1 || n > 1000)
+		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
+	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
+		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
+	if (a->uplink[first]->flows == NULL)
+		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
+	ups = json_array();
+	for (i = first; i < last; i++) {
+		json_t *o = vfo_flow_top_json_by(a->uplink[i]->flows, (unsigned int)n,
+						 by != NULL && strcmp(by, "bytes") == 0
+							 ? VFO_FLOW_BY_BYTES
+							 : VFO_FLOW_BY_PACKETS);
+
+		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
+		json_array_append_new(ups, o);
+	}
+	json_object_set_new(reply, "uplinks", ups);
+	return 0;
+}
+
 /* Matches raw event 'ev' to an uplink member and runs the machine's event. */
 static void
 dispatch(struct vfo_app *a, const struct vfo_raw_event *ev)
@@ -294,6 +332,9 @@ vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen)
 	vfo_ctl_register(a->ctl, "prefer", cmd_prefer, a,
 			 "which member carries TX when both are usable; args: member vf|backup, "
 			 "uplink");
+	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
+			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
+			 "packets|bytes");
 	vfo_ctl_register(a->ctl, "timeline", cmd_timeline, a,
 			 "failover transitions with monotonic µs timestamps; args: uplink");
 	return 0;

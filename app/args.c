@@ -158,7 +158,17 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(fwd),
 	 .help = "io (default): forward untouched;\n"
 		 "macswap: swap source and destination MAC;\n"
-		 "mac: source = uplink MAC, destination = peer MAC"},
+		 "mac: source = uplink MAC, destination = peer MAC;\n"
+		 "flow: io, counting every packet in its uplink's\n"
+		 "flow table (see the flows command)"},
+	{.key = "max-flows",
+	 .opt = "max-flows",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(max_flows),
+	 .min = 64,
+	 .max = 4000000,
+	 .help = "flow table size per lcore with --fwd flow,\n64..4000000 (default 65536)"},
 	{.key = "burst",
 	 .opt = "burst",
 	 .arg = "N",
@@ -307,6 +317,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->promisc = true;
 	cfg->drain_us = DEF_DRAIN_US;
 	cfg->link_poll_us = 1000;
+	cfg->max_flows = 65536;
 	cfg->announce = true;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
@@ -418,8 +429,8 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	case SET_FWD:
 		if (vfo_fwd_mode_parse(val, (enum vfo_fwd_mode *)p) == 0)
 			return 0;
-		return fail(err, errlen, "%s '%s': unknown mode; give io, mac or macswap", where,
-			    val);
+		return fail(err, errlen, "%s '%s': unknown mode; give io, mac, macswap or flow",
+			    where, val);
 	case SET_PATH:
 		return set_string(p, s->size, val, true, "the path", where, err, errlen);
 	case SET_DEVARGS:
@@ -448,8 +459,9 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		struct in_addr in;
 
 		if (inet_pton(AF_INET, val, &in) != 1)
-			return fail(err, errlen, "%s '%s': not an IPv4 address; write it as 10.0.0.1",
-				    where, val);
+			return fail(err, errlen,
+				    "%s '%s': not an IPv4 address; write it as 10.0.0.1", where,
+				    val);
 		*(uint32_t *)p = ntohl(in.s_addr);
 		return 0;
 	}

@@ -54,6 +54,7 @@ struct vfo_app_config {
 	bool tx_first;                  /**< --tx-first: send one burst per uplink at start */
 	unsigned int link_poll_us;      /**< --link-poll-us: link polling period, default 1000 */
 	bool announce;                  /**< RARP/GARP after a switch; --no-announce */
+	unsigned int max_flows;         /**< --max-flows: flow table size per lcore (--fwd flow) */
 	uint16_t tx_first_len;          /**< --tx-first-len: their size without FCS, default 60 */
 	bool help;                      /**< --help was given: print usage, exit 0 */
 	char config_path[256];          /**< --config FILE, "" = none */

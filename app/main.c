@@ -124,6 +124,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.nb_txd = cfg->nb_txd,
 			.promisc = cfg->promisc,
 			.ipv4 = uc->ipv4,
+			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,

@@ -14,6 +14,7 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
 
@@ -34,6 +35,7 @@ static const char *const mode_names[] = {
 	[VFO_FWD_IO] = "io",
 	[VFO_FWD_MAC] = "mac",
 	[VFO_FWD_MACSWAP] = "macswap",
+	[VFO_FWD_FLOW] = "flow",
 };
 
 const char *
@@ -187,7 +189,7 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 struct fwd_ctx {
 	struct vfo_fwd *f;			   /* the forwarder */
 	uint16_t q;				   /* the lcore's queue */
-	unsigned int dst[VFO_FWD_MAX_UPLINKS];	   /* out uplink of each in uplink */
+	uint64_t now;				   /* TSC at the start of this batch of turns */
 	struct vfo_txbuf txb[VFO_FWD_MAX_UPLINKS]; /* TX buffer per out uplink */
 };
 
@@ -225,6 +227,8 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 				rewrite_mac(f, out, pkts, n);
 			else if (mode == VFO_FWD_MACSWAP)
 				rewrite_macswap(pkts, n);
+			else if (mode == VFO_FWD_FLOW)
+				vfo_flow_update_burst(u[i]->flows, q, pkts, n, c->now);
 			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
 	}
@@ -243,12 +247,15 @@ TURNS_FN(mac, VFO_FWD_MAC, 1)
 TURNS_FN(mac, VFO_FWD_MAC, 2)
 TURNS_FN(macswap, VFO_FWD_MACSWAP, 1)
 TURNS_FN(macswap, VFO_FWD_MACSWAP, 2)
+TURNS_FN(flow, VFO_FWD_FLOW, 1)
+TURNS_FN(flow, VFO_FWD_FLOW, 2)
 
 /* run_turns() variants by [mode][uplinks - 1]. */
 static uint64_t (*const turns_of[][VFO_FWD_MAX_UPLINKS])(struct fwd_ctx *) = {
 	[VFO_FWD_IO] = {run_turns_io_1, run_turns_io_2},
 	[VFO_FWD_MAC] = {run_turns_mac_1, run_turns_mac_2},
 	[VFO_FWD_MACSWAP] = {run_turns_macswap_1, run_turns_macswap_2},
+	[VFO_FWD_FLOW] = {run_turns_flow_1, run_turns_flow_2},
 };
 
 /* Sends what every TX buffer of 'c' holds. */
@@ -285,7 +292,10 @@ vfo_fwd_lcore_main(void *arg)
 
 	prev = prev_drain = rte_rdtsc();
 	while (!*f->quit) {
-		uint64_t moved = turns(&c);
+		uint64_t moved;
+
+		c.now = prev;
+		moved = turns(&c);
 
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as

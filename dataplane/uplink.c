@@ -15,7 +15,10 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include <rte_hash.h>
+
 #include "uplink_private.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
 
 RTE_LOG_REGISTER(vfo_logtype, vfailover, INFO);
@@ -101,6 +104,21 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 		if (uplink__member_start(u, id, err, errlen) < 0)
 			goto error;
 	}
+	if (p->max_flows != 0) {
+		static uint32_t nb_tables; /* unique names for the DPDK objects */
+		char name[RTE_HASH_NAMESIZE];
+
+		snprintf(name, sizeof(name), "vfofl%u",
+			 __atomic_fetch_add(&nb_tables, 1, __ATOMIC_RELAXED));
+		u->flows = vfo_flow_create(name, p->max_flows, u->nb_queues,
+					   u->member[VFO_MEMBER_VF].socket);
+		if (u->flows == NULL) {
+			uplink__fail(err, errlen,
+				     "uplink %s: no flow table of %u flows: %s; lower --max-flows",
+				     p->name, p->max_flows, rte_strerror(rte_errno));
+			goto error;
+		}
+	}
 	u->mac = p->has_mac ? p->mac : u->member[VFO_MEMBER_BACKUP].port_mac;
 	for (id = 0; id < VFO_MEMBER_COUNT; id++)
 		uplink__member_set_mac(u, id);
@@ -124,6 +142,7 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 		uplink__member_release(u, id);
 	uplink__publish_view(u, -1);
 	vfo_uplink_unlock(u);
+	vfo_flow_destroy(u->flows);
 	pthread_mutex_destroy(&u->lock);
 	rte_free(u);
 }

@@ -28,6 +28,7 @@ enum vfo_fwd_mode {
 	VFO_FWD_IO = 0,	 /**< forward untouched */
 	VFO_FWD_MAC,	 /**< src MAC = out uplink's MAC, dst MAC = its peer MAC */
 	VFO_FWD_MACSWAP, /**< swap src and dst MAC */
+	VFO_FWD_FLOW,	 /**< io, and every packet counted in its uplink's flow table */
 };
 
 /** Counters of one forwarding lcore, written by it alone. */

@@ -72,6 +72,7 @@ struct vfo_uplink_params {
 	uint16_t nb_txd;	   /**< TX descriptors per queue */
 	bool promisc;		   /**< put both members in promiscuous mode */
 	uint32_t ipv4;		   /**< the uplink's IPv4 address (host order), 0: none */
+	uint32_t max_flows;	   /**< flow table size per queue, 0: no flow table */
 	struct rte_rcu_qsbr *qsbr; /**< RCU variable the workers report to */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
@@ -144,6 +145,9 @@ struct vfo_uplink {
 	struct rte_ether_addr mac;		    /**< the uplink MAC */
 	uint16_t nb_queues;			    /**< entries in qstats */
 	int active;				    /**< member TX should use, -1: none */
+	/** Flow table (params.max_flows > 0), owned by the uplink, not a port,
+	 * so flows keep their counters across any number of switches. */
+	struct vfo_flow_table *flows;
 	/** PMD counters of member incarnations already removed (bytes, drops). */
 	struct vfo_member_pmd {
 		uint64_t rx_bytes, tx_bytes, rx_missed, rx_nombuf, rx_errors, tx_errors;

@@ -14,6 +14,8 @@ nothing and counts what comes back).  The peer plays the host:
   moves TX to the backup by itself; the peer starts the port again: the
   engine re-probes the VF (a memif client only reconnects when restarted)
   and moves TX back; 'prefer backup' / 'prefer vf' move TX on command.
+- with --fwd flow, the peer's one UDP flow counts every packet received,
+  before and after every switch (the flow table belongs to the uplink);
 - the timeline holds the transitions, 'status' the state, and the mbufs in
   use at the end equal those at the start (nothing leaked).
 
@@ -97,7 +99,8 @@ def unplanned_cycle(f):
 
 
 def test(h):
-    f = vfotest.MemifReflect(h)
+    # --fwd flow: io forwarding, every packet counted in the uplink's flow table
+    f = vfotest.MemifReflect(h, extra_args=["--fwd", "flow"])
     start = vfotest.ctl(f.ctl_path, "stats")["mbufs_in_use"]
     for i in range(CYCLES):
         log(f"planned cycle {i + 1}/{CYCLES}")
@@ -118,6 +121,14 @@ def test(h):
     check_eq(sum(1 for e in events if e[2] == "prepare"), CYCLES, "planned cycles in timeline")
     check(all(tl["timeline"][i]["t_us"] <= tl["timeline"][i + 1]["t_us"]
               for i in range(len(tl["timeline"]) - 1)), "timeline timestamps are monotonic")
+    # The peer's frames are all one UDP flow: its counters span every switch.
+    st = vfotest.member_stats(f.ctl_path)
+    rx = st["members"]["vf"]["rx_pkts"] + st["members"]["backup"]["rx_pkts"]
+    fl = vfotest.ctl(f.ctl_path, "flows", top=5)["uplinks"][0]
+    log(f"flows: {fl}")
+    check_eq(fl["total_flows"], 1, "flows in the table")
+    check_eq(fl["flows"][0]["packets"], rx, "the flow's packets = all received, across switches")
+    check_eq(fl["flows"][0]["bytes"], rx * 64, "the flow's bytes")
     end = vfotest.ctl(f.ctl_path, "stats")["mbufs_in_use"]
     check_eq(end, start, "mbufs in use after every cycle (leak check)")
     check_eq(f.vfo.stop(), 0, "vfailover exit status after SIGTERM")
