@@ -174,15 +174,25 @@ vfo_uplink_set_active(struct vfo_uplink *u, int id)
 	return 0;
 }
 
+void
+uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint64_t *rx, uint64_t *tx)
+{
+	uint16_t q;
+
+	*rx = *tx = 0;
+	for (q = 0; q < u->nb_queues; q++) {
+		*rx += __atomic_load_n(&u->qstats[q].member[id].rx_pkts, __ATOMIC_RELAXED);
+		*tx += __atomic_load_n(&u->qstats[q].member[id].tx_pkts, __ATOMIC_RELAXED);
+	}
+}
+
 uint64_t
 vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id)
 {
-	uint64_t sum = 0;
-	uint16_t q;
+	uint64_t rx, tx;
 
-	for (q = 0; q < u->nb_queues; q++)
-		sum += __atomic_load_n(&u->qstats[q].member[id].rx_pkts, __ATOMIC_RELAXED);
-	return sum;
+	uplink__member_pkts(u, id, &rx, &tx);
+	return rx;
 }
 
 int

@@ -234,12 +234,10 @@ uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id)
 static uint64_t
 member_tx_pkts(const struct vfo_uplink *u, enum vfo_member_id id)
 {
-	uint64_t sum = 0;
-	uint16_t q;
+	uint64_t rx, tx;
 
-	for (q = 0; q < u->nb_queues; q++)
-		sum += __atomic_load_n(&u->qstats[q].member[id].tx_pkts, __ATOMIC_RELAXED);
-	return sum;
+	uplink__member_pkts(u, id, &rx, &tx);
+	return tx;
 }
 
 int

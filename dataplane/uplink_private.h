@@ -39,6 +39,10 @@ void uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id);
  */
 void uplink__publish_view(struct vfo_uplink *u, int active);
 
+/** Sums member 'id''s packet counters over every queue into *rx and *tx. */
+void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint64_t *rx,
+			 uint64_t *tx);
+
 /** Waits until no registered worker can still hold the previous view. */
 void uplink__wait_grace(struct vfo_uplink *u);
 
