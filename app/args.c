@@ -251,9 +251,11 @@ static const struct setting settings[] = {
 	 .arg = "N",
 	 .type = SET_UINT,
 	 GLOBAL_FIELD(link_poll_us),
-	 .min = 100,
+	 .min = 1000,
 	 .max = 1000000,
-	 .help = "poll members' link state every N us,\n100..1000000 (default 1000)"},
+	 .help = "poll members' link state every N us,\n"
+		 "1000..1000000 (default 1000; the control thread\n"
+		 "wakes at least every ms; LSC interrupts act at once)"},
 	{.key = "announce",
 	 .opt = "no-announce",
 	 .flag_value = "no",

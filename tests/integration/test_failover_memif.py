@@ -10,10 +10,10 @@ nothing and counts what comes back).  The peer plays the host:
   the backup; 'attach' brings the VF back (re-probed from its devargs,
   reconnected), the engine moves TX back to it; traffic on the VF path again.
   Every round: peer RX == peer TX exactly, vfailover drops 0.
-- unplanned cycle: the peer stops its VF-path port (link down): the engine
-  moves TX to the backup by itself; the peer starts the port again: the
-  engine re-probes the VF (a memif client only reconnects when restarted)
-  and moves TX back; 'prefer backup' / 'prefer vf' move TX on command.
+- 'prefer backup' / 'prefer vf' move TX on command, releasing nothing.
+  (Unplanned switches are in failover_tap: stopping the peer's memif port
+  under a running memif client can crash DPDK 22.11's memif RX path, which
+  unmaps the rings from the interrupt thread.)
 - with --fwd flow, the peer's one UDP flow counts every packet received,
   before and after every switch (the flow table belongs to the uplink);
 - the timeline holds the transitions, 'status' the state, and the mbufs in
@@ -78,17 +78,8 @@ def planned_cycle(f):
     exact_round(f, 0, "vf")
 
 
-def unplanned_cycle(f):
-    """Link down on the VF path -> backup by itself.  A memif client does not
-    reconnect by itself: the engine re-probes a VF whose link stays down and
-    takes it back once its link returns.  Then 'prefer backup' / 'prefer vf'
-    move TX without releasing anything."""
-    f.peer.cmd("port stop 0")
-    wait_state(f.ctl_path, "backup_vf_present", "the switch to the backup on link down")
-    check_eq(state(f.ctl_path)[1], "backup", "active member with the VF link down")
-    f.peer.cmd("port start 0")
-    wait_state(f.ctl_path, "vf_active", "the VF to be re-probed and taken back")
-    exact_round(f, 0, "vf")
+def prefer_cycle(f):
+    """'prefer backup' / 'prefer vf' move TX on command, releasing nothing."""
     vfotest.ctl(f.ctl_path, "prefer", member="backup")
     check_eq(state(f.ctl_path), ("backup_vf_present", "backup"),
              "state and active member with the backup preferred")
@@ -105,7 +96,7 @@ def test(h):
     for i in range(CYCLES):
         log(f"planned cycle {i + 1}/{CYCLES}")
         planned_cycle(f)
-    unplanned_cycle(f)
+    prefer_cycle(f)
     tl = vfotest.ctl(f.ctl_path, "timeline")["uplinks"][0]
     events = [(e["from"], e["to"], e["event"]) for e in tl["timeline"] if e["from"] != e["to"]]
     log(f"timeline: {events}")
@@ -113,8 +104,6 @@ def test(h):
                  ("draining", "backup_vf_gone", "tick"),
                  ("backup_vf_gone", "vf_returning", "attach"),
                  ("vf_returning", "vf_active", "tick"),
-                 ("vf_active", "backup_vf_present", "tick"),
-                 ("backup_vf_present", "backup_vf_gone", "tick"),
                  ("vf_active", "backup_vf_present", "prefer_backup"),
                  ("backup_vf_present", "vf_active", "prefer_vf")]:
         check(want in events, f"timeline lacks the transition {want}")
