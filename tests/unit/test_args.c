@@ -282,7 +282,7 @@ test_tx_first_len(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_non_null(strstr(buf, "--tx-first-len N"));
 	assert_non_null(strstr(buf, "60..1514 (default 60)"));
-	assert_non_null(strstr(buf, " tx-first,"));     /* both are INI keys */
+	assert_non_null(strstr(buf, " tx-first,"));	/* both are INI keys */
 	assert_non_null(strstr(buf, " tx-first-len,")); /* (the list wraps) */
 	free(buf);
 }
@@ -621,12 +621,18 @@ static void
 test_usage(void **state)
 {
 	static const char *const must[] = {
-		"--vf DEVARGS",	 "--backup DEVARGS", "--mac MAC",     "--peer-mac MAC",
-		"--name NAME",	 "--fwd MODE",	     "--ctl PATH",    "--stats-interval MS",
-		"--burst N",	 "--rxq N",	     "--txq N",	      "--rxd N",
-		"--txd N",	 "--no-promisc",     "--drain-us N",  "--tx-first",
-		"--config FILE", "--help",	     "[uplink NAME]", "[global]",
-		"net_memif0",	 "(default 32)",     "1..512",	      "vf, backup, mac, ip, peer-mac",
+		"--vf DEVARGS",	 "--backup DEVARGS",
+		"--mac MAC",	 "--peer-mac MAC",
+		"--name NAME",	 "--fwd MODE",
+		"--ctl PATH",	 "--stats-interval MS",
+		"--burst N",	 "--rxq N",
+		"--txq N",	 "--rxd N",
+		"--txd N",	 "--no-promisc",
+		"--drain-us N",	 "--tx-first",
+		"--config FILE", "--help",
+		"[uplink NAME]", "[global]",
+		"net_memif0",	 "(default 32)",
+		"1..512",	 "vf, backup, mac, ip, peer-mac",
 	};
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;
