@@ -160,8 +160,8 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 {
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
 	const uint16_t len = RTE_MAX(f->tx_first_len, (uint16_t)TX_FIRST_LEN);
-	unsigned int i;
-	uint16_t j;
+	unsigned int i, t;
+	uint16_t j, sent;
 
 	for (i = 0; i < f->nb_uplinks; i++) {
 		struct vfo_uplink *u = f->uplink[i];
@@ -180,8 +180,15 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 		}
 		for (j = 0; j < f->burst; j++)
 			build_frame(pkts[j], &u->mac, &f->peer_mac[i], len);
-		vfo_txbuf_add(u, q, &txb[i], pkts, f->burst);
-		vfo_txbuf_flush(u, q, &txb[i]);
+		/* A link that just came up may not take packets yet: retry for a
+		 * while rather than start a closed loop with fewer packets. */
+		for (sent = 0, t = 0; sent < f->burst && t < TX_FIRST_LINK_WAIT_MS; t++) {
+			sent += vfo_uplink_tx_burst(u, q, pkts + sent, f->burst - sent);
+			if (sent < f->burst)
+				rte_delay_ms(1);
+		}
+		if (sent < f->burst)
+			vfo_txbuf_add(u, q, &txb[i], pkts + sent, f->burst - sent);
 	}
 }
 

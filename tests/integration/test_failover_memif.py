@@ -21,10 +21,14 @@ nothing and counts what comes back).  The peer plays the host:
 
     test_failover_memif.py VFAILOVER_BIN SOURCE_DIR
 """
+import os
+
 import vfotest
 from vfotest import check, check_eq, log, wait_stable, wait_until
 
-CYCLES = 3
+# Planned cycles: 3 in the integration suite; the soak suite sets
+# VFO_CYCLES (500 in CI; scripts/soak takes any count, e.g. 10000).
+CYCLES = int(os.environ.get("VFO_CYCLES", "3"))
 BURSTS = 8  # 256 packets a round
 
 
@@ -53,7 +57,8 @@ def exact_round(f, port, member):
     wait_stable(lambda: f.peer.port_stats(port)["rx"], 10, "the peer's RX count")
     fs = f.peer.stop_fwd()[port]
     after = vfotest.member_stats(f.ctl_path)
-    log(f"round on port {port} ({member}): peer {fs}")
+    if CYCLES <= 10:
+        log(f"round on port {port} ({member}): peer {fs}")
     check_eq((fs["tx"], fs["rx"], fs["tx_dropped"]), (want, want, 0),
              f"peer TX / RX / TX-dropped on port {port}")
     for c in ("rx_pkts", "tx_pkts"):
@@ -94,12 +99,13 @@ def test(h):
     f = vfotest.MemifReflect(h, extra_args=["--fwd", "flow"])
     start = vfotest.ctl(f.ctl_path, "stats")["mbufs_in_use"]
     for i in range(CYCLES):
-        log(f"planned cycle {i + 1}/{CYCLES}")
+        if CYCLES <= 10 or (i + 1) % 100 == 0:
+            log(f"planned cycle {i + 1}/{CYCLES}")
         planned_cycle(f)
     prefer_cycle(f)
     tl = vfotest.ctl(f.ctl_path, "timeline")["uplinks"][0]
     events = [(e["from"], e["to"], e["event"]) for e in tl["timeline"] if e["from"] != e["to"]]
-    log(f"timeline: {events}")
+    log(f"timeline: {events[-12:]}")
     for want in [("vf_active", "draining", "prepare"),
                  ("draining", "backup_vf_gone", "tick"),
                  ("backup_vf_gone", "vf_returning", "attach"),
@@ -107,7 +113,12 @@ def test(h):
                  ("vf_active", "backup_vf_present", "prefer_backup"),
                  ("backup_vf_present", "vf_active", "prefer_vf")]:
         check(want in events, f"timeline lacks the transition {want}")
-    check_eq(sum(1 for e in events if e[2] == "prepare"), CYCLES, "planned cycles in timeline")
+    # A planned cycle makes 4 transitions; the timeline keeps the last 256.
+    prepares = sum(1 for e in events if e[2] == "prepare")
+    if 4 * CYCLES + 4 <= 256:
+        check_eq(prepares, CYCLES, "planned cycles in the timeline")
+    else:
+        check(prepares >= 60, f"only {prepares} planned cycles in a full timeline")
     check(all(tl["timeline"][i]["t_us"] <= tl["timeline"][i + 1]["t_us"]
               for i in range(len(tl["timeline"]) - 1)), "timeline timestamps are monotonic")
     # The peer's frames are all one UDP flow: its counters span every switch.
