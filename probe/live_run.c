@@ -191,8 +191,16 @@ tx_init(struct tx_ctx *t, struct vfp_live *l, uint64_t tsc)
 	t->l = l;
 	t->start_tsc = tsc;
 	t->limit = tr->count ? tr->count : UINT64_MAX;
-	t->end_tsc = tr->duration_s > 0 ? tsc + (uint64_t)(tr->duration_s * (double)l->tsc_hz) : 0;
 	t->pkts_per_tick = tr->pps > 0 ? tr->pps / (double)l->tsc_hz : 0;
+	if (tr->duration_s > 0 && tr->pps > 0) {
+		/* Paced: the schedule ends the run, so a late lcore still sends
+		 * exactly rate x duration packets. */
+		uint64_t n = (uint64_t)(tr->pps * tr->duration_s + 0.5);
+
+		t->limit = RTE_MIN(t->limit, RTE_MAX(n, 1ull));
+	} else if (tr->duration_s > 0) {
+		t->end_tsc = tsc + (uint64_t)(tr->duration_s * (double)l->tsc_hz);
+	}
 	t->cur = __atomic_load_n(&l->tx_req, __ATOMIC_RELAXED);
 	t->port = l->o->tx[t->cur];
 	l->tx.cur = t->cur;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """probe_dut: vfprobe through a device under test that drops every K-th packet.
 
-vfp_dut (memif server) reflects what vfprobe (memif client) sends and drops
+vfp_dut (vhost-user) reflects what vfprobe (virtio_user) sends and drops
 packets K, 2K, 3K... it receives (K = 7), retrying its own transmissions, so
 the only loss is the deliberate one.  vfprobe sends N = 100000 (N mod K != 0:
 the last packet is not dropped).  Checks:
@@ -41,10 +41,9 @@ def pcap_frames(path):
 
 def test(h):
     p = vfptest.Probe(h)
-    sock = h.path("dut.sock")
-    dut = p.dut("dut", [f"net_memif0,role=server,socket={sock},id=0"], ["--drop-every", str(K)])
+    dut, port = p.dut("dut", ["--drop-every", str(K)])
     pcap, gpcap = h.path("rx.pcap"), h.path("gaps.pcap")
-    rep = p.run("probe", "0", [f"net_memif0,role=client,socket={sock},id=0"],
+    rep = p.run("probe", "0", [port],
                 ["--count", str(N), "--linger-ms", "1000", "--gap-us", "1000000",
                  "--pcap", pcap, "--pcap-gaps", gpcap, "--gap-frames", "2"])
     d = p.dut_stop(dut)

@@ -8,8 +8,10 @@
  *
  *   --drop-every K  drops every K-th packet received (counted over all ports:
  *                   packets K, 2K, 3K...)
- *   --max-pps R     forwards at most R packets/s (token bucket holding 20 ms
- *                   of tokens); the excess is dropped
+ *   --max-pps R     forwards at most R packets/s (token bucket holding 100 ms
+ *                   of tokens, so that the scheduling stalls of a loaded
+ *                   machine do not look like a lack of capacity); the excess
+ *                   is dropped
  *
  * Transmission retries until the port takes every packet, so there is no
  * loss other than the deliberate one.  Runs on one lcore until SIGINT or
@@ -33,7 +35,7 @@
 #define BURST	32
 #define NB_DESC 1024
 /* Token bucket depth, ms of tokens. */
-#define BUCKET_MS 20
+#define BUCKET_MS 100
 
 static volatile bool quit; /* set by SIGINT/SIGTERM */
 

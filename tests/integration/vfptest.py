@@ -10,7 +10,7 @@ and does:
     h = vfotest.Harness("probe_x")          # argv[1] (the vfprobe binary) is checked
     p = vfptest.Probe(h)
     rep = p.run("loop", "0", ["net_ring0"], ["--count", "1000"])   # the JSON report
-    dut = p.dut("dut", ["net_memif0,role=server,socket=..."], ["--drop-every", "7"])
+    dut, port = p.dut("dut", ["--drop-every", "7"])     # port: vfprobe's devargs for it
 
 Every process goes through the Harness, so it is killed and its files
 removed however the test ends.
@@ -34,9 +34,11 @@ class Probe:
         self.dut_bin = os.path.abspath(sys.argv[4])
         self.runs = 0
 
-    def argv(self, lcores, ports, args, vdevs=()):
-        """Returns vfprobe's command line: EAL, then one --port per devargs, then args."""
-        a = [self.bin] + self.h.eal(lcores, vdevs) + ["--"]
+    def argv(self, lcores, ports, args):
+        """Returns vfprobe's command line: EAL, then one --port per devargs, then
+        args.  --single-file-segments: a virtio_user port shares all memory with
+        its vhost-user peer, which maps at most 8 regions."""
+        a = [self.bin] + self.h.eal(lcores) + ["--single-file-segments", "--"]
         for p in ports:
             a += ["--port", p]
         return a + list(args)
@@ -72,17 +74,21 @@ class Probe:
         with open(path) as f:
             return json.load(f)
 
-    def dut(self, name, vdevs, args=(), lcores="1"):
-        """Starts vfp_dut on 'vdevs' and waits until it forwards; returns the Proc."""
-        p = vfotest.Proc(self.h, name, [self.dut_bin] + self.h.eal(lcores, vdevs) + ["--"] +
-                         list(args))
+    def dut(self, name, args=(), lcores="1"):
+        """Starts vfp_dut with one vhost-user port (server) and waits until it
+        forwards; returns the Proc and the devargs of vfprobe's virtio_user
+        port to it.  (vhost-user, not memif: a memif peer that goes away can
+        crash DPDK 22.11's memif RX, and memif reconnects are unreliable.)"""
+        sock = self.h.path(f"{name}.sock")
+        p = vfotest.Proc(self.h, name, [self.dut_bin] + self.h.eal(
+            lcores, [f"net_vhost0,iface={sock},queues=1"]) + ["--"] + list(args))
         self.h.procs.append(p)
 
         def ready():
             check(p.running(), f"{name} exited with {p.popen.returncode}: {p.stderr()}")
             return "vfp_dut: forwarding" in p.stdout()
         wait_until(ready, 30, f"{name} to forward")
-        return p
+        return p, f"virtio_user0,path={sock},queues=1,queue_size=1024"
 
     def dut_stop(self, p):
         """Stops vfp_dut 'p'; returns its counters {'rx','drop_k','drop_rate','tx'}."""
