@@ -33,12 +33,6 @@ struct ndr {
 	unsigned int n;	    /* trials run */
 };
 
-bool
-vfp_ndr_pass(uint64_t sent, uint64_t lost, double loss_pct)
-{
-	return sent != 0 && (double)lost * 100.0 <= loss_pct * (double)sent;
-}
-
 /* Saves the run just finished into k (taking its analyzer), freeing what k held. */
 static void
 keep(struct kept *k, struct vfp_live *l)

@@ -26,6 +26,10 @@ int vfp_ndr_run(struct vfp_live *l);
  * Returns whether a trial that sent 'sent' packets and lost 'lost' passes
  * with 'loss_pct' percent allowed (a trial that sent nothing fails).
  */
-bool vfp_ndr_pass(uint64_t sent, uint64_t lost, double loss_pct);
+static inline bool
+vfp_ndr_pass(uint64_t sent, uint64_t lost, double loss_pct)
+{
+	return sent != 0 && (double)lost * 100.0 <= loss_pct * (double)sent;
+}
 
 #endif /* VFP_NDR_H */
