@@ -26,6 +26,8 @@
 #define RX_BURST 64
 /* After sending stops, how long packets refused by a full TX ring are retried (ms). */
 #define TX_FLUSH_MS 50
+/* rte_pause() calls after a burst the port did not wholly take. */
+#define TX_FULL_PAUSES 16
 /* Offset of the UDP source port in an untagged probe frame. */
 #define UDP_SPORT_OFF 34
 
@@ -177,8 +179,13 @@ tx_step(struct tx_ctx *t, uint64_t tsc)
 	PUBLISH(l->tx.port_tx[t->port], t->port_tx[t->port]);
 	PUBLISH(l->tx.sent, t->seq - t->npend);
 	PUBLISH(l->tx.last_tsc, tsc);
-	if (t->npend != 0)
+	if (t->npend != 0) {
 		PUBLISH(l->tx.refused, l->tx.refused + 1);
+		/* The ring is full: give its consumer the cache lines for a
+		 * moment instead of polling them back at once. */
+		for (unsigned int i = 0; i < TX_FULL_PAUSES; i++)
+			rte_pause();
+	}
 }
 
 /* Prepares the TX side of trial l->trial starting at tsc. */
