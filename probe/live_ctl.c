@@ -129,6 +129,31 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* Command "mark" {"text":T}: puts event "mark: T" in the run's timeline
+ * (e.g. the phases of a migration, as the harness sees them). */
+static int
+cmd_mark(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfp_live *l = arg;
+	const char *text = json_string_value(json_object_get(req, "text"));
+	struct vfp_mark *m;
+
+	if (text == NULL)
+		return vfo_ctl_error(reply, "give \"text\": the event's text");
+	if (!__atomic_load_n(&l->running, __ATOMIC_ACQUIRE))
+		return vfo_ctl_error(reply, "no run in progress: marks go in a run's timeline");
+	if (l->nmarks == VFP_MARKS)
+		return vfo_ctl_error(reply, "%d marks already: no more in this run", VFP_MARKS);
+	m = &l->marks[l->nmarks];
+	m->tsc = rte_rdtsc();
+	snprintf(m->text, sizeof(m->text), "%s", text);
+	l->nmarks++;
+	json_object_set_new(
+		reply, "t_us",
+		json_integer((json_int_t)(vfp_live_us(l, m->tsc) - vfp_live_us(l, l->run_tsc))));
+	return 0;
+}
+
 /* Command "stop": ends sending now; the run ends after --linger-ms. */
 static int
 cmd_stop(const json_t *req, json_t *reply, void *arg)
@@ -165,7 +190,9 @@ vfp_ctl_start(struct vfp_live *l, char *err, size_t errlen)
 			     "{\"port\":N}: send on --tx port N (default: the next one)") != 0 ||
 	    vfo_ctl_register(l->ctl, "stats", cmd_stats, l, "live TX/RX counters") != 0 ||
 	    vfo_ctl_register(l->ctl, "stop", cmd_stop, l,
-			     "stop sending; the run ends after --linger-ms") != 0) {
+			     "stop sending; the run ends after --linger-ms") != 0 ||
+	    vfo_ctl_register(l->ctl, "mark", cmd_mark, l,
+			     "{\"text\":T}: put event 'mark: T' in the run's timeline") != 0) {
 		snprintf(err, errlen, "control socket: out of memory");
 		goto fail;
 	}

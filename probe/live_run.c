@@ -295,12 +295,16 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 	}
 }
 
-/* Adds the run's TX start, switches and end to the analyzer's events. */
+/* Adds the run's marks, TX start, switches and end to the analyzer's events. */
 static void
 add_events(struct vfp_live *l)
 {
 	char text[VFP_EVENT_TEXT];
 
+	for (unsigned int i = 0; i < l->nmarks; i++) {
+		snprintf(text, sizeof(text), "mark: %s", l->marks[i].text);
+		vfp_analyzer_event(l->an, vfp_live_us(l, l->marks[i].tsc), text);
+	}
 	if (l->o->ntx == 0)
 		return;
 	snprintf(text, sizeof(text), "tx start on port %u", l->o->tx[0]);
@@ -327,8 +331,10 @@ vfp_run_trial(struct vfp_live *l)
 	memset(&l->tx, 0, sizeof(l->tx));
 	memset(&l->rx, 0, sizeof(l->rx));
 	l->nev = 0;
+	l->nmarks = 0;
 	l->tx_done = false;
 	tsc = rte_rdtsc();
+	l->run_tsc = tsc;
 	vfp_analyzer_start(l->an, vfp_live_us(l, tsc));
 	tx_init(&t, l, tsc);
 	if (o->ntx == 0) { /* receive only: --duration, or until stopped */

@@ -15,7 +15,9 @@
  *   - owned by the RX lcore during a run, by the main thread after it:
  *     the analyzer, the pcap writers;
  *   - owned by the TX lcore during a run, by the main thread after it: the
- *     TX events (switches).
+ *     TX events (switches);
+ *   - owned by the control thread during a run, by the main thread after
+ *     it: the marks.
  * No lock is taken on the fast path.
  */
 #ifndef VFP_LIVE_H
@@ -62,6 +64,15 @@ struct vfp_rx_stats {
 	uint64_t gaps;			 /**< packets that ended a gap */
 } __rte_cache_aligned;
 
+/** Most "mark" events (control socket) recorded per run. */
+#define VFP_MARKS 256
+
+/** A mark: a text event put in the timeline through the control socket. */
+struct vfp_mark {
+	uint64_t tsc;		       /**< when the command arrived */
+	char text[VFP_EVENT_TEXT - 6]; /**< its text ("mark: " is prepended) */
+};
+
 /** A TX event: a switch of the sending port. */
 struct vfp_tx_event {
 	uint64_t tsc;  /**< when the first burst left on the new port */
@@ -89,6 +100,7 @@ struct vfp_live {
 	uint64_t wall0_us;		       /**< CLOCK_REALTIME µs at tsc0 */
 	uint64_t us_mult;		       /**< µs per tick, 32.32 fixed point */
 	struct vfp_trial trial;		       /**< the run in progress */
+	uint64_t run_tsc;		       /**< when it started */
 	uint16_t tx_req;		       /**< --tx index to send on (atomic) */
 	bool stop;			       /**< end the run now (atomic) */
 	bool stopped;			       /**< stop was asked by the user (atomic) */
@@ -99,6 +111,8 @@ struct vfp_live {
 	struct vfp_rx_stats rx;		       /**< RX lcore counters */
 	struct vfp_tx_event ev[VFP_TX_EVENTS]; /**< switches of the run */
 	unsigned int nev;		       /**< how many */
+	struct vfp_mark marks[VFP_MARKS];      /**< marks of the run (control thread) */
+	unsigned int nmarks;		       /**< how many */
 	struct vfp_analyzer *an;	       /**< the run's analyzer */
 	struct vfp_gapcap *gapcap;	       /**< --pcap-gaps writer or NULL */
 	struct vfp_gapcap *allcap;	       /**< --pcap writer or NULL */
