@@ -8,7 +8,9 @@
  * Like l2fwd: bursts, no lock, counters written by their lcore only and
  * read by the control thread with relaxed atomics.
  */
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_branch_prediction.h>
@@ -295,27 +297,48 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 	}
 }
 
-/* Adds the run's marks, TX start, switches and end to the analyzer's events. */
+/* An event of the run before it goes to the analyzer. */
+struct run_event {
+	uint64_t tsc;		   /* when */
+	char text[VFP_EVENT_TEXT]; /* what */
+};
+
+/* qsort order of run events: time. */
+static int
+run_event_cmp(const void *x, const void *y)
+{
+	const struct run_event *a = x, *b = y;
+
+	return a->tsc < b->tsc ? -1 : a->tsc > b->tsc;
+}
+
+/* Adds the run's marks, TX start, switches and end to the analyzer's
+ * events, in time order. */
 static void
 add_events(struct vfp_live *l)
 {
-	char text[VFP_EVENT_TEXT];
+	static struct run_event ev[VFP_MARKS + VFP_TX_EVENTS + 2];
+	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < l->nmarks; i++) {
-		snprintf(text, sizeof(text), "mark: %s", l->marks[i].text);
-		vfp_analyzer_event(l->an, vfp_live_us(l, l->marks[i].tsc), text);
+		ev[n].tsc = l->marks[i].tsc;
+		snprintf(ev[n++].text, VFP_EVENT_TEXT, "mark: %s", l->marks[i].text);
 	}
-	if (l->o->ntx == 0)
-		return;
-	snprintf(text, sizeof(text), "tx start on port %u", l->o->tx[0]);
-	vfp_analyzer_event(l->an, vfp_live_us(l, l->tx.start_tsc), text);
-	for (unsigned int i = 0; i < l->nev; i++) {
-		snprintf(text, sizeof(text), "switch tx port %u -> %u at seq %" PRIu64,
-			 l->ev[i].from, l->ev[i].to, l->ev[i].seq);
-		vfp_analyzer_event(l->an, vfp_live_us(l, l->ev[i].tsc), text);
+	if (l->o->ntx != 0) {
+		ev[n].tsc = l->tx.start_tsc;
+		snprintf(ev[n++].text, VFP_EVENT_TEXT, "tx start on port %u", l->o->tx[0]);
+		for (unsigned int i = 0; i < l->nev; i++) {
+			ev[n].tsc = l->ev[i].tsc;
+			snprintf(ev[n++].text, VFP_EVENT_TEXT,
+				 "switch tx port %u -> %u at seq %" PRIu64, l->ev[i].from,
+				 l->ev[i].to, l->ev[i].seq);
+		}
+		ev[n].tsc = l->tx_done_tsc;
+		snprintf(ev[n++].text, VFP_EVENT_TEXT, "tx end: %" PRIu64 " packets", l->tx.sent);
 	}
-	snprintf(text, sizeof(text), "tx end: %" PRIu64 " packets", l->tx.sent);
-	vfp_analyzer_event(l->an, vfp_live_us(l, l->tx_done_tsc), text);
+	qsort(ev, n, sizeof(ev[0]), run_event_cmp);
+	for (unsigned int i = 0; i < n; i++)
+		vfp_analyzer_event(l->an, vfp_live_us(l, ev[i].tsc), ev[i].text);
 }
 
 void
