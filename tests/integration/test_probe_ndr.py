@@ -48,7 +48,7 @@ def test(h):
     check_eq(rep["tx"]["rate_pps"], n["rate_pps"], "reported trial is the result's")
 
     dut, port = p.dut("lossy", ["--drop-every", "50"])
-    rep = ndr(p, "lossy3", port, ["--loss-pct", "3"])
+    rep = ndr(p, "lossy3", port, ["--loss-pct", "3", "--linger-ms", "1000"])
     n = rep["ndr"]
     check_eq(len(n["trials"]), 1, "trials with 3 % allowed")
     check(n["trials"][0]["pass"], "full-speed trial passes with 3 % allowed")
