@@ -5,13 +5,15 @@
  * on purpose so that the probe's loss figures can be checked exactly.
  *
  *   vfp_dut [EAL options with --vdev ports] -- [--drop-every K] [--max-pps R]
+ *                                              [--bucket-ms M]
  *
  *   --drop-every K  drops every K-th packet received (counted over all ports:
  *                   packets K, 2K, 3K...)
- *   --max-pps R     forwards at most R packets/s (token bucket holding 100 ms
- *                   of tokens, so that the scheduling stalls of a loaded
- *                   machine do not look like a lack of capacity); the excess
+ *   --max-pps R     forwards at most R packets/s (token bucket); the excess
  *                   is dropped
+ *   --bucket-ms M   the bucket holds M ms of tokens (default 100), so that a
+ *                   scheduling stall of a loaded machine shorter than that
+ *                   does not look like a lack of capacity
  *
  * Transmission retries until the port takes every packet, so there is no
  * loss other than the deliberate one.  Runs on one lcore until SIGINT or
@@ -34,7 +36,7 @@
 
 #define BURST	32
 #define NB_DESC 1024
-/* Token bucket depth, ms of tokens. */
+/* Default token bucket depth, ms of tokens. */
 #define BUCKET_MS 100
 
 static volatile bool quit; /* set by SIGINT/SIGTERM */
@@ -92,12 +94,13 @@ send_all(uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 	return sent;
 }
 
-/* The forwarding loop: drop_every (0: none), max_pps (0: unlimited). */
+/* The forwarding loop: drop_every (0: none), max_pps (0: unlimited) with a
+ * bucket of bucket_ms. */
 static void
-run(uint64_t drop_every, double max_pps, struct dut_stats *s)
+run(uint64_t drop_every, double max_pps, double bucket_ms, struct dut_stats *s)
 {
 	uint64_t hz = rte_get_tsc_hz(), last = rte_rdtsc();
-	double tokens = 0, depth = max_pps * BUCKET_MS / 1000.0;
+	double tokens = 0, depth = max_pps * bucket_ms / 1000.0;
 	struct rte_mbuf *pkts[BURST], *keep[BURST];
 	uint16_t port, n, k;
 
@@ -139,7 +142,7 @@ run(uint64_t drop_every, double max_pps, struct dut_stats *s)
 
 /* Parses the options after "--".  Returns 0 or -1 after printing why. */
 static int
-parse(int argc, char **argv, uint64_t *drop_every, double *max_pps)
+parse(int argc, char **argv, uint64_t *drop_every, double *max_pps, double *bucket_ms)
 {
 	for (int i = 1; i < argc; i++) {
 		char *end;
@@ -151,6 +154,10 @@ parse(int argc, char **argv, uint64_t *drop_every, double *max_pps)
 			*drop_every = strtoull(argv[++i], &end, 10);
 			if (errno || *end || *drop_every < 2)
 				goto bad;
+		} else if (strcmp(argv[i], "--bucket-ms") == 0) {
+			*bucket_ms = strtod(argv[++i], &end);
+			if (errno || *end || *bucket_ms < 1 || *bucket_ms > 10000)
+				goto bad;
 		} else if (strcmp(argv[i], "--max-pps") == 0) {
 			*max_pps = strtod(argv[++i], &end);
 			if (errno || *end || *max_pps < 1)
@@ -161,7 +168,8 @@ parse(int argc, char **argv, uint64_t *drop_every, double *max_pps)
 	}
 	return 0;
 bad:
-	fprintf(stderr, "vfp_dut: usage: vfp_dut [EAL] -- [--drop-every K>=2] [--max-pps R>=1]\n");
+	fprintf(stderr, "vfp_dut: usage: vfp_dut [EAL] -- [--drop-every K>=2] [--max-pps R>=1] "
+			"[--bucket-ms 1..10000]\n");
 	return -1;
 }
 
@@ -171,7 +179,7 @@ main(int argc, char **argv)
 	struct dut_stats s = {0};
 	struct rte_mempool *mp;
 	uint64_t drop_every = 0;
-	double max_pps = 0;
+	double max_pps = 0, bucket_ms = BUCKET_MS;
 	uint16_t port;
 	int ret = rte_eal_init(argc, argv);
 
@@ -179,7 +187,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "vfp_dut: EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	if (parse(argc - ret, argv + ret, &drop_every, &max_pps) != 0)
+	if (parse(argc - ret, argv + ret, &drop_every, &max_pps, &bucket_ms) != 0)
 		return 2;
 	mp = rte_pktmbuf_pool_create("dut", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
@@ -194,7 +202,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	printf("vfp_dut: forwarding\n");
 	fflush(stdout);
-	run(drop_every, max_pps, &s);
+	run(drop_every, max_pps, bucket_ms, &s);
 	printf("vfp_dut: rx %" PRIu64 " drop_k %" PRIu64 " drop_rate %" PRIu64 " tx %" PRIu64 "\n",
 	       s.rx, s.drop_k, s.drop_rate, s.tx);
 	RTE_ETH_FOREACH_DEV(port)
