@@ -26,6 +26,8 @@
 
 /* Frames per RX burst. */
 #define RX_BURST 64
+/* After the end, how long the RX rings are drained at most (ms). */
+#define RX_DRAIN_MS 100
 /* After sending stops, how long packets refused by a full TX ring are retried (ms). */
 #define TX_FLUSH_MS 50
 /* rte_pause() calls after a burst the port did not wholly take. */
@@ -59,6 +61,7 @@ struct tx_ctx {
 struct rx_ctx {
 	struct vfp_live *l; /* shared state */
 	uint64_t end_tsc;   /* stop at (valid once the TX side is done) */
+	uint64_t drain_end; /* past the end: stop draining at (0: not yet) */
 	bool done;	    /* finished */
 };
 
@@ -218,13 +221,14 @@ tx_init(struct tx_ctx *t, struct vfp_live *l, uint64_t tsc)
 }
 
 /* One RX step: one burst from each --rx port into the analyzer and the
- * pcap writers.  Returns nothing. */
-static void
+ * pcap writers.  Returns the frames received. */
+static unsigned int
 rx_step(struct rx_ctx *r)
 {
 	struct vfp_live *l = r->l;
 	const struct vfp_opts *o = l->o;
 	struct rte_mbuf *pkts[RX_BURST];
+	unsigned int got = 0;
 
 	for (unsigned int i = 0; i < o->nrx; i++) {
 		uint16_t pn = o->rx[i];
@@ -233,6 +237,7 @@ rx_step(struct rx_ctx *r)
 
 		if (n == 0)
 			continue;
+		got += n;
 		tsc = rte_rdtsc();
 		us = vfp_live_us(l, tsc);
 		for (uint16_t j = 0; j < n; j++) {
@@ -253,6 +258,7 @@ rx_step(struct rx_ctx *r)
 		PUBLISH(l->rx.probes, l->rx.probes + probes);
 		PUBLISH(l->rx.gaps, l->rx.gaps + gaps);
 	}
+	return got;
 }
 
 /* Returns whether the RX side is finished at tsc: sending ended --linger-ms
@@ -290,9 +296,17 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 
 		if (t != NULL && !t->done)
 			tx_step(t, tsc);
+		/* Past the end, the rings are still drained (for at most
+		 * RX_DRAIN_MS): a late lcore must not leave what arrived in
+		 * time unread. */
 		if (!r->done) {
-			rx_step(r);
-			r->done = rx_over(r, tsc);
+			unsigned int got = rx_step(r);
+
+			if (rx_over(r, tsc)) {
+				if (r->drain_end == 0)
+					r->drain_end = tsc + r->l->tsc_hz * RX_DRAIN_MS / 1000;
+				r->done = got == 0 || tsc >= r->drain_end;
+			}
 		}
 	}
 }
