@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * vfp_opts.h — vfprobe's command line (after EAL's "--"): the options of
- * docs in README "Probe", checked into a struct vfp_opts.
+ * vfp_opts.h — vfprobe's command line (after EAL's "--"), checked into a
+ * struct vfp_opts; README "Probe" has the table of options.
  *
  * Plain C (no DPDK) so the unit tests parse command lines without EAL.
  * Thread-safety: vfp_opts_parse() uses getopt (global state): call it once,
