@@ -29,7 +29,7 @@
 /* After the end, how long the RX rings are drained at most (ms). */
 #define RX_DRAIN_MS 100
 /* After sending stops, how long packets refused by a full TX ring are retried (ms). */
-#define TX_FLUSH_MS 50
+#define TX_FLUSH_MS 500
 /* rte_pause() calls after a burst the port did not wholly take. */
 #define TX_FULL_PAUSES 16
 /* Offset of the UDP source port in an untagged probe frame. */
