@@ -9,9 +9,13 @@
  * poll(2), so the control thread is never stuck on a slow or silent peer.
  * A serial port is a peer that never leaves: when its host end closes
  * (virtio-serial: reads return 0 and poll says POLLHUP until the host
- * reconnects; a pty: EIO), what it had pending is dropped and the port is
- * not polled for VFO_CTL_SERIAL_HOLD_MS, so a closed host end costs a few
- * wake-ups a second, not a spinning thread.  A client
+ * reconnects; a pty: EIO), its half-read request is dropped and the port
+ * is not polled for VFO_CTL_SERIAL_HOLD_MS, so a closed host end costs a
+ * few wake-ups a second, not a spinning thread.  Complete requests are
+ * still answered and unsent replies wait for the next host connection:
+ * virtio-serial can deliver a request before the news that the host end
+ * (re)opened, so a read of 0 right after a request does not mean its
+ * sender is gone.  Replies carry their request's id for the host to match.  A client
  * whose replies pile up (it does not read) is not read from until they
  * drain, which bounds the memory it can make us use.
  *
@@ -233,15 +237,14 @@ now_ms(void)
 }
 
 /*
- * The host end of serial port 'cl' closed: drops its half-read input and
- * unsent replies (they belong to a peer that is gone) and leaves the port
- * unpolled for VFO_CTL_SERIAL_HOLD_MS.  The port stays open.
+ * The host end of serial port 'cl' is closed: drops its half-read input
+ * (replies not sent yet stay queued) and leaves the port unpolled for
+ * VFO_CTL_SERIAL_HOLD_MS.  The port stays open.
  */
 static void
 serial_hangup(struct vfo_ctl_client *cl)
 {
 	cl->in_len = 0;
-	cl->out_len = 0;
 	cl->discarding = false;
 	cl->eof = false;
 	cl->hold_until_ms = now_ms() + VFO_CTL_SERIAL_HOLD_MS;
@@ -421,11 +424,15 @@ static int
 serve_client(struct vfo_ctl *c, struct vfo_ctl_client *cl, short revents)
 {
 	int handled = 0;
+	bool hup;
 
 	if ((revents & POLLOUT) && flush_out(cl) != 0)
 		goto gone;
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && read_in(cl) != 0)
 		goto gone;
+	/* A port's input never ends: answer its complete lines only. */
+	hup = cl->serial && cl->eof;
+	cl->eof &= !hup;
 	handled = process_input(c, cl);
 	if (handled < 0) {
 		handled = 0;
@@ -433,7 +440,7 @@ serve_client(struct vfo_ctl *c, struct vfo_ctl_client *cl, short revents)
 	}
 	if (flush_out(cl) != 0)
 		goto gone;
-	if (cl->serial && cl->eof)
+	if (hup)
 		serial_hangup(cl);
 	else if (cl->eof && cl->in_len == 0 && cl->out_len == 0)
 		drop_client(cl);

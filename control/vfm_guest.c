@@ -21,6 +21,9 @@
 /** How often "status" is asked while waiting for the VF (ms). */
 #define VF_POLL_MS 10
 
+/** How long one try of a request waits before it is sent again (ms). */
+#define GUEST_TRY_MS 1000
+
 /*
  * Finds the host end of the guest channel on 'side' (for the destination:
  * --channel-dst, else its live XML, else the source's path).  Returns 0,
@@ -54,41 +57,67 @@ channel_of(struct vfm_domain *d, enum vfm_side side, char *err, size_t errlen)
 }
 
 /*
+ * Connects to the guest channel on 'side' unless already connected there.
+ * Returns 0, or -1 with 'err' set.
+ */
+static int
+connect_side(struct vfm_domain *d, enum vfm_side side, char *err, size_t errlen)
+{
+	if (d->guest != NULL && d->guest_side == side)
+		return 0;
+	vfo_ctl_conn_close(d->guest);
+	d->guest = NULL;
+	if (channel_of(d, side, err, errlen) != 0)
+		return -1;
+	d->guest = vfo_ctl_conn_open(d->channel[side], err, errlen);
+	d->guest_side = side;
+	return d->guest != NULL ? 0 : -1;
+}
+
+/*
  * Sends request 'req' (stolen) to the guest through its channel on 'side'
- * (connecting, or reconnecting after the migration).  Returns the reply
- * when it is ok (new reference), or NULL with 'err' set (what the guest
- * said, or that it did not answer).
+ * and returns the reply when it is ok (new reference), or NULL with 'err'
+ * set (what the guest said, or that it did not answer within
+ * --guest-timeout).  A try that gets no answer within GUEST_TRY_MS is
+ * sent again on a new connection (QEMU's virtio-serial chardev can hold a
+ * reply back until the next connection); the retries are counted in
+ * detail["retries"].
  */
 static json_t *
-ask(struct vfm_domain *d, enum vfm_side side, json_t *req, char *err, size_t errlen)
+ask(struct vfm_domain *d, enum vfm_side side, json_t *req, json_t *detail, char *err, size_t errlen)
 {
-	char why[512];
-	json_t *r;
+	uint64_t deadline = vfm_now_ms() + d->o->guest_timeout_ms;
+	char why[512] = "";
+	json_t *r = NULL;
+	int tries = 0;
 
 	if (d->o->uplink != NULL)
 		json_object_set_new(req, "uplink", json_string(d->o->uplink));
-	if (d->guest != NULL && d->guest_side != side) {
-		vfo_ctl_conn_close(d->guest);
-		d->guest = NULL;
+	while (r == NULL && vfm_now_ms() < deadline) {
+		uint64_t left = deadline - vfm_now_ms();
+
+		if (tries++ > 0)
+			json_object_set_new(detail, "retries",
+					    json_integer(json_integer_value(json_object_get(
+								 detail, "retries")) +
+							 1));
+		if (connect_side(d, side, why, sizeof(why)) != 0)
+			break;
+		r = vfo_ctl_conn_request(d->guest, req,
+					 (int)(left < GUEST_TRY_MS ? left : GUEST_TRY_MS), why,
+					 sizeof(why));
+		if (r == NULL) {
+			/* A late reply must not answer the next request. */
+			vfo_ctl_conn_close(d->guest);
+			d->guest = NULL;
+		}
 	}
-	if (d->guest == NULL && channel_of(d, side, err, errlen) == 0) {
-		d->guest = vfo_ctl_conn_open(d->channel[side], err, errlen);
-		d->guest_side = side;
-	}
-	if (d->guest == NULL) {
-		json_decref(req);
-		return NULL;
-	}
-	r = vfo_ctl_conn_request(d->guest, req, (int)d->o->guest_timeout_ms, why, sizeof(why));
-	if (r == NULL) {
+	if (r == NULL)
 		snprintf(err, errlen,
 			 "%s; is vfailover running in the guest with --ctl-serial "
 			 "/dev/virtio-ports/%s?",
-			 why, d->o->channel_name);
-		/* A late reply must not answer the next request. */
-		vfo_ctl_conn_close(d->guest);
-		d->guest = NULL;
-	} else if (!json_is_true(json_object_get(r, "ok"))) {
+			 why[0] ? why : "no time left", d->o->channel_name);
+	else if (!json_is_true(json_object_get(r, "ok"))) {
 		snprintf(err, errlen, "the guest refused '%s': %s",
 			 json_string_value(json_object_get(req, "cmd")),
 			 json_string_value(json_object_get(r, "error")));
@@ -139,7 +168,7 @@ int
 vfm_guest_check(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	json_t *r = ask(d, VFM_SRC, request("status"), err, errlen), *ups, *u;
+	json_t *r = ask(d, VFM_SRC, request("status"), detail, err, errlen), *ups, *u;
 	size_t i;
 	int rc = VFM_STEP_OK;
 
@@ -194,7 +223,7 @@ int
 vfm_guest_prepare(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	json_t *r = ask(d, VFM_SRC, request("prepare"), err, errlen), *ups, *bad;
+	json_t *r = ask(d, VFM_SRC, request("prepare"), detail, err, errlen), *ups, *bad;
 
 	if (r == NULL)
 		return VFM_STEP_FAIL;
@@ -221,13 +250,13 @@ vfm_guest_vf(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t er
 	unsigned int polls = 0;
 
 	/* The guest may already be on its way back (device add event): a refusal is fine. */
-	r = ask(d, side, request("attach"), why, sizeof(why));
+	r = ask(d, side, request("attach"), detail, why, sizeof(why));
 	json_object_set_new(detail, "attach", json_string(r != NULL ? "ok" : why));
 	json_decref(r);
 	do {
 		if (polls++ > 0)
 			nanosleep(&ts, NULL);
-		r = ask(d, side, request("status"), err, errlen);
+		r = ask(d, side, request("status"), detail, err, errlen);
 		if (r == NULL)
 			return VFM_STEP_FAIL;
 		json_decref(ups);

@@ -72,8 +72,9 @@ int vfo_ctl_listen(struct vfo_ctl *c, const char *path, char *err, size_t errlen
  * port (/dev/virtio-ports/org.vfailover.0 in a guest), a serial line or a
  * pty, as one always-connected peer.  A tty is put in raw mode.  While the
  * host end is closed (reads return 0 or fail, POLLHUP), the port is
- * left alone for VFO_CTL_SERIAL_HOLD_MS at a time and its half-read request
- * and unsent replies are dropped; it is never closed.  Returns 0, or -1
+ * left alone for VFO_CTL_SERIAL_HOLD_MS at a time and a half-read request
+ * is dropped; replies not yet sent wait for the host's next connection
+ * (they carry their request's "id"); the port is never closed.  Returns 0, or -1
  * with 'err' set.
  */
 int vfo_ctl_open_serial(struct vfo_ctl *c, const char *path, char *err, size_t errlen);
