@@ -100,11 +100,11 @@ side_devices(struct vfm_domain *d, enum vfm_side side, char *tap, size_t taplen,
 	if (xml == NULL)
 		return;
 	/* The backup keeps its alias across the migration; the VF may not. */
-	if (vfm_xml_find_vf(xml, d->others.backup_alias, false, &f, err, sizeof(err)) == 0)
+	if (vfm_xml_find_vf(xml, d->others.backup_alias, false, NULL, &f, err, sizeof(err)) == 0)
 		snprintf(tap, taplen, "%s", f.target);
 	vfm_iface_clear(&f);
-	if (vfm_xml_find_vf(xml, d->vf.mac, true, &f, err, sizeof(err)) == 0 &&
-	    strcmp(f.alias, d->others.backup_alias) != 0)
+	if (vfm_xml_find_vf(xml, d->vf.mac, true, d->others.backup_alias, &f, err, sizeof(err)) ==
+	    0)
 		snprintf(pci, pcilen, "%s", f.host_pci);
 	vfm_iface_clear(&f);
 	free(xml);

@@ -264,7 +264,7 @@ check_devices(struct vfm_domain *d, const char *xml, json_t *detail, char *err, 
 	char *ch;
 
 	json_object_set_new(detail, "dst_networks", nets);
-	if (vfm_xml_find_vf(xml, o->vf, o->vf_is_mac, &d->vf, err, errlen) != 0)
+	if (vfm_xml_find_vf(xml, o->vf, o->vf_is_mac, NULL, &d->vf, err, errlen) != 0)
 		return -1;
 	vfm_xml_others(xml, &d->vf, &d->others);
 	json_object_set_new(detail, "vf",
@@ -435,7 +435,9 @@ virt_vf_on_source(void *ctx)
 
 	if (xml == NULL)
 		return false;
-	there = vfm_xml_find_vf(xml, d->vf.mac, true, &f, err, sizeof(err)) == 0;
+	/* By MAC (a re-attached VF may have another alias), not the backup's. */
+	there = vfm_xml_find_vf(xml, d->vf.mac, true, d->others.backup_alias, &f, err,
+				sizeof(err)) == 0;
 	vfm_iface_clear(&f);
 	free(xml);
 	return there;

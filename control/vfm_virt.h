@@ -39,11 +39,13 @@ struct vfm_others {
 
 /**
  * Finds in domain XML 'xml' the interface whose alias (or, with 'is_mac',
- * MAC) is 'vf' and fills 'out' (free with vfm_iface_clear).  Returns 0, or
- * -1 with 'err' naming the interfaces there are.
+ * MAC) is 'vf', skipping the one with alias 'skip' (not NULL: the backup,
+ * which may share the VF's MAC), and fills 'out' (free with
+ * vfm_iface_clear).  Returns 0, or -1 with 'err' naming the interfaces
+ * there are (or, for a MAC on two of them, asking for the alias).
  */
-int vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, struct vfm_iface *out, char *err,
-		    size_t errlen);
+int vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, const char *skip,
+		    struct vfm_iface *out, char *err, size_t errlen);
 
 /** Frees what vfm_xml_find_vf allocated in 'f'. */
 void vfm_iface_clear(struct vfm_iface *f);
@@ -64,15 +66,15 @@ char *vfm_xml_channel_path(const char *xml, const char *name);
 
 /**
  * Returns the XML of an interface from network pool 'network' with the
- * MAC, guest address and model (a stand-in's; a real VF has none) of 'vf'
- * (malloc'd), or NULL when memory is short.
+ * MAC, user alias, guest address and model (a stand-in's; a real VF has
+ * none) of 'vf' (malloc'd), or NULL when memory is short.
  */
 char *vfm_xml_pool_iface(const char *network, const struct vfm_iface *vf);
 
 /**
  * Returns the device XML of file 'path' (an <interface>) with its MAC set
- * to vf's and vf's guest address added when it has none (malloc'd), or
- * NULL with 'err' set.
+ * to vf's, and vf's user alias and guest address added when it has none
+ * (malloc'd), or NULL with 'err' set.
  */
 char *vfm_xml_file_iface(const char *path, const struct vfm_iface *vf, char *err, size_t errlen);
 

@@ -155,11 +155,11 @@ fill_iface(xmlDocPtr doc, xmlNodePtr n, struct vfm_iface *f)
 }
 
 int
-vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, struct vfm_iface *out, char *err,
-		size_t errlen)
+vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, const char *skip,
+		struct vfm_iface *out, char *err, size_t errlen)
 {
 	xmlDocPtr doc = parse(xml);
-	xmlNodePtr n;
+	xmlNodePtr n, found = NULL;
 	size_t used = 0;
 	int rc = -1;
 
@@ -177,15 +177,28 @@ vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, struct vfm_iface *
 			continue;
 		attr(child(n, "alias"), "name", alias, sizeof(alias));
 		attr(child(n, "mac"), "address", mac, sizeof(mac));
+		if (skip != NULL && strcmp(alias, skip) == 0)
+			continue;
 		if (is_mac ? strcasecmp(mac, vf) == 0 : strcmp(alias, vf) == 0) {
-			rc = fill_iface(doc, n, out);
-			if (rc != 0)
-				snprintf(err, errlen, "out of memory reading the domain XML");
-			break;
+			if (found != NULL) {
+				snprintf(err, errlen,
+					 "MAC %s is on two interfaces (aliases %s and %s); give "
+					 "--vf ALIAS",
+					 vf, out->alias, alias);
+				found = NULL;
+				break;
+			}
+			found = n;
+			snprintf(out->alias, sizeof(out->alias), "%s", alias);
 		}
 		if (used < errlen)
 			used += (size_t)snprintf(err + used, errlen - used, " alias %s MAC %s;",
 						 alias[0] ? alias : "(none)", mac);
+	}
+	if (found != NULL) {
+		rc = fill_iface(doc, found, out);
+		if (rc != 0)
+			snprintf(err, errlen, "out of memory reading the domain XML");
 	}
 	xmlFreeDoc(doc);
 	if (rc != 0)
@@ -265,27 +278,32 @@ vfm_xml_channel_path(const char *xml, const char *name)
 }
 
 /*
- * Sets the MAC of interface 'iface' (of 'doc') to 'mac' and, when it has no
- * guest <address> and 'guest_addr' is given, adds a copy of it.  Returns
- * 0, or -1 when memory is short or guest_addr does not parse.
+ * Gives interface 'iface' (of 'doc') the identity of 'vf' in the guest:
+ * its MAC, its user alias ("ua-...", when 'iface' has none; libvirt keeps
+ * only those, so that the next migration finds the VF by the same alias)
+ * and its guest <address> (when 'iface' has none).  Returns 0, or -1 when
+ * memory is short or the address does not parse.
  */
 static int
-set_mac_and_address(xmlDocPtr doc, xmlNodePtr iface, const char *mac, const char *guest_addr)
+set_identity(xmlDocPtr doc, xmlNodePtr iface, const struct vfm_iface *vf)
 {
-	xmlNodePtr m = child(iface, "mac");
-	xmlDocPtr a;
-	xmlNodePtr copy;
+	xmlNodePtr m = child(iface, "mac"), a;
+	xmlDocPtr addr;
 
 	if (m == NULL)
 		m = xmlNewChild(iface, NULL, BAD_CAST "mac", NULL);
-	if (m == NULL || xmlSetProp(m, BAD_CAST "address", BAD_CAST mac) == NULL)
+	if (m == NULL || xmlSetProp(m, BAD_CAST "address", BAD_CAST vf->mac) == NULL)
 		return -1;
-	if (guest_addr == NULL || child(iface, "address") != NULL)
+	if (strncmp(vf->alias, "ua-", 3) == 0 && child(iface, "alias") == NULL &&
+	    xmlSetProp(xmlNewChild(iface, NULL, BAD_CAST "alias", NULL), BAD_CAST "name",
+		       BAD_CAST vf->alias) == NULL)
+		return -1;
+	if (vf->guest_addr == NULL || child(iface, "address") != NULL)
 		return 0;
-	a = parse(guest_addr);
-	copy = a != NULL ? xmlDocCopyNode(xmlDocGetRootElement(a), doc, 1) : NULL;
-	xmlFreeDoc(a);
-	return copy != NULL && xmlAddChild(iface, copy) != NULL ? 0 : -1;
+	addr = parse(vf->guest_addr);
+	a = addr != NULL ? xmlDocCopyNode(xmlDocGetRootElement(addr), doc, 1) : NULL;
+	xmlFreeDoc(addr);
+	return a != NULL && xmlAddChild(iface, a) != NULL ? 0 : -1;
 }
 
 char *
@@ -306,7 +324,7 @@ vfm_xml_pool_iface(const char *network, const struct vfm_iface *vf)
 	if (s != NULL && xmlSetProp(s, BAD_CAST "network", BAD_CAST network) != NULL &&
 	    (vf->model[0] == '\0' || xmlSetProp(xmlNewChild(n, NULL, BAD_CAST "model", NULL),
 						BAD_CAST "type", BAD_CAST vf->model) != NULL) &&
-	    set_mac_and_address(doc, n, vf->mac, vf->guest_addr) == 0)
+	    set_identity(doc, n, vf) == 0)
 		out = dump(doc, n);
 	xmlFreeDoc(doc);
 	return out;
@@ -326,8 +344,7 @@ vfm_xml_file_iface(const char *path, const struct vfm_iface *vf, char *err, size
 			 "--vf-xml %s: the root element must be <interface> (e.g. <interface "
 			 "type='hostdev'>), so that the VF gets the guest's MAC",
 			 path);
-	else if (set_mac_and_address(doc, root, vf->mac, vf->guest_addr) != 0 ||
-		 (out = dump(doc, root)) == NULL)
+	else if (set_identity(doc, root, vf) != 0 || (out = dump(doc, root)) == NULL)
 		snprintf(err, errlen, "--vf-xml %s: out of memory", path);
 	xmlFreeDoc(doc);
 	return out;
