@@ -4,7 +4,14 @@
  * (see vfo_ctl_conn.h): send one request line, read reply lines until the
  * one with the request's id, all under a deadline in poll(2).
  *
- * Thread-safety: one thread at a time per connection; no shared state.
+ * Request ids come from one process-wide counter (atomic) that starts at
+ * the wall-clock µs of the first request, so that a late reply meant for an
+ * earlier connection, or an earlier run, never matches a new request (a
+ * virtio-serial guest hands a reply it could not send to the host's next
+ * connection).
+ *
+ * Thread-safety: one thread at a time per connection; the id counter is
+ * atomic.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +29,28 @@
 
 /** A connection (opaque in vfo_ctl_conn.h). */
 struct vfo_ctl_conn {
-	int fd;		 /**< connected socket (nonblocking) */
-	char *path;	 /**< where it is connected (malloc'd) */
-	json_int_t next; /**< id of the next request */
-	char *in;	 /**< VFO_CTL_CONN_REPLY_MAX bytes of unparsed input */
-	size_t in_len;	 /**< bytes used in 'in' */
+	int fd;	       /**< connected socket (nonblocking) */
+	char *path;    /**< where it is connected (malloc'd) */
+	char *in;      /**< VFO_CTL_CONN_REPLY_MAX bytes of unparsed input */
+	size_t in_len; /**< bytes used in 'in' */
 };
+
+/* The next request id; 0 until the first request (see the top). */
+static json_int_t next_id;
+
+/* Returns a request id no other request of this process had. */
+static json_int_t
+new_id(void)
+{
+	json_int_t zero = 0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	__atomic_compare_exchange_n(&next_id, &zero,
+				    (json_int_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	return __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+}
 
 /* Returns CLOCK_MONOTONIC in ms. */
 static long long
@@ -80,7 +103,6 @@ vfo_ctl_conn_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	c->fd = fd;
-	c->next = 1;
 	return c;
 }
 
@@ -210,7 +232,7 @@ json_t *
 vfo_ctl_conn_request(struct vfo_ctl_conn *c, json_t *req, int timeout_ms, char *err, size_t errlen)
 {
 	long long deadline = mono_ms() + timeout_ms;
-	json_int_t id = c->next++;
+	json_int_t id = new_id();
 	char *line;
 	int rc;
 
