@@ -5,13 +5,16 @@
  * (preflight, guest check, prepare, steering, detach timing out,
  * migration failing or cancelled, attach failing, the guest not
  * answering) which steps ran, which rollback followed, the outcome, the
- * exit status, the error and the timeline.
+ * exit status, the error and the timeline; and the timeline itself (its
+ * JSON and its progress lines).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -404,6 +407,54 @@ test_rollback_fails(void **state)
 }
 
 static void
+test_timeline(void **state)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct timespec pause = {.tv_nsec = 20 * 1000000L};
+	struct vfm_timeline tl;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_t *a, *b;
+
+	(void)state;
+	assert_int_equal(vfm_tl_init(&tl, "vm7", f, &lock), 0);
+	a = vfm_tl_begin(&tl, "detach", false);
+	nanosleep(&pause, NULL);
+	vfm_tl_end(&tl, a, true, NULL, json_pack("{sI}", "event_ms", (json_int_t)5));
+	b = vfm_tl_begin(&tl, "attach_source", true);
+	vfm_tl_end(&tl, b, false, "refused", json_object());
+	vfm_tl_note(&tl, "migrate: %d %%", 50);
+	fclose(f);
+	/* Steps in order, times from the start, the detail kept, the empty dropped. */
+	assert_int_equal(json_array_size(tl.steps), 2);
+	assert_true(json_integer_value(json_object_get(a, "ms")) >= 20);
+	assert_int_equal(json_integer_value(json_object_get(a, "end_ms")) -
+				 json_integer_value(json_object_get(a, "start_ms")),
+			 json_integer_value(json_object_get(a, "ms")));
+	assert_true(json_integer_value(json_object_get(b, "start_ms")) >=
+		    json_integer_value(json_object_get(a, "end_ms")));
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(a, "detail"), "event_ms")), 5);
+	assert_null(json_object_get(a, "error"));
+	assert_null(json_object_get(a, "rollback"));
+	assert_true(json_is_true(json_object_get(b, "rollback")));
+	assert_true(json_is_false(json_object_get(b, "ok")));
+	assert_string_equal(json_string_value(json_object_get(b, "error")), "refused");
+	assert_null(json_object_get(b, "detail"));
+	/* One progress line per event, prefixed by the domain and the elapsed ms. */
+	assert_non_null(strstr(buf, "[vm7] +"));
+	assert_non_null(strstr(buf, " ms  detach ...\n"));
+	assert_non_null(strstr(buf, " ms  detach ok ("));
+	assert_non_null(strstr(buf, " ms  attach_source FAILED ("));
+	assert_non_null(strstr(buf, " ms): refused\n"));
+	assert_non_null(strstr(buf, " ms  migrate: 50 %\n"));
+	free(buf);
+	vfm_tl_free(&tl);
+	assert_null(tl.steps);
+}
+
+static void
 test_outcome_names(void **state)
 {
 	(void)state;
@@ -432,6 +483,7 @@ main(void)
 		cmocka_unit_test(test_guest_silent_after),
 		cmocka_unit_test(test_steer_back_fails),
 		cmocka_unit_test(test_rollback_fails),
+		cmocka_unit_test(test_timeline),
 		cmocka_unit_test(test_outcome_names),
 	};
 
