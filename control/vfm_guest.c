@@ -263,7 +263,8 @@ vfm_guest_vf(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t er
 		ups = uplinks_brief(r, d->o->uplink);
 		json_decref(r);
 		bad = first_not(ups, "active", "vf");
-	} while (bad != NULL && vfm_now_ms() < deadline && !(d->cancel != NULL && *d->cancel));
+		/* Not cut short by Ctrl-C: a rollback waits here too. */
+	} while (bad != NULL && vfm_now_ms() < deadline);
 	json_object_set_new(detail, "polls", json_integer(polls));
 	json_object_set_new(detail, "vf_active_ms", json_integer((json_int_t)(vfm_now_ms() - t0)));
 	if (bad != NULL)

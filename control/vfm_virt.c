@@ -678,8 +678,9 @@ virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 	virTypedParamsFree(p, n);
 	if (rc == 0)
 		d->dst = moved != NULL ? moved : virDomainLookupByName(d->conns->dst, d->name);
-	done = job_stats(d->dst, VIR_DOMAIN_JOB_STATS_COMPLETED);
-	if (done == NULL)
+	/* A migration that failed has no useful completed statistics: keep the last. */
+	done = rc == 0 ? job_stats(d->dst, VIR_DOMAIN_JOB_STATS_COMPLETED) : NULL;
+	if (rc == 0 && done == NULL)
 		done = job_stats(d->src, VIR_DOMAIN_JOB_STATS_COMPLETED);
 	json_object_set_new(detail, "job_stats", done != NULL ? done : json_incref(w.last));
 	json_object_set_new(detail, "job_stats_source",
