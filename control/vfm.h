@@ -57,21 +57,21 @@ struct vfm_opts {
 	const char *uplink;		      /**< --uplink NAME: the guest uplink (NULL: all) */
 	const char *steer_backup;	      /**< --steer-backup CMD hook, or NULL */
 	const char *steer_vf;		      /**< --steer-vf CMD hook, or NULL */
-	const char *xml;		      /**< --xml FILE: destination domain definition */
-	const char *json_path;		      /**< --json FILE ("-": stdout), or NULL */
-	bool live;			      /**< --live */
-	bool p2p;			      /**< --p2p */
-	bool persistent;		      /**< --persistent */
-	bool undefine_source;		      /**< --undefine-source */
-	bool no_guest;			      /**< --no-guest: no vfailover in the guest */
-	bool quiet;			      /**< --quiet: no progress lines */
-	bool help;			      /**< --help */
-	unsigned int max_downtime_ms;	      /**< --max-downtime (0: libvirt's default) */
-	unsigned int bandwidth_mibs;	      /**< --bandwidth MiB/s (0: unlimited) */
-	unsigned int parallel;		      /**< --parallel N (default 1) */
-	unsigned int detach_timeout_ms;	      /**< --detach-timeout (default 10000) */
-	unsigned int guest_timeout_ms;	      /**< --guest-timeout (default 10000) */
-	unsigned int hook_timeout_ms;	      /**< --hook-timeout (default 30000) */
+	const char *xml;       /**< --xml FILE|DIR: destination definition (DIR/DOMAIN.xml) */
+	const char *json_path; /**< --json FILE ("-": stdout), or NULL */
+	bool live;	       /**< --live */
+	bool p2p;	       /**< --p2p */
+	bool persistent;       /**< --persistent */
+	bool undefine_source;  /**< --undefine-source */
+	bool no_guest;	       /**< --no-guest: no vfailover in the guest */
+	bool quiet;	       /**< --quiet: no progress lines */
+	bool help;	       /**< --help */
+	unsigned int max_downtime_ms;	/**< --max-downtime (0: libvirt's default) */
+	unsigned int bandwidth_mibs;	/**< --bandwidth MiB/s (0: unlimited) */
+	unsigned int parallel;		/**< --parallel N (default 1) */
+	unsigned int detach_timeout_ms; /**< --detach-timeout (default 10000) */
+	unsigned int guest_timeout_ms;	/**< --guest-timeout (default 10000) */
+	unsigned int hook_timeout_ms;	/**< --hook-timeout (default 30000) */
 };
 
 /**

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vfm.h"
 
@@ -147,6 +148,15 @@ is_mac(const char *s)
 	return s[17] == '\0';
 }
 
+/* Returns true when 'path' is a directory. */
+static bool
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* Stores the string option 'val' with argument 'arg' in 'o'; returns 0 or -1. */
 static int
 set_str(struct vfm_opts *o, int val, const char *arg)
@@ -222,19 +232,21 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 		return fail(err, errlen,
 			    "--no-guest excludes --channel, --channel-dst and --uplink");
 	if (o->nb_domains > 1) {
-		const char *one = o->vf_is_mac	   ? "--vf MAC"
-				  : o->channel	   ? "--channel"
-				  : o->channel_dst ? "--channel-dst"
-				  : o->xml	   ? "--xml"
-				  : o->vf_xml	   ? "--vf-xml"
-						   : NULL;
+		const char *one = o->vf_is_mac		      ? "--vf MAC"
+				  : o->channel		      ? "--channel"
+				  : o->channel_dst	      ? "--channel-dst"
+				  : o->xml && !is_dir(o->xml) ? "--xml FILE"
+				  : o->vf_xml		      ? "--vf-xml"
+							      : NULL;
 
 		if (one != NULL)
-			return fail(err, errlen,
-				    "%s names one domain's device; with %u domains give an alias "
-				    "and a pool (--vf ALIAS, --vf-network) and let the channels be "
-				    "found in each domain's XML",
-				    one, o->nb_domains);
+			return fail(
+				err, errlen,
+				"%s names one domain's device or definition; with %u domains "
+				"give an alias and a pool (--vf ALIAS, --vf-network), --xml DIR "
+				"(DIR/DOMAIN.xml each) and let the channels be found in each "
+				"domain's XML",
+				one, o->nb_domains);
 	}
 	for (i = 0; i < o->nb_domains; i++)
 		for (j = i + 1; j < o->nb_domains; j++)
@@ -302,8 +314,7 @@ vfm_args_usage(FILE *f)
 	      "  --vf-network NAME    attach on the destination from this <forward "
 	      "mode='hostdev'>\n"
 	      "                       network pool (default: the VF's own network)\n"
-	      "  --vf-xml FILE        or from this <interface>/<hostdev> XML (MAC set to the "
-	      "VF's)\n"
+	      "  --vf-xml FILE        or from this <interface> XML file (MAC set to the VF's)\n"
 	      "The guest (vfailover --ctl-serial /dev/virtio-ports/NAME):\n"
 	      "  --channel PATH       host end of its virtio-serial channel (default: from the\n"
 	      "                       domain XML: <channel type='unix'> with target NAME)\n"
@@ -322,7 +333,8 @@ vfm_args_usage(FILE *f)
 	      "  --undefine-source    undefine it on the source\n"
 	      "  --max-downtime MS    tolerated downtime (default: libvirt's)\n"
 	      "  --bandwidth MIBS     bandwidth limit in MiB/s (default: none)\n"
-	      "  --xml FILE           the domain definition for the destination\n"
+	      "  --xml FILE|DIR       the domain definition for the destination (a directory:\n"
+	      "                       DIR/DOMAIN.xml for each DOMAIN)\n"
 	      "  --detach-timeout MS  wait for the VF's removal this long (default 10000)\n"
 	      "Runs and reports:\n"
 	      "  --parallel N         migrate N of the DOMAINs at a time (default 1)\n"

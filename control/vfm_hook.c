@@ -4,7 +4,8 @@
  * detached, --steer-vf once the guest is on a VF again (and in a
  * rollback).  A hook runs as  sh -c CMD vfm-hook DOMAIN MAC BACKUP_TAP SIDE
  * with the VFM_* variables below added to vfmigrate's environment, under
- * a deadline (--hook-timeout; killed after it).  Exit status 0 = done.
+ * a deadline (--hook-timeout; its process group is killed after it, so
+ * nothing it started is left behind).  Exit status 0 = done.
  *
  *   VFM_STEER       backup | vf
  *   VFM_SIDE        src | dst: the host the hook acts on
@@ -76,7 +77,7 @@ wait_hook(pid_t pid, unsigned int timeout_ms)
 		if (r < 0 && errno != EINTR)
 			return -1;
 		if (vfm_now_ms() >= deadline) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return -1;
 		}
@@ -123,6 +124,7 @@ vfm_hook_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *detail,
 			d->vf.mac, tap,	 (char *)sname, NULL};
 	uint64_t t0 = vfm_now_ms();
 	int status = -1, rc = VFM_STEP_FAIL, i;
+	posix_spawnattr_t attr;
 	pid_t pid;
 
 	if (cmd == NULL) {
@@ -144,7 +146,11 @@ vfm_hook_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *detail,
 	json_object_set_new(detail, "hook", json_string(cmd));
 	json_object_set_new(detail, "backup_tap", json_string(tap));
 	json_object_set_new(detail, "vf_host_pci", json_string(pci));
-	errno = posix_spawn(&pid, "/bin/sh", NULL, NULL, argv, env);
+	/* Its own process group, so that a timeout kills what it started too. */
+	errno = posix_spawnattr_init(&attr);
+	if (errno == 0 && (errno = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP)) == 0)
+		errno = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, env);
+	posix_spawnattr_destroy(&attr);
 	if (errno != 0) {
 		snprintf(err, errlen, "cannot run hook '%s': %s", cmd, strerror(errno));
 		goto out;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <libvirt/virterror.h>
@@ -346,8 +347,18 @@ virt_preflight(void *ctx, json_t *detail, char *err, size_t errlen)
 
 	if (check_hosts(d, detail, err, errlen) != 0)
 		return VFM_STEP_FAIL;
-	if (d->o->xml != NULL && (d->dest_xml = read_file(d->o->xml, "--xml", err, errlen)) == NULL)
-		return VFM_STEP_FAIL;
+	if (d->o->xml != NULL) {
+		struct stat st;
+		char *path = NULL;
+
+		if (stat(d->o->xml, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    asprintf(&path, "%s/%s.xml", d->o->xml, d->name) < 0)
+			path = NULL;
+		d->dest_xml = read_file(path != NULL ? path : d->o->xml, "--xml", err, errlen);
+		free(path);
+		if (d->dest_xml == NULL)
+			return VFM_STEP_FAIL;
+	}
 	xml = virDomainGetXMLDesc(d->src, 0);
 	if (xml == NULL) {
 		snprintf(err, errlen, "cannot read the XML of '%s': %s", d->name, virt_error());

@@ -123,6 +123,10 @@ test_many_domains(void **state)
 	assert_int_equal(o.nb_domains, 4);
 	assert_int_equal(o.parallel, 3);
 	assert_string_equal(o.domains[3], "d");
+	/* A directory of definitions (DIR/DOMAIN.xml) serves several domains. */
+	assert_int_equal(PARSE(&o, err, "--dst", "d", "--vf", "ua-vf", "--xml", "/tmp", "a", "b"),
+			 0);
+	assert_string_equal(o.xml, "/tmp");
 	assert_int_equal(PARSE(&o, err, "-h", "--bogus"), 0);
 	assert_true(o.help);
 }
@@ -140,10 +144,10 @@ test_refusals(void **state)
 		    "--vf-network", "p", "--vf-xml", "f", "vm");
 	EXPECT_FAIL("--no-guest excludes --channel", "--dst", "d", "--vf", "x", "--no-guest",
 		    "--channel", "/c", "vm");
-	EXPECT_FAIL("--vf MAC names one domain's device; with 2 domains", "--dst", "d", "--vf",
-		    "52:54:00:00:00:01", "a", "b");
-	EXPECT_FAIL("--xml names one domain's device", "--dst", "d", "--vf", "x", "--xml", "f", "a",
-		    "b");
+	EXPECT_FAIL("--vf MAC names one domain's device or definition; with 2 domains", "--dst",
+		    "d", "--vf", "52:54:00:00:00:01", "a", "b");
+	EXPECT_FAIL("--xml FILE names one domain's device", "--dst", "d", "--vf", "x", "--xml",
+		    "/nonexistent/f.xml", "a", "b");
 	EXPECT_FAIL("--channel names one domain's device", "--dst", "d", "--vf", "x", "--channel",
 		    "/c", "a", "b");
 	EXPECT_FAIL("domain 'a' is given twice", "--dst", "d", "--vf", "x", "a", "b", "a");

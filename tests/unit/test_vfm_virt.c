@@ -312,8 +312,9 @@ static void
 test_preflight(void **state)
 {
 	struct fix *f = *state;
-	char err[1024];
+	char err[1024], path[128];
 	virConnectPtr dst = f->conns.dst;
+	FILE *fp;
 
 	assert_int_equal(preflight(f, "vm1", err, sizeof(err)), VFM_STEP_OK);
 	has(f->d.dst_attach_xml, "<source network=\"vfpool\"/>");
@@ -337,6 +338,14 @@ test_preflight(void **state)
 	f->o.xml = "/nonexistent/dest.xml";
 	assert_int_equal(preflight(f, "vm1", err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "--xml /nonexistent/dest.xml: No such file");
+	/* --xml DIR: DIR/DOMAIN.xml. */
+	snprintf(path, sizeof(path), "%s/vm1.xml", f->dir);
+	fp = fopen(path, "w");
+	fputs("<domain>dest</domain>", fp);
+	fclose(fp);
+	f->o.xml = f->dir;
+	assert_int_equal(preflight(f, "vm1", err, sizeof(err)), VFM_STEP_OK);
+	assert_string_equal(f->d.dest_xml, "<domain>dest</domain>");
 	f->o.xml = NULL;
 	/* The fallback network must exist on the destination. */
 	f->conns.dst = f->conns.check;
