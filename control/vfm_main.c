@@ -111,10 +111,12 @@ report(struct workers *w)
 	rep = json_pack("{ss? ss si so}", "src", o->src_uri, "dst", o->dst_uri, "exit", worst,
 			"domains", doms);
 	if (o->json_path != NULL) {
-		int rc = strcmp(o->json_path, "-") == 0
-				 ? json_dumpf(rep, stdout, JSON_INDENT(2)) |
-					   (fputc('\n', stdout) < 0)
-				 : json_dump_file(rep, o->json_path, JSON_INDENT(2));
+		bool out = strcmp(o->json_path, "-") == 0;
+		int rc = out ? json_dumpf(rep, stdout, JSON_INDENT(2))
+			     : json_dump_file(rep, o->json_path, JSON_INDENT(2));
+
+		if (out && rc == 0 && puts("") < 0)
+			rc = -1;
 
 		if (rc != 0) {
 			fprintf(stderr, "vfmigrate: cannot write the report to %s\n", o->json_path);
