@@ -105,13 +105,15 @@ vfm_open(const char *uri, const char *what, char *err, size_t errlen)
 int
 vfm_validate_device(virConnectPtr check, const char *dev, char *err, size_t errlen)
 {
+	/* Workers validate at once: each throwaway domain has its own name. */
+	static unsigned int seq;
 	char *xml = NULL;
 	virDomainPtr dom;
 
 	if (asprintf(&xml,
-		     "<domain type='test'><name>vfmigrate-check</name><memory>65536</memory>"
+		     "<domain type='test'><name>vfmigrate-check-%u</name><memory>65536</memory>"
 		     "<os><type>hvm</type></os><devices>%s</devices></domain>",
-		     dev) < 0) {
+		     __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED), dev) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -366,6 +366,7 @@ struct guest {
 	char path[128];	      /**< where it listens */
 	volatile bool stop;   /**< ends its thread */
 	volatile bool mute;   /**< stops answering */
+	volatile bool muted;  /**< the thread saw 'mute' (no poll in progress) */
 	bool backup_up;	      /**< backup link_up in status */
 	const char *prepared; /**< the state prepare reports */
 	int vf_after;	      /**< status polls after attach until TX is on the VF (-1: never) */
@@ -422,11 +423,14 @@ guest_main(void *arg)
 {
 	struct guest *g = arg;
 
-	while (!g->stop)
-		if (g->mute)
+	while (!g->stop) {
+		if (g->mute) {
+			g->muted = true;
 			usleep(1000);
-		else
+		} else {
 			vfo_ctl_poll(g->ctl, 5);
+		}
+	}
 	return NULL;
 }
 
@@ -513,6 +517,8 @@ test_guest_silent(void **state)
 	has(err, "guest uplink u0 still on backup (state backup_vf_gone) after ");
 	/* A guest that does not answer at all. */
 	g->mute = true;
+	while (!g->muted)
+		usleep(100);
 	assert_int_equal(vfm_guest_check(&f->d, d, err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "timed out; is vfailover running in the guest with --ctl-serial "
 		 "/dev/virtio-ports/org.vfailover.0?");
