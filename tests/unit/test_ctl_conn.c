@@ -155,23 +155,29 @@ test_real_server(void **state)
 	struct server *s = start(NULL);
 	char err[256] = "";
 	struct vfo_ctl_conn *c = vfo_ctl_conn_open(s->path, err, sizeof(err));
+	json_t *q = json_pack("{ss si}", "cmd", "echo", "x", 7),
+	       *q2 = json_pack("{ss}", "cmd", "nope");
 	json_t *r, *r2;
 
 	(void)state;
 	assert_non_null(c);
 	assert_string_equal(vfo_ctl_conn_path(c), s->path);
-	r = vfo_ctl_conn_request(c, json_pack("{ss si}", "cmd", "echo", "x", 7), 2000, err,
-				 sizeof(err));
+	r = vfo_ctl_conn_request(c, q, 2000, err, sizeof(err));
 	assert_non_null(r);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal(json_integer_value(json_object_get(r, "echo")), 7);
 	/* A refusal is a reply, not a failure; ids never repeat. */
-	r2 = vfo_ctl_conn_request(c, json_pack("{ss}", "cmd", "nope"), 2000, err, sizeof(err));
+	r2 = vfo_ctl_conn_request(c, q2, 2000, err, sizeof(err));
 	assert_non_null(r2);
 	assert_true(json_is_false(json_object_get(r2, "ok")));
 	assert_non_null(strstr(json_string_value(json_object_get(r2, "error")), "unknown command"));
 	assert_true(json_integer_value(json_object_get(r2, "id")) >
 		    json_integer_value(json_object_get(r, "id")));
+	/* The request stays the caller's; its "id" was set. */
+	assert_int_equal(json_integer_value(json_object_get(q, "id")),
+			 json_integer_value(json_object_get(r, "id")));
+	json_decref(q);
+	json_decref(q2);
 	json_decref(r);
 	json_decref(r2);
 	vfo_ctl_conn_close(c);
@@ -185,10 +191,12 @@ raw_request(const char *script, int timeout_ms, char *err, size_t errlen)
 {
 	struct server *s = start(script);
 	struct vfo_ctl_conn *c = vfo_ctl_conn_open(s->path, err, errlen);
-	json_t *r;
+	json_t *q, *r;
 
 	assert_non_null(c);
-	r = vfo_ctl_conn_request(c, json_pack("{ss}", "cmd", "status"), timeout_ms, err, errlen);
+	q = json_pack("{ss}", "cmd", "status");
+	r = vfo_ctl_conn_request(c, q, timeout_ms, err, errlen);
+	json_decref(q);
 	vfo_ctl_conn_close(c);
 	stop(s);
 	return r;
