@@ -62,6 +62,7 @@ mono_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Connects to UNIX socket 'path'; returns the connection or NULL with 'err' set. */
 struct vfo_ctl_conn *
 vfo_ctl_conn_open(const char *path, char *err, size_t errlen)
 {
@@ -228,6 +229,7 @@ read_reply(struct vfo_ctl_conn *c, json_int_t id, long long deadline, char *err,
 	}
 }
 
+/* Sends 'req' with a new "id" and returns its reply, or NULL with 'err' set. */
 json_t *
 vfo_ctl_conn_request(struct vfo_ctl_conn *c, json_t *req, int timeout_ms, char *err, size_t errlen)
 {
@@ -249,12 +251,14 @@ vfo_ctl_conn_request(struct vfo_ctl_conn *c, json_t *req, int timeout_ms, char *
 	return rc == 0 ? read_reply(c, id, deadline, err, errlen) : NULL;
 }
 
+/* Returns the socket path of 'c'. */
 const char *
 vfo_ctl_conn_path(const struct vfo_ctl_conn *c)
 {
 	return c->path;
 }
 
+/* Closes 'c' and frees it (NULL: no-op). */
 void
 vfo_ctl_conn_close(struct vfo_ctl_conn *c)
 {

@@ -256,6 +256,7 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* Parses the command line into 'o'; returns 0 or -1 with 'err' set. */
 int
 vfm_args_parse(int argc, char **argv, struct vfm_opts *o, char *err, size_t errlen)
 {
@@ -298,6 +299,7 @@ vfm_args_parse(int argc, char **argv, struct vfm_opts *o, char *err, size_t errl
 	return check(o, err, errlen);
 }
 
+/* Prints the usage text to 'f'. */
 void
 vfm_args_usage(FILE *f)
 {

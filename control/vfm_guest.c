@@ -164,6 +164,7 @@ request(const char *cmd)
 	return json_pack("{ss}", "cmd", cmd);
 }
 
+/* Op "guest_check": the guest answers "status" and every uplink has its backup up. */
 int
 vfm_guest_check(void *ctx, json_t *detail, char *err, size_t errlen)
 {
@@ -219,6 +220,7 @@ first_not(json_t *ups, const char *key, const char *want)
 	return NULL;
 }
 
+/* Op "guest_prepare": "prepare"; every uplink must end in backup_vf_gone. */
 int
 vfm_guest_prepare(void *ctx, json_t *detail, char *err, size_t errlen)
 {
@@ -239,6 +241,7 @@ vfm_guest_prepare(void *ctx, json_t *detail, char *err, size_t errlen)
 	return VFM_STEP_FAIL;
 }
 
+/* Op "guest_vf": "attach" (a refusal is fine), then "status" until TX is on the VF. */
 int
 vfm_guest_vf(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t errlen)
 {

@@ -111,6 +111,7 @@ side_devices(struct vfm_domain *d, enum vfm_side side, char *tap, size_t taplen,
 	free(xml);
 }
 
+/* Op "steer": runs the hook for 'to' on 'side' (none given: done at once). */
 int
 vfm_hook_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *detail, char *err,
 	       size_t errlen)

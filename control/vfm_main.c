@@ -156,6 +156,7 @@ close_conns(struct vfm_conns *c)
 		virConnectClose(c->check);
 }
 
+/* vfmigrate: returns the highest exit status of the domains (see --help). */
 int
 main(int argc, char **argv)
 {

@@ -34,12 +34,14 @@ static const char *const outcome_names[VFM_OUTCOME_COUNT] = {
 	[VFM_ROLLBACK_FAILED] = "rollback_failed",
 };
 
+/* Returns the report's name of outcome 'o'. */
 const char *
 vfm_outcome_name(enum vfm_outcome o)
 {
 	return (unsigned int)o < VFM_OUTCOME_COUNT ? outcome_names[o] : "?";
 }
 
+/* Returns the exit status of outcome 'o'. */
 int
 vfm_outcome_exit(enum vfm_outcome o)
 {
@@ -163,6 +165,7 @@ to_destination(struct vfm_run *r)
 	return VFM_DONE;
 }
 
+/* Runs the whole sequence of run 'r'; returns and sets r->outcome. */
 enum vfm_outcome
 vfm_seq_run(struct vfm_run *r)
 {

@@ -14,6 +14,7 @@
 
 #include "vfm.h"
 
+/* Returns CLOCK_MONOTONIC in ms. */
 uint64_t
 vfm_now_ms(void)
 {
@@ -30,6 +31,7 @@ rel_ms(const struct vfm_timeline *tl)
 	return (json_int_t)(vfm_now_ms() - tl->t0_ms);
 }
 
+/* Starts timeline 'tl' now; returns 0, or -1 when memory is short. */
 int
 vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress, pthread_mutex_t *out_lock)
 {
@@ -41,6 +43,7 @@ vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress, pthread
 	return tl->steps != NULL ? 0 : -1;
 }
 
+/* Opens step 'name' in 'tl' and prints its line; returns the step (borrowed). */
 json_t *
 vfm_tl_begin(struct vfm_timeline *tl, const char *name, bool rollback)
 {
@@ -70,6 +73,7 @@ vprogress(struct vfm_timeline *tl, const char *fmt, va_list ap)
 		pthread_mutex_unlock(tl->out_lock);
 }
 
+/* Prints a progress line (printf-style) for 'tl'. */
 void
 vfm_tl_note(struct vfm_timeline *tl, const char *fmt, ...)
 {
@@ -80,6 +84,7 @@ vfm_tl_note(struct vfm_timeline *tl, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Closes 'step' with its result and detail (stolen) and prints its line. */
 void
 vfm_tl_end(struct vfm_timeline *tl, json_t *step, bool ok, const char *error, json_t *detail)
 {
@@ -108,6 +113,7 @@ vfm_tl_end(struct vfm_timeline *tl, json_t *step, bool ok, const char *error, js
 			    error != NULL ? error : "?");
 }
 
+/* Frees the steps of 'tl'. */
 void
 vfm_tl_free(struct vfm_timeline *tl)
 {

@@ -64,6 +64,7 @@ wake(int timer, void *arg)
 	virEventRemoveTimeout(timer);
 }
 
+/* Registers libvirt's default event loop and starts its thread; 0 or -1. */
 int
 vfm_events_start(char *err, size_t errlen)
 {
@@ -80,6 +81,7 @@ vfm_events_start(char *err, size_t errlen)
 	return 0;
 }
 
+/* Wakes and joins the event loop thread. */
 void
 vfm_events_stop(void)
 {
@@ -91,6 +93,7 @@ vfm_events_stop(void)
 	event_running = false;
 }
 
+/* Opens libvirt URI 'uri'; returns it, or NULL with 'err' naming it. */
 virConnectPtr
 vfm_open(const char *uri, const char *what, char *err, size_t errlen)
 {
@@ -102,6 +105,7 @@ vfm_open(const char *uri, const char *what, char *err, size_t errlen)
 	return c;
 }
 
+/* Checks device XML 'dev' with a throwaway domain on 'check'; 0 or -1. */
 int
 vfm_validate_device(virConnectPtr check, const char *dev, char *err, size_t errlen)
 {
@@ -128,6 +132,7 @@ vfm_validate_device(virConnectPtr check, const char *dev, char *err, size_t errl
 	return 0;
 }
 
+/* Checks network 'name' on 'conn' (active, a free VF in a pool); 0 or -1. */
 int
 vfm_check_network(virConnectPtr conn, const char *name, const char *where, json_t *detail,
 		  char *err, size_t errlen)
@@ -165,6 +170,7 @@ vfm_check_network(virConnectPtr conn, const char *name, const char *where, json_
 	return rc;
 }
 
+/* Prepares the context 'd' of domain 'name'; returns 0, or -1. */
 int
 vfm_domain_init(struct vfm_domain *d, const char *name, const struct vfm_opts *o,
 		const struct vfm_conns *conns, struct vfm_timeline *tl,
@@ -185,6 +191,7 @@ vfm_domain_init(struct vfm_domain *d, const char *name, const struct vfm_opts *o
 	return 0;
 }
 
+/* Frees what 'd' holds. */
 void
 vfm_domain_fini(struct vfm_domain *d)
 {

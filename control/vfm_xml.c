@@ -154,6 +154,7 @@ fill_iface(xmlDocPtr doc, xmlNodePtr n, struct vfm_iface *f)
 	return f->reattach_xml != NULL && (addr == NULL || f->guest_addr != NULL) ? 0 : -1;
 }
 
+/* Finds the VF interface in domain XML 'xml' into 'out'; 0, or -1 with 'err'. */
 int
 vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, const char *skip,
 		struct vfm_iface *out, char *err, size_t errlen)
@@ -206,6 +207,7 @@ vfm_xml_find_vf(const char *xml, const char *vf, bool is_mac, const char *skip,
 	return rc;
 }
 
+/* Frees what vfm_xml_find_vf allocated in 'f'. */
 void
 vfm_iface_clear(struct vfm_iface *f)
 {
@@ -215,6 +217,7 @@ vfm_iface_clear(struct vfm_iface *f)
 	f->reattach_xml = NULL;
 }
 
+/* Fills 'out' with the interfaces other than 'vf'; returns their number. */
 int
 vfm_xml_others(const char *xml, const struct vfm_iface *vf, struct vfm_others *out)
 {
@@ -252,6 +255,7 @@ vfm_xml_others(const char *xml, const struct vfm_iface *vf, struct vfm_others *o
 	return count;
 }
 
+/* Returns the host end of guest channel 'name' in 'xml' (malloc'd), or NULL. */
 char *
 vfm_xml_channel_path(const char *xml, const char *name)
 {
@@ -306,6 +310,7 @@ set_identity(xmlDocPtr doc, xmlNodePtr iface, const struct vfm_iface *vf)
 	return a != NULL && xmlAddChild(iface, a) != NULL ? 0 : -1;
 }
 
+/* Returns an interface of pool 'network' with the identity of 'vf' (malloc'd). */
 char *
 vfm_xml_pool_iface(const char *network, const struct vfm_iface *vf)
 {
@@ -330,6 +335,7 @@ vfm_xml_pool_iface(const char *network, const struct vfm_iface *vf)
 	return out;
 }
 
+/* Returns the <interface> of file 'path' with the identity of 'vf' (malloc'd). */
 char *
 vfm_xml_file_iface(const char *path, const struct vfm_iface *vf, char *err, size_t errlen)
 {
@@ -350,6 +356,7 @@ vfm_xml_file_iface(const char *path, const struct vfm_iface *vf, char *err, size
 	return out;
 }
 
+/* Reads a network's forward mode and pool use from its XML; 0, or -1. */
 int
 vfm_xml_pool(const char *xml, char *mode, size_t modelen, int *total, int *used)
 {

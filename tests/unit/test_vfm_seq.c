@@ -56,6 +56,7 @@ sided(const char *name, enum vfm_side side)
 	return buf;
 }
 
+/* Fake op "preflight": logged; adds a detail. */
 static int
 f_preflight(void *ctx, json_t *d, char *err, size_t errlen)
 {
@@ -63,6 +64,7 @@ f_preflight(void *ctx, json_t *d, char *err, size_t errlen)
 	return call(ctx, "preflight", err, errlen);
 }
 
+/* Fake op "guest_check": logged. */
 static int
 f_guest_check(void *ctx, json_t *d, char *err, size_t errlen)
 {
@@ -70,6 +72,7 @@ f_guest_check(void *ctx, json_t *d, char *err, size_t errlen)
 	return call(ctx, "guest_check", err, errlen);
 }
 
+/* Fake op "guest_prepare": logged. */
 static int
 f_prepare(void *ctx, json_t *d, char *err, size_t errlen)
 {
@@ -77,6 +80,7 @@ f_prepare(void *ctx, json_t *d, char *err, size_t errlen)
 	return call(ctx, "prepare", err, errlen);
 }
 
+/* Fake op "guest_vf": logged with its side. */
 static int
 f_guest_vf(void *ctx, enum vfm_side side, json_t *d, char *err, size_t errlen)
 {
@@ -84,6 +88,7 @@ f_guest_vf(void *ctx, enum vfm_side side, json_t *d, char *err, size_t errlen)
 	return call(ctx, sided("guest_vf", side), err, errlen);
 }
 
+/* Fake op "steer": logged with its direction and side. */
 static int
 f_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *d, char *err, size_t errlen)
 {
@@ -92,6 +97,7 @@ f_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *d, char *err, 
 		    errlen);
 }
 
+/* Fake op "detach": logged; may set the Ctrl-C flag meanwhile. */
 static int
 f_detach(void *ctx, json_t *d, char *err, size_t errlen)
 {
@@ -103,12 +109,14 @@ f_detach(void *ctx, json_t *d, char *err, size_t errlen)
 	return call(ctx, "detach", err, errlen);
 }
 
+/* Fake op "vf_on_source": false when the script says the VF is gone. */
 static bool
 f_vf_on_source(void *ctx)
 {
 	return !((struct fake *)ctx)->vf_gone;
 }
 
+/* Fake op "migrate": logged; adds job statistics. */
 static int
 f_migrate(void *ctx, json_t *d, char *err, size_t errlen)
 {
@@ -116,6 +124,7 @@ f_migrate(void *ctx, json_t *d, char *err, size_t errlen)
 	return call(ctx, "migrate", err, errlen);
 }
 
+/* Fake op "attach": logged with its side. */
 static int
 f_attach(void *ctx, enum vfm_side side, json_t *d, char *err, size_t errlen)
 {
