@@ -37,16 +37,16 @@ struct vfo_ctl_cmd {
  * serial port (always "connected"; its host end may close and come back).
  */
 struct vfo_ctl_client {
-	int fd;		 /**< connected socket or open port, -1 when the slot is free */
-	bool serial;	 /**< a serial port: never dropped; EOF / hang-up = host end closed */
+	int fd;	     /**< connected socket or open port, -1 when the slot is free */
+	bool serial; /**< a serial port: never dropped; EOF / hang-up = host end closed */
 	uint64_t hold_until_ms; /**< serial: not polled before this CLOCK_MONOTONIC ms */
-	char *in;	 /**< VFO_CTL_LINE_MAX bytes of unanswered input */
-	size_t in_len;	 /**< bytes used in 'in' */
-	bool discarding; /**< dropping the rest of an overlong line */
-	bool eof;	 /**< the client sent EOF: answer what is left, then close */
-	char *out;	 /**< replies not yet sent */
-	size_t out_len;	 /**< bytes waiting in 'out' */
-	size_t out_cap;	 /**< bytes allocated for 'out' */
+	char *in;		/**< VFO_CTL_LINE_MAX bytes of unanswered input */
+	size_t in_len;		/**< bytes used in 'in' */
+	bool discarding;	/**< dropping the rest of an overlong line */
+	bool eof;		/**< the client sent EOF: answer what is left, then close */
+	char *out;		/**< replies not yet sent */
+	size_t out_len;		/**< bytes waiting in 'out' */
+	size_t out_cap;		/**< bytes allocated for 'out' */
 };
 
 /** A control socket and its command table (opaque in vfo_ctl.h). */
