@@ -45,7 +45,7 @@ struct vfo_app_config {
 	unsigned int nb_uplinks;        /**< 1 or 2 once parsed */
 	enum vfo_fwd_mode fwd;          /**< --fwd, default io */
 	char ctl_path[VFO_CTL_PATH_MAX]; /**< --ctl, "" = no control socket */
-	char ctl_serial[VFO_CTL_SERIAL_PATH_MAX]; /**< --ctl-serial, "" = no serial port */
+	char ctl_serial[VFO_CTL_SERIAL_PATH_MAX];	/**< --ctl-serial, "" = no serial port */
 	unsigned int stats_interval_ms; /**< --stats-interval, 0 = off, default 1000 */
 	uint16_t burst;                 /**< --burst, default 32 */
 	uint16_t nb_rxq;                /**< --rxq, 0 = one per worker lcore */
