@@ -104,7 +104,8 @@ int vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress,
 
 /**
  * Opens step 'name' ({"step","start_ms"}; "rollback":true when 'rollback').
- * Returns the step object (borrowed; filled by vfm_tl_end).
+ * Returns the step object (borrowed; filled by vfm_tl_end, which prints
+ * the step's one progress line).
  */
 json_t *vfm_tl_begin(struct vfm_timeline *tl, const char *name, bool rollback);
 

@@ -43,7 +43,7 @@ vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress, pthread
 	return tl->steps != NULL ? 0 : -1;
 }
 
-/* Opens step 'name' in 'tl' and prints its line; returns the step (borrowed). */
+/* Opens step 'name' in 'tl'; returns the step (borrowed). */
 json_t *
 vfm_tl_begin(struct vfm_timeline *tl, const char *name, bool rollback)
 {
@@ -53,7 +53,6 @@ vfm_tl_begin(struct vfm_timeline *tl, const char *name, bool rollback)
 		json_object_set_new(step, "rollback", json_true());
 	if (step != NULL)
 		json_array_append_new(tl->steps, step);
-	vfm_tl_note(tl, "%s ...", name);
 	return step;
 }
 
