@@ -47,8 +47,9 @@ struct vfo_app {
 
 /**
  * Creates the command table (status, stats, quit), listens on cfg.ctl_path
- * when set, and publishes /vfailover/status and /vfailover/stats through
- * rte_telemetry.  Returns 0, or -1 with 'err' set (nothing left listening).
+ * and opens the serial port cfg.ctl_serial when set, and publishes
+ * /vfailover/status and /vfailover/stats through rte_telemetry.  Returns 0,
+ * or -1 with 'err' set (nothing left listening).
  */
 int vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen);
 

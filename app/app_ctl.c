@@ -133,6 +133,9 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
+	if (a->cfg.ctl_serial[0] != '\0' &&
+	    vfo_ctl_open_serial(a->ctl, a->cfg.ctl_serial, err, errlen) < 0)
+		return -1;
 	vfo_telemetry_register("/vfailover/status", status_json, a,
 			       "Returns vfailover's uplinks, members, active member, links, MACs");
 	vfo_telemetry_register("/vfailover/stats", stats_json, a,

@@ -270,6 +270,14 @@ static const struct setting settings[] = {
 	 .type = SET_PATH,
 	 GLOBAL_FIELD(ctl_path),
 	 .help = "control socket path (default: none)"},
+	{.key = "ctl-serial",
+	 .opt = "ctl-serial",
+	 .arg = "PATH",
+	 .type = SET_PATH,
+	 GLOBAL_FIELD(ctl_serial),
+	 .help = "also serve the control protocol on this serial\n"
+		 "port: in a guest, the host's virtio-serial channel\n"
+		 "(/dev/virtio-ports/org.vfailover.0; default: none)"},
 	{.key = "stats-interval",
 	 .opt = "stats-interval",
 	 .arg = "MS",

@@ -25,6 +25,8 @@
 #define VFO_MAX_BURST VFO_TXBUF_MAX
 /** Longest control-socket path (sun_path). */
 #define VFO_CTL_PATH_MAX 108
+/** Longest control serial port path (--ctl-serial). */
+#define VFO_CTL_SERIAL_PATH_MAX 256
 
 /** One uplink as configured (command line or [uplink NAME] section). */
 struct vfo_uplink_conf {
@@ -43,6 +45,7 @@ struct vfo_app_config {
 	unsigned int nb_uplinks;        /**< 1 or 2 once parsed */
 	enum vfo_fwd_mode fwd;          /**< --fwd, default io */
 	char ctl_path[VFO_CTL_PATH_MAX]; /**< --ctl, "" = no control socket */
+	char ctl_serial[VFO_CTL_SERIAL_PATH_MAX];	/**< --ctl-serial, "" = no serial port */
 	unsigned int stats_interval_ms; /**< --stats-interval, 0 = off, default 1000 */
 	uint16_t burst;                 /**< --burst, default 32 */
 	uint16_t nb_rxq;                /**< --rxq, 0 = one per worker lcore */

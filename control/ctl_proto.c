@@ -104,6 +104,8 @@ vfo_ctl_create(void)
 	c->wake_fd = -1;
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
+	for (i = 0; i < VFO_CTL_MAX_SERIAL; i++)
+		c->serial[i].fd = -1;
 	if (vfo_ctl_register(c, "help", help_handler, c,
 			     "lists the commands with their help text") != 0) {
 		free(c);

@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctl_socket.c — the UNIX stream socket behind the control protocol:
- * listening, accepting, line framing and buffered, nonblocking replies.
+ * ctl_socket.c — the transports of the control protocol: the UNIX stream
+ * socket (listening, accepting) and serial ports (a guest's virtio-serial
+ * channel), with the line framing and buffered, nonblocking replies they
+ * share.
  *
- * Every socket is nonblocking and vfo_ctl_poll() only waits in poll(2), so
- * the control thread is never stuck on a slow or silent client.  A client
+ * Every socket and port is nonblocking and vfo_ctl_poll() only waits in
+ * poll(2), so the control thread is never stuck on a slow or silent peer.
+ * A serial port is a peer that never leaves: when its host end closes
+ * (virtio-serial: reads return 0 and poll says POLLHUP until the host
+ * reconnects; a pty: EIO), its half-read request is dropped and the port
+ * is not polled for VFO_CTL_SERIAL_HOLD_MS, so a closed host end costs a
+ * few wake-ups a second, not a spinning thread.  Complete requests are
+ * still answered and unsent replies wait for the next host connection:
+ * virtio-serial can deliver a request before the news that the host end
+ * (re)opened, so a read of 0 right after a request does not mean its
+ * sender is gone.  Replies carry their request's id for the host to match.  A client
  * whose replies pile up (it does not read) is not read from until they
  * drain, which bounds the memory it can make us use.
  *
@@ -12,6 +23,7 @@
  * vfo_ctl_listen() briefly changes the process umask (see there).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +31,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vfo_ctl.h"
@@ -212,9 +226,33 @@ queue_out(struct vfo_ctl_client *cl, const char *s, size_t len)
 	return 0;
 }
 
+/* Returns CLOCK_MONOTONIC in ms. */
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
- * Sends as much of the output of 'cl' as the socket takes now.  Returns 0,
- * or -1 when the client is gone (the caller drops it).
+ * The host end of serial port 'cl' is closed: drops its half-read input
+ * (replies not sent yet stay queued) and leaves the port unpolled for
+ * VFO_CTL_SERIAL_HOLD_MS.  The port stays open.
+ */
+static void
+serial_hangup(struct vfo_ctl_client *cl)
+{
+	cl->in_len = 0;
+	cl->discarding = false;
+	cl->eof = false;
+	cl->hold_until_ms = now_ms() + VFO_CTL_SERIAL_HOLD_MS;
+}
+
+/*
+ * Sends as much of the output of 'cl' as the socket or port takes now.
+ * Returns 0, or -1 when the peer is gone (the caller drops it).
  */
 static int
 flush_out(struct vfo_ctl_client *cl)
@@ -222,7 +260,10 @@ flush_out(struct vfo_ctl_client *cl)
 	size_t done = 0;
 
 	while (done < cl->out_len) {
-		ssize_t n = send(cl->fd, cl->out + done, cl->out_len - done, MSG_NOSIGNAL);
+		/* send() for sockets: MSG_NOSIGNAL spares us SIGPIPE. */
+		ssize_t n =
+			cl->serial ? write(cl->fd, cl->out + done, cl->out_len - done)
+				   : send(cl->fd, cl->out + done, cl->out_len - done, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -301,8 +342,8 @@ process_input(struct vfo_ctl *c, struct vfo_ctl_client *cl)
 }
 
 /*
- * Reads what client 'cl' sent into its input buffer (until the buffer is
- * full or the socket is empty).  Returns 0, or -1 on a socket error; EOF
+ * Reads what peer 'cl' sent into its input buffer (until the buffer is
+ * full or the socket or port is empty).  Returns 0, or -1 on an error; EOF
  * sets cl->eof.
  */
 static int
@@ -311,7 +352,7 @@ read_in(struct vfo_ctl_client *cl)
 	while (cl->in_len < VFO_CTL_LINE_MAX) {
 		size_t room = VFO_CTL_LINE_MAX - cl->in_len;
 		ssize_t n =
-			recv(cl->fd, cl->in + cl->in_len, room < READ_CHUNK ? room : READ_CHUNK, 0);
+			read(cl->fd, cl->in + cl->in_len, room < READ_CHUNK ? room : READ_CHUNK);
 
 		if (n == 0) {
 			cl->eof = true;
@@ -373,20 +414,25 @@ accept_clients(struct vfo_ctl *c)
 }
 
 /*
- * Serves client 'cl' after poll() reported 'revents': sends waiting
- * replies, reads, answers complete lines, and drops the client once it is
- * gone or has sent EOF and got every answer.  Returns the number of
+ * Serves peer 'cl' after poll() reported 'revents': sends waiting
+ * replies, reads, answers complete lines, and drops a socket client once
+ * it is gone or has sent EOF and got every answer; a serial port whose
+ * host end closed is held instead (serial_hangup).  Returns the number of
  * requests answered.
  */
 static int
 serve_client(struct vfo_ctl *c, struct vfo_ctl_client *cl, short revents)
 {
 	int handled = 0;
+	bool hup;
 
 	if ((revents & POLLOUT) && flush_out(cl) != 0)
 		goto gone;
 	if ((revents & (POLLIN | POLLHUP | POLLERR)) && read_in(cl) != 0)
 		goto gone;
+	/* A port's input never ends: answer its complete lines only. */
+	hup = cl->serial && cl->eof;
+	cl->eof &= !hup;
 	handled = process_input(c, cl);
 	if (handled < 0) {
 		handled = 0;
@@ -394,12 +440,61 @@ serve_client(struct vfo_ctl *c, struct vfo_ctl_client *cl, short revents)
 	}
 	if (flush_out(cl) != 0)
 		goto gone;
-	if (cl->eof && cl->in_len == 0 && cl->out_len == 0)
+	if (hup)
+		serial_hangup(cl);
+	else if (cl->eof && cl->in_len == 0 && cl->out_len == 0)
 		drop_client(cl);
 	return handled;
 gone:
-	drop_client(cl);
+	if (cl->serial)
+		serial_hangup(cl);
+	else
+		drop_client(cl);
 	return handled;
+}
+
+/*
+ * Returns the poll(2) events peer 'cl' waits for: input while it has room
+ * and its replies are under OUT_HIGH, output while replies wait.
+ */
+static short
+client_events(const struct vfo_ctl_client *cl)
+{
+	short ev = 0;
+
+	if (!cl->eof && cl->in_len < VFO_CTL_LINE_MAX && cl->out_len < OUT_HIGH)
+		ev |= POLLIN;
+	if (cl->out_len > 0)
+		ev |= POLLOUT;
+	return ev;
+}
+
+/*
+ * Adds the serial ports of 'c' that are not held to pfd/who (from *n on)
+ * and returns the poll timeout to use instead of 'timeout_ms' (-1: forever),
+ * shortened so that no held port waits past its hold.
+ */
+static int
+poll_serial(struct vfo_ctl *c, struct pollfd *pfd, struct vfo_ctl_client **who, nfds_t *n,
+	    int timeout_ms)
+{
+	uint64_t now = now_ms();
+	unsigned int i;
+
+	for (i = 0; i < c->nb_serial; i++) {
+		struct vfo_ctl_client *cl = &c->serial[i];
+
+		if (cl->hold_until_ms > now) {
+			int left = (int)(cl->hold_until_ms - now);
+
+			if (timeout_ms < 0 || left < timeout_ms)
+				timeout_ms = left;
+			continue;
+		}
+		pfd[*n] = (struct pollfd){.fd = cl->fd, .events = client_events(cl)};
+		who[(*n)++] = cl;
+	}
+	return timeout_ms;
 }
 
 /*
@@ -410,8 +505,8 @@ gone:
 int
 vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 {
-	struct pollfd pfd[VFO_CTL_MAX_CLIENTS + 2];
-	struct vfo_ctl_client *who[VFO_CTL_MAX_CLIENTS + 2];
+	struct pollfd pfd[VFO_CTL_MAX_CLIENTS + VFO_CTL_MAX_SERIAL + 2];
+	struct vfo_ctl_client *who[VFO_CTL_MAX_CLIENTS + VFO_CTL_MAX_SERIAL + 2];
 	nfds_t n = 0, i;
 	int handled = 0, rc;
 
@@ -426,17 +521,13 @@ vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 	}
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++) {
 		struct vfo_ctl_client *cl = &c->clients[i];
-		short ev = 0;
 
 		if (cl->fd < 0)
 			continue;
-		if (!cl->eof && cl->in_len < VFO_CTL_LINE_MAX && cl->out_len < OUT_HIGH)
-			ev |= POLLIN;
-		if (cl->out_len > 0)
-			ev |= POLLOUT;
-		pfd[n] = (struct pollfd){.fd = cl->fd, .events = ev};
+		pfd[n] = (struct pollfd){.fd = cl->fd, .events = client_events(cl)};
 		who[n++] = cl;
 	}
+	timeout_ms = poll_serial(c, pfd, who, &n, timeout_ms);
 	rc = poll(pfd, n, timeout_ms);
 	if (rc < 0)
 		return errno == EINTR ? 0 : -1;
@@ -466,6 +557,8 @@ vfo_ctl_destroy(struct vfo_ctl *c)
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++)
 		if (c->clients[i].fd >= 0)
 			drop_client(&c->clients[i]);
+	for (i = 0; i < c->nb_serial; i++)
+		drop_client(&c->serial[i]);
 	if (c->listen_fd >= 0)
 		close(c->listen_fd);
 	/* Another process may have replaced our file: leave theirs alone. */
@@ -485,4 +578,48 @@ void
 vfo_ctl_set_wake_fd(struct vfo_ctl *c, int fd)
 {
 	c->wake_fd = fd;
+}
+
+/*
+ * Opens serial port 'path' (read-write, nonblocking, not as controlling
+ * tty; a tty is set raw) and adds it to the peers of 'c'.  Returns 0, or
+ * -1 with 'err' set ('c' unchanged).  Changes: c->serial, c->nb_serial.
+ */
+int
+vfo_ctl_open_serial(struct vfo_ctl *c, const char *path, char *err, size_t errlen)
+{
+	struct vfo_ctl_client *cl;
+	struct termios tio;
+	int fd;
+
+	if (c->nb_serial >= VFO_CTL_MAX_SERIAL) {
+		snprintf(err, errlen, "too many control serial ports (%s); at most %d", path,
+			 VFO_CTL_MAX_SERIAL);
+		return -1;
+	}
+	fd = open(path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen,
+			 "cannot open control serial port %s: %s; in a guest, give the domain a "
+			 "virtio-serial <channel> with a virtio target (it appears as "
+			 "/dev/virtio-ports/NAME), or fix --ctl-serial",
+			 path, strerror(errno));
+		return -1;
+	}
+	/* A tty would echo and edit lines: make it a plain byte pipe. */
+	if (isatty(fd) && tcgetattr(fd, &tio) == 0) {
+		cfmakeraw(&tio);
+		tcsetattr(fd, TCSANOW, &tio);
+	}
+	cl = &c->serial[c->nb_serial];
+	cl->in = malloc(VFO_CTL_LINE_MAX);
+	if (cl->in == NULL) {
+		snprintf(err, errlen, "control serial port %s: out of memory", path);
+		close(fd);
+		return -1;
+	}
+	cl->fd = fd;
+	cl->serial = true;
+	c->nb_serial++;
+	return 0;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vfo_ctl.h — the control socket: a UNIX stream socket (mode 0600) that
- * speaks one JSON object per line in each direction.
+ * speaks one JSON object per line in each direction; the same protocol is
+ * also served on serial ports (a guest's virtio-serial channel to its host).
  *
  * Request:  {"cmd":"NAME", ...arguments..., "id":ANY}   ("id" is optional)
  * Reply:    {"ok":true, "cmd":"NAME", ...result..., "id":ANY}
@@ -65,6 +66,18 @@ int vfo_ctl_error(json_t *reply, const char *fmt, ...) __attribute__((format(pri
  * Returns 0, or -1 with 'err' set.
  */
 int vfo_ctl_listen(struct vfo_ctl *c, const char *path, char *err, size_t errlen);
+
+/**
+ * Also serves the protocol on the character device 'path': a virtio-serial
+ * port (/dev/virtio-ports/org.vfailover.0 in a guest), a serial line or a
+ * pty, as one always-connected peer.  A tty is put in raw mode.  While the
+ * host end is closed (reads return 0 or fail, POLLHUP), the port is
+ * left alone for VFO_CTL_SERIAL_HOLD_MS at a time and a half-read request
+ * is dropped; replies not yet sent wait for the host's next connection
+ * (they carry their request's "id"); the port is never closed.  Returns 0, or -1
+ * with 'err' set.
+ */
+int vfo_ctl_open_serial(struct vfo_ctl *c, const char *path, char *err, size_t errlen);
 
 /**
  * Waits up to 'timeout_ms' for activity, accepts clients, reads their lines

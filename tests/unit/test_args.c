@@ -199,10 +199,12 @@ test_global_options(void **state)
 	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--fwd", "macswap", "--ctl",
 			       "/tmp/x.sock", "--stats-interval", "0", "--burst=512", "--rxq", "16",
 			       "--txq", "1", "--rxd", "64", "--txd=8192", "--no-promisc",
-			       "--drain-us", "100000", "--tx-first"),
+			       "--drain-us", "100000", "--tx-first", "--ctl-serial",
+			       "/dev/virtio-ports/org.vfailover.0"),
 			 0);
 	assert_int_equal(c.fwd, VFO_FWD_MACSWAP);
 	assert_string_equal(c.ctl_path, "/tmp/x.sock");
+	assert_string_equal(c.ctl_serial, "/dev/virtio-ports/org.vfailover.0");
 	assert_int_equal(c.stats_interval_ms, 0);
 	assert_int_equal(c.burst, 512);
 	assert_int_equal(c.nb_rxq, 16);
@@ -223,6 +225,7 @@ test_global_options(void **state)
 	assert_true(c.promisc);
 	assert_false(c.tx_first);
 	assert_string_equal(c.ctl_path, "");
+	assert_string_equal(c.ctl_serial, "");
 }
 
 /* --help and -h: success, cfg->help set, no uplink needed. */
@@ -392,6 +395,7 @@ test_config_good(void **state)
 	assert_string_equal(c.config_path, "data/good.ini");
 	assert_int_equal(c.fwd, VFO_FWD_MAC);
 	assert_string_equal(c.ctl_path, "/tmp/vfo-test.sock");
+	assert_string_equal(c.ctl_serial, "/dev/pts/99");
 	assert_int_equal(c.stats_interval_ms, 250);
 	assert_int_equal(c.burst, 64);
 	assert_int_equal(c.nb_rxq, 2);
@@ -633,6 +637,7 @@ test_usage(void **state)
 		"[uplink NAME]", "[global]",
 		"net_memif0",	 "(default 32)",
 		"1..512",	 "vf, backup, mac, ip, peer-mac",
+		"--ctl-serial",	 "virtio-serial",
 	};
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""vfmigrate_cli: the vfmigrate program on libvirt's test driver.
+
+The test driver has no device detach, so a run with --no-guest gets past
+preflight and the (empty) steering, fails at the detach and rolls back
+(the VF is still attached: steering goes back): exit 3 and the report
+shows it.  Also: a guest that cannot be reached stops it at guest_check
+(exit 1, nothing changed); --parallel 2 over vm1 and a domain without the
+VF gives one timeline each and the highest exit status; --json -; bad
+options exit 2 with one line; --help exits 0.
+
+    test_vfmigrate_cli.py VFMIGRATE_BIN DATA_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+
+BIN, DATA = sys.argv[1], os.path.abspath(sys.argv[2])
+SRC = f"test://{DATA}/vfm-node.xml"
+DST = f"test://{DATA}/vfm-dst.xml"
+
+
+def run(*args):
+    """Runs vfmigrate with args; returns (exit status, stdout, stderr)."""
+    r = subprocess.run([BIN, *args], capture_output=True, text=True, timeout=60)
+    return r.returncode, r.stdout, r.stderr
+
+
+def check(cond, msg):
+    """Fails the test with msg unless cond."""
+    if not cond:
+        print(f"vfmigrate_cli: FAIL: {msg}")
+        sys.exit(1)
+
+
+def steps(dom):
+    """Returns [(step, ok), ...] of a domain's report."""
+    return [(s["step"], s["ok"]) for s in dom["timeline"]]
+
+
+base = ["--src", SRC, "--dst", DST, "--vf", "ua-vf0", "--json", "-"]
+rc, out, err = run(*base, "--no-guest", "--steer-backup", "true", "vm1")
+rep = json.loads(out)
+dom = rep["domains"][0]
+check(rc == 3 and rep["exit"] == 3, f"--no-guest run: exit {rc}, report {rep['exit']}; {err}")
+check(dom["outcome"] == "rolled_back", f"outcome {dom['outcome']}")
+check(steps(dom) == [("preflight", True), ("steer_backup", True), ("detach", False),
+                     ("steer_vf_source", True)], f"steps {steps(dom)}")
+check("detach of ua-vf0 refused" in dom["error"], f"error {dom['error']}")
+check(dom["timeline"][1]["detail"]["hook"] == "true", "steer_backup hook detail")
+check("vfmigrate: vm1: rolled_back (exit 3): detach: detach of ua-vf0 refused" in err,
+      f"summary line: {err}")
+
+rc, out, err = run(*base, "vm1")
+dom = json.loads(out)["domains"][0]
+check(rc == 1 and dom["outcome"] == "not_started", f"unreachable guest: exit {rc}")
+check(steps(dom) == [("preflight", True), ("guest_check", False)], f"steps {steps(dom)}")
+check("cannot connect to control socket /run/vfm-test/vm1.org.vfailover.0" in dom["error"],
+      f"error {dom['error']}")
+
+rc, out, err = run(*base, "--no-guest", "--parallel", "2", "vm1", "plain")
+rep = json.loads(out)
+by = {d["domain"]: d for d in rep["domains"]}
+check(rc == 3 and sorted(by) == ["plain", "vm1"], f"--parallel 2: exit {rc}, {sorted(by)}")
+check(by["plain"]["exit"] == 1 and "no interface with alias ua-vf0" in by["plain"]["error"],
+      f"plain: {by['plain']['error']}")
+check(by["vm1"]["exit"] == 3, f"vm1: {by['vm1']['exit']}")
+
+rc, out, err = run("--dst", DST, "vm1")
+check(rc == 2 and err == "vfmigrate: no VF interface: give --vf ALIAS or --vf MAC (see virsh "
+      "domiflist)\n", f"no --vf: exit {rc}: {err!r}")
+rc, out, err = run("--src", "test:///nonexistent.xml", "--dst", DST, "--vf", "x", "vm1")
+check(rc == 1 and "cannot connect to the source test:///nonexistent.xml" in err,
+      f"bad URI: exit {rc}: {err!r}")
+rc, out, err = run("--help")
+check(rc == 0 and out.startswith("Usage: vfmigrate"), f"--help: exit {rc}")
+print("vfmigrate_cli: PASS")
