@@ -142,6 +142,14 @@ static const struct setting settings[] = {
 	 .has_off = offsetof(struct vfo_uplink_conf, has_peer_mac),
 	 .help = "destination MAC for --fwd mac\n"
 		 "(default 02:00:00:00:00:NN)"},
+	{.key = "arp-target",
+	 .opt = "arp-target",
+	 .arg = "IPV4",
+	 .type = SET_IPV4,
+	 UPLINK_FIELD(arp_target),
+	 .help = "path liveness: ARP this address on every member\n"
+		 "each --arp-interval-ms; a member whose replies stop\n"
+		 "is not used (default: none, link state only)"},
 	{.opt = "name",
 	 .arg = "NAME",
 	 .type = SET_NAME,
@@ -263,6 +271,24 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(announce),
 	 .help = "send no RARP/gratuitous ARP after a switch\n"
 		 "(default: send; INI: announce = yes|no)"},
+	{.key = "arp-interval-ms",
+	 .opt = "arp-interval-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(arp_interval_ms),
+	 .min = 10,
+	 .max = 10000,
+	 .help = "one path probe per member every N ms with\n"
+		 "--arp-target, 10..10000 (default 100)"},
+	{.key = "arp-missed",
+	 .opt = "arp-missed",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(arp_missed),
+	 .min = 1,
+	 .max = 100,
+	 .help = "intervals without a reply that fail a path,\n"
+		 "1..100 (default 3)"},
 	{.group = "Control:",
 	 .key = "ctl",
 	 .opt = "ctl",
@@ -321,6 +347,8 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
 	cfg->announce = true;
+	cfg->arp_interval_ms = 100;
+	cfg->arp_missed = 3;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 

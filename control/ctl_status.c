@@ -42,6 +42,10 @@ member_status_json(const struct vfo_uplink *u, enum vfo_member_id id)
 				    json_boolean(link.link_status == RTE_ETH_LINK_UP));
 		json_object_set_new(o, "link_speed_mbps", json_integer(link.link_speed));
 	}
+	if (m->kif[0] != '\0') {
+		json_object_set_new(o, "kernel_if", json_string(m->kif));
+		json_object_set_new(o, "carrier", json_boolean(vfo_uplink_kernel_carrier(m->kif)));
+	}
 	return o;
 }
 

@@ -6,10 +6,13 @@
  * Control side only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -69,6 +72,10 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 				    u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
 	m->port_id = port;
 	m->dev = info.device;
+	/* Kernel-backed PMDs (net_tap, net_af_packet) name their interface. */
+	m->kif[0] = '\0';
+	if (info.if_index != 0 && if_indextoname(info.if_index, m->kif) == NULL)
+		m->kif[0] = '\0';
 	snprintf(m->dev_name, sizeof(m->dev_name), "%s", rte_dev_name(info.device));
 	m->socket = rte_eth_dev_socket_id(port);
 	if (m->socket < 0)
@@ -323,15 +330,33 @@ vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
 }
 
 bool
+vfo_uplink_kernel_carrier(const char *kif)
+{
+	char path[64 + IF_NAMESIZE], c = '0';
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", kif);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* An interface that is down refuses the read (EINVAL): no carrier. */
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+bool
 vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id)
 {
+	const struct vfo_member *m = &u->member[id];
 	struct rte_eth_link link;
 	bool up = false;
 
 	vfo_uplink_lock(u);
-	if (u->member[id].started && !u->member[id].leaving &&
-	    rte_eth_link_get_nowait(u->member[id].port_id, &link) == 0)
-		up = link.link_status == RTE_ETH_LINK_UP;
+	if (m->started && !m->leaving && rte_eth_link_get_nowait(m->port_id, &link) == 0)
+		up = link.link_status == RTE_ETH_LINK_UP &&
+		     (m->kif[0] == '\0' || vfo_uplink_kernel_carrier(m->kif));
 	vfo_uplink_unlock(u);
 	return up;
 }

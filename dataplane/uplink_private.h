@@ -46,4 +46,13 @@ void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint
 /** Waits until no registered worker can still hold the previous view. */
 void uplink__wait_grace(struct vfo_uplink *u);
 
+/**
+ * Writes into 'm' a broadcast ARP-format frame (60 B) of EtherType 'type'
+ * and opcode 'op' from 'mac', with sender / target protocol addresses 'sip'
+ * / 'tip' (host order) and target hardware address 'tha'.
+ */
+void uplink__build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op,
+		       const struct rte_ether_addr *mac, uint32_t sip, uint32_t tip,
+		       const struct rte_ether_addr *tha);
+
 #endif /* VFO_UPLINK_PRIVATE_H */
