@@ -27,6 +27,7 @@ vfo_fo_path_reset(struct vfo_failover *fo, int id)
 	p->up = false;
 	p->last_probe_us = 0;
 	p->last_reply_us = 0;
+	p->unanswered = 0;
 	p->replies_seen = fo->ops->path_replies(fo->ctx, id);
 }
 
@@ -44,7 +45,10 @@ vfo_fo_path_start(struct vfo_failover *fo, uint64_t now_us)
 
 /*
  * Looks at member 'id''s replies and hands it a probe when one is due.
- * Returns true when its path went up or down.
+ * Returns true when its path went up or down.  A path fails when its last
+ * path_missed probes are unanswered and path_missed intervals have passed
+ * since its last reply: counting probes as well as time keeps a control
+ * thread that was busy (a long attach) from failing paths it did not probe.
  */
 static bool
 member_tick(struct vfo_failover *fo, int id, uint64_t now)
@@ -58,8 +62,10 @@ member_tick(struct vfo_failover *fo, int id, uint64_t now)
 		p->replies += r > p->replies_seen ? r - p->replies_seen : 1;
 		p->replies_seen = r;
 		p->last_reply_us = now;
+		p->unanswered = 0;
 		p->up = true;
-	} else if (p->up && now - p->last_reply_us > silent_max) {
+	} else if (p->up && p->unanswered >= fo->conf.path_missed &&
+		   now - p->last_reply_us > silent_max) {
 		p->up = false;
 		p->failures++;
 	}
@@ -67,6 +73,7 @@ member_tick(struct vfo_failover *fo, int id, uint64_t now)
 	    fo->ops->probe(fo->ctx, id, fo->conf.path_target) == 0) {
 		p->last_probe_us = now;
 		p->probes++;
+		p->unanswered++;
 	}
 	return p->up != was;
 }

@@ -36,10 +36,10 @@
  * "Usable" means present, link up and, with path liveness on (conf.path_target
  * != 0), a path that answers: every path_interval_us the machine has an ARP
  * request for the target sent on each present member, and a member whose
- * replies stop for path_missed intervals is as good as down (an unplanned
- * switch when it carries TX).  A member probed again (a returning VF)
- * counts as silent until its first reply, so VF_RETURNING only ends in
- * VF_ACTIVE once the VF's path has answered (failover_path.c).
+ * last path_missed probes went unanswered, path_missed intervals after its
+ * last reply, is as good as down (an unplanned switch when it carries TX).  A member probed again
+ * (a returning VF) counts as silent until its first reply, so VF_RETURNING only ends in VF_ACTIVE
+ * once the VF's path has answered (failover_path.c).
  *
  * The machine decides; what it does to ports goes through struct vfo_fo_ops,
  * so the unit tests drive it with injected events and fake ports.  Every
@@ -137,6 +137,7 @@ struct vfo_fo_path {
 	uint64_t last_probe_us; /**< when the last probe was handed over, 0: never */
 	uint64_t last_reply_us; /**< when a new reply was last seen, 0: none since attach */
 	uint64_t replies_seen;	/**< path_replies() at the last look */
+	uint32_t unanswered;	/**< probes handed over since the last reply */
 	uint64_t probes;	/**< probes handed over (all incarnations) */
 	uint64_t replies;	/**< replies seen (all incarnations) */
 	uint64_t failures;	/**< times the path went from answering to silent */
