@@ -71,6 +71,7 @@ enum set_type {
 	SET_MAC,     /* any MAC address; sets the bool at has_off too */
 	SET_UMAC,    /* a unicast, non-zero MAC address; same */
 	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
+	SET_VLANS,   /* comma-separated VLAN ids 1..4094 (struct vfo_vlan_list) */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
 };
@@ -150,6 +151,14 @@ static const struct setting settings[] = {
 	 .help = "path liveness: ARP this address on every member\n"
 		 "each --arp-interval-ms; a member whose replies stop\n"
 		 "is not used (default: none, link state only)"},
+	{.key = "vlan",
+	 .opt = "vlan",
+	 .arg = "ID[,ID]",
+	 .type = SET_VLANS,
+	 UPLINK_FIELD(vlans),
+	 .help = "VLAN ids (1..4094, at most " RTE_STR(
+		 VFO_MAX_VLANS) ") to filter on both\n"
+				"members, replayed on a returning VF (default: none)"},
 	{.opt = "name",
 	 .arg = "NAME",
 	 .type = SET_NAME,
@@ -253,6 +262,22 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(promisc),
 	 .help = "leave promiscuous mode off (default on)\n"
 		 "(INI: promisc = yes|no)"},
+	{.key = "allmulti",
+	 .opt = "allmulti",
+	 .flag_value = "yes",
+	 .type = SET_BOOL,
+	 GLOBAL_FIELD(allmulti),
+	 .help = "put members in all-multicast mode (default off)"},
+	{.key = "mtu",
+	 .opt = "mtu",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(mtu),
+	 .min = RTE_ETHER_MIN_MTU,
+	 .max = 9600,
+	 .help = "members' MTU, " RTE_STR(
+		 RTE_ETHER_MIN_MTU) "..9600, replayed on a returning\n"
+				    "VF with RSS, VLANs and RX modes (default: the PMD's)"},
 	{.group = "Failover:",
 	 .key = "link-poll-us",
 	 .opt = "link-poll-us",
@@ -421,6 +446,37 @@ set_string(char *p, size_t size, const char *val, bool may_be_empty, const char 
 }
 
 /*
+ * Parses val, VLAN ids separated by commas, into *l.  'where' names the
+ * setting in messages.  Returns 0, or -1 with err set; *l is unchanged on
+ * error.
+ */
+static int
+parse_vlans(const char *val, struct vfo_vlan_list *l, const char *where, char *err, size_t errlen)
+{
+	struct vfo_vlan_list out = {.n = 0};
+	char buf[128], *tok, *save = NULL;
+	unsigned long v;
+
+	if (strlen(val) >= sizeof(buf))
+		return fail(err, errlen, "%s: list too long; at most %d VLAN ids", where,
+			    VFO_MAX_VLANS);
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_uint(tok, &v) != 0 || v < 1 || v > 4094)
+			return fail(err, errlen,
+				    "%s '%s': not a VLAN id; give ids 1..4094 like 100,200", where,
+				    tok);
+		if (out.n == VFO_MAX_VLANS)
+			return fail(err, errlen, "%s: more than %d VLAN ids", where, VFO_MAX_VLANS);
+		out.id[out.n++] = (uint16_t)v;
+	}
+	if (out.n == 0)
+		return fail(err, errlen, "%s is empty; give VLAN ids 1..4094 like 100,200", where);
+	*l = out;
+	return 0;
+}
+
+/*
  * Parses val as setting s and stores it in 'base' (a struct vfo_app_config
  * or struct vfo_uplink_conf, as s->scope says).  'where' names the setting
  * in messages ("--burst" or "config F: [global] burst").
@@ -495,6 +551,8 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		*(uint32_t *)p = ntohl(in.s_addr);
 		return 0;
 	}
+	case SET_VLANS:
+		return parse_vlans(val, (struct vfo_vlan_list *)p, where, err, errlen);
 	case SET_CONFIG:
 	case SET_HELP:
 		break;

@@ -84,8 +84,46 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 }
 
 /*
- * Configures member 'id' of 'u' (queues, RSS, descriptors, promiscuous mode)
- * and starts it.  Returns 0, or -1 with 'err' naming the port and errno.
+ * Sets member 'id''s MTU, VLAN filters and promiscuous / all-multicast
+ * modes as the uplink's parameters say (after configure, before start).
+ * A PMD that refuses one is logged; the member goes on without it.
+ */
+static void
+member_apply_rx_modes(struct vfo_uplink *u, enum vfo_member_id id, const char *driver)
+{
+	const struct vfo_uplink_params *p = &u->params;
+	struct vfo_member *m = &u->member[id];
+	const char *what = vfo_member_name(id);
+	uint16_t i;
+	int ret;
+
+	if (p->mtu != 0 && (ret = rte_eth_dev_set_mtu(m->port_id, p->mtu)) != 0)
+		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) refuses MTU %u: %s", p->name, what,
+			m->port_id, driver, p->mtu, rte_strerror(-ret));
+	m->vlan_filter = p->vlans.n != 0;
+	for (i = 0; i < p->vlans.n && m->vlan_filter; i++) {
+		ret = rte_eth_dev_vlan_filter(m->port_id, p->vlans.id[i], 1);
+		if (ret != 0) {
+			VFO_LOG(WARNING,
+				"uplink %s: %s port %u (%s) refuses VLAN filter %u: %s; it "
+				"receives every VLAN",
+				p->name, what, m->port_id, driver, p->vlans.id[i],
+				rte_strerror(-ret));
+			m->vlan_filter = false;
+		}
+	}
+	if (p->promisc && (ret = rte_eth_promiscuous_enable(m->port_id)) != 0)
+		VFO_LOG(NOTICE, "uplink %s: %s port %u (%s) cannot be promiscuous: %s", p->name,
+			what, m->port_id, driver, rte_strerror(-ret));
+	if (p->allmulti && (ret = rte_eth_allmulticast_enable(m->port_id)) != 0)
+		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) refuses all-multicast mode: %s",
+			p->name, what, m->port_id, driver, rte_strerror(-ret));
+}
+
+/*
+ * Configures member 'id' of 'u' (queues, RSS, descriptors, MTU, VLAN
+ * filters, promiscuous and all-multicast modes) and starts it.  Returns 0,
+ * or -1 with 'err' naming the port and errno.
  */
 int
 uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
@@ -126,6 +164,8 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 		conf.intr_conf.lsc = 1;
 	if (*info.dev_flags & RTE_ETH_DEV_INTR_RMV)
 		conf.intr_conf.rmv = 1;
+	if (p->vlans.n != 0 && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
@@ -156,12 +196,7 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 					    "uplink %s: %s port %u: TX queue %u setup: %s", p->name,
 					    what, port, q, rte_strerror(-ret));
 	}
-	if (p->promisc) {
-		ret = rte_eth_promiscuous_enable(port);
-		if (ret != 0)
-			VFO_LOG(NOTICE, "uplink %s: %s port %u (%s) cannot be promiscuous: %s",
-				p->name, what, port, info.driver_name, rte_strerror(-ret));
-	}
+	member_apply_rx_modes(u, id, info.driver_name);
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",

@@ -21,8 +21,9 @@ int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err,
 
 /**
  * Configures member 'id' with the uplink's settings (queues, RSS,
- * descriptors, promiscuous mode, one extra control TX queue where the PMD
- * has room) and starts it.  Returns 0, or -1 with 'err' naming the port.
+ * descriptors, MTU, VLAN filters, promiscuous and all-multicast modes) and
+ * starts it; a setting the PMD refuses is logged, not fatal (the member
+ * comes back as it was first brought up).  Returns 0, or -1 with 'err' naming the port.
  */
 int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
 

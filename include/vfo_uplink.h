@@ -59,23 +59,34 @@ enum vfo_member_id {
 #define VFO_MAX_QUEUES 16
 /** Most frames the control thread hands the workers at once. */
 #define VFO_CTL_PKTS_MAX 4
+/** Most VLAN filters an uplink programs on its members. */
+#define VFO_MAX_VLANS 8
+
+/** VLAN ids to accept (RX VLAN filter) on every member. */
+struct vfo_vlan_list {
+	uint16_t n;		    /**< entries in id[] */
+	uint16_t id[VFO_MAX_VLANS]; /**< 1..4094 */
+};
 
 /** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
 struct vfo_uplink_params {
 	char name[VFO_NAME_MAX];			 /**< e.g. "u0" */
 	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member */
-	bool has_mac;		   /**< true: use mac; false: take the backup's MAC */
-	struct rte_ether_addr mac; /**< the uplink MAC when has_mac */
-	uint16_t nb_rxq;	   /**< RX queues per member (RSS when > 1) */
-	uint16_t nb_txq;	   /**< TX queues per member */
-	uint16_t nb_rxd;	   /**< RX descriptors per queue */
-	uint16_t nb_txd;	   /**< TX descriptors per queue */
-	bool promisc;		   /**< put both members in promiscuous mode */
-	uint32_t ipv4;		   /**< the uplink's IPv4 address (host order), 0: none */
-	uint32_t arp_target;	   /**< path liveness: IPv4 (host order) whose ARP replies
-				    * the liveness loop consumes and counts, 0: none */
-	uint32_t max_flows;	   /**< flow table size per queue, 0: no flow table */
-	struct rte_rcu_qsbr *qsbr; /**< RCU variable the workers report to */
+	bool has_mac;		    /**< true: use mac; false: take the backup's MAC */
+	struct rte_ether_addr mac;  /**< the uplink MAC when has_mac */
+	uint16_t nb_rxq;	    /**< RX queues per member (RSS when > 1) */
+	uint16_t nb_txq;	    /**< TX queues per member */
+	uint16_t nb_rxd;	    /**< RX descriptors per queue */
+	uint16_t nb_txd;	    /**< TX descriptors per queue */
+	bool promisc;		    /**< put both members in promiscuous mode */
+	bool allmulti;		    /**< put both members in all-multicast mode */
+	uint16_t mtu;		    /**< MTU to set on both members, 0: the PMD's default */
+	struct vfo_vlan_list vlans; /**< VLAN filters to program on both members */
+	uint32_t ipv4;		    /**< the uplink's IPv4 address (host order), 0: none */
+	uint32_t arp_target;	    /**< path liveness: IPv4 (host order) whose ARP replies
+				     * the liveness loop consumes and counts, 0: none */
+	uint32_t max_flows;	    /**< flow table size per queue, 0: no flow table */
+	struct rte_rcu_qsbr *qsbr;  /**< RCU variable the workers report to */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
 	void *pool_arg; /**< argument for pool_for_socket */
@@ -130,6 +141,7 @@ struct vfo_member {
 	uint16_t port_id;		     /**< ethdev port, VFO_PORT_NONE when absent */
 	bool started;			     /**< rte_eth_dev_start() succeeded */
 	bool mac_set;			     /**< uplink MAC programmed as its default */
+	bool vlan_filter;		     /**< params.vlans programmed (the PMD filters) */
 	struct rte_ether_addr port_mac;	     /**< MAC the port reports now */
 	int socket;			     /**< NUMA socket of the port */
 	bool leaving;			     /**< being detached: left out of new views */
@@ -225,9 +237,9 @@ int vfo_uplink_set_active(struct vfo_uplink *u, int id);
 /**
  * Brings member 'id' back: probes it from 'devargs' (NULL or "": the devargs
  * it had), replays the uplink's configuration (queues, RSS, descriptors,
- * promiscuous mode, MAC) and starts it.  It is polled for RX from then on;
- * TX stays where it is.  Returns 0, -EEXIST when the member is present, or
- * -ENODEV with 'err' saying what failed (nothing left probed).  Takes the lock.
+ * MTU, VLAN filters, promiscuous and all-multicast modes, MAC) and starts it.  It is polled for RX
+ * from then on; TX stays where it is.  Returns 0, -EEXIST when the member is present, or -ENODEV
+ * with 'err' saying what failed (nothing left probed).  Takes the lock.
  */
 int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
 			     char *err, size_t errlen);
