@@ -24,7 +24,7 @@ nothing and counts what comes back).  The peer plays the host:
 import os
 
 import vfotest
-from vfotest import check, check_eq, log, wait_stable, wait_until
+from vfotest import check, check_eq, log, wait_until
 
 # Planned cycles: 3 in the integration suite; the soak suite sets
 # VFO_CYCLES (500 in CI; scripts/soak takes any count, e.g. 10000).
@@ -40,7 +40,8 @@ def state(ctl_path):
 
 def wait_state(ctl_path, want, what):
     """Waits until uplink 0's failover state is 'want'."""
-    wait_until(lambda: state(ctl_path)[0] == want, 15, f"{what} (state {want})")
+    wait_until(lambda: state(ctl_path)[0] == want, 15, f"{what} (state {want})",
+               interval=0.01)
 
 
 def exact_round(f, port, member):
@@ -49,12 +50,17 @@ def exact_round(f, port, member):
     them both ways."""
     want = BURSTS * vfotest.BURST
     before = vfotest.member_stats(f.ctl_path)
+    peer_rx0 = f.peer.port_stats(port)["rx"]
     f.peer.cmd(f"set portlist {port}")
     f.peer.cmd(f"start tx_first {BURSTS}")
     wait_until(lambda: vfotest.member_stats(f.ctl_path)["members"][member]["tx_pkts"] -
                before["members"][member]["tx_pkts"] >= want, 20,
-               f"vfailover to send {want} packets back on {member}")
-    wait_stable(lambda: f.peer.port_stats(port)["rx"], 10, "the peer's RX count")
+               f"vfailover to send {want} packets back on {member}", interval=0.01)
+    # Everything vfailover sent has reached the peer once its RX count has
+    # grown by 'want'; vfailover's TX count is checked to be exactly 'want'
+    # below, so nothing more can still be on its way.
+    wait_until(lambda: f.peer.port_stats(port)["rx"] - peer_rx0 >= want, 10,
+               "the peer's RX count", interval=0.01)
     fs = f.peer.stop_fwd()[port]
     after = vfotest.member_stats(f.ctl_path)
     if CYCLES <= 10:
