@@ -2,20 +2,20 @@
 /*
  * vfo_failover.h — the failover state machine of one uplink.
  *
- * States and transitions ("B" = the backup is usable: present, link up):
+ * States and transitions ("B" = the backup is usable, see below):
  *
  *                  prepare / remove request (B)          settle: VF RX quiet
  *   +-----------+ ---------------------------> +----------+ -----------------> +--------------+
  *   | VF_ACTIVE |                              | DRAINING |   (VF released)    | BACKUP_VF_   |
  *   |           | <--+                         +----------+                    | GONE         |
  *   +-----------+    |                                                         +--------------+
- *     |   ^   |      | link up (+ verified)                                      |   ^
+ *     |   ^   |      | link up (+ path answers)                                  |   ^
  *     |   |   |      |                          VF added / attach: probe,        |   | remove
  *     |   |   |   +--------------+   <-------- configure, start                  |   | request
  *     |   |   |   | VF_RETURNING | --------------------------------------------->+   |
  *     |   |   |   +--------------+   remove request / attach failed (retry)          |
  *     |   |   |                                                                      |
- *     |   |   +-- link down / surprise removal / prefer backup -->  +------------------+--+
+ *     |   |   +-- link down / path silent / removal / prefer backup -> +---------------+--+
  *     |   +------------ link up + prefer vf ----------------------  | BACKUP_VF_PRESENT   |
  *     |                                                              +---------------------+
  *     +-- no usable member --> NO_MEMBER --(either member usable)--> VF_ACTIVE / BACKUP_*
@@ -23,23 +23,24 @@
  * | state              | TX on   | VF             | leaves on                                   |
  * |--------------------|---------|----------------|---------------------------------------------|
  * | VF_ACTIVE          | VF      | present, up    | prepare, remove request, link down, gone,   |
- * |                    |         |                | prefer backup                               |
+ * |                    |         |                | path silent, prefer backup                  |
  * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time (or max drain), |
  * |                    |         |                | VF gone                                     |
  * | BACKUP_VF_GONE     | backup  | absent         | VF added (uevent) or attach command         |
- * | VF_RETURNING       | backup  | started        | VF link up (and verified), remove request,  |
+ * | VF_RETURNING       | backup  | started        | VF link up (and path answers), remove req., |
  * |                    |         |                | link still down after reprobe_down_us       |
- * | BACKUP_VF_PRESENT  | backup  | present        | VF link up and VF preferred, remove request,|
+ * | BACKUP_VF_PRESENT  | backup  | present        | VF usable and preferred, remove request,    |
  * |                    |         |                | link still down after reprobe_down_us       |
  * | NO_MEMBER          | none    | absent or down | a member becomes usable                     |
  *
- * "Usable" means present, link up and, with path liveness on (conf.path_target
- * != 0), a path that answers: every path_interval_us the machine has an ARP
- * request for the target sent on each present member, and a member whose
- * last path_missed probes went unanswered, path_missed intervals after its
- * last reply, is as good as down (an unplanned switch when it carries TX).  A member probed again
- * (a returning VF) counts as silent until its first reply, so VF_RETURNING only ends in VF_ACTIVE
- * once the VF's path has answered (failover_path.c).
+ * "Usable" means present, link up and, with path liveness on
+ * (conf.path_target != 0), a path that answers: every path_interval_us the
+ * machine has an ARP request for the target sent on each present member, and
+ * a member whose last path_missed probes went unanswered, path_missed
+ * intervals after its last reply, is as good as down (an unplanned switch
+ * when it carries TX).  A member probed again (a returning VF) counts as
+ * silent until its first reply, so VF_RETURNING only ends in VF_ACTIVE once
+ * the VF's path has answered (failover_path.c).
  *
  * The machine decides; what it does to ports goes through struct vfo_fo_ops,
  * so the unit tests drive it with injected events and fake ports.  Every
