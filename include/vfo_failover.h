@@ -15,7 +15,7 @@
  *     |   |   |   | VF_RETURNING | --------------------------------------------->+   |
  *     |   |   |   +--------------+   remove request / attach failed (retry)          |
  *     |   |   |                                                                      |
- *     |   |   +-- link down / path silent / removal / prefer backup -> +---------------+--+
+ *     |   |   +-- link down/path silent/gone/prefer backup -->       +---------------+-----+
  *     |   +------------ link up + prefer vf ----------------------  | BACKUP_VF_PRESENT   |
  *     |                                                              +---------------------+
  *     +-- no usable member --> NO_MEMBER --(either member usable)--> VF_ACTIVE / BACKUP_*
