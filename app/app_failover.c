@@ -67,6 +67,10 @@ vfo_app_failover_json(const struct vfo_app *a, unsigned int i)
 			      (json_int_t)fo->lost_unplanned, "prefer_vf", fo->conf.prefer_vf);
 	json_t *path = vfo_fo_path_json(fo);
 
+	/* A VF that does not come back: failed attaches in a row, and whether
+	 * another is scheduled (false after the last one: send attach). */
+	json_object_set_new(o, "attach_failures", json_integer(fo->retries));
+	json_object_set_new(o, "attach_retry_pending", json_boolean(fo->retry_pending));
 	if (path != NULL)
 		json_object_set_new(o, "path", path);
 	return o;
