@@ -61,10 +61,19 @@ vfo_app_failover_json(const struct vfo_app *a, unsigned int i)
 {
 	const struct vfo_failover *fo = &a->fo[i];
 
-	return json_pack("{ss ss sI sI sI sb}", "uplink", a->uplink[i]->params.name, "state",
-			 vfo_fo_state_name(fo->state), "switches", (json_int_t)fo->switches,
-			 "last_switch_us", (json_int_t)fo->last_switch_us, "lost_unplanned",
-			 (json_int_t)fo->lost_unplanned, "prefer_vf", fo->conf.prefer_vf);
+	json_t *o = json_pack("{ss ss sI sI sI sb}", "uplink", a->uplink[i]->params.name, "state",
+			      vfo_fo_state_name(fo->state), "switches", (json_int_t)fo->switches,
+			      "last_switch_us", (json_int_t)fo->last_switch_us, "lost_unplanned",
+			      (json_int_t)fo->lost_unplanned, "prefer_vf", fo->conf.prefer_vf);
+	json_t *path = vfo_fo_path_json(fo);
+
+	/* A VF that does not come back: failed attaches in a row, and whether
+	 * another is scheduled (false after the last one: send attach). */
+	json_object_set_new(o, "attach_failures", json_integer(fo->retries));
+	json_object_set_new(o, "attach_retry_pending", json_boolean(fo->retry_pending));
+	if (path != NULL)
+		json_object_set_new(o, "path", path);
+	return o;
 }
 
 /* Sleeps 'us' microseconds. */
@@ -312,11 +321,15 @@ vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen)
 
 	vfo_fo_conf_defaults(&conf);
 	conf.announce = a->cfg.announce;
-	for (i = 0; i < a->nb_uplinks; i++)
+	conf.path_interval_us = (uint64_t)a->cfg.arp_interval_ms * 1000;
+	conf.path_missed = a->cfg.arp_missed;
+	for (i = 0; i < a->nb_uplinks; i++) {
+		conf.path_target = a->cfg.uplink[i].arp_target;
 		vfo_fo_init(&a->fo[i], a->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,
 			    a->uplink[i],
 			    (const char(*)[VFO_DEVARGS_MAX])a->uplink[i]->params.devargs,
 			    VFO_FO_VF_ACTIVE);
+	}
 	a->events = vfo_events_start();
 	if (a->events == NULL) {
 		snprintf(err, errlen, "cannot start the failover event queue: %s",

@@ -71,6 +71,7 @@ enum set_type {
 	SET_MAC,     /* any MAC address; sets the bool at has_off too */
 	SET_UMAC,    /* a unicast, non-zero MAC address; same */
 	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
+	SET_VLANS,   /* comma-separated VLAN ids 1..4094 (struct vfo_vlan_list) */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
 };
@@ -142,6 +143,22 @@ static const struct setting settings[] = {
 	 .has_off = offsetof(struct vfo_uplink_conf, has_peer_mac),
 	 .help = "destination MAC for --fwd mac\n"
 		 "(default 02:00:00:00:00:NN)"},
+	{.key = "arp-target",
+	 .opt = "arp-target",
+	 .arg = "IPV4",
+	 .type = SET_IPV4,
+	 UPLINK_FIELD(arp_target),
+	 .help = "path liveness: ARP this address on every member\n"
+		 "each --arp-interval-ms; a member whose replies stop\n"
+		 "is not used (default: none, link state only)"},
+	{.key = "vlan",
+	 .opt = "vlan",
+	 .arg = "ID[,ID]",
+	 .type = SET_VLANS,
+	 UPLINK_FIELD(vlans),
+	 .help = "VLAN ids (1..4094, at most " RTE_STR(
+		 VFO_MAX_VLANS) ") to filter on both\n"
+				"members, replayed on a returning VF (default: none)"},
 	{.opt = "name",
 	 .arg = "NAME",
 	 .type = SET_NAME,
@@ -245,6 +262,22 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(promisc),
 	 .help = "leave promiscuous mode off (default on)\n"
 		 "(INI: promisc = yes|no)"},
+	{.key = "allmulti",
+	 .opt = "allmulti",
+	 .flag_value = "yes",
+	 .type = SET_BOOL,
+	 GLOBAL_FIELD(allmulti),
+	 .help = "put members in all-multicast mode (default off)"},
+	{.key = "mtu",
+	 .opt = "mtu",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(mtu),
+	 .min = RTE_ETHER_MIN_MTU,
+	 .max = 9600,
+	 .help = "members' MTU, " RTE_STR(
+		 RTE_ETHER_MIN_MTU) "..9600, replayed on a returning\n"
+				    "VF with RSS, VLANs and RX modes (default: the PMD's)"},
 	{.group = "Failover:",
 	 .key = "link-poll-us",
 	 .opt = "link-poll-us",
@@ -263,6 +296,24 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(announce),
 	 .help = "send no RARP/gratuitous ARP after a switch\n"
 		 "(default: send; INI: announce = yes|no)"},
+	{.key = "arp-interval-ms",
+	 .opt = "arp-interval-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(arp_interval_ms),
+	 .min = 10,
+	 .max = 10000,
+	 .help = "one path probe per member every N ms with\n"
+		 "--arp-target, 10..10000 (default 100)"},
+	{.key = "arp-missed",
+	 .opt = "arp-missed",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(arp_missed),
+	 .min = 1,
+	 .max = 100,
+	 .help = "intervals without a reply that fail a path,\n"
+		 "1..100 (default 3)"},
 	{.group = "Control:",
 	 .key = "ctl",
 	 .opt = "ctl",
@@ -329,6 +380,8 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
 	cfg->announce = true;
+	cfg->arp_interval_ms = 100;
+	cfg->arp_missed = 3;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 
@@ -397,6 +450,37 @@ set_string(char *p, size_t size, const char *val, bool may_be_empty, const char 
 		return fail(err, errlen, "%s: %s is %zu characters long; at most %zu", where, what,
 			    len, size - 1);
 	memcpy(p, val, len + 1);
+	return 0;
+}
+
+/*
+ * Parses val, VLAN ids separated by commas, into *l.  'where' names the
+ * setting in messages.  Returns 0, or -1 with err set; *l is unchanged on
+ * error.
+ */
+static int
+parse_vlans(const char *val, struct vfo_vlan_list *l, const char *where, char *err, size_t errlen)
+{
+	struct vfo_vlan_list out = {.n = 0};
+	char buf[128], *tok, *save = NULL;
+	unsigned long v;
+
+	if (strlen(val) >= sizeof(buf))
+		return fail(err, errlen, "%s: list too long; at most %d VLAN ids", where,
+			    VFO_MAX_VLANS);
+	snprintf(buf, sizeof(buf), "%s", val);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		if (parse_uint(tok, &v) != 0 || v < 1 || v > 4094)
+			return fail(err, errlen,
+				    "%s '%s': not a VLAN id; give ids 1..4094 like 100,200", where,
+				    tok);
+		if (out.n == VFO_MAX_VLANS)
+			return fail(err, errlen, "%s: more than %d VLAN ids", where, VFO_MAX_VLANS);
+		out.id[out.n++] = (uint16_t)v;
+	}
+	if (out.n == 0)
+		return fail(err, errlen, "%s is empty; give VLAN ids 1..4094 like 100,200", where);
+	*l = out;
 	return 0;
 }
 
@@ -475,6 +559,8 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		*(uint32_t *)p = ntohl(in.s_addr);
 		return 0;
 	}
+	case SET_VLANS:
+		return parse_vlans(val, (struct vfo_vlan_list *)p, where, err, errlen);
 	case SET_CONFIG:
 	case SET_HELP:
 		break;

@@ -124,6 +124,10 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.nb_txd = cfg->nb_txd,
 			.promisc = cfg->promisc,
 			.ipv4 = uc->ipv4,
+			.arp_target = uc->arp_target,
+			.allmulti = cfg->allmulti,
+			.mtu = (uint16_t)cfg->mtu,
+			.vlans = uc->vlans,
 			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
@@ -149,6 +153,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 	};
 	for (i = 0; i < a->nb_uplinks; i++) {
 		a->fwd.uplink[i] = a->uplink[i];
+		a->fwd.path_liveness |= cfg->uplink[i].arp_target != 0;
 		if (cfg->uplink[i].has_peer_mac)
 			a->fwd.peer_mac[i] = cfg->uplink[i].peer_mac;
 		else

@@ -16,6 +16,33 @@ mac_json(const struct rte_ether_addr *a)
 	return json_string(buf);
 }
 
+/*
+ * Returns what a member's port does now with what it receives: MTU,
+ * promiscuous and all-multicast modes, RSS hash functions (more than one RX
+ * queue), the uplink's VLAN filters and whether the port has them
+ * ('vlan_filter').  The values are read back from the port, so a returning
+ * VF shows what was replayed on it.
+ */
+static json_t *
+rx_modes_json(const struct vfo_uplink *u, uint16_t port, bool vlan_filter)
+{
+	struct rte_eth_rss_conf rss = {.rss_key = NULL};
+	json_t *o = json_object(), *vl = json_array();
+	uint16_t mtu, i;
+
+	if (rte_eth_dev_get_mtu(port, &mtu) == 0)
+		json_object_set_new(o, "mtu", json_integer(mtu));
+	json_object_set_new(o, "promisc", json_boolean(rte_eth_promiscuous_get(port) == 1));
+	json_object_set_new(o, "allmulti", json_boolean(rte_eth_allmulticast_get(port) == 1));
+	if (u->params.nb_rxq > 1 && rte_eth_dev_rss_hash_conf_get(port, &rss) == 0)
+		json_object_set_new(o, "rss_hf", json_integer((json_int_t)rss.rss_hf));
+	for (i = 0; i < u->params.vlans.n; i++)
+		json_array_append_new(vl, json_integer(u->params.vlans.id[i]));
+	json_object_set_new(o, "vlans", vl);
+	json_object_set_new(o, "vlan_filter", json_boolean(vlan_filter));
+	return o;
+}
+
 /* Returns the state of member 'id' of 'u'.  Call with the uplink lock held. */
 static json_t *
 member_status_json(const struct vfo_uplink *u, enum vfo_member_id id)
@@ -41,6 +68,11 @@ member_status_json(const struct vfo_uplink *u, enum vfo_member_id id)
 		json_object_set_new(o, "link_up",
 				    json_boolean(link.link_status == RTE_ETH_LINK_UP));
 		json_object_set_new(o, "link_speed_mbps", json_integer(link.link_speed));
+	}
+	json_object_set_new(o, "rx_modes", rx_modes_json(u, m->port_id, m->vlan_filter));
+	if (m->kif[0] != '\0') {
+		json_object_set_new(o, "kernel_if", json_string(m->kif));
+		json_object_set_new(o, "carrier", json_boolean(vfo_uplink_kernel_carrier(m->kif)));
 	}
 	return o;
 }

@@ -62,6 +62,9 @@ vfo_fo_conf_defaults(struct vfo_fo_conf *c)
 	c->reprobe_down_us = 1000000;
 	c->announce = true;
 	c->prefer_vf = true;
+	c->path_target = 0;
+	c->path_interval_us = 100000;
+	c->path_missed = 3;
 }
 
 void
@@ -82,6 +85,7 @@ vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_conf 
 	fo->name = name;
 	for (id = 0; id < VFO_MEMBER_COUNT; id++)
 		snprintf(fo->devargs[id], sizeof(fo->devargs[id]), "%s", devargs[id]);
+	vfo_fo_path_start(fo, ops->now_us(ctx));
 }
 
 /* Appends a timeline entry (and logs it): 'from' -> 'to' caused by 'ev'. */
@@ -113,11 +117,19 @@ record(struct vfo_failover *fo, enum vfo_fo_state from, enum vfo_fo_state to, en
 		record((fo), from_, (to), (ev), __VA_ARGS__);                                      \
 	} while (0)
 
-/* Returns true when member 'id' is present with link up. */
+/* Returns true when member 'id' is present with link up and its path answers. */
 static bool
 usable(const struct vfo_failover *fo, int id)
 {
-	return fo->ops->present(fo->ctx, id) && fo->ops->link_up(fo->ctx, id);
+	return fo->ops->present(fo->ctx, id) && fo->ops->link_up(fo->ctx, id) &&
+	       vfo_fo_path_up(fo, id);
+}
+
+/* Says why a present member that is not usable is not: "down" or "path silent". */
+static const char *
+unusable_why(const struct vfo_failover *fo, int id)
+{
+	return fo->ops->link_up(fo->ctx, id) ? "path silent" : "down";
 }
 
 /* Puts TX on member 'id' (-1: none), announces it, counts the switch. */
@@ -144,6 +156,7 @@ release(struct vfo_failover *fo, int id)
 		return 0;
 	lost = fo->ops->detach(fo->ctx, id);
 	fo->lost_unplanned += lost;
+	vfo_fo_path_reset(fo, id);
 	return lost;
 }
 
@@ -198,7 +211,7 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 			switch_tx(fo, VFO_MEMBER_BACKUP);
 		GO(fo, vf_here ? VFO_FO_BACKUP_VF_PRESENT : VFO_FO_BACKUP_VF_GONE, ev,
 		   "TX on backup (switch took %" PRIu64 " us; VF %s)", fo->last_switch_us,
-		   vf_here ? (vf ? "standby" : "down") : "absent");
+		   vf_here ? (vf ? "standby" : unusable_why(fo, VFO_MEMBER_VF)) : "absent");
 	} else {
 		if (fo->tx != -1)
 			switch_tx(fo, -1);
@@ -216,7 +229,9 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 	if (ret == 0) {
 		fo->retry_pending = false;
 		fo->retries = 0;
-		GO(fo, VFO_FO_VF_RETURNING, ev, "VF probed and started; waiting for link");
+		vfo_fo_path_reset(fo, VFO_MEMBER_VF);
+		GO(fo, VFO_FO_VF_RETURNING, ev, "VF probed and started; waiting for link%s",
+		   fo->conf.path_target != 0 ? " and path" : "");
 		return 0;
 	}
 	fo->retries++;
@@ -284,8 +299,10 @@ common_event(struct vfo_failover *fo, enum vfo_fo_event ev)
 	case VFO_EV_BACKUP_ADDED:
 		if (!fo->ops->present(fo->ctx, VFO_MEMBER_BACKUP) &&
 		    fo->ops->attach(fo->ctx, VFO_MEMBER_BACKUP, fo->devargs[VFO_MEMBER_BACKUP]) ==
-			    0)
+			    0) {
+			vfo_fo_path_reset(fo, VFO_MEMBER_BACKUP);
 			record(fo, fo->state, fo->state, ev, "backup probed and started");
+		}
 		return 0;
 	default:
 		return 1;
@@ -418,7 +435,7 @@ on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t
 	switch (ev) {
 	case VFO_EV_TICK:
 	case VFO_EV_LINK_CHANGE:
-		if (fo->ops->link_up(fo->ctx, VFO_MEMBER_VF) || !usable(fo, VFO_MEMBER_BACKUP))
+		if (usable(fo, VFO_MEMBER_VF) || !usable(fo, VFO_MEMBER_BACKUP))
 			settle(fo, ev);
 		else
 			maybe_reprobe(fo, ev);
@@ -478,10 +495,33 @@ on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size
 	}
 }
 
+/* Runs the path check of a tick and notes every member whose path changed. */
+static void
+path_tick(struct vfo_failover *fo)
+{
+	unsigned int changed = vfo_fo_path_tick(fo, fo->ops->now_us(fo->ctx));
+	int id;
+
+	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
+		if (!(changed & (1u << id)))
+			continue;
+		if (fo->path[id].up)
+			record(fo, fo->state, fo->state, VFO_EV_TICK, "%s path answers",
+			       vfo_member_name(id));
+		else
+			record(fo, fo->state, fo->state, VFO_EV_TICK,
+			       "%s path failed: no ARP reply for %u intervals of %" PRIu64 " ms",
+			       vfo_member_name(id), fo->conf.path_missed,
+			       fo->conf.path_interval_us / 1000);
+	}
+}
+
 int
 vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
 	      size_t whylen)
 {
+	if (ev == VFO_EV_TICK)
+		path_tick(fo);
 	if (devargs != NULL && devargs[0] != '\0' &&
 	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH)) {
 		if (strlen(devargs) >= VFO_DEVARGS_MAX)

@@ -70,6 +70,20 @@ op_announce(void *ctx, int id)
 			vfo_member_name(id), rte_strerror(-ret));
 }
 
+/* Hands an ARP request for 'target' to member 'id''s TX. */
+static int
+op_probe(void *ctx, int id, uint32_t target)
+{
+	return vfo_uplink_probe(ctx, id, target);
+}
+
+/* Returns the ARP replies of the path check received on member 'id'. */
+static uint64_t
+op_path_replies(void *ctx, int id)
+{
+	return vfo_uplink_member_path_replies(ctx, id);
+}
+
 /* Returns CLOCK_MONOTONIC in µs. */
 static uint64_t
 op_now_us(void *ctx)
@@ -90,4 +104,6 @@ const struct vfo_fo_ops vfo_fo_uplink_ops = {
 	.rx_count = op_rx_count,
 	.announce = op_announce,
 	.now_us = op_now_us,
+	.probe = op_probe,
+	.path_replies = op_path_replies,
 };

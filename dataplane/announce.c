@@ -3,7 +3,8 @@
  * announce.c — telling the network where the uplink MAC now lives after a
  * switch: a RARP frame (as QEMU sends after a migration) and, when the
  * uplink has an IPv4 address, a gratuitous ARP, broadcast on the active
- * member so that switches update their tables.
+ * member so that switches update their tables.  Also builds the ARP
+ * requests of the path check (uplink_path.c).
  */
 #include <errno.h>
 #include <string.h>
@@ -19,17 +20,12 @@
 #define ETHER_TYPE_RARP 0x8035
 /* ARP opcode of a RARP request ("reverse request"). */
 #define RARP_OP_REQUEST 3
-/* Every announcement frame is padded to the 60 B minimum. */
+/* Every ARP-format frame is padded to the 60 B minimum. */
 #define ANNOUNCE_LEN (RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN)
 
-/*
- * Writes into 'm' a broadcast ARP-format frame of EtherType 'type' and
- * opcode 'op' from 'mac', whose sender and target protocol address is 'ip'
- * (host order) and whose target hardware address is 'tha'.
- */
-static void
-build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op, const struct rte_ether_addr *mac,
-	  uint32_t ip, const struct rte_ether_addr *tha)
+void
+uplink__build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op, const struct rte_ether_addr *mac,
+		  uint32_t sip, uint32_t tip, const struct rte_ether_addr *tha)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
@@ -44,9 +40,9 @@ build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op, const struct rte_ether
 	arp->arp_plen = sizeof(uint32_t);
 	arp->arp_opcode = rte_cpu_to_be_16(op);
 	rte_ether_addr_copy(mac, &arp->arp_data.arp_sha);
-	arp->arp_data.arp_sip = rte_cpu_to_be_32(ip);
+	arp->arp_data.arp_sip = rte_cpu_to_be_32(sip);
 	rte_ether_addr_copy(tha, &arp->arp_data.arp_tha);
-	arp->arp_data.arp_tip = rte_cpu_to_be_32(ip);
+	arp->arp_data.arp_tip = rte_cpu_to_be_32(tip);
 	m->data_len = ANNOUNCE_LEN;
 	m->pkt_len = ANNOUNCE_LEN;
 }
@@ -66,10 +62,10 @@ vfo_uplink_announce(struct vfo_uplink *u)
 	mp = u->params.pool_for_socket(u->member[active].socket, u->params.pool_arg);
 	if (mp == NULL || rte_pktmbuf_alloc_bulk(mp, u->ctl_pkts, n) != 0)
 		return -ENOMEM;
-	build_arp(u->ctl_pkts[0], ETHER_TYPE_RARP, RARP_OP_REQUEST, &u->mac, 0, &u->mac);
+	uplink__build_arp(u->ctl_pkts[0], ETHER_TYPE_RARP, RARP_OP_REQUEST, &u->mac, 0, 0, &u->mac);
 	if (n == 2)
-		build_arp(u->ctl_pkts[1], RTE_ETHER_TYPE_ARP, RTE_ARP_OP_REQUEST, &u->mac,
-			  u->params.ipv4, &zero);
+		uplink__build_arp(u->ctl_pkts[1], RTE_ETHER_TYPE_ARP, RTE_ARP_OP_REQUEST, &u->mac,
+				  u->params.ipv4, u->params.ipv4, &zero);
 	__atomic_store_n(&u->ctl_n, n, __ATOMIC_RELEASE);
 	return n;
 }

@@ -202,11 +202,13 @@ struct fwd_ctx {
 
 /*
  * Runs TURNS_PER_TSC_READ loop turns: each polls every uplink, rewrites what
- * arrived as 'mode' says and buffers it for the out uplink.  Returns the
- * packets moved.  Inlined once per mode so that no turn tests the mode.
+ * arrived as 'mode' says and buffers it for the out uplink.  With 'live'
+ * (path liveness), ARP replies of the path check are consumed on RX and the
+ * waiting path probes are sent after the turns.  Returns the packets moved.
+ * Inlined once per mode, uplink count and 'live', so that no turn tests them.
  */
 static __rte_always_inline uint64_t
-run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplinks)
+run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplinks, const bool live)
 {
 	struct vfo_fwd *f = c->f;
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
@@ -225,7 +227,8 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 		for (i = 0; i < nb_uplinks; i++) {
 			/* One uplink reflects, two forward to each other. */
 			const unsigned int out = nb_uplinks == 2 ? 1 - i : i;
-			uint16_t n = vfo_view_rx_burst(u[i], v[i], q, pkts, burst);
+			uint16_t n = live ? vfo_view_rx_burst_live(u[i], v[i], q, pkts, burst)
+					  : vfo_view_rx_burst(u[i], v[i], q, pkts, burst);
 
 			if (n == 0)
 				continue;
@@ -239,14 +242,22 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
 	}
+	if (live)
+		for (i = 0; i < nb_uplinks; i++)
+			vfo_uplink_path_tx(u[i], q);
 	return moved;
 }
 
-/* Defines run_turns_<mode>_<n>(): run_turns() for one mode and uplink count. */
+/* Defines run_turns_<mode>_<n>() and run_turns_<mode>_<n>_live(): run_turns()
+ * for one mode and uplink count, without and with path liveness. */
 #define TURNS_FN(name, mode, n)                                                                    \
 	static uint64_t run_turns_##name##_##n(struct fwd_ctx *c)                                  \
 	{                                                                                          \
-		return run_turns(c, mode, n);                                                      \
+		return run_turns(c, mode, n, false);                                               \
+	}                                                                                          \
+	static uint64_t run_turns_##name##_##n##_live(struct fwd_ctx *c)                           \
+	{                                                                                          \
+		return run_turns(c, mode, n, true);                                                \
 	}
 TURNS_FN(io, VFO_FWD_IO, 1)
 TURNS_FN(io, VFO_FWD_IO, 2)
@@ -257,12 +268,20 @@ TURNS_FN(macswap, VFO_FWD_MACSWAP, 2)
 TURNS_FN(flow, VFO_FWD_FLOW, 1)
 TURNS_FN(flow, VFO_FWD_FLOW, 2)
 
-/* run_turns() variants by [mode][uplinks - 1]. */
-static uint64_t (*const turns_of[][VFO_FWD_MAX_UPLINKS])(struct fwd_ctx *) = {
-	[VFO_FWD_IO] = {run_turns_io_1, run_turns_io_2},
-	[VFO_FWD_MAC] = {run_turns_mac_1, run_turns_mac_2},
-	[VFO_FWD_MACSWAP] = {run_turns_macswap_1, run_turns_macswap_2},
-	[VFO_FWD_FLOW] = {run_turns_flow_1, run_turns_flow_2},
+/* run_turns() variants by [path liveness][mode][uplinks - 1]. */
+static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_FWD_MAX_UPLINKS])(struct fwd_ctx *) = {
+	{
+		[VFO_FWD_IO] = {run_turns_io_1, run_turns_io_2},
+		[VFO_FWD_MAC] = {run_turns_mac_1, run_turns_mac_2},
+		[VFO_FWD_MACSWAP] = {run_turns_macswap_1, run_turns_macswap_2},
+		[VFO_FWD_FLOW] = {run_turns_flow_1, run_turns_flow_2},
+	},
+	{
+		[VFO_FWD_IO] = {run_turns_io_1_live, run_turns_io_2_live},
+		[VFO_FWD_MAC] = {run_turns_mac_1_live, run_turns_mac_2_live},
+		[VFO_FWD_MACSWAP] = {run_turns_macswap_1_live, run_turns_macswap_2_live},
+		[VFO_FWD_FLOW] = {run_turns_flow_1_live, run_turns_flow_2_live},
+	},
 };
 
 /* Sends what every TX buffer of 'c' holds. */
@@ -281,7 +300,8 @@ vfo_fwd_lcore_main(void *arg)
 	struct vfo_fwd *f = arg;
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
-	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[f->mode][f->nb_uplinks - 1];
+	uint64_t (*const turns)(struct fwd_ctx *) =
+		turns_of[f->path_liveness][f->mode][f->nb_uplinks - 1];
 	struct fwd_ctx c = {.f = f, .q = (uint16_t)idx};
 	uint64_t now, prev, prev_drain;
 	unsigned int i;

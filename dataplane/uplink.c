@@ -138,8 +138,11 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 	if (u == NULL)
 		return;
 	vfo_uplink_lock(u);
-	for (id = 0; id < VFO_MEMBER_COUNT; id++)
+	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
 		uplink__member_release(u, id);
+		rte_pktmbuf_free(u->probe_pkt[id]);
+		u->probe_pkt[id] = NULL;
+	}
 	uplink__publish_view(u, -1);
 	vfo_uplink_unlock(u);
 	vfo_flow_destroy(u->flows);
@@ -272,9 +275,10 @@ vfo__txbuf_append(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_
 	}
 }
 
-uint16_t
-vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
-	     struct rte_mbuf **pkts, uint16_t n)
+/* vfo__rx_slow() and, with 'live' (a constant), vfo__rx_slow_live(). */
+static __rte_always_inline uint16_t
+rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q, struct rte_mbuf **pkts,
+	uint16_t n, const bool live)
 {
 	uint16_t nb = 0;
 	uint8_t k;
@@ -282,6 +286,20 @@ vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
 	u->qstats[q].rx_credit = VFO_RX_OTHERS_FIRST_EVERY;
 	/* Every member but the active one, then the active one. */
 	for (k = 1; k <= v->nb_rx && nb < n; k++)
-		nb += vfo__rx_member(u, v, k % v->nb_rx, q, pkts + nb, n - nb);
+		nb += vfo__rx_member(u, v, k % v->nb_rx, q, pkts + nb, n - nb, live);
 	return nb;
+}
+
+uint16_t
+vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+	     struct rte_mbuf **pkts, uint16_t n)
+{
+	return rx_slow(u, v, q, pkts, n, false);
+}
+
+uint16_t
+vfo__rx_slow_live(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		  struct rte_mbuf **pkts, uint16_t n)
+{
+	return rx_slow(u, v, q, pkts, n, true);
 }

@@ -6,10 +6,13 @@
  * Control side only.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -54,6 +57,10 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 				    u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
 	m->port_id = port;
 	m->dev = info.device;
+	/* Kernel-backed PMDs (net_tap, net_af_packet) name their interface. */
+	m->kif[0] = '\0';
+	if (info.if_index != 0 && if_indextoname(info.if_index, m->kif) == NULL)
+		m->kif[0] = '\0';
 	snprintf(m->dev_name, sizeof(m->dev_name), "%s", rte_dev_name(info.device));
 	m->socket = rte_eth_dev_socket_id(port);
 	if (m->socket < 0)
@@ -62,8 +69,46 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 }
 
 /*
- * Configures member 'id' of 'u' (queues, RSS, descriptors, promiscuous mode)
- * and starts it.  Returns 0, or -1 with 'err' naming the port and errno.
+ * Sets member 'id''s MTU, VLAN filters and promiscuous / all-multicast
+ * modes as the uplink's parameters say (after configure, before start).
+ * A PMD that refuses one is logged; the member goes on without it.
+ */
+static void
+member_apply_rx_modes(struct vfo_uplink *u, enum vfo_member_id id, const char *driver)
+{
+	const struct vfo_uplink_params *p = &u->params;
+	struct vfo_member *m = &u->member[id];
+	const char *what = vfo_member_name(id);
+	uint16_t i;
+	int ret;
+
+	if (p->mtu != 0 && (ret = rte_eth_dev_set_mtu(m->port_id, p->mtu)) != 0)
+		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) refuses MTU %u: %s", p->name, what,
+			m->port_id, driver, p->mtu, rte_strerror(-ret));
+	m->vlan_filter = p->vlans.n != 0;
+	for (i = 0; i < p->vlans.n && m->vlan_filter; i++) {
+		ret = rte_eth_dev_vlan_filter(m->port_id, p->vlans.id[i], 1);
+		if (ret != 0) {
+			VFO_LOG(WARNING,
+				"uplink %s: %s port %u (%s) refuses VLAN filter %u: %s; it "
+				"receives every VLAN",
+				p->name, what, m->port_id, driver, p->vlans.id[i],
+				rte_strerror(-ret));
+			m->vlan_filter = false;
+		}
+	}
+	if (p->promisc && (ret = rte_eth_promiscuous_enable(m->port_id)) != 0)
+		VFO_LOG(NOTICE, "uplink %s: %s port %u (%s) cannot be promiscuous: %s", p->name,
+			what, m->port_id, driver, rte_strerror(-ret));
+	if (p->allmulti && (ret = rte_eth_allmulticast_enable(m->port_id)) != 0)
+		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) refuses all-multicast mode: %s",
+			p->name, what, m->port_id, driver, rte_strerror(-ret));
+}
+
+/*
+ * Configures member 'id' of 'u' (queues, RSS, descriptors, MTU, VLAN
+ * filters, promiscuous and all-multicast modes) and starts it.  Returns 0,
+ * or -1 with 'err' naming the port and errno.
  */
 int
 uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
@@ -104,6 +149,8 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 		conf.intr_conf.lsc = 1;
 	if (*info.dev_flags & RTE_ETH_DEV_INTR_RMV)
 		conf.intr_conf.rmv = 1;
+	if (p->vlans.n != 0 && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
@@ -134,12 +181,7 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 					    "uplink %s: %s port %u: TX queue %u setup: %s", p->name,
 					    what, port, q, rte_strerror(-ret));
 	}
-	if (p->promisc) {
-		ret = rte_eth_promiscuous_enable(port);
-		if (ret != 0)
-			VFO_LOG(NOTICE, "uplink %s: %s port %u (%s) cannot be promiscuous: %s",
-				p->name, what, port, info.driver_name, rte_strerror(-ret));
-	}
+	member_apply_rx_modes(u, id, info.driver_name);
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
@@ -308,15 +350,33 @@ vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
 }
 
 bool
+vfo_uplink_kernel_carrier(const char *kif)
+{
+	char path[64 + IF_NAMESIZE], c = '0';
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", kif);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	/* An interface that is down refuses the read (EINVAL): no carrier. */
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+bool
 vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id)
 {
+	const struct vfo_member *m = &u->member[id];
 	struct rte_eth_link link;
 	bool up = false;
 
 	vfo_uplink_lock(u);
-	if (u->member[id].started && !u->member[id].leaving &&
-	    rte_eth_link_get_nowait(u->member[id].port_id, &link) == 0)
-		up = link.link_status == RTE_ETH_LINK_UP;
+	if (m->started && !m->leaving && rte_eth_link_get_nowait(m->port_id, &link) == 0)
+		up = link.link_status == RTE_ETH_LINK_UP &&
+		     (m->kif[0] == '\0' || vfo_uplink_kernel_carrier(m->kif));
 	vfo_uplink_unlock(u);
 	return up;
 }

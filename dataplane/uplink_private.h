@@ -21,8 +21,9 @@ int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err,
 
 /**
  * Configures member 'id' with the uplink's settings (queues, RSS,
- * descriptors, promiscuous mode, one extra control TX queue where the PMD
- * has room) and starts it.  Returns 0, or -1 with 'err' naming the port.
+ * descriptors, MTU, VLAN filters, promiscuous and all-multicast modes) and
+ * starts it; a setting the PMD refuses is logged, not fatal (the member
+ * comes back as it was first brought up).  Returns 0, or -1 with 'err' naming the port.
  */
 int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
 
@@ -45,5 +46,14 @@ void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint
 
 /** Waits until no registered worker can still hold the previous view. */
 void uplink__wait_grace(struct vfo_uplink *u);
+
+/**
+ * Writes into 'm' a broadcast ARP-format frame (60 B) of EtherType 'type'
+ * and opcode 'op' from 'mac', with sender / target protocol addresses 'sip'
+ * / 'tip' (host order) and target hardware address 'tha'.
+ */
+void uplink__build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op,
+		       const struct rte_ether_addr *mac, uint32_t sip, uint32_t tip,
+		       const struct rte_ether_addr *tha);
 
 #endif /* VFO_UPLINK_PRIVATE_H */

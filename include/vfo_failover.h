@@ -2,20 +2,20 @@
 /*
  * vfo_failover.h — the failover state machine of one uplink.
  *
- * States and transitions ("B" = the backup is usable: present, link up):
+ * States and transitions ("B" = the backup is usable, see below):
  *
  *                  prepare / remove request (B)          settle: VF RX quiet
  *   +-----------+ ---------------------------> +----------+ -----------------> +--------------+
  *   | VF_ACTIVE |                              | DRAINING |   (VF released)    | BACKUP_VF_   |
  *   |           | <--+                         +----------+                    | GONE         |
  *   +-----------+    |                                                         +--------------+
- *     |   ^   |      | link up (+ verified)                                      |   ^
+ *     |   ^   |      | link up (+ path answers)                                  |   ^
  *     |   |   |      |                          VF added / attach: probe,        |   | remove
  *     |   |   |   +--------------+   <-------- configure, start                  |   | request
  *     |   |   |   | VF_RETURNING | --------------------------------------------->+   |
  *     |   |   |   +--------------+   remove request / attach failed (retry)          |
  *     |   |   |                                                                      |
- *     |   |   +-- link down / surprise removal / prefer backup -->  +------------------+--+
+ *     |   |   +-- link down/path silent/gone/prefer backup -->       +---------------+-----+
  *     |   +------------ link up + prefer vf ----------------------  | BACKUP_VF_PRESENT   |
  *     |                                                              +---------------------+
  *     +-- no usable member --> NO_MEMBER --(either member usable)--> VF_ACTIVE / BACKUP_*
@@ -23,15 +23,24 @@
  * | state              | TX on   | VF             | leaves on                                   |
  * |--------------------|---------|----------------|---------------------------------------------|
  * | VF_ACTIVE          | VF      | present, up    | prepare, remove request, link down, gone,   |
- * |                    |         |                | prefer backup                               |
+ * |                    |         |                | path silent, prefer backup                  |
  * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time (or max drain), |
  * |                    |         |                | VF gone                                     |
  * | BACKUP_VF_GONE     | backup  | absent         | VF added (uevent) or attach command         |
- * | VF_RETURNING       | backup  | started        | VF link up (and verified), remove request,  |
+ * | VF_RETURNING       | backup  | started        | VF link up (and path answers), remove req., |
  * |                    |         |                | link still down after reprobe_down_us       |
- * | BACKUP_VF_PRESENT  | backup  | present        | VF link up and VF preferred, remove request,|
+ * | BACKUP_VF_PRESENT  | backup  | present        | VF usable and preferred, remove request,    |
  * |                    |         |                | link still down after reprobe_down_us       |
  * | NO_MEMBER          | none    | absent or down | a member becomes usable                     |
+ *
+ * "Usable" means present, link up and, with path liveness on
+ * (conf.path_target != 0), a path that answers: every path_interval_us the
+ * machine has an ARP request for the target sent on each present member, and
+ * a member whose last path_missed probes went unanswered, path_missed
+ * intervals after its last reply, is as good as down (an unplanned switch
+ * when it carries TX).  A member probed again (a returning VF) counts as
+ * silent until its first reply, so VF_RETURNING only ends in VF_ACTIVE once
+ * the VF's path has answered (failover_path.c).
  *
  * The machine decides; what it does to ports goes through struct vfo_fo_ops,
  * so the unit tests drive it with injected events and fake ports.  Every
@@ -99,18 +108,40 @@ struct vfo_fo_ops {
 	void (*announce)(void *ctx, int id);
 	/** Returns the monotonic time in µs. */
 	uint64_t (*now_us)(void *ctx);
+	/** Path liveness (used only when conf.path_target != 0): hands one ARP
+	 * request for 'target' (host order) to member 'id''s TX.  Returns 0 or
+	 * a negative errno (-EBUSY: the previous one is still waiting). */
+	int (*probe)(void *ctx, int id, uint32_t target);
+	/** Returns the ARP replies from the target received on member 'id' so
+	 * far (a counter that only grows while the member stays present). */
+	uint64_t (*path_replies)(void *ctx, int id);
 };
 
 /** Tunables of the machine. */
 struct vfo_fo_conf {
-	uint64_t settle_us;	  /**< VF RX quiet this long ends a drain (default 2000) */
-	uint64_t max_drain_us;	  /**< a drain never takes longer (default 200000) */
-	uint64_t retry_min_us;	  /**< first attach retry after (default 100000) */
-	uint64_t retry_max_us;	  /**< retries back off up to (default 5000000) */
-	uint64_t reprobe_down_us; /**< a present VF down this long is released and probed
-				   * again (default 1000000; 0: never) */
-	bool announce;		  /**< send RARP/GARP after every switch (default true) */
-	bool prefer_vf;		  /**< go back to the VF when it is usable (default true) */
+	uint64_t settle_us;	   /**< VF RX quiet this long ends a drain (default 2000) */
+	uint64_t max_drain_us;	   /**< a drain never takes longer (default 200000) */
+	uint64_t retry_min_us;	   /**< first attach retry after (default 100000) */
+	uint64_t retry_max_us;	   /**< retries back off up to (default 5000000) */
+	uint64_t reprobe_down_us;  /**< a present VF down this long is released and probed
+				    * again (default 1000000; 0: never) */
+	bool announce;		   /**< send RARP/GARP after every switch (default true) */
+	bool prefer_vf;		   /**< go back to the VF when it is usable (default true) */
+	uint32_t path_target;	   /**< IPv4 (host order) the path check asks, 0: off (default) */
+	uint64_t path_interval_us; /**< one probe per member this often (default 100000) */
+	uint32_t path_missed;	   /**< intervals without a reply = path failed (default 3) */
+};
+
+/** Path liveness of one member (see failover_path.c). */
+struct vfo_fo_path {
+	bool up;		/**< its path answers (or has not yet missed, at start) */
+	uint64_t last_probe_us; /**< when the last probe was handed over, 0: never */
+	uint64_t last_reply_us; /**< when a new reply was last seen, 0: none since attach */
+	uint64_t replies_seen;	/**< path_replies() at the last look */
+	uint32_t unanswered;	/**< probes handed over since the last reply */
+	uint64_t probes;	/**< probes handed over (all incarnations) */
+	uint64_t replies;	/**< replies seen (all incarnations) */
+	uint64_t failures;	/**< times the path went from answering to silent */
 };
 
 /** One timeline entry. */
@@ -149,6 +180,8 @@ struct vfo_failover {
 	uint64_t switches;	 /**< changes of the TX member */
 	uint64_t lost_unplanned; /**< packets left in rings of members lost */
 	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */
+	/* Path liveness (conf.path_target != 0). */
+	struct vfo_fo_path path[VFO_MEMBER_COUNT]; /**< per member */
 	/* Timeline ring. */
 	struct vfo_fo_record tl[VFO_FO_TIMELINE]; /**< entries */
 	uint32_t tl_next;			  /**< total entries ever written */
@@ -174,6 +207,31 @@ void vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_
  */
 int vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
 		  size_t whylen);
+
+/**
+ * Path liveness, once per tick: hands each present member a probe when one
+ * is due and looks at its replies.  Returns a bit per member (1 << id) whose
+ * path went up or down.  No-op (0) when off.
+ */
+unsigned int vfo_fo_path_tick(struct vfo_failover *fo, uint64_t now_us);
+
+/**
+ * Member 'id' was just attached or released: its path counts as silent
+ * until its next reply, and a probe is due at once.
+ */
+void vfo_fo_path_reset(struct vfo_failover *fo, int id);
+
+/**
+ * Start-up: both members count as answering until they miss path_missed
+ * intervals from 'now_us' (the machine starts on the VF).
+ */
+void vfo_fo_path_start(struct vfo_failover *fo, uint64_t now_us);
+
+/** Returns true when member 'id''s path answers, or path liveness is off. */
+bool vfo_fo_path_up(const struct vfo_failover *fo, int id);
+
+/** Returns the path liveness state as a JSON object, or NULL when it is off. */
+json_t *vfo_fo_path_json(const struct vfo_failover *fo);
 
 /** Returns the state's name ("vf_active", ...). */
 const char *vfo_fo_state_name(enum vfo_fo_state s);

@@ -49,6 +49,8 @@ struct vfo_fwd {
 	struct rte_rcu_qsbr *qsbr; /**< RCU variable of the uplinks (thread id = lcore index) */
 	bool tx_first;		   /**< send one burst per uplink before forwarding */
 	uint16_t tx_first_len;	   /**< size of those frames without FCS (0: 60) */
+	bool path_liveness;	   /**< run the loop that consumes path-check ARP replies
+				    * and sends path probes (an uplink has arp_target) */
 	volatile bool *quit;	   /**< the loop ends when this becomes true */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };

@@ -59,21 +59,34 @@ enum vfo_member_id {
 #define VFO_MAX_QUEUES 16
 /** Most frames the control thread hands the workers at once. */
 #define VFO_CTL_PKTS_MAX 4
+/** Most VLAN filters an uplink programs on its members. */
+#define VFO_MAX_VLANS 8
+
+/** VLAN ids to accept (RX VLAN filter) on every member. */
+struct vfo_vlan_list {
+	uint16_t n;		    /**< entries in id[] */
+	uint16_t id[VFO_MAX_VLANS]; /**< 1..4094 */
+};
 
 /** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
 struct vfo_uplink_params {
 	char name[VFO_NAME_MAX];			 /**< e.g. "u0" */
 	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member */
-	bool has_mac;		   /**< true: use mac; false: take the backup's MAC */
-	struct rte_ether_addr mac; /**< the uplink MAC when has_mac */
-	uint16_t nb_rxq;	   /**< RX queues per member (RSS when > 1) */
-	uint16_t nb_txq;	   /**< TX queues per member */
-	uint16_t nb_rxd;	   /**< RX descriptors per queue */
-	uint16_t nb_txd;	   /**< TX descriptors per queue */
-	bool promisc;		   /**< put both members in promiscuous mode */
-	uint32_t ipv4;		   /**< the uplink's IPv4 address (host order), 0: none */
-	uint32_t max_flows;	   /**< flow table size per queue, 0: no flow table */
-	struct rte_rcu_qsbr *qsbr; /**< RCU variable the workers report to */
+	bool has_mac;		    /**< true: use mac; false: take the backup's MAC */
+	struct rte_ether_addr mac;  /**< the uplink MAC when has_mac */
+	uint16_t nb_rxq;	    /**< RX queues per member (RSS when > 1) */
+	uint16_t nb_txq;	    /**< TX queues per member */
+	uint16_t nb_rxd;	    /**< RX descriptors per queue */
+	uint16_t nb_txd;	    /**< TX descriptors per queue */
+	bool promisc;		    /**< put both members in promiscuous mode */
+	bool allmulti;		    /**< put both members in all-multicast mode */
+	uint16_t mtu;		    /**< MTU to set on both members, 0: the PMD's default */
+	struct vfo_vlan_list vlans; /**< VLAN filters to program on both members */
+	uint32_t ipv4;		    /**< the uplink's IPv4 address (host order), 0: none */
+	uint32_t arp_target;	    /**< path liveness: IPv4 (host order) whose ARP replies
+				     * the liveness loop consumes and counts, 0: none */
+	uint32_t max_flows;	    /**< flow table size per queue, 0: no flow table */
+	struct rte_rcu_qsbr *qsbr;  /**< RCU variable the workers report to */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
 	void *pool_arg; /**< argument for pool_for_socket */
@@ -102,7 +115,9 @@ struct vfo_queue_stats {
 	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
 	uint64_t drop_tx_full;	 /**< freed: the active member's TX ring was full */
 	uint64_t drop_no_member; /**< freed: the uplink had no active member */
-	uint32_t rx_credit;	 /**< RX calls left before the other member goes first */
+	/** ARP replies from params.arp_target, consumed by the liveness loop */
+	uint64_t path_replies[VFO_MEMBER_COUNT];
+	uint32_t rx_credit; /**< RX calls left before the other member goes first */
 } __rte_cache_aligned;
 
 /**
@@ -126,10 +141,14 @@ struct vfo_member {
 	uint16_t port_id;		     /**< ethdev port, VFO_PORT_NONE when absent */
 	bool started;			     /**< rte_eth_dev_start() succeeded */
 	bool mac_set;			     /**< uplink MAC programmed as its default */
+	bool vlan_filter;		     /**< params.vlans programmed (the PMD filters) */
 	struct rte_ether_addr port_mac;	     /**< MAC the port reports now */
 	int socket;			     /**< NUMA socket of the port */
 	bool leaving;			     /**< being detached: left out of new views */
 	uint64_t tx_base;		     /**< tx_pkts of this member when it was attached */
+	char kif[RTE_ETH_NAME_MAX_LEN];	     /**< kernel interface behind the port (net_tap,
+					      * net_af_packet), "": none; its carrier
+					      * counts in the link state */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */
@@ -161,6 +180,13 @@ struct vfo_uplink {
 	 */
 	struct rte_mbuf *ctl_pkts[VFO_CTL_PKTS_MAX]; /**< frames to send */
 	uint16_t ctl_n;				     /**< frames waiting (atomic) */
+	/*
+	 * Path probes: one ARP request per member, sent on that member by the
+	 * thread owning queue 0 (vfo_uplink_path_tx); the control thread stores
+	 * a frame where the slot is NULL, the worker takes it and stores NULL.
+	 */
+	struct rte_mbuf *probe_pkt[VFO_MEMBER_COUNT]; /**< probe waiting, or NULL (atomic) */
+	uint64_t probe_unsent; /**< probes freed: member not in the view or TX full */
 };
 
 /** Totals of an uplink, summed over its queues. */
@@ -211,9 +237,9 @@ int vfo_uplink_set_active(struct vfo_uplink *u, int id);
 /**
  * Brings member 'id' back: probes it from 'devargs' (NULL or "": the devargs
  * it had), replays the uplink's configuration (queues, RSS, descriptors,
- * promiscuous mode, MAC) and starts it.  It is polled for RX from then on;
- * TX stays where it is.  Returns 0, -EEXIST when the member is present, or
- * -ENODEV with 'err' saying what failed (nothing left probed).  Takes the lock.
+ * MTU, VLAN filters, promiscuous and all-multicast modes, MAC) and starts it.  It is polled for RX
+ * from then on; TX stays where it is.  Returns 0, -EEXIST when the member is present, or -ENODEV
+ * with 'err' saying what failed (nothing left probed).  Takes the lock.
  */
 int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
 			     char *err, size_t errlen);
@@ -227,8 +253,26 @@ int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const 
  */
 uint64_t vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id);
 
-/** Returns true when member 'id' is present, started and has link. */
+/**
+ * Returns true when member 'id' is present, started and has link; for a
+ * member backed by a kernel interface (net_tap, net_af_packet, which report
+ * link up whatever the wire does), that interface must have carrier too.
+ */
 bool vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id);
+
+/** Returns true when kernel interface 'kif' has carrier (/sys/class/net/KIF/carrier). */
+bool vfo_uplink_kernel_carrier(const char *kif);
+
+/**
+ * Path liveness: hands an ARP request for 'target' (host order), from the
+ * uplink MAC (and --ip, else 0.0.0.0 as in an ARP probe), to the thread
+ * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).
+ * Returns 0, -EBUSY when the previous probe is still waiting, -ENOMEM.
+ */
+int vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target);
+
+/** Returns the ARP replies from params.arp_target received on member 'id' (every queue). */
+uint64_t vfo_uplink_member_path_replies(const struct vfo_uplink *u, enum vfo_member_id id);
 
 /** Returns the packets received on member 'id' so far (every queue). */
 uint64_t vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id);
@@ -282,20 +326,46 @@ vfo_uplink_view(const struct vfo_uplink *u)
 	return __atomic_load_n(&u->view, __ATOMIC_ACQUIRE);
 }
 
-/* The uncommon cases of vfo_view_rx_burst(): no member, or the other
- * member's turn to go first.  Out of line, in uplink.c. */
+/* The uncommon cases of vfo_view_rx_burst() (and _live): no member, or the
+ * other member's turn to go first.  Out of line, in uplink.c. */
 uint16_t vfo__rx_slow(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
 		      struct rte_mbuf **pkts, uint16_t n);
+uint16_t vfo__rx_slow_live(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+			   struct rte_mbuf **pkts, uint16_t n);
+
+/* Frees and counts, in qstats[q].path_replies[member], the ARP replies from
+ * params.arp_target among pkts[0..n); returns how many packets are left
+ * (compacted).  Out of line, in uplink_path.c. */
+uint16_t vfo__path_filter(struct vfo_uplink *u, uint16_t q, uint8_t member, struct rte_mbuf **pkts,
+			  uint16_t n);
 
 /* Receives up to 'n' packets from queue 'q' of entry 'i' of view 'v' into
- * 'pkts' and counts them for that member.  Returns how many. */
+ * 'pkts' and counts them for that member; with 'live' (a constant), ARP
+ * replies of the path check are consumed first.  Returns how many are left. */
 static __rte_always_inline uint16_t
 vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i, uint16_t q,
-	       struct rte_mbuf **pkts, uint16_t n)
+	       struct rte_mbuf **pkts, uint16_t n, const bool live)
 {
 	uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts, n);
 
+	if (live && nb != 0)
+		nb = vfo__path_filter(u, q, v->rx_member[i], pkts, nb);
 	u->qstats[q].member[v->rx_member[i]].rx_pkts += nb;
+	return nb;
+}
+
+/* vfo_view_rx_burst() and, with 'live' (a constant), vfo_view_rx_burst_live(). */
+static __rte_always_inline uint16_t
+vfo__view_rx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		   struct rte_mbuf **pkts, uint16_t n, const bool live)
+{
+	uint16_t nb;
+
+	if (unlikely(--u->qstats[q].rx_credit == 0 || v->nb_rx == 0))
+		return live ? vfo__rx_slow_live(u, v, q, pkts, n) : vfo__rx_slow(u, v, q, pkts, n);
+	nb = vfo__rx_member(u, v, 0, q, pkts, n, live);
+	if (nb < n && v->nb_rx > 1)
+		nb += vfo__rx_member(u, v, 1, q, pkts + nb, n - nb, live);
 	return nb;
 }
 
@@ -310,14 +380,19 @@ static __rte_always_inline uint16_t
 vfo_view_rx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
 		  struct rte_mbuf **pkts, uint16_t n)
 {
-	uint16_t nb;
+	return vfo__view_rx_burst(u, v, q, pkts, n, false);
+}
 
-	if (unlikely(--u->qstats[q].rx_credit == 0 || v->nb_rx == 0))
-		return vfo__rx_slow(u, v, q, pkts, n);
-	nb = vfo__rx_member(u, v, 0, q, pkts, n);
-	if (nb < n && v->nb_rx > 1)
-		nb += vfo__rx_member(u, v, 1, q, pkts + nb, n - nb);
-	return nb;
+/**
+ * vfo_view_rx_burst() for uplinks with path liveness: the ARP replies of
+ * the path check are freed and counted per member (for
+ * vfo_uplink_member_path_replies) instead of being returned.
+ */
+static __rte_always_inline uint16_t
+vfo_view_rx_burst_live(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		       struct rte_mbuf **pkts, uint16_t n)
+{
+	return vfo__view_rx_burst(u, v, q, pkts, n, true);
 }
 
 /** vfo_view_rx_burst() on the uplink's current view. */
@@ -461,6 +536,22 @@ vfo_uplink_ctl_tx(struct vfo_uplink *u, uint16_t q)
 	if (sent < n)
 		vfo__drop(u, v, 0, u->ctl_pkts + sent, (uint16_t)(n - sent));
 	__atomic_store_n(&u->ctl_n, 0, __ATOMIC_RELEASE);
+}
+
+/* Sends the waiting path probes (see vfo_uplink_path_tx).  In uplink_path.c. */
+void vfo__path_tx(struct vfo_uplink *u);
+
+/**
+ * Sends the path probes the control thread left (vfo_uplink_probe), each on
+ * its member's queue 0.  Call it now and then from the thread that owns
+ * queue 'q', before its next quiescent state; it does something only for
+ * queue 0.
+ */
+static inline void
+vfo_uplink_path_tx(struct vfo_uplink *u, uint16_t q)
+{
+	if (q == 0)
+		vfo__path_tx(u);
 }
 
 #ifdef __cplusplus

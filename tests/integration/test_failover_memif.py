@@ -17,14 +17,17 @@ nothing and counts what comes back).  The peer plays the host:
 - with --fwd flow, the peer's one UDP flow counts every packet received,
   before and after every switch (the flow table belongs to the uplink);
 - the timeline holds the transitions, 'status' the state, and the mbufs in
-  use at the end equal those at the start (nothing leaked).
+  use at the end equal those at the start (nothing leaked);
+- a VF that does not come back (attach with devargs that cannot start) is
+  reported in 'status' (attach_failures, attach_retry_pending) while TX
+  stays on the backup, until an attach with the right devargs.
 
     test_failover_memif.py VFAILOVER_BIN SOURCE_DIR
 """
 import os
 
 import vfotest
-from vfotest import check, check_eq, log, wait_stable, wait_until
+from vfotest import check, check_eq, log, wait_until
 
 # Planned cycles: 3 in the integration suite; the soak suite sets
 # VFO_CYCLES (500 in CI; scripts/soak takes any count, e.g. 10000).
@@ -40,7 +43,8 @@ def state(ctl_path):
 
 def wait_state(ctl_path, want, what):
     """Waits until uplink 0's failover state is 'want'."""
-    wait_until(lambda: state(ctl_path)[0] == want, 15, f"{what} (state {want})")
+    wait_until(lambda: state(ctl_path)[0] == want, 15, f"{what} (state {want})",
+               interval=0.01)
 
 
 def exact_round(f, port, member):
@@ -49,12 +53,17 @@ def exact_round(f, port, member):
     them both ways."""
     want = BURSTS * vfotest.BURST
     before = vfotest.member_stats(f.ctl_path)
+    peer_rx0 = f.peer.port_stats(port)["rx"]
     f.peer.cmd(f"set portlist {port}")
     f.peer.cmd(f"start tx_first {BURSTS}")
     wait_until(lambda: vfotest.member_stats(f.ctl_path)["members"][member]["tx_pkts"] -
                before["members"][member]["tx_pkts"] >= want, 20,
-               f"vfailover to send {want} packets back on {member}")
-    wait_stable(lambda: f.peer.port_stats(port)["rx"], 10, "the peer's RX count")
+               f"vfailover to send {want} packets back on {member}", interval=0.01)
+    # Everything vfailover sent has reached the peer once its RX count has
+    # grown by 'want'; vfailover's TX count is checked to be exactly 'want'
+    # below, so nothing more can still be on its way.
+    wait_until(lambda: f.peer.port_stats(port)["rx"] - peer_rx0 >= want, 10,
+               "the peer's RX count", interval=0.01)
     fs = f.peer.stop_fwd()[port]
     after = vfotest.member_stats(f.ctl_path)
     if CYCLES <= 10:
@@ -94,6 +103,29 @@ def prefer_cycle(f):
     exact_round(f, 0, "vf")
 
 
+def vf_never_returns(f):
+    """A VF that does not come back: 'attach' with devargs that cannot start
+    is refused, TX stays on the backup, and the status reports the failure
+    and the retry the engine scheduled; 'attach' with the right devargs
+    brings the VF back."""
+    good = vfotest.ctl(f.ctl_path, "status")["uplinks"][0]["members"]["vf"]["devargs"]
+    vfotest.ctl(f.ctl_path, "prepare")
+    c = vfotest.Ctl(f.ctl_path)
+    rep = c.request({"cmd": "attach", "devargs":
+                     f"net_memif0,role=client,socket={f.h.path('none.sock')},id=0"})
+    c.close()
+    check(rep["ok"] is False and "failed" in rep["error"], f"attach of a missing VF: {rep}")
+    fo = vfotest.ctl(f.ctl_path, "status")["uplinks"][0]["failover"]
+    check_eq((fo["state"], fo["attach_failures"], fo["attach_retry_pending"]),
+             ("backup_vf_gone", 1, True), "state, failures, retry pending")
+    check_eq(state(f.ctl_path)[1], "backup", "active member while the VF is missing")
+    vfotest.ctl(f.ctl_path, "attach", devargs=good)
+    wait_state(f.ctl_path, "vf_active", "the VF to come back with its own devargs")
+    fo = vfotest.ctl(f.ctl_path, "status")["uplinks"][0]["failover"]
+    check_eq((fo["attach_failures"], fo["attach_retry_pending"]), (0, False),
+             "failures and retry after the VF came back")
+
+
 def test(h):
     # --fwd flow: io forwarding, every packet counted in the uplink's flow table
     f = vfotest.MemifReflect(h, extra_args=["--fwd", "flow"])
@@ -129,6 +161,7 @@ def test(h):
     check_eq(fl["total_flows"], 1, "flows in the table")
     check_eq(fl["flows"][0]["packets"], rx, "the flow's packets = all received, across switches")
     check_eq(fl["flows"][0]["bytes"], rx * 64, "the flow's bytes")
+    vf_never_returns(f)
     end = vfotest.ctl(f.ctl_path, "stats")["mbufs_in_use"]
     check_eq(end, start, "mbufs in use after every cycle (leak check)")
     check_eq(f.vfo.stop(), 0, "vfailover exit status after SIGTERM")

@@ -290,6 +290,62 @@ test_tx_first_len(void **state)
 	free(buf);
 }
 
+/* Path liveness, MTU, all-multicast and VLAN settings, from options and INI. */
+static void
+test_failover_settings(void **state)
+{
+	struct vfo_app_config c;
+	char err[256] = "";
+	const char *path;
+
+	(void)state;
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b"), 0);
+	assert_int_equal(c.uplink[0].arp_target, 0);
+	assert_int_equal(c.arp_interval_ms, 100);
+	assert_int_equal(c.arp_missed, 3);
+	assert_int_equal(c.mtu, 0);
+	assert_false(c.allmulti);
+	assert_int_equal(c.uplink[0].vlans.n, 0);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--arp-target", "10.1.2.3",
+			       "--arp-interval-ms", "20", "--arp-missed", "5", "--mtu", "9000",
+			       "--allmulti", "--vlan", "100,4094", "--vf", "v2", "--backup", "b2"),
+			 0);
+	assert_int_equal(c.uplink[0].arp_target, 0x0a010203);
+	assert_int_equal(c.uplink[1].arp_target, 0);
+	assert_int_equal(c.arp_interval_ms, 20);
+	assert_int_equal(c.arp_missed, 5);
+	assert_int_equal(c.mtu, 9000);
+	assert_true(c.allmulti);
+	assert_int_equal(c.uplink[0].vlans.n, 2);
+	assert_int_equal(c.uplink[0].vlans.id[1], 4094);
+	assert_int_equal(c.uplink[1].vlans.n, 0);
+	path = temp_ini("[global]\narp-missed = 2\nmtu = 1400\nallmulti = yes\n"
+			"[uplink a]\nvf = v\nbackup = b\narp-target = 192.0.2.1\nvlan = 7\n");
+	vfo_config_defaults(&c);
+	assert_int_equal(vfo_config_load(path, &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_int_equal(c.arp_missed, 2);
+	assert_int_equal(c.mtu, 1400);
+	assert_true(c.allmulti);
+	assert_int_equal(c.uplink[0].arp_target, 0xc0000201);
+	assert_int_equal(c.uplink[0].vlans.n, 1);
+	assert_int_equal(c.uplink[0].vlans.id[0], 7);
+	EXPECT_FAIL("--arp-target '10.1.2': not an IPv4 address", "--vf", "v", "--backup", "b",
+		    "--arp-target", "10.1.2");
+	EXPECT_FAIL("--arp-interval-ms 5 is out of range; give 10..10000", "--vf", "v", "--backup",
+		    "b", "--arp-interval-ms", "5");
+	EXPECT_FAIL("--arp-missed 0 is out of range; give 1..100", "--vf", "v", "--backup", "b",
+		    "--arp-missed", "0");
+	EXPECT_FAIL("--mtu 67 is out of range; give 68..9600", "--vf", "v", "--backup", "b",
+		    "--mtu", "67");
+	EXPECT_FAIL("--vlan '4095': not a VLAN id; give ids 1..4094", "--vf", "v", "--backup", "b",
+		    "--vlan", "100,4095");
+	EXPECT_FAIL("--vlan 'x': not a VLAN id", "--vf", "v", "--backup", "b", "--vlan", "x");
+	EXPECT_FAIL("--vlan: more than 8 VLAN ids", "--vf", "v", "--backup", "b", "--vlan",
+		    "1,2,3,4,5,6,7,8,9");
+	EXPECT_FAIL("--vlan is empty", "--vf", "v", "--backup", "b", "--vlan", ",");
+}
+
 /* Every command-line mistake gets -1 and a message naming the culprit. */
 static void
 test_bad_options(void **state)
@@ -673,7 +729,7 @@ main(void)
 		cmocka_unit_test(test_config_overrides), cmocka_unit_test(test_config_load_direct),
 		cmocka_unit_test(test_config_bad),	 cmocka_unit_test(test_config_limits),
 		cmocka_unit_test(test_configs_dir),	 cmocka_unit_test(test_usage),
-		cmocka_unit_test(test_tx_first_len),
+		cmocka_unit_test(test_tx_first_len),	 cmocka_unit_test(test_failover_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,8 @@
 /*
  * test_failover.c — the failover state machine driven by injected events
  * over fake ports: every transition, and the bad situations (no backup,
- * VF never returning, both members gone, flapping, removal during return).
+ * VF never returning, both members gone, flapping, removal during return),
+ * and path liveness (a path that stops answering, a returning VF verified).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -28,6 +29,10 @@ struct fake {
 	unsigned int announces[VFO_MEMBER_COUNT]; /* announce calls */
 	uint64_t detach_lost;			  /* what detach reports lost */
 	char devargs[VFO_DEVARGS_MAX];		  /* last attach's devargs */
+	uint64_t replies[VFO_MEMBER_COUNT];	  /* path replies counters */
+	unsigned int probes[VFO_MEMBER_COUNT];	  /* probe calls that succeeded */
+	int probe_err;				  /* probe returns this (0 = works) */
+	uint32_t probe_target;			  /* last probe's target */
 };
 
 static struct fake fk;
@@ -99,6 +104,25 @@ f_now_us(void *ctx)
 	return fk.now;
 }
 
+static int
+f_probe(void *ctx, int id, uint32_t target)
+{
+	(void)ctx;
+	assert_true(fk.present[id]);
+	if (fk.probe_err != 0)
+		return fk.probe_err;
+	fk.probes[id]++;
+	fk.probe_target = target;
+	return 0;
+}
+
+static uint64_t
+f_path_replies(void *ctx, int id)
+{
+	(void)ctx;
+	return fk.replies[id];
+}
+
 static const struct vfo_fo_ops fake_ops = {
 	.set_active = f_set_active,
 	.attach = f_attach,
@@ -108,6 +132,8 @@ static const struct vfo_fo_ops fake_ops = {
 	.rx_count = f_rx_count,
 	.announce = f_announce,
 	.now_us = f_now_us,
+	.probe = f_probe,
+	.path_replies = f_path_replies,
 };
 
 /* Both members present and up, VF active. */
@@ -124,6 +150,22 @@ setup(void **state)
 	fk.link_on_attach = true;
 	fk.now = 1000;
 	vfo_fo_conf_defaults(&conf);
+	vfo_fo_init(&fo, "t", &conf, &fake_ops, NULL, devargs, VFO_FO_VF_ACTIVE);
+	return 0;
+}
+
+/* As setup(), with path liveness on: target 10.0.0.1, 100 ms, 3 missed. */
+static int
+setup_path(void **state)
+{
+	static const char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX] = {"vf0", "bk0"};
+	struct vfo_fo_conf conf;
+
+	setup(state);
+	vfo_fo_conf_defaults(&conf);
+	conf.path_target = 0x0a000001;
+	conf.path_interval_us = 100000;
+	conf.path_missed = 3;
 	vfo_fo_init(&fo, "t", &conf, &fake_ops, NULL, devargs, VFO_FO_VF_ACTIVE);
 	return 0;
 }
@@ -438,6 +480,154 @@ test_timeline_bounded(void **state)
 	json_decref(tl);
 }
 
+/*
+ * Advances the fake clock by 'us' in 10 ms ticks; every member marked in
+ * 'answering' (bit per member) answers each probe it is handed.
+ */
+static void
+run_path(uint64_t us, unsigned int answering)
+{
+	uint64_t t;
+	int id;
+
+	for (t = 0; t < us; t += 10000) {
+		unsigned int before[VFO_MEMBER_COUNT];
+
+		for (id = 0; id < VFO_MEMBER_COUNT; id++)
+			before[id] = fk.probes[id];
+		tick(10000);
+		for (id = 0; id < VFO_MEMBER_COUNT; id++)
+			if ((answering & (1u << id)) && fk.probes[id] != before[id])
+				fk.replies[id]++;
+	}
+}
+
+/* Returns true when the timeline holds an entry whose detail contains 's'. */
+static bool
+timeline_has(const char *s)
+{
+	json_t *tl = vfo_fo_timeline_json(&fo), *e;
+	bool found = false;
+	size_t i;
+
+	json_array_foreach(tl, i, e)
+	{
+		found |= strstr(json_string_value(json_object_get(e, "detail")), s) != NULL;
+	}
+	json_decref(tl);
+	return found;
+}
+
+/* A VF whose path stops answering (link still up) loses TX after
+ * path_missed intervals, not before; it gets TX back when it answers. */
+static void
+test_path_failure_switches(void **state)
+{
+	(void)state;
+	run_path(1000000, 3);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	/* One probe per member per interval, to the target. */
+	assert_in_range(fk.probes[VFO_MEMBER_VF], 10, 11);
+	assert_int_equal(fk.probes[VFO_MEMBER_BACKUP], fk.probes[VFO_MEMBER_VF]);
+	assert_int_equal(fk.probe_target, 0x0a000001);
+	assert_true(fo.path[VFO_MEMBER_VF].up);
+	/* The VF goes silent: it keeps TX for 3 intervals after its last reply,
+	 * and loses it at the first tick after that. */
+	uint64_t last = fo.path[VFO_MEMBER_VF].last_reply_us;
+	while (fo.state == VFO_FO_VF_ACTIVE && fk.now < last + 1000000) {
+		assert_int_equal(fk.active, VFO_MEMBER_VF);
+		run_path(10000, 1u << VFO_MEMBER_BACKUP);
+	}
+	assert_in_range(fk.now - last, 300001, 310000);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_int_equal(fo.path[VFO_MEMBER_VF].failures, 1);
+	assert_true(timeline_has("vf path failed"));
+	assert_true(timeline_has("VF path silent"));
+	/* Link up but no path: never released and probed again (that would not
+	 * help a path), and still probed. */
+	unsigned int probes = fk.probes[VFO_MEMBER_VF];
+	run_path(3 * fo.conf.reprobe_down_us, 1u << VFO_MEMBER_BACKUP);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	assert_int_equal(fk.detaches, 0);
+	assert_true(fk.probes[VFO_MEMBER_VF] >= probes + 29);
+	/* It answers again: TX back on the VF at the next tick after the reply. */
+	run_path(100000, 3);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	assert_true(timeline_has("vf path answers"));
+}
+
+/* A returning VF with link up stays VF_RETURNING until its path answers. */
+static void
+test_returning_vf_needs_path(void **state)
+{
+	(void)state;
+	run_path(200000, 3);
+	ev(VFO_EV_PREPARE);
+	run_path(50000, 3);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	/* Absent: no probes for the VF. */
+	unsigned int probes = fk.probes[VFO_MEMBER_VF];
+	run_path(500000, 3);
+	assert_int_equal(fk.probes[VFO_MEMBER_VF], probes);
+	/* Back with link up, but its path does not answer (yet). */
+	ev(VFO_EV_ATTACH);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	assert_false(fo.path[VFO_MEMBER_VF].up);
+	run_path(2000000, 1u << VFO_MEMBER_BACKUP);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_true(fk.probes[VFO_MEMBER_VF] >= probes + 19);
+	/* The first reply makes it usable. */
+	run_path(100000, 3);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+}
+
+/* Both paths silent: no member; the backup answering resumes TX there. */
+static void
+test_path_both_silent(void **state)
+{
+	(void)state;
+	run_path(500000, 0);
+	assert_int_equal(fo.state, VFO_FO_NO_MEMBER);
+	assert_int_equal(fk.active, -1);
+	run_path(100000, 1u << VFO_MEMBER_BACKUP);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	run_path(100000, 3);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+}
+
+/* A probe that cannot be handed over (no mbufs, previous still waiting) is
+ * tried again at the next tick, not a whole interval later, and not counted. */
+static void
+test_path_probe_retried(void **state)
+{
+	(void)state;
+	run_path(100000, 3);
+	unsigned int probes = fk.probes[VFO_MEMBER_VF];
+	fk.probe_err = -ENOMEM;
+	run_path(200000, 3);
+	assert_int_equal(fk.probes[VFO_MEMBER_VF], probes);
+	fk.probe_err = 0;
+	run_path(10000, 3);
+	assert_int_equal(fk.probes[VFO_MEMBER_VF], probes + 1);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+}
+
+/* Path liveness off: no probes, and link alone decides. */
+static void
+test_path_off_sends_nothing(void **state)
+{
+	(void)state;
+	run_path(1000000, 0);
+	assert_int_equal(fk.probes[VFO_MEMBER_VF] + fk.probes[VFO_MEMBER_BACKUP], 0);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_null(vfo_fo_path_json(&fo));
+}
+
 int
 main(void)
 {
@@ -457,6 +647,11 @@ main(void)
 		cmocka_unit_test_setup(test_prefer, setup),
 		cmocka_unit_test_setup(test_attach_refused_when_busy, setup),
 		cmocka_unit_test_setup(test_timeline_bounded, setup),
+		cmocka_unit_test_setup(test_path_failure_switches, setup_path),
+		cmocka_unit_test_setup(test_returning_vf_needs_path, setup_path),
+		cmocka_unit_test_setup(test_path_both_silent, setup_path),
+		cmocka_unit_test_setup(test_path_probe_retried, setup_path),
+		cmocka_unit_test_setup(test_path_off_sends_nothing, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,11 +8,13 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
 
+#include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -259,6 +261,97 @@ test_txbuf_drops_when_full(void **state)
 	vfo_uplink_destroy(u);
 }
 
+/* Writes an ARP frame of opcode 'op' from 'sip' to 'tip' (host order) into 'm'. */
+static void
+put_arp(struct rte_mbuf *m, uint16_t op, uint32_t sip, uint32_t tip)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	memset(eth, 0, sizeof(*eth) + sizeof(*arp));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	arp->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+	arp->arp_data.arp_tip = rte_cpu_to_be_32(tip);
+}
+
+/*
+ * Path liveness, data-plane half: a probe is one ARP request for the target
+ * sent on the member it was meant for; the liveness RX consumes and counts
+ * the target's ARP replies per member and passes everything else; the
+ * ordinary RX passes them all.  An exhausted pool refuses a probe (-ENOMEM)
+ * and the next one works once mbufs are back.
+ */
+static void
+test_path_probe_and_replies(void **state)
+{
+	const uint32_t target = 0x0a000001, other = 0x0a000002;
+	struct rte_mempool *mp = vfo_pools_get(0, &pools);
+	struct rte_mbuf *pkts[64], **all;
+	const struct rte_arp_hdr *arp;
+	struct vfo_uplink_params p;
+	struct vfo_uplink *u;
+	char err[512];
+	unsigned int n, i;
+
+	(void)state;
+	ring_params(&p, "net_ring_k", "net_ring_l");
+	p.arp_target = target;
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	assert_non_null(u);
+	/* A probe for the backup goes out (and loops back) on the backup only. */
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_BACKUP, target), 0);
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_BACKUP, target), -EBUSY);
+	vfo_uplink_path_tx(u, 1); /* not queue 0: nothing sent */
+	assert_non_null(u->probe_pkt[VFO_MEMBER_BACKUP]);
+	vfo_uplink_path_tx(u, 0);
+	assert_null(u->probe_pkt[VFO_MEMBER_BACKUP]);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_BACKUP].port_id, 0, pkts, 64), 1);
+	arp = rte_pktmbuf_mtod_offset(pkts[0], const struct rte_arp_hdr *,
+				      sizeof(struct rte_ether_hdr));
+	assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), RTE_ARP_OP_REQUEST);
+	assert_int_equal(rte_be_to_cpu_32(arp->arp_data.arp_tip), target);
+	rte_pktmbuf_free(pkts[0]);
+
+	/* On the VF: 2 replies from the target, 1 from another host, 1 request
+	 * from the target, 2 plain packets. */
+	alloc_pkts(pkts, 6);
+	put_arp(pkts[0], RTE_ARP_OP_REPLY, target, 0);
+	put_arp(pkts[1], RTE_ARP_OP_REPLY, other, 0);
+	put_arp(pkts[3], RTE_ARP_OP_REQUEST, target, 0);
+	put_arp(pkts[4], RTE_ARP_OP_REPLY, target, 0);
+	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 6), 6);
+	n = vfo_view_rx_burst_live(u, vfo_uplink_view(u), 0, pkts, 64);
+	assert_int_equal(n, 4);
+	assert_int_equal(vfo_uplink_member_path_replies(u, VFO_MEMBER_VF), 2);
+	assert_int_equal(vfo_uplink_member_path_replies(u, VFO_MEMBER_BACKUP), 0);
+	assert_int_equal(vfo_uplink_member_rx_pkts(u, VFO_MEMBER_VF), 4);
+	rte_pktmbuf_free_bulk(pkts, n);
+	/* The ordinary RX consumes nothing. */
+	alloc_pkts(pkts, 1);
+	put_arp(pkts[0], RTE_ARP_OP_REPLY, target, 0);
+	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 1), 1);
+	assert_int_equal(drain(u), 1);
+	assert_int_equal(vfo_uplink_member_path_replies(u, VFO_MEMBER_VF), 2);
+
+	/* Pool exhausted: the probe is refused, nothing is left allocated. */
+	all = calloc(rte_mempool_avail_count(mp) + 1, sizeof(*all));
+	assert_non_null(all);
+	for (n = 0; (all[n] = rte_pktmbuf_alloc(mp)) != NULL; n++)
+		;
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), -ENOMEM);
+	assert_null(u->probe_pkt[VFO_MEMBER_VF]);
+	for (i = 0; i < n; i++)
+		rte_pktmbuf_free(all[i]);
+	free(all);
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	/* A probe still waiting when the uplink goes is freed with it. */
+	n = rte_mempool_in_use_count(mp);
+	vfo_uplink_destroy(u);
+	assert_int_equal(rte_mempool_in_use_count(mp), n - 1);
+}
+
 /* Bad devargs: a clear error naming it, and no port left behind. */
 static void
 test_bad_devargs(void **state)
@@ -295,6 +388,7 @@ main(void)
 		cmocka_unit_test(test_rx_no_starvation),
 		cmocka_unit_test(test_txbuf_drops_when_full),
 		cmocka_unit_test(test_bad_devargs),
+		cmocka_unit_test(test_path_probe_and_replies),
 	};
 	struct vfo_pool_need need = {.nb_ports = 2,
 				     .nb_rxq = 1,

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * uplink_path.c — the data-plane half of path liveness: the control
+ * thread's ARP requests handed to the thread owning queue 0 and sent on a
+ * given member, and the ARP replies from the target consumed and counted per
+ * member by the liveness loop (vfo_view_rx_burst_live).  The decisions are
+ * in control/failover_path.c.
+ */
+#include <errno.h>
+
+#include <rte_arp.h>
+#include <rte_byteorder.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "uplink_private.h"
+
+int
+vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target)
+{
+	static const struct rte_ether_addr zero;
+	struct rte_mempool *mp;
+	struct rte_mbuf *m;
+
+	if (__atomic_load_n(&u->probe_pkt[id], __ATOMIC_ACQUIRE) != NULL)
+		return -EBUSY;
+	mp = u->params.pool_for_socket(u->member[id].socket, u->params.pool_arg);
+	m = mp != NULL ? rte_pktmbuf_alloc(mp) : NULL;
+	if (m == NULL)
+		return -ENOMEM;
+	uplink__build_arp(m, RTE_ETHER_TYPE_ARP, RTE_ARP_OP_REQUEST, &u->mac, u->params.ipv4,
+			  target, &zero);
+	__atomic_store_n(&u->probe_pkt[id], m, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void
+vfo__path_tx(struct vfo_uplink *u)
+{
+	const struct vfo_uplink_view *v = vfo_uplink_view(u);
+	uint8_t id, i;
+
+	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
+		struct rte_mbuf *m = __atomic_load_n(&u->probe_pkt[id], __ATOMIC_ACQUIRE);
+		uint16_t sent = 0;
+
+		if (m == NULL)
+			continue;
+		/* The member's port, if the view polls it (so it is started). */
+		for (i = 0; i < v->nb_rx; i++)
+			if (v->rx_member[i] == id)
+				sent = rte_eth_tx_burst(v->rx_port[i], 0, &m, 1);
+		if (sent == 0) {
+			rte_pktmbuf_free(m);
+			__atomic_fetch_add(&u->probe_unsent, 1, __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&u->probe_pkt[id], NULL, __ATOMIC_RELEASE);
+	}
+}
+
+uint16_t
+vfo__path_filter(struct vfo_uplink *u, uint16_t q, uint8_t member, struct rte_mbuf **pkts,
+		 uint16_t n)
+{
+	const rte_be32_t target = rte_cpu_to_be_32(u->params.arp_target);
+	const rte_be16_t arp_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	const rte_be16_t reply = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	uint16_t i, kept = 0, hits = 0;
+
+	/* The EtherType is the only packet data io forwarding ever reads:
+	 * fetch every header of the burst before looking at the first. */
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		const struct rte_arp_hdr *arp = (const struct rte_arp_hdr *)(eth + 1);
+
+		if (unlikely(eth->ether_type == arp_type) &&
+		    rte_pktmbuf_data_len(m) >= sizeof(*eth) + sizeof(*arp) &&
+		    arp->arp_opcode == reply && arp->arp_data.arp_sip == target) {
+			rte_pktmbuf_free(m);
+			hits++;
+			continue;
+		}
+		pkts[kept++] = m;
+	}
+	u->qstats[q].path_replies[member] += hits;
+	return kept;
+}
+
+uint64_t
+vfo_uplink_member_path_replies(const struct vfo_uplink *u, enum vfo_member_id id)
+{
+	uint64_t n = 0;
+	uint16_t q;
+
+	for (q = 0; q < u->nb_queues; q++)
+		n += __atomic_load_n(&u->qstats[q].path_replies[id], __ATOMIC_RELAXED);
+	return n;
+}
