@@ -16,6 +16,7 @@
 #include <rte_lcore.h>
 
 #include "uplink_private.h"
+#include "vfo_port.h"
 #include "vfo_log.h"
 
 /* Formats an error message into err/errlen and returns -1. */
@@ -39,30 +40,14 @@ int
 uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
 {
 	struct vfo_member *m = &u->member[id];
-	struct rte_dev_iterator it;
 	struct rte_eth_dev_info info;
-	uint16_t pid, port = VFO_PORT_NONE;
-	unsigned int nb = 0;
+	char why[384];
+	uint16_t port;
 	int ret;
 
-	ret = rte_dev_probe(m->devargs);
-	if (ret < 0 && ret != -EEXIST)
-		return uplink__fail(
-			err, errlen,
-			"uplink %s: %s '%s' does not probe: %s; check the device name and "
-			"its arguments (vdev drivers: see 'dpdk-testpmd --help'), or the PCI "
-			"address and its driver binding",
-			u->params.name, vfo_member_name(id), m->devargs, rte_strerror(-ret));
-	RTE_ETH_FOREACH_MATCHING_DEV(pid, m->devargs, &it)
-	{
-		port = pid;
-		nb++;
-	}
-	if (nb != 1)
-		return uplink__fail(
-			err, errlen,
-			"uplink %s: %s '%s' gives %u ethdev ports; it must give exactly one",
-			u->params.name, vfo_member_name(id), m->devargs, nb);
+	if (vfo_port_probe(m->devargs, &port, why, sizeof(why)) != 0)
+		return uplink__fail(err, errlen, "uplink %s: %s %s", u->params.name,
+				    vfo_member_name(id), why);
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
 		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s",

@@ -37,8 +37,8 @@ vfp_gapcap_open(const char *path, unsigned int k, unsigned int snaplen, char *er
 {
 	struct vfp_gapcap *g;
 
-	if (k < 1 || k > 65536) {
-		snprintf(err, errlen, "gap pcap: %u frames around a gap: must be 1..65536", k);
+	if (k > 65536) {
+		snprintf(err, errlen, "gap pcap: %u frames around a gap: must be 0..65536", k);
 		return NULL;
 	}
 	if (snaplen < 64 || snaplen > 65535) {
@@ -46,8 +46,8 @@ vfp_gapcap_open(const char *path, unsigned int k, unsigned int snaplen, char *er
 		return NULL;
 	}
 	g = calloc(1, sizeof(*g));
-	if (g == NULL || (g->ring = calloc(k, sizeof(*g->ring))) == NULL ||
-	    (g->buf = malloc((size_t)k * snaplen)) == NULL) {
+	if (g == NULL || (k != 0 && ((g->ring = calloc(k, sizeof(*g->ring))) == NULL ||
+				     (g->buf = malloc((size_t)k * snaplen)) == NULL))) {
 		snprintf(err, errlen, "gap pcap: out of memory");
 		goto fail;
 	}
@@ -95,6 +95,13 @@ vfp_gapcap_frame(struct vfp_gapcap *g, uint64_t ts_us, const uint8_t *frame, siz
 {
 	struct pcap_pkthdr h;
 
+	if (g->k == 0) { /* a plain capture: every frame */
+		fill_hdr(g, &h, ts_us, caplen, wirelen);
+		pcap_dump((u_char *)g->dump, &h, frame);
+		g->frames++;
+		g->gaps += gap;
+		return;
+	}
 	if (gap) {
 		/* Write the ring, oldest first. */
 		unsigned int i = (g->head + g->k - g->used) % g->k;

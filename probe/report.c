@@ -221,10 +221,8 @@ vfp_report_json(const struct vfp_analyzer *a, const struct vfp_report_info *info
 }
 
 int
-vfp_report_write_json(const struct vfp_analyzer *a, const struct vfp_report_info *info,
-		      const char *path, char *err, size_t errlen)
+vfp_report_dump(json_t *j, const char *path, char *err, size_t errlen)
 {
-	json_t *j = vfp_report_json(a, info);
 	int rc;
 
 	if (j == NULL) {
@@ -245,6 +243,13 @@ vfp_report_write_json(const struct vfp_analyzer *a, const struct vfp_report_info
 		return -1;
 	}
 	return 0;
+}
+
+int
+vfp_report_write_json(const struct vfp_analyzer *a, const struct vfp_report_info *info,
+		      const char *path, char *err, size_t errlen)
+{
+	return vfp_report_dump(vfp_report_json(a, info), path, err, errlen);
 }
 
 /* Prints one line of counters 's' named 'name' to f. */

@@ -22,7 +22,8 @@ struct vfp_gapcap;
 
 /**
  * Creates 'path' (pcap, Ethernet) and a ring of k (1..65536) frames of at
- * most snaplen (64..65535) bytes.  Returns the gapcap, or NULL with a
+ * most snaplen (64..65535) bytes; k = 0 makes a plain capture: every frame
+ * offered is written.  Returns the gapcap, or NULL with a
  * message naming the culprit in err[0..errlen).
  */
 struct vfp_gapcap *vfp_gapcap_open(const char *path, unsigned int k, unsigned int snaplen,

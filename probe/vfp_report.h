@@ -39,6 +39,13 @@ int vfp_report_write_json(const struct vfp_analyzer *a, const struct vfp_report_
 			  const char *path, char *err, size_t errlen);
 
 /**
+ * Writes JSON document 'j' (may be NULL: out of memory) to 'path' ("-":
+ * stdout), indented, and drops the reference.  Returns 0, or -1 with a
+ * message naming the file in err[0..errlen).
+ */
+int vfp_report_dump(json_t *j, const char *path, char *err, size_t errlen);
+
+/**
  * Prints the human summary of 'a' to 'f': totals, per stream counters, the
  * first max_gaps gaps (0: all), latency, foreign frames, events.  Returns
  * nothing.

@@ -1133,7 +1133,7 @@ test_offline(void **state)
 	assert_non_null(strstr(err, "not Ethernet"));
 	assert_null(vfp_gapcap_open("/nonexistent/dir/x.pcap", 4, 128, err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/dir/x.pcap"));
-	assert_null(vfp_gapcap_open(gpath, 0, 128, err, sizeof(err)));
+	assert_null(vfp_gapcap_open(gpath, 65537, 128, err, sizeof(err)));
 	pcap_close(dead);
 	vfp_analyzer_destroy(a);
 	unlink(path);

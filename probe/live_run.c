@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * live_run.c — one vfprobe run on the lcores: the generator's TX step
+ * (TSC-paced bursts of stamped copies of the port's template), the
+ * receiver's RX step (bursts into the analyzer and the pcap writers) and
+ * the loops that run them, on one lcore or two (see vfp_live.h).
+ *
+ * Like l2fwd: bursts, no lock, counters written by their lcore only and
+ * read by the control thread with relaxed atomics.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_pause.h>
+
+#include "vfp_live.h"
+
+/* Frames per RX burst. */
+#define RX_BURST 64
+/* After sending stops, how long packets refused by a full TX ring are retried (ms). */
+#define TX_FLUSH_MS 50
+/* Offset of the UDP source port in an untagged probe frame. */
+#define UDP_SPORT_OFF 34
+
+/* Relaxed store of a counter read by other threads. */
+#define PUBLISH(dst, v) __atomic_store_n(&(dst), (v), __ATOMIC_RELAXED)
+
+/* The TX lcore's private state during a run. */
+struct tx_ctx {
+	struct vfp_live *l;		      /* shared state */
+	struct rte_mbuf *pend[VFP_MAX_BURST]; /* built, not yet taken by the port */
+	unsigned int pos;		      /* first pending in 'pend' */
+	unsigned int npend;		      /* pending count */
+	uint64_t seq;			      /* next sequence number to build */
+	uint64_t port_tx[VFP_MAX_PORTS];      /* taken per port */
+	uint64_t start_tsc;		      /* first step */
+	uint64_t end_tsc;		      /* stop building at (0: no limit) */
+	uint64_t limit;			      /* stop building after this many */
+	uint64_t flush_end;		      /* give up pending packets at (0: not stopping) */
+	double pkts_per_tick;		      /* pacing, 0: max */
+	unsigned int flow;		      /* next flow */
+	uint16_t cur;			      /* --tx index in use */
+	uint16_t port;			      /* its port number */
+	bool done;			      /* finished */
+};
+
+/* The RX side's private state during a run. */
+struct rx_ctx {
+	struct vfp_live *l; /* shared state */
+	uint64_t end_tsc;   /* stop at (valid once the TX side is done) */
+	bool done;	    /* finished */
+};
+
+/* Builds n packets (stamped with tsc) into t->pend.  Returns how many
+ * (0: pool empty). */
+static unsigned int
+tx_build(struct tx_ctx *t, unsigned int n, uint64_t tsc)
+{
+	const struct vfp_opts *o = t->l->o;
+	const uint8_t *tmpl = t->l->ports[t->port].tmpl;
+	uint32_t len = VFP_FRAME_LEN(o->size);
+
+	if (unlikely(rte_pktmbuf_alloc_bulk(t->l->mp, t->pend, n) != 0)) {
+		PUBLISH(t->l->tx.nombuf, t->l->tx.nombuf + 1);
+		return 0;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = t->pend[i];
+		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+		uint16_t sport = (uint16_t)(VFP_FLOW_PORT_BASE + t->flow);
+
+		rte_memcpy(d, tmpl, len);
+		d[UDP_SPORT_OFF] = (uint8_t)(sport >> 8);
+		d[UDP_SPORT_OFF + 1] = (uint8_t)sport;
+		vfp_stamp(d, false, t->seq++, tsc);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		if (++t->flow == o->flows)
+			t->flow = 0;
+	}
+	t->pos = 0;
+	t->npend = n;
+	return n;
+}
+
+/* Applies a switch request: later bursts go to the requested --tx port; the
+ * event is recorded with the first sequence number it will send. */
+static void
+tx_switch(struct tx_ctx *t, uint16_t req, uint64_t tsc)
+{
+	struct vfp_live *l = t->l;
+	uint16_t to = l->o->tx[req];
+
+	if (l->nev < VFP_TX_EVENTS) {
+		l->ev[l->nev] = (struct vfp_tx_event){
+			.tsc = tsc, .from = t->port, .to = to, .seq = t->seq - t->npend};
+		__atomic_store_n(&l->nev, l->nev + 1, __ATOMIC_RELEASE);
+	}
+	t->cur = req;
+	t->port = to;
+	__atomic_store_n(&l->tx.cur, req, __ATOMIC_RELEASE);
+}
+
+/* Ends sending: packets still pending (the highest numbers) are freed and
+ * not counted as sent.  Publishes tx_done. */
+static void
+tx_finish(struct tx_ctx *t, uint64_t tsc)
+{
+	struct vfp_live *l = t->l;
+
+	if (t->npend != 0) {
+		rte_pktmbuf_free_bulk(t->pend + t->pos, t->npend);
+		t->seq -= t->npend;
+		t->npend = 0;
+	}
+	PUBLISH(l->tx.sent, t->seq);
+	l->tx_done_tsc = tsc;
+	__atomic_store_n(&l->tx_done, true, __ATOMIC_RELEASE);
+	t->done = true;
+}
+
+/* Returns whether sending must stop building packets at tsc. */
+static inline bool
+tx_over(const struct tx_ctx *t, uint64_t tsc)
+{
+	return t->seq >= t->limit || (t->end_tsc != 0 && tsc >= t->end_tsc) ||
+	       __atomic_load_n(&t->l->stop, __ATOMIC_RELAXED);
+}
+
+/* One TX step at tsc: builds the packets due (up to a burst) when none is
+ * pending, and hands the pending ones to the sending port. */
+static void
+tx_step(struct tx_ctx *t, uint64_t tsc)
+{
+	struct vfp_live *l = t->l;
+	uint16_t req = __atomic_load_n(&l->tx_req, __ATOMIC_RELAXED), n;
+
+	if (unlikely(req != t->cur))
+		tx_switch(t, req, tsc);
+	if (t->npend == 0) {
+		uint64_t want = l->o->burst;
+
+		if (unlikely(tx_over(t, tsc))) {
+			tx_finish(t, tsc);
+			return;
+		}
+		if (t->pkts_per_tick != 0) {
+			uint64_t due =
+				(uint64_t)((double)(tsc - t->start_tsc) * t->pkts_per_tick) + 1;
+
+			if (due <= t->seq)
+				return;
+			want = RTE_MIN(want, due - t->seq);
+		}
+		want = RTE_MIN(want, t->limit - t->seq);
+		if (tx_build(t, (unsigned int)want, tsc) == 0)
+			return;
+	} else if (unlikely(t->flush_end != 0 || tx_over(t, tsc))) {
+		if (t->flush_end == 0)
+			t->flush_end = tsc + l->tsc_hz * TX_FLUSH_MS / 1000;
+		else if (tsc >= t->flush_end) {
+			tx_finish(t, tsc);
+			return;
+		}
+	}
+	n = rte_eth_tx_burst(l->ports[t->port].id, 0, t->pend + t->pos, (uint16_t)t->npend);
+	t->pos += n;
+	t->npend -= n;
+	t->port_tx[t->port] += n;
+	PUBLISH(l->tx.port_tx[t->port], t->port_tx[t->port]);
+	PUBLISH(l->tx.sent, t->seq - t->npend);
+	PUBLISH(l->tx.last_tsc, tsc);
+	if (t->npend != 0)
+		PUBLISH(l->tx.refused, l->tx.refused + 1);
+}
+
+/* Prepares the TX side of trial l->trial starting at tsc. */
+static void
+tx_init(struct tx_ctx *t, struct vfp_live *l, uint64_t tsc)
+{
+	const struct vfp_trial *tr = &l->trial;
+
+	memset(t, 0, sizeof(*t));
+	t->l = l;
+	t->start_tsc = tsc;
+	t->limit = tr->count ? tr->count : UINT64_MAX;
+	t->end_tsc = tr->duration_s > 0 ? tsc + (uint64_t)(tr->duration_s * (double)l->tsc_hz) : 0;
+	t->pkts_per_tick = tr->pps > 0 ? tr->pps / (double)l->tsc_hz : 0;
+	t->cur = __atomic_load_n(&l->tx_req, __ATOMIC_RELAXED);
+	t->port = l->o->tx[t->cur];
+	l->tx.cur = t->cur;
+	l->tx.start_tsc = tsc;
+	t->done = l->o->ntx == 0;
+}
+
+/* One RX step: one burst from each --rx port into the analyzer and the
+ * pcap writers.  Returns nothing. */
+static void
+rx_step(struct rx_ctx *r)
+{
+	struct vfp_live *l = r->l;
+	const struct vfp_opts *o = l->o;
+	struct rte_mbuf *pkts[RX_BURST];
+
+	for (unsigned int i = 0; i < o->nrx; i++) {
+		uint16_t pn = o->rx[i];
+		uint16_t n = rte_eth_rx_burst(l->ports[pn].id, 0, pkts, RX_BURST);
+		uint64_t tsc, us, probes = 0, gaps = 0;
+
+		if (n == 0)
+			continue;
+		tsc = rte_rdtsc();
+		us = vfp_live_us(l, tsc);
+		for (uint16_t j = 0; j < n; j++) {
+			const uint8_t *d = rte_pktmbuf_mtod(pkts[j], const uint8_t *);
+			size_t cap = pkts[j]->data_len, wire = pkts[j]->pkt_len;
+			unsigned int res = vfp_analyzer_frame(l->an, pn, us, tsc, d, cap, wire);
+
+			probes += !(res & VFP_RX_FOREIGN);
+			gaps += (res & VFP_RX_GAP) != 0;
+			if (unlikely(l->gapcap != NULL))
+				vfp_gapcap_frame(l->gapcap, us, d, cap, wire,
+						 (res & VFP_RX_GAP) != 0);
+			if (unlikely(l->allcap != NULL))
+				vfp_gapcap_frame(l->allcap, us, d, cap, wire, false);
+		}
+		rte_pktmbuf_free_bulk(pkts, n);
+		PUBLISH(l->rx.port_rx[pn], l->rx.port_rx[pn] + n);
+		PUBLISH(l->rx.probes, l->rx.probes + probes);
+		PUBLISH(l->rx.gaps, l->rx.gaps + gaps);
+	}
+}
+
+/* Returns whether the RX side is finished at tsc: sending ended --linger-ms
+ * ago (or, receiving only, the user stopped the run). */
+static inline bool
+rx_over(struct rx_ctx *r, uint64_t tsc)
+{
+	struct vfp_live *l = r->l;
+
+	if (r->end_tsc == 0 && __atomic_load_n(&l->tx_done, __ATOMIC_ACQUIRE))
+		r->end_tsc = l->tx_done_tsc + l->tsc_hz * l->o->linger_ms / 1000 + 1;
+	if (r->end_tsc != 0)
+		return tsc >= r->end_tsc;
+	return l->o->ntx == 0 && __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
+}
+
+/* lcore function: the TX loop.  Returns 0. */
+static int
+tx_loop(void *arg)
+{
+	struct tx_ctx *t = arg;
+
+	while (!t->done)
+		tx_step(t, rte_rdtsc());
+	return 0;
+}
+
+/* Runs the RX loop (rx only) or both steps in one loop (t not NULL) until
+ * both sides are done. */
+static void
+rx_loop(struct rx_ctx *r, struct tx_ctx *t)
+{
+	while (!r->done || (t != NULL && !t->done)) {
+		uint64_t tsc = rte_rdtsc();
+
+		if (t != NULL && !t->done)
+			tx_step(t, tsc);
+		if (!r->done) {
+			rx_step(r);
+			r->done = rx_over(r, tsc);
+		}
+	}
+}
+
+/* Adds the run's TX start, switches and end to the analyzer's events. */
+static void
+add_events(struct vfp_live *l)
+{
+	char text[VFP_EVENT_TEXT];
+
+	if (l->o->ntx == 0)
+		return;
+	snprintf(text, sizeof(text), "tx start on port %u", l->o->tx[0]);
+	vfp_analyzer_event(l->an, vfp_live_us(l, l->tx.start_tsc), text);
+	for (unsigned int i = 0; i < l->nev; i++) {
+		snprintf(text, sizeof(text), "switch tx port %u -> %u at seq %" PRIu64,
+			 l->ev[i].from, l->ev[i].to, l->ev[i].seq);
+		vfp_analyzer_event(l->an, vfp_live_us(l, l->ev[i].tsc), text);
+	}
+	snprintf(text, sizeof(text), "tx end: %" PRIu64 " packets", l->tx.sent);
+	vfp_analyzer_event(l->an, vfp_live_us(l, l->tx_done_tsc), text);
+}
+
+void
+vfp_run_trial(struct vfp_live *l)
+{
+	const struct vfp_opts *o = l->o;
+	static uint64_t sent[VFP_MAX_STREAMS];
+	struct tx_ctx t;
+	struct rx_ctx r = {.l = l, .done = o->nrx == 0};
+	uint64_t tsc;
+	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
+
+	memset(&l->tx, 0, sizeof(l->tx));
+	memset(&l->rx, 0, sizeof(l->rx));
+	l->nev = 0;
+	l->tx_done = false;
+	tsc = rte_rdtsc();
+	vfp_analyzer_start(l->an, vfp_live_us(l, tsc));
+	tx_init(&t, l, tsc);
+	if (o->ntx == 0) { /* receive only: --duration, or until stopped */
+		l->tx_done_tsc = tsc + (uint64_t)(l->trial.duration_s * (double)l->tsc_hz);
+		__atomic_store_n(&l->tx_done, l->trial.duration_s > 0, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&l->running, true, __ATOMIC_RELEASE);
+	if (!t.done && !r.done && worker < RTE_MAX_LCORE) {
+		rte_eal_remote_launch(tx_loop, &t, worker);
+		rx_loop(&r, NULL);
+		rte_eal_wait_lcore(worker);
+	} else {
+		rx_loop(&r, &t);
+	}
+	__atomic_store_n(&l->running, false, __ATOMIC_RELEASE);
+	add_events(l);
+	memset(sent, 0, sizeof(sent));
+	sent[l->trial.stream] = l->tx.sent;
+	vfp_analyzer_finish(l->an, vfp_live_us(l, rte_rdtsc()), o->ntx ? sent : NULL);
+}
