@@ -1,0 +1,180 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""study — one run of one scenario: traffic, VF out, migrate, VF in, measure.
+
+A scenario names the guest program (tests/e2e/guest/guest-NAME), whether
+the host warns the guest (`prepare` over the control channel) and how the
+host steers its traffic.  A run:
+
+  1. starts the source VM (with the e1000e) and the destination (without,
+     -incoming), and vfprobe sending at RATE from the VF-side port;
+  2. after WARM s: host-side make-before-break (vfprobe `switch` to the
+     backup-side port; not for VF-only, which has no other path), then
+     `prepare` to the guest when planned, then QMP device_del and the wait
+     for DEVICE_DELETED;
+  3. migrate (QMP driver), the source quits as soon as it is complete (as
+     libvirt's does), which also makes the host bridge forget it;
+  4. netdev_add + device_add of the e1000e on the destination; the host
+     switches its traffic back to the VF-side port when the guest's
+     replies arrive there (the guest's VF is carrying traffic again);
+  5. POST s more traffic, then vfprobe stops and reports.
+
+Measures (ms unless named): total migration time and QEMU downtime (from
+query-migrate), network downtime (longest gap at the receiver, excluding
+the tail after sending stops), packets lost, packets lost outside the VM
+pause window (STOP on the source .. RESUME on the destination), time from
+device_add to the first packet back on the VF-side port, and the step
+timeline (host monotonic times relative to the first step).
+"""
+import time
+
+from .ctl import GuestCtl
+from .migration import migrate
+from .probe import BACKUP_PORT, VF_PORT, Probe
+from .testbed import MIGRATE_PORT, Testbed
+
+# name -> guest program, planned (host sends prepare), steer ("follow": to
+# the backup before the VF goes and back when replies come on the VF side;
+# "vf": always the VF side), ready (console regex when forwarding), ctl
+# (the guest serves the control channel).
+SCENARIOS = {
+    "vf-only": dict(guest="vf-only", planned=False, steer="vf",
+                    ready=r"^vfailover: forwarding", ctl=True,
+                    label="VF only (no fallback)"),
+    "bonding": dict(guest="bonding", planned=False, steer="follow",
+                    ready=r"^e2e: bonding ready", ctl=False,
+                    label="Linux bonding (active-backup, kernel forwarding)"),
+    "dpdk-bond": dict(guest="dpdk-bond", planned=False, steer="follow",
+                      ready=r"^e2e: testpmd forwarding", ctl=False,
+                      label="DPDK bonding PMD (testpmd, active-backup)"),
+    "vfailover-unplanned": dict(guest="vfailover", planned=False, steer="follow",
+                                ready=r"^vfailover: forwarding", ctl=True,
+                                label="vfailover, unplanned"),
+    "vfailover-planned": dict(guest="vfailover", planned=True, steer="follow",
+                              ready=r"^vfailover: forwarding", ctl=True,
+                              label="vfailover, planned"),
+}
+
+
+class RunError(Exception):
+    """A step of a run failed."""
+
+
+def _wall_us(mono):
+    """Returns the CLOCK_REALTIME µs of monotonic time 'mono' (s)."""
+    return (mono + (time.time() - time.monotonic())) * 1e6
+
+
+def _first_rx_after(report, port, t_rel_us):
+    """Returns the report-relative µs of the first 1 ms bin at or after
+    t_rel_us in which 'port' received something, or None."""
+    tl = report.get("timeline", {})
+    ports = tl.get("ports", [])
+    if port not in ports:
+        return None
+    bins = tl["rx_pkts"][ports.index(port)]
+    bin_us = tl.get("bin_ms", 1) * 1000
+    for i in range(max(0, int(t_rel_us // bin_us)), len(bins)):
+        if bins[i]:
+            return i * bin_us
+    return None
+
+
+def measure(report, steps, mig):
+    """Returns the run's figures from the vfprobe report, the step times
+    (monotonic s) and the migration result."""
+    t0 = report["t0_us"]
+
+    def rel(mono):
+        return None if mono is None else _wall_us(mono) - t0
+
+    gaps = [g for g in report.get("gaps", []) if g.get("kind") != "tail"]
+    longest = max(gaps, key=lambda g: g["duration_us"], default=None)
+    p0, p1 = rel(mig["t_stop"]), rel(mig["t_resume"])
+    outside = sum(g.get("missing", 0) for g in gaps
+                  if g["end_us"] < p0 or g["start_us"] > p1)
+    first_vf = _first_rx_after(report, VF_PORT, rel(steps["device_add"]))
+    base = steps["first_step"]
+    return {
+        "total_ms": mig["total_ms"],
+        "downtime_ms": mig["downtime_ms"],
+        "network_downtime_ms": longest["duration_us"] / 1e3 if longest else 0.0,
+        "longest_gap": longest,
+        "sent": report.get("tx", {}).get("sent"),
+        "received": report["totals"]["received"],
+        "lost": report["totals"]["lost"],
+        "lost_outside_pause": outside,
+        "pause_window_us": [p0, p1],
+        "reattach_to_first_vf_ms": (None if first_vf is None else
+                                    (first_vf - rel(steps["device_add"])) / 1e3),
+        "timeline_ms": {k: round((v - base) * 1e3, 2) for k, v in sorted(
+            steps.items(), key=lambda kv: kv[1]) if v is not None and k != "first_step"},
+    }
+
+
+def _wait_rx(probe, port, since, timeout):
+    """Polls vfprobe until 'port' has received more than 'since' packets;
+    returns the monotonic time, or None after 'timeout' s."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if probe.rx_ports()[port] > since:
+            return time.monotonic()
+        time.sleep(0.005)
+    return None
+
+
+def run(name, guest_dir, vfprobe, rate="1k", warm=2.0, post=3.0, workdir=None,
+        log=print):
+    """Runs scenario 'name' once; returns its figures (see measure())."""
+    sc = SCENARIOS[name]
+    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"], workdir=workdir) as tb:
+        src = tb.start_source()
+        dst = tb.start_destination()
+        dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1})
+        src.wait_serial(sc["ready"], 120)
+        sctl = GuestCtl(src.ctl_path) if sc["ctl"] else None
+        dctl = GuestCtl(dst.ctl_path) if sc["ctl"] else None
+        probe = Probe(tb, vfprobe, rate, duration=300)
+        time.sleep(warm)
+        steps = {}
+        steps["first_step"] = time.monotonic()
+        if sc["steer"] == "follow":
+            steps["host_to_backup"] = probe.switch(BACKUP_PORT)
+        if sc["planned"]:
+            steps["prepare"] = time.monotonic()
+            r = sctl.call("prepare", timeout=10)
+            if not r.get("ok"):
+                raise RunError(f"prepare refused: {r.get('error')}")
+            steps["prepare_acked"] = time.monotonic()
+        steps["device_del"], steps["device_deleted"] = src.vf_unplug()
+        mig = migrate(src, dst, MIGRATE_PORT)
+        steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
+                     vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
+        src.qmp.cmd("quit")
+        src.proc.wait(10)
+        steps["source_quit"] = time.monotonic()
+        before = probe.rx_ports()[VF_PORT]
+        steps["device_add"] = dst.vf_plug()
+        if dctl:
+            end = time.monotonic() + 30
+            while dctl.active() != "vf":
+                if time.monotonic() > end:
+                    break
+                time.sleep(0.005)
+            else:
+                steps["guest_vf_active"] = time.monotonic()
+        t = _wait_rx(probe, VF_PORT, before, 30)
+        if t is None:
+            log(f"{name}: no traffic back on the VF side within 30 s of device_add")
+        else:
+            steps["first_rx_on_vf_side"] = t
+            if sc["steer"] == "follow":
+                steps["host_to_vf"] = probe.switch(VF_PORT)
+        time.sleep(post)
+        probe.call("stop")
+        report = probe.finish()
+        res = measure(report, steps, mig)
+        res["scenario"] = name
+        if dctl:
+            res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
+        res["report"] = report
+        return res
