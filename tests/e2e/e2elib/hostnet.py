@@ -4,7 +4,7 @@
     net = HostNet("e2e1234")     # namespace e2e1234, lo up
     net.bridge("brv")            # a bridge, STP off, no forwarding delay
     net.tap("sv", "brv")         # a persistent tap on that bridge, up
-    net.veth("pv", "brv")        # a veth pair: "pv" for the probe, its peer on the bridge
+    net.veth("pv", "brv", MAC)   # a veth pair: "pv" for the probe, its peer on the bridge
     net.run(["qemu-system-x86_64", ...])   # argv prefix to run inside
     net.destroy()                # deletes the namespace and all it holds
 
@@ -53,10 +53,11 @@ class HostNet:
         self._ip(["tuntap", "add", "dev", name, "mode", "tap"])
         self._ip(["link", "set", name, "master", bridge, "up"])
 
-    def veth(self, name, bridge):
-        """Creates veth pair 'name' / 'name'b, the latter on 'bridge'; both up,
-        checksum offloads left as they are."""
-        self._ip(["link", "add", name, "type", "veth", "peer", "name", name + "b"])
+    def veth(self, name, bridge, mac):
+        """Creates veth pair 'name' (with address 'mac') / 'name'b, the latter
+        on 'bridge'; both up."""
+        self._ip(["link", "add", name, "address", mac, "type", "veth", "peer", "name",
+                  name + "b"])
         self._ip(["link", "set", name + "b", "master", bridge, "up"])
         self._ip(["link", "set", name, "up"])
 

@@ -55,4 +55,5 @@ def migrate(src, dst, port, timeout=120):
         "setup_ms": info.get("setup-time"),
         "ram_bytes": ram.get("transferred"),
         "status": status,
+        "query_migrate": info,
     }

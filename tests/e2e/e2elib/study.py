@@ -111,12 +111,13 @@ def measure(report, steps, mig):
     }
 
 
-def _wait_rx(probe, port, since, timeout):
-    """Polls vfprobe until 'port' has received more than 'since' packets;
-    returns the monotonic time, or None after 'timeout' s."""
+def _wait_rx(probe, port, since, timeout, frames=8):
+    """Polls vfprobe until 'port' has received 'frames' more than 'since'
+    (more than the few RARPs QEMU announces a new NIC with); returns the
+    monotonic time, or None after 'timeout' s."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if probe.rx_ports()[port] > since:
+        if probe.rx_ports()[port] >= since + frames:
             return time.monotonic()
         time.sleep(0.005)
     return None

@@ -28,6 +28,7 @@ from .hostnet import HostNet
 from .vm import Vm
 
 GUEST_MAC = "52:54:00:e2:e0:01"
+PROBE_MAC = "02:e2:e0:00:00:01"  # both probe ports (separate bridges)
 MIGRATE_PORT = 4444
 
 
@@ -60,8 +61,8 @@ class Testbed:
             self.net.bridge(br)
             for t in ports:
                 self.net.tap(t, br)
-        self.net.veth("pv", "brv")
-        self.net.veth("pb", "brb")
+        self.net.veth("pv", "brv", PROBE_MAC)
+        self.net.veth("pb", "brb", PROBE_MAC)
         return self
 
     def __exit__(self, *exc):
@@ -80,7 +81,7 @@ class Testbed:
     def append(self):
         """Returns the guest kernel command line."""
         return " ".join(["console=ttyS0", "quiet", "panic=-1", "intel_iommu=on", "iommu=pt",
-                         f"e2e.mac={GUEST_MAC}"] + self.guest_args)
+                         f"e2e.mac={GUEST_MAC}", f"e2e.peer={PROBE_MAC}"] + self.guest_args)
 
     def start_source(self):
         """Starts the source VM (with the e1000e) and returns it."""
