@@ -55,6 +55,11 @@ SCENARIOS = {
 }
 
 
+# A packet sent this close to the VM pause window counts as inside it (it
+# may have been in the host's queues when the VM stopped).
+PAUSE_SLACK_US = 2000
+
+
 class RunError(Exception):
     """A step of a run failed."""
 
@@ -79,9 +84,19 @@ def _first_rx_after(report, port, t_rel_us):
     return None
 
 
-def measure(report, steps, mig):
+def _send_us(report, rate_pps):
+    """Returns a function: sequence number -> report-relative µs at which the
+    constant-rate generator sent it (from its "tx start" event)."""
+    start = next((e["t_us"] for e in report.get("events", [])
+                  if e.get("text", "").startswith("tx start")), 0)
+    return lambda seq: start + seq * 1e6 / rate_pps
+
+
+def measure(report, steps, mig, rate_pps, slack_us=PAUSE_SLACK_US):
     """Returns the run's figures from the vfprobe report, the step times
-    (monotonic s) and the migration result."""
+    (monotonic s), the migration result and the probe's rate; a lost packet
+    is inside the pause window if it was sent between slack_us before the
+    STOP and slack_us after the RESUME."""
     t0 = report["t0_us"]
 
     def rel(mono):
@@ -90,8 +105,12 @@ def measure(report, steps, mig):
     gaps = [g for g in report.get("gaps", []) if g.get("kind") != "tail"]
     longest = max(gaps, key=lambda g: g["duration_us"], default=None)
     p0, p1 = rel(mig["t_stop"]), rel(mig["t_resume"])
-    outside = sum(g.get("missing", 0) for g in gaps
-                  if g["end_us"] < p0 or g["start_us"] > p1)
+    sent_at = _send_us(report, rate_pps)
+    outside = 0
+    for g in gaps:
+        if g.get("missing", 0) > 0:
+            outside += sum(1 for q in range(g["first_seq"], g["last_seq"] + 1)
+                           if not p0 - slack_us <= sent_at(q) <= p1 + slack_us)
     first_vf = _first_rx_after(report, VF_PORT, rel(steps["device_add"]))
     base = steps["first_step"]
     return {
@@ -104,10 +123,13 @@ def measure(report, steps, mig):
         "lost": report["totals"]["lost"],
         "lost_outside_pause": outside,
         "pause_window_us": [p0, p1],
+        "pause_ms": (p1 - p0) / 1e3,
         "reattach_to_first_vf_ms": (None if first_vf is None else
                                     (first_vf - rel(steps["device_add"])) / 1e3),
         "timeline_ms": {k: round((v - base) * 1e3, 2) for k, v in sorted(
             steps.items(), key=lambda kv: kv[1]) if v is not None and k != "first_step"},
+        "timeline_probe_us": {k: round(rel(v)) for k, v in steps.items()
+                              if v is not None and k != "first_step"},
     }
 
 
@@ -123,9 +145,10 @@ def _wait_rx(probe, port, since, timeout, frames=8):
     return None
 
 
-def run(name, guest_dir, vfprobe, rate="1k", warm=2.0, post=3.0, workdir=None,
+def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=None,
         log=print):
-    """Runs scenario 'name' once; returns its figures (see measure())."""
+    """Runs scenario 'name' once with vfprobe sending rate_pps; returns its
+    figures (see measure())."""
     sc = SCENARIOS[name]
     with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"], workdir=workdir) as tb:
         src = tb.start_source()
@@ -134,7 +157,7 @@ def run(name, guest_dir, vfprobe, rate="1k", warm=2.0, post=3.0, workdir=None,
         src.wait_serial(sc["ready"], 120)
         sctl = GuestCtl(src.ctl_path) if sc["ctl"] else None
         dctl = GuestCtl(dst.ctl_path) if sc["ctl"] else None
-        probe = Probe(tb, vfprobe, rate, duration=300)
+        probe = Probe(tb, vfprobe, str(rate_pps), duration=300)
         time.sleep(warm)
         steps = {}
         steps["first_step"] = time.monotonic()
@@ -173,7 +196,7 @@ def run(name, guest_dir, vfprobe, rate="1k", warm=2.0, post=3.0, workdir=None,
         time.sleep(post)
         probe.call("stop")
         report = probe.finish()
-        res = measure(report, steps, mig)
+        res = measure(report, steps, mig, rate_pps)
         res["scenario"] = name
         if dctl:
             res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
