@@ -34,7 +34,8 @@ def migrate(src, dst, port, timeout=120):
     while True:
         info = src.qmp.cmd("query-migrate")
         status = info.get("status")
-        if status == "completed":
+        # QEMU sets "completed" a moment before it fills in the times.
+        if status == "completed" and info.get("total-time"):
             break
         if status in ("failed", "cancelled"):
             raise QmpError(f"migration {status}: {info.get('error-desc', '')}")

@@ -35,17 +35,26 @@ from .testbed import MIGRATE_PORT, Testbed
 # name -> guest program, planned (host sends prepare), steer ("follow": to
 # the backup before the VF goes and back when replies come on the VF side;
 # "vf": always the VF side), ready (console regex when forwarding), ctl
-# (the guest serves the control channel).
+# (the guest serves the control channel), args (more e2e.* kernel words),
+# unplug (False: the e1000e stays and migrates with the VM, which only an
+# emulated NIC allows: the baseline of what migration alone costs).
 SCENARIOS = {
+    "migration-only": dict(guest="vfailover", unplug=False, planned=False, steer="vf",
+                           ready=r"^vfailover: forwarding", ctl=True,
+                           label="migration only, VF kept (baseline; emulated NIC)"),
     "vf-only": dict(guest="vf-only", planned=False, steer="vf",
                     ready=r"^vfailover: forwarding", ctl=True,
                     label="VF only (no fallback)"),
     "bonding": dict(guest="bonding", planned=False, steer="follow",
                     ready=r"^e2e: bonding ready", ctl=False,
                     label="Linux bonding (active-backup, kernel forwarding)"),
-    "dpdk-bond": dict(guest="dpdk-bond", planned=False, steer="follow",
-                      ready=r"^e2e: testpmd forwarding", ctl=False,
-                      label="DPDK bonding PMD (testpmd, active-backup)"),
+    "dpdk-failsafe": dict(guest="dpdk-failsafe", planned=False, steer="follow",
+                          ready=r"^e2e: testpmd forwarding", ctl=False,
+                          label="DPDK fail-safe PMD (testpmd)"),
+    "dpdk-failsafe-hotplug": dict(guest="dpdk-failsafe", args=["e2e.hotplug=1"],
+                                  planned=False, steer="follow",
+                                  ready=r"^e2e: testpmd forwarding", ctl=False,
+                                  label="DPDK fail-safe PMD (testpmd --hot-plug)"),
     "vfailover-unplanned": dict(guest="vfailover", planned=False, steer="follow",
                                 ready=r"^vfailover: forwarding", ctl=True,
                                 label="vfailover, unplanned"),
@@ -54,6 +63,10 @@ SCENARIOS = {
                               label="vfailover, planned"),
 }
 
+
+# How long the guest may take to release the VF after device_del (a
+# hypervisor would wait forever; QEMU logs the guest's answers).
+UNPLUG_TIMEOUT_S = 10
 
 # A packet sent this close to the VM pause window counts as inside it (it
 # may have been in the host's queues when the VM stopped).
@@ -111,7 +124,8 @@ def measure(report, steps, mig, rate_pps, slack_us=PAUSE_SLACK_US):
         if g.get("missing", 0) > 0:
             outside += sum(1 for q in range(g["first_seq"], g["last_seq"] + 1)
                            if not p0 - slack_us <= sent_at(q) <= p1 + slack_us)
-    first_vf = _first_rx_after(report, VF_PORT, rel(steps["device_add"]))
+    first_vf = (_first_rx_after(report, VF_PORT, rel(steps["device_add"]))
+                if "device_add" in steps else None)
     base = steps["first_step"]
     return {
         "total_ms": mig["total_ms"],
@@ -150,17 +164,19 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
     """Runs scenario 'name' once with vfprobe sending rate_pps; returns its
     figures (see measure())."""
     sc = SCENARIOS[name]
-    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"], workdir=workdir) as tb:
+    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc.get("args", []),
+                 workdir=workdir) as tb:
         src = tb.start_source()
-        dst = tb.start_destination()
+        dst = tb.start_destination(with_vf=not sc.get("unplug", True))
         dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1})
         src.wait_serial(sc["ready"], 120)
         sctl = GuestCtl(src.ctl_path) if sc["ctl"] else None
         dctl = GuestCtl(dst.ctl_path) if sc["ctl"] else None
-        probe = Probe(tb, vfprobe, str(rate_pps), duration=300)
+        probe = Probe(tb, vfprobe, str(rate_pps), duration=300, gap_us=10000)
         time.sleep(warm)
         steps = {}
         steps["first_step"] = time.monotonic()
+        unplug = sc.get("unplug", True)
         if sc["steer"] == "follow":
             steps["host_to_backup"] = probe.switch(BACKUP_PORT)
         if sc["planned"]:
@@ -169,30 +185,36 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             if not r.get("ok"):
                 raise RunError(f"prepare refused: {r.get('error')}")
             steps["prepare_acked"] = time.monotonic()
-        steps["device_del"], steps["device_deleted"] = src.vf_unplug()
+        if unplug:
+            try:
+                steps["device_del"], steps["device_deleted"] = src.vf_unplug(UNPLUG_TIMEOUT_S)
+            except Exception as e:
+                raise RunError(f"the VF was not released: {e} ({src.name} console: "
+                               f"{' | '.join(src.serial().strip().splitlines()[-3:])})")
         mig = migrate(src, dst, MIGRATE_PORT)
         steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
                      vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
         src.qmp.cmd("quit")
         src.proc.wait(10)
         steps["source_quit"] = time.monotonic()
-        before = probe.rx_ports()[VF_PORT]
-        steps["device_add"] = dst.vf_plug()
-        if dctl:
-            end = time.monotonic() + 30
-            while dctl.active() != "vf":
-                if time.monotonic() > end:
-                    break
-                time.sleep(0.005)
+        if unplug:
+            before = probe.rx_ports()[VF_PORT]
+            steps["device_add"] = dst.vf_plug()
+            if dctl:
+                end = time.monotonic() + 30
+                while dctl.active() != "vf":
+                    if time.monotonic() > end:
+                        break
+                    time.sleep(0.005)
+                else:
+                    steps["guest_vf_active"] = time.monotonic()
+            t = _wait_rx(probe, VF_PORT, before, 30)
+            if t is None:
+                log(f"{name}: no traffic back on the VF side within 30 s of device_add")
             else:
-                steps["guest_vf_active"] = time.monotonic()
-        t = _wait_rx(probe, VF_PORT, before, 30)
-        if t is None:
-            log(f"{name}: no traffic back on the VF side within 30 s of device_add")
-        else:
-            steps["first_rx_on_vf_side"] = t
-            if sc["steer"] == "follow":
-                steps["host_to_vf"] = probe.switch(VF_PORT)
+                steps["first_rx_on_vf_side"] = t
+                if sc["steer"] == "follow":
+                    steps["host_to_vf"] = probe.switch(VF_PORT)
         time.sleep(post)
         probe.call("stop")
         report = probe.finish()

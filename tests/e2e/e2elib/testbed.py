@@ -90,10 +90,11 @@ class Testbed:
         self.vms.append(vm)
         return vm
 
-    def start_destination(self):
-        """Starts the destination VM (no e1000e, -incoming) and returns it."""
+    def start_destination(self, with_vf=False):
+        """Starts the destination VM (-incoming; the e1000e only if with_vf)
+        and returns it."""
         vm = Vm(self.net, self.workdir, "dst", self.guest_dir, self.append(), GUEST_MAC,
-                {"vf": "dv", "backup": "db"}, with_vf=False, incoming_port=MIGRATE_PORT)
+                {"vf": "dv", "backup": "db"}, with_vf=with_vf, incoming_port=MIGRATE_PORT)
         self.vms.append(vm)
         return vm
 
