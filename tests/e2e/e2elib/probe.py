@@ -13,9 +13,9 @@ port.  Its report's times are CLOCK_REALTIME µs.
 """
 import json
 import os
-import socket
 import time
 
+from .jsonlines import JsonLines, JsonLinesError
 from .testbed import GUEST_MAC
 
 VF_PORT = 0  # probe port on the VF bridge
@@ -43,19 +43,10 @@ class Probe:
             "--tx", tx, "--rate", rate, "--duration", str(duration),
             "--dst-mac", GUEST_MAC, "--gap-us", str(gap_us), "--linger-ms", "500",
             "--json", self.json_path, "--ctl", self.ctl_path], "probe.log")
-        self.sock = None  # control connection
-        end = time.monotonic() + 20
-        while self.sock is None:
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.connect(self.ctl_path)
-                self.sock = s
-            except OSError:
-                s.close()
-                if self.proc.poll() is not None or time.monotonic() > end:
-                    raise ProbeError(f"vfprobe did not start: {self.log_tail()}")
-                time.sleep(0.05)
-        self.buf = b""  # received bytes not yet a full line
+        try:
+            self.conn = JsonLines(self.ctl_path, 20, alive=lambda: self.proc.poll() is None)
+        except JsonLinesError:
+            raise ProbeError(f"vfprobe did not start: {self.log_tail()}")
 
     def log_tail(self):
         """Returns vfprobe's last output lines."""
@@ -67,24 +58,27 @@ class Probe:
 
     def call(self, cmd, **args):
         """Sends one control command, returns the reply object."""
-        self.sock.sendall(json.dumps(dict(cmd=cmd, **args)).encode() + b"\n")
-        self.sock.settimeout(5)
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ProbeError("vfprobe closed its control socket")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        r = json.loads(line)
+        self.conn.send(dict(cmd=cmd, **args))
+        try:
+            r = self.conn.read(5)
+        except JsonLinesError as e:
+            raise ProbeError(f"vfprobe {cmd}: {e}")
         if not r.get("ok", False):
             raise ProbeError(f"vfprobe {cmd}: {r.get('error')}")
         return r
 
-    def switch(self, port):
-        """Moves sending to 'port'; returns the monotonic time of the command."""
-        t = time.monotonic()
-        self.call("switch", port=port)
-        return t
+    def switch(self, port, attempts=3):
+        """Moves sending to 'port', asking again (up to 'attempts' times) if
+        vfprobe's TX lcore, starved of CPU, did not take it in time; returns
+        the monotonic time of the command that worked."""
+        for i in range(attempts):
+            t = time.monotonic()
+            try:
+                self.call("switch", port=port)
+                return t
+            except ProbeError:
+                if i == attempts - 1:
+                    raise
 
     def rx_ports(self):
         """Returns the packets received so far per port."""

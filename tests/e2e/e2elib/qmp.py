@@ -9,9 +9,9 @@ Events that arrive while waiting for a reply are queued with their
 timestamps (QEMU's own, seconds since the epoch) and handed out by
 wait_event().  Not thread-safe: one user per connection.
 """
-import json
-import socket
 import time
+
+from .jsonlines import JsonLines, JsonLinesError
 
 
 class QmpError(Exception):
@@ -24,43 +24,24 @@ class Qmp:
     def __init__(self, path, timeout=30):
         """Connects to 'path' (retrying until 'timeout' s while QEMU starts)
         and enters command mode."""
-        end = time.monotonic() + timeout
-        while True:
-            try:
-                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.monotonic() > end:
-                    raise QmpError(f"cannot connect to QMP socket {path}")
-                time.sleep(0.05)
-        self.buf = b""  # bytes received, not yet a full line
+        try:
+            self.conn = JsonLines(path, timeout)  # the socket
+        except JsonLinesError as e:
+            raise QmpError(f"QMP: {e}")
         self.events = []  # events received, not yet taken
         self._read(timeout)  # greeting
         self.cmd("qmp_capabilities")
 
     def close(self):
         """Closes the connection."""
-        self.sock.close()
+        self.conn.close()
 
     def _read(self, timeout):
-        """Returns the next JSON message; raises QmpError on timeout or EOF."""
-        end = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            left = end - time.monotonic()
-            if left <= 0:
-                raise QmpError("QMP: no answer in time")
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            if not chunk:
-                raise QmpError("QMP: connection closed by QEMU")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        """Returns the next message; raises QmpError on timeout or EOF."""
+        try:
+            return self.conn.read(timeout)
+        except JsonLinesError as e:
+            raise QmpError(f"QMP: {e}")
 
     def cmd(self, name, timeout=30, **args):
         """Runs command 'name' with 'args'; returns its "return" value or
@@ -68,7 +49,7 @@ class Qmp:
         msg = {"execute": name}
         if args:
             msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+        self.conn.send(msg)
         while True:
             r = self._read(timeout)
             if "event" in r:
@@ -91,11 +72,11 @@ class Qmp:
             if left <= 0:
                 raise QmpError(f"QMP: no {name} event within {timeout:g} s")
             try:
-                self.events.append(self._read(left))
-            except QmpError:
+                self.events.append(self.conn.read(left))
+            except JsonLinesError as e:
                 if time.monotonic() >= end:
                     raise QmpError(f"QMP: no {name} event within {timeout:g} s")
-                raise
+                raise QmpError(f"QMP: {e}")
 
     @staticmethod
     def event_time(ev):
