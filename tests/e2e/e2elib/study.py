@@ -27,6 +27,7 @@ on the destination, + 2 ms), time from
 device_add to the first packet back on the VF-side port, and the step
 timeline (host monotonic times relative to the first step).
 """
+import os
 import time
 
 from .ctl import GuestCtl
@@ -168,6 +169,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
     """Runs scenario 'name' once with vfprobe sending rate_pps; returns its
     figures (see measure())."""
     sc = SCENARIOS[name]
+    load = os.getloadavg()[0]
     with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc.get("args", []),
                  workdir=workdir) as tb:
         src = tb.start_source()
@@ -227,6 +229,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
         report = probe.finish()
         res = measure(report, steps, mig, rate_pps)
         res["scenario"] = name
+        res["host_load"] = [load, os.getloadavg()[0]]  # 1-min load, start and end
         if dctl:
             res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
         res["report"] = report
