@@ -35,35 +35,39 @@ from .migration import migrate
 from .probe import BACKUP_PORT, VF_PORT, Probe
 from .testbed import MIGRATE_PORT, Testbed
 
-# name -> guest program, planned (host sends prepare), steer ("follow": to
-# the backup before the VF goes and back when replies come on the VF side;
-# "vf": always the VF side), ready (console regex when forwarding), ctl
-# (the guest serves the control channel), args (more e2e.* kernel words),
-# unplug (False: the e1000e stays and migrates with the VM, which only an
-# emulated NIC allows: the baseline of what migration alone costs).
+# Per guest program: the console line that says it forwards, and whether
+# it serves the control channel (vfailover's guests do).
+GUESTS = {
+    "vfailover": (r"^vfailover: forwarding", True),
+    "vf-only": (r"^vfailover: forwarding", True),
+    "bonding": (r"^e2e: bonding ready", False),
+    "dpdk-failsafe": (r"^e2e: testpmd forwarding", False),
+}
+
+
+def _scenario(guest, label, planned=False, steer="follow", unplug=True, args=()):
+    """Returns a scenario: guest program (tests/e2e/guest/guest-NAME) and
+    its ready regex and ctl flag (GUESTS), the table label, planned (the
+    host sends prepare), steer ("follow": the host sends to the backup
+    side before the VF goes and back when the guest answers on the VF side;
+    "vf": always the VF side), unplug (False: the e1000e stays and migrates
+    with the VM, which only an emulated NIC allows: the baseline of what
+    migration alone costs), args (more e2e.* kernel words)."""
+    ready, ctl = GUESTS[guest]
+    return dict(guest=guest, label=label, planned=planned, steer=steer, unplug=unplug,
+                args=list(args), ready=ready, ctl=ctl)
+
+
 SCENARIOS = {
-    "migration-only": dict(guest="vfailover", unplug=False, planned=False, steer="vf",
-                           ready=r"^vfailover: forwarding", ctl=True,
-                           label="migration only, VF kept (baseline; emulated NIC)"),
-    "vf-only": dict(guest="vf-only", planned=False, steer="vf",
-                    ready=r"^vfailover: forwarding", ctl=True,
-                    label="VF only (no fallback)"),
-    "bonding": dict(guest="bonding", planned=False, steer="follow",
-                    ready=r"^e2e: bonding ready", ctl=False,
-                    label="Linux bonding (active-backup, kernel forwarding)"),
-    "dpdk-failsafe": dict(guest="dpdk-failsafe", planned=False, steer="follow",
-                          ready=r"^e2e: testpmd forwarding", ctl=False,
-                          label="DPDK fail-safe PMD (testpmd)"),
-    "dpdk-failsafe-hotplug": dict(guest="dpdk-failsafe", args=["e2e.hotplug=1"],
-                                  planned=False, steer="follow",
-                                  ready=r"^e2e: testpmd forwarding", ctl=False,
-                                  label="DPDK fail-safe PMD (testpmd --hot-plug)"),
-    "vfailover-unplanned": dict(guest="vfailover", planned=False, steer="follow",
-                                ready=r"^vfailover: forwarding", ctl=True,
-                                label="vfailover, unplanned"),
-    "vfailover-planned": dict(guest="vfailover", planned=True, steer="follow",
-                              ready=r"^vfailover: forwarding", ctl=True,
-                              label="vfailover, planned"),
+    "migration-only": _scenario("vfailover", "migration only, VF kept (baseline; emulated NIC)",
+                                steer="vf", unplug=False),
+    "vf-only": _scenario("vf-only", "VF only (no fallback)", steer="vf"),
+    "bonding": _scenario("bonding", "Linux bonding (active-backup, kernel forwarding)"),
+    "dpdk-failsafe": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd)"),
+    "dpdk-failsafe-hotplug": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd --hot-plug)",
+                                       args=["e2e.hotplug=1"]),
+    "vfailover-unplanned": _scenario("vfailover", "vfailover, unplanned"),
+    "vfailover-planned": _scenario("vfailover", "vfailover, planned", planned=True),
 }
 
 
@@ -170,10 +174,10 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
     figures (see measure())."""
     sc = SCENARIOS[name]
     load = os.getloadavg()[0]
-    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc.get("args", []),
+    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc["args"],
                  workdir=workdir) as tb:
         src = tb.start_source()
-        dst = tb.start_destination(with_vf=not sc.get("unplug", True))
+        dst = tb.start_destination(with_vf=not sc["unplug"])
         # One announcement, at once: later rounds would reach the e1000e
         # plugged in after the migration, which a real VF never sends.
         dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
@@ -185,7 +189,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
         time.sleep(warm)
         steps = {}
         steps["first_step"] = time.monotonic()
-        unplug = sc.get("unplug", True)
+        unplug = sc["unplug"]
         if sc["steer"] == "follow":
             steps["host_to_backup"] = probe.switch(BACKUP_PORT)
         if sc["planned"]:
