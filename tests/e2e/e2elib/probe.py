@@ -31,7 +31,7 @@ class Probe:
 
     def __init__(self, tb, binary, rate, duration, gap_us=2000, start_port=VF_PORT):
         """Starts vfprobe sending at 'rate' for 'duration' s from start_port;
-        waits until its control socket answers."""
+        returns once it sends."""
         self.tb = tb  # the Testbed
         self.ctl_path = tb.path("probe.ctl")  # control socket
         self.json_path = tb.path("probe.json")  # report
@@ -47,6 +47,13 @@ class Probe:
             self.conn = JsonLines(self.ctl_path, 20, alive=lambda: self.proc.poll() is None)
         except JsonLinesError:
             raise ProbeError(f"vfprobe did not start: {self.log_tail()}")
+        # It answers before it sends (it first waits for its links); a
+        # switch is only taken while it sends.
+        end = time.monotonic() + 20
+        while not self.call("stats").get("sending"):
+            if time.monotonic() > end:
+                raise ProbeError(f"vfprobe did not start sending: {self.log_tail()}")
+            time.sleep(0.05)
 
     def log_tail(self):
         """Returns vfprobe's last output lines."""
@@ -60,7 +67,7 @@ class Probe:
         """Sends one control command, returns the reply object."""
         self.conn.send(dict(cmd=cmd, **args))
         try:
-            r = self.conn.read(5)
+            r = self.conn.read(15)  # a starved vfprobe can be slow to answer
         except JsonLinesError as e:
             raise ProbeError(f"vfprobe {cmd}: {e}")
         if not r.get("ok", False):

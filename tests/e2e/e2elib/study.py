@@ -184,7 +184,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                                                  "announce-rounds": 1})
         src.wait_serial(sc["ready"], 120)
         sctl = GuestCtl(src.ctl_path) if sc["ctl"] else None
-        dctl = GuestCtl(dst.ctl_path) if sc["ctl"] else None
+        dctl = None  # the destination's channel, once the guest runs there
         probe = Probe(tb, vfprobe, str(rate_pps), duration=300, gap_us=10000)
         time.sleep(warm)
         steps = {}
@@ -210,6 +210,8 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
         src.qmp.cmd("quit")
         src.proc.wait(10)
         steps["source_quit"] = time.monotonic()
+        if sc["ctl"]:
+            dctl = GuestCtl(dst.ctl_path)
         if unplug:
             before = probe.rx_ports()[VF_PORT]
             steps["device_add"] = dst.vf_plug()
