@@ -1,0 +1,103 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""probe — the host-side sender/receiver: vfprobe (contract in the README).
+
+    p = Probe(tb, vfprobe_bin, rate="1k", duration=20)  # ports 0: pv (VF side),
+    p.switch(1)                                           #   1: pb (backup side)
+    p.rx_ports()                                          # live rx per port
+    report = p.finish()                                   # the JSON report
+
+vfprobe runs in the testbed's namespace on two net_af_packet ports (the
+probe ends of the veth pairs), sends sequence-numbered UDP to the guest's
+MAC at the given rate and analyzes everything that comes back on either
+port.  Its report's times are CLOCK_REALTIME µs.
+"""
+import json
+import os
+import time
+
+from .jsonlines import JsonLines, JsonLinesError
+from .testbed import GUEST_MAC
+
+VF_PORT = 0  # probe port on the VF bridge
+BACKUP_PORT = 1  # probe port on the backup bridge
+
+
+class ProbeError(Exception):
+    """vfprobe failed or did not answer."""
+
+
+class Probe:
+    """One vfprobe run inside a Testbed."""
+
+    def __init__(self, tb, binary, rate, duration, gap_us=2000, start_port=VF_PORT):
+        """Starts vfprobe sending at 'rate' for 'duration' s from start_port;
+        returns once it sends."""
+        self.tb = tb  # the Testbed
+        self.ctl_path = tb.path("probe.ctl")  # control socket
+        self.json_path = tb.path("probe.json")  # report
+        tx = f"{start_port},{1 - start_port}"
+        self.proc = tb.popen([
+            binary, "-l", "0", "--in-memory", "--no-pci", "--file-prefix",
+            f"e2eprobe{os.getpid()}", "--",
+            "--port", "net_af_packet0,iface=pv", "--port", "net_af_packet1,iface=pb",
+            "--tx", tx, "--rate", rate, "--duration", str(duration),
+            "--dst-mac", GUEST_MAC, "--gap-us", str(gap_us), "--linger-ms", "500",
+            "--json", self.json_path, "--ctl", self.ctl_path], "probe.log")
+        try:
+            self.conn = JsonLines(self.ctl_path, 20, alive=lambda: self.proc.poll() is None)
+        except JsonLinesError:
+            raise ProbeError(f"vfprobe did not start: {self.log_tail()}")
+        # It answers before it sends (it first waits for its links); a
+        # switch is only taken while it sends.
+        end = time.monotonic() + 20
+        while not self.call("stats").get("sending"):
+            if time.monotonic() > end:
+                raise ProbeError(f"vfprobe did not start sending: {self.log_tail()}")
+            time.sleep(0.05)
+
+    def log_tail(self):
+        """Returns vfprobe's last output lines."""
+        try:
+            with open(self.tb.path("probe.log"), errors="replace") as f:
+                return " | ".join(f.read().strip().splitlines()[-5:])
+        except OSError:
+            return ""
+
+    def call(self, cmd, **args):
+        """Sends one control command, returns the reply object."""
+        self.conn.send(dict(cmd=cmd, **args))
+        try:
+            r = self.conn.read(15)  # a starved vfprobe can be slow to answer
+        except JsonLinesError as e:
+            raise ProbeError(f"vfprobe {cmd}: {e}")
+        if not r.get("ok", False):
+            raise ProbeError(f"vfprobe {cmd}: {r.get('error')}")
+        return r
+
+    def switch(self, port, attempts=3):
+        """Moves sending to 'port', asking again (up to 'attempts' times) if
+        vfprobe's TX lcore, starved of CPU, did not take it in time; returns
+        the monotonic time of the command that worked."""
+        for i in range(attempts):
+            t = time.monotonic()
+            try:
+                self.call("switch", port=port)
+                return t
+            except ProbeError:
+                if i == attempts - 1:
+                    raise
+
+    def rx_ports(self):
+        """Returns the packets received so far per port."""
+        return self.call("stats")["rx"]["ports"]
+
+    def finish(self, timeout=60):
+        """Waits for the run to end and returns the JSON report."""
+        try:
+            self.proc.wait(timeout)
+        except Exception:
+            raise ProbeError("vfprobe did not finish in time")
+        if self.proc.returncode != 0:
+            raise ProbeError(f"vfprobe exited {self.proc.returncode}: {self.log_tail()}")
+        with open(self.json_path) as f:
+            return json.load(f)

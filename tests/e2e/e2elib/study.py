@@ -1,0 +1,242 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""study — one run of one scenario: traffic, VF out, migrate, VF in, measure.
+
+A scenario names the guest program (tests/e2e/guest/guest-NAME), whether
+the host warns the guest (`prepare` over the control channel) and how the
+host steers its traffic.  A run:
+
+  1. starts the source VM (with the e1000e) and the destination (without,
+     -incoming), and vfprobe sending at RATE from the VF-side port;
+  2. after WARM s: host-side make-before-break (vfprobe `switch` to the
+     backup-side port; not for VF-only, which has no other path), then
+     `prepare` to the guest when planned, then QMP device_del and the wait
+     for DEVICE_DELETED;
+  3. migrate (QMP driver), the source quits as soon as it is complete (as
+     libvirt's does), which also makes the host bridge forget it;
+  4. netdev_add + device_add of the e1000e on the destination; the host
+     switches its traffic back to the VF-side port when the guest's first
+     frame arrives there (its announcement or a reply), as a learning
+     switch would;
+  5. POST s more traffic, then vfprobe stops and reports.
+
+Measures (ms unless named): total migration time and QEMU downtime (from
+query-migrate), network downtime (longest gap at the receiver, excluding
+the tail after sending stops), packets lost, packets lost outside the VM
+pause window (sent from 20 ms before the STOP on the source to the RESUME
+on the destination, + 2 ms), time from
+device_add to the first packet back on the VF-side port, and the step
+timeline (host monotonic times relative to the first step).
+"""
+import os
+import time
+
+from .ctl import GuestCtl
+from .migration import migrate
+from .probe import BACKUP_PORT, VF_PORT, Probe
+from .testbed import MIGRATE_PORT, Testbed
+
+# Per guest program: the console line that says it forwards, and whether
+# it serves the control channel (vfailover's guests do).
+GUESTS = {
+    "vfailover": (r"^vfailover: forwarding", True),
+    "vf-only": (r"^vfailover: forwarding", True),
+    "bonding": (r"^e2e: bonding ready", False),
+    "dpdk-failsafe": (r"^e2e: testpmd forwarding", False),
+}
+
+
+def _scenario(guest, label, planned=False, steer="follow", unplug=True, args=()):
+    """Returns a scenario: guest program (tests/e2e/guest/guest-NAME) and
+    its ready regex and ctl flag (GUESTS), the table label, planned (the
+    host sends prepare), steer ("follow": the host sends to the backup
+    side before the VF goes and back when the guest answers on the VF side;
+    "vf": always the VF side), unplug (False: the e1000e stays and migrates
+    with the VM, which only an emulated NIC allows: the baseline of what
+    migration alone costs), args (more e2e.* kernel words)."""
+    ready, ctl = GUESTS[guest]
+    return dict(guest=guest, label=label, planned=planned, steer=steer, unplug=unplug,
+                args=list(args), ready=ready, ctl=ctl)
+
+
+SCENARIOS = {
+    "migration-only": _scenario("vfailover", "migration only, VF kept (baseline; emulated NIC)",
+                                steer="vf", unplug=False),
+    "vf-only": _scenario("vf-only", "VF only (no fallback)", steer="vf"),
+    "bonding": _scenario("bonding", "Linux bonding (active-backup, kernel forwarding)"),
+    "dpdk-failsafe": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd)"),
+    "dpdk-failsafe-hotplug": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd --hot-plug)",
+                                       args=["e2e.hotplug=1"]),
+    "vfailover-unplanned": _scenario("vfailover", "vfailover, unplanned"),
+    "vfailover-planned": _scenario("vfailover", "vfailover, planned", planned=True),
+}
+
+
+# How long the guest may take to release the VF after device_del (a
+# hypervisor would wait forever; QEMU logs the guest's answers).
+UNPLUG_TIMEOUT_S = 10
+
+# Packets sent this long before the VM's STOP may still be in flight when
+# it stops (host queues, the guest's rings; TCG latencies reach tens of ms):
+# lost, they count as lost in the pause.  After the RESUME a 2 ms margin.
+PAUSE_LEAD_US = 20000
+PAUSE_TAIL_US = 2000
+
+
+class RunError(Exception):
+    """A step of a run failed."""
+
+
+def _wall_us(mono):
+    """Returns the CLOCK_REALTIME µs of monotonic time 'mono' (s)."""
+    return (mono + (time.time() - time.monotonic())) * 1e6
+
+
+def _first_rx_after(report, port, t_rel_us):
+    """Returns the report-relative µs of the first 1 ms bin at or after
+    t_rel_us in which 'port' received something, or None."""
+    tl = report.get("timeline", {})
+    ports = tl.get("ports", [])
+    if port not in ports:
+        return None
+    bins = tl["rx_pkts"][ports.index(port)]
+    bin_us = tl.get("bin_ms", 1) * 1000
+    for i in range(max(0, int(t_rel_us // bin_us)), len(bins)):
+        if bins[i]:
+            return i * bin_us
+    return None
+
+
+def _send_us(report, rate_pps):
+    """Returns a function: sequence number -> report-relative µs at which the
+    constant-rate generator sent it (from its "tx start" event)."""
+    start = next((e["t_us"] for e in report.get("events", [])
+                  if e.get("text", "").startswith("tx start")), 0)
+    return lambda seq: start + seq * 1e6 / rate_pps
+
+
+def measure(report, steps, mig, rate_pps, lead_us=PAUSE_LEAD_US):
+    """Returns the run's figures from the vfprobe report, the step times
+    (monotonic s), the migration result and the probe's rate."""
+    t0 = report["t0_us"]
+
+    def rel(mono):
+        return None if mono is None else _wall_us(mono) - t0
+
+    gaps = [g for g in report.get("gaps", []) if g.get("kind") != "tail"]
+    longest = max(gaps, key=lambda g: g["duration_us"], default=None)
+    p0, p1 = rel(mig["t_stop"]), rel(mig["t_resume"])
+    sent_at = _send_us(report, rate_pps)
+    # A lost packet belongs to the pause if it was sent while the VM was
+    # paused, or up to lead_us before (it was still on its way in the
+    # host's queues and the TCG guest's rings when the VM stopped).
+    outside = sum(1 for g in gaps if g.get("missing", 0) > 0
+                  for q in range(g["first_seq"], g["last_seq"] + 1)
+                  if not p0 - lead_us <= sent_at(q) <= p1 + PAUSE_TAIL_US)
+    first_vf = (_first_rx_after(report, VF_PORT, rel(steps["device_add"]))
+                if "device_add" in steps else None)
+    base = steps["first_step"]
+    return {
+        "total_ms": mig["total_ms"],
+        "downtime_ms": mig["downtime_ms"],
+        "network_downtime_ms": longest["duration_us"] / 1e3 if longest else 0.0,
+        "longest_gap": longest,
+        "sent": report.get("tx", {}).get("sent"),
+        "received": report["totals"]["received"],
+        "lost": report["totals"]["lost"],
+        "lost_outside_pause": outside,
+        "pause_window_us": [p0, p1],
+        "pause_ms": (p1 - p0) / 1e3,
+        "reattach_to_first_vf_ms": (None if first_vf is None else
+                                    (first_vf - rel(steps["device_add"])) / 1e3),
+        "timeline_ms": {k: round((v - base) * 1e3, 2) for k, v in sorted(
+            steps.items(), key=lambda kv: kv[1]) if v is not None and k != "first_step"},
+        "timeline_probe_us": {k: round(rel(v)) for k, v in steps.items()
+                              if v is not None and k != "first_step"},
+    }
+
+
+def _wait_rx(probe, port, since, timeout):
+    """Polls vfprobe until 'port' has received more than 'since' frames (the
+    guest's first frame there, its announcement or a reply: what makes a
+    learning switch send there); returns the monotonic time, or None after
+    'timeout' s."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if probe.rx_ports()[port] > since:
+            return time.monotonic()
+        time.sleep(0.005)
+    return None
+
+
+def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=None,
+        log=print):
+    """Runs scenario 'name' once with vfprobe sending rate_pps; returns its
+    figures (see measure())."""
+    sc = SCENARIOS[name]
+    load = os.getloadavg()[0]
+    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc["args"],
+                 workdir=workdir) as tb:
+        src = tb.start_source()
+        dst = tb.start_destination(with_vf=not sc["unplug"])
+        # One announcement, at once: later rounds would reach the e1000e
+        # plugged in after the migration, which a real VF never sends.
+        dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
+                                                 "announce-rounds": 1})
+        src.wait_serial(sc["ready"], 120)
+        sctl = GuestCtl(src.ctl_path) if sc["ctl"] else None
+        dctl = None  # the destination's channel, once the guest runs there
+        probe = Probe(tb, vfprobe, str(rate_pps), duration=300, gap_us=10000)
+        time.sleep(warm)
+        steps = {}
+        steps["first_step"] = time.monotonic()
+        unplug = sc["unplug"]
+        if sc["steer"] == "follow":
+            steps["host_to_backup"] = probe.switch(BACKUP_PORT)
+        if sc["planned"]:
+            steps["prepare"] = time.monotonic()
+            r = sctl.call("prepare", timeout=10)
+            if not r.get("ok"):
+                raise RunError(f"prepare refused: {r.get('error')}")
+            steps["prepare_acked"] = time.monotonic()
+        if unplug:
+            try:
+                steps["device_del"], steps["device_deleted"] = src.vf_unplug(UNPLUG_TIMEOUT_S)
+            except Exception as e:
+                raise RunError(f"the VF was not released: {e} ({src.name} console: "
+                               f"{' | '.join(src.serial().strip().splitlines()[-3:])})")
+        mig = migrate(src, dst, MIGRATE_PORT)
+        steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
+                     vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
+        src.qmp.cmd("quit")
+        src.proc.wait(10)
+        steps["source_quit"] = time.monotonic()
+        if sc["ctl"]:
+            dctl = GuestCtl(dst.ctl_path)
+        if unplug:
+            before = probe.rx_ports()[VF_PORT]
+            steps["device_add"] = dst.vf_plug()
+            if dctl:
+                end = time.monotonic() + 30
+                while dctl.active() != "vf":
+                    if time.monotonic() > end:
+                        break
+                    time.sleep(0.005)
+                else:
+                    steps["guest_vf_active"] = time.monotonic()
+            t = _wait_rx(probe, VF_PORT, before, 30)
+            if t is None:
+                log(f"{name}: no traffic back on the VF side within 30 s of device_add")
+            else:
+                steps["first_rx_on_vf_side"] = t
+                if sc["steer"] == "follow":
+                    steps["host_to_vf"] = probe.switch(VF_PORT)
+        time.sleep(post)
+        probe.call("stop")
+        report = probe.finish()
+        res = measure(report, steps, mig, rate_pps)
+        res["scenario"] = name
+        res["host_load"] = [load, os.getloadavg()[0]]  # 1-min load, start and end
+        if dctl:
+            res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
+        res["report"] = report
+        return res
