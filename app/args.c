@@ -23,6 +23,7 @@
 #include <rte_log.h>
 
 #include "args.h"
+#include "vfo_errf.h"
 
 #define DEF_STATS_MS 1000
 #define MAX_STATS_MS 3600000
@@ -347,20 +348,6 @@ static const struct setting settings[] = {
 	{.opt = "help", .type = SET_HELP, .help = "print this text and exit (also -h)"},
 };
 
-/* Writes the formatted message to err (errlen bytes); returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* Fills cfg with the defaults: no uplinks, io forwarding, etc. */
 void
 vfo_config_defaults(struct vfo_app_config *cfg)
@@ -445,9 +432,9 @@ set_string(char *p, size_t size, const char *val, bool may_be_empty, const char 
 	size_t len = strlen(val);
 
 	if (len == 0 && !may_be_empty)
-		return fail(err, errlen, "%s is empty; give %s", where, what);
+		return vfo_errf(err, errlen, "%s is empty; give %s", where, what);
 	if (len >= size)
-		return fail(err, errlen, "%s: %s is %zu characters long; at most %zu", where, what,
+		return vfo_errf(err, errlen, "%s: %s is %zu characters long; at most %zu", where, what,
 			    len, size - 1);
 	memcpy(p, val, len + 1);
 	return 0;
@@ -466,20 +453,20 @@ parse_vlans(const char *val, struct vfo_vlan_list *l, const char *where, char *e
 	unsigned long v;
 
 	if (strlen(val) >= sizeof(buf))
-		return fail(err, errlen, "%s: list too long; at most %d VLAN ids", where,
+		return vfo_errf(err, errlen, "%s: list too long; at most %d VLAN ids", where,
 			    VFO_MAX_VLANS);
 	snprintf(buf, sizeof(buf), "%s", val);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_uint(tok, &v) != 0 || v < 1 || v > 4094)
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "%s '%s': not a VLAN id; give ids 1..4094 like 100,200", where,
 				    tok);
 		if (out.n == VFO_MAX_VLANS)
-			return fail(err, errlen, "%s: more than %d VLAN ids", where, VFO_MAX_VLANS);
+			return vfo_errf(err, errlen, "%s: more than %d VLAN ids", where, VFO_MAX_VLANS);
 		out.id[out.n++] = (uint16_t)v;
 	}
 	if (out.n == 0)
-		return fail(err, errlen, "%s is empty; give VLAN ids 1..4094 like 100,200", where);
+		return vfo_errf(err, errlen, "%s is empty; give VLAN ids 1..4094 like 100,200", where);
 	*l = out;
 	return 0;
 }
@@ -503,10 +490,10 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	case SET_UINT:
 		rc = parse_uint(val, &v);
 		if (rc == -1)
-			return fail(err, errlen, "%s '%s': not a number; give %lu..%lu", where, val,
+			return vfo_errf(err, errlen, "%s '%s': not a number; give %lu..%lu", where, val,
 				    s->min, s->max);
 		if (rc < 0 || v < s->min || v > s->max)
-			return fail(err, errlen, "%s %s is out of range; give %lu..%lu", where, val,
+			return vfo_errf(err, errlen, "%s %s is out of range; give %lu..%lu", where, val,
 				    s->min, s->max);
 		if (s->size == sizeof(uint16_t))
 			*(uint16_t *)p = (uint16_t)v;
@@ -515,7 +502,7 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		return 0;
 	case SET_BOOL:
 		if (parse_bool(val, (bool *)p) < 0)
-			return fail(
+			return vfo_errf(
 				err, errlen,
 				"%s '%s': not a yes/no value; give yes, no, true, false, 1 or 0",
 				where, val);
@@ -523,7 +510,7 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	case SET_FWD:
 		if (vfo_fwd_mode_parse(val, (enum vfo_fwd_mode *)p) == 0)
 			return 0;
-		return fail(err, errlen, "%s '%s': unknown mode; give io, mac, macswap or flow",
+		return vfo_errf(err, errlen, "%s '%s': unknown mode; give io, mac, macswap or flow",
 			    where, val);
 	case SET_PATH:
 		return set_string(p, s->size, val, true, "the path", where, err, errlen);
@@ -531,18 +518,18 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		return set_string(p, s->size, val, false, "DEVARGS", where, err, errlen);
 	case SET_NAME:
 		if (*val != '\0' && !name_ok(val))
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "%s '%s': bad name; use letters, digits, '_', '-' and '.'",
 				    where, val);
 		return set_string(p, s->size, val, false, "a NAME", where, err, errlen);
 	case SET_MAC:
 	case SET_UMAC:
 		if (rte_ether_unformat_addr(val, &mac) != 0)
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "%s '%s': not a MAC address; write it as 02:00:00:00:00:01",
 				    where, val);
 		if (s->type == SET_UMAC && !rte_is_valid_assigned_ether_addr(&mac))
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "%s %s: multicast or zero; an uplink MAC must be unicast, "
 				    "e.g. 02:00:00:00:00:01",
 				    where, val);
@@ -553,7 +540,7 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		struct in_addr in;
 
 		if (inet_pton(AF_INET, val, &in) != 1)
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "%s '%s': not an IPv4 address; write it as 10.0.0.1", where,
 				    val);
 		*(uint32_t *)p = ntohl(in.s_addr);
@@ -565,7 +552,7 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	case SET_HELP:
 		break;
 	}
-	return fail(err, errlen, "%s: internal error: not a value setting", where);
+	return vfo_errf(err, errlen, "%s: internal error: not a value setting", where);
 }
 
 /*
@@ -609,16 +596,16 @@ uplink_check_members(const struct vfo_uplink_conf *u, bool cli, const char *pref
 	if (has_vf && has_bk)
 		return 0;
 	if (!has_vf && !has_bk)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "%s[uplink %s] has no vf and no backup; add 'vf = DEVARGS' and "
 			    "'backup = DEVARGS'",
 			    prefix, u->name);
 	if (cli)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "%suplink %s has --%s but no --%s; give --%s DEVARGS (%s) after --%s",
 			    prefix, u->name, key[have], key[miss], key[miss], role[miss],
 			    key[have]);
-	return fail(err, errlen, "%s[uplink %s] has %s but no %s; add '%s = DEVARGS' (%s)", prefix,
+	return vfo_errf(err, errlen, "%s[uplink %s] has %s but no %s; add '%s = DEVARGS' (%s)", prefix,
 		    u->name, key[have], key[miss], key[miss], role[miss]);
 }
 
@@ -634,7 +621,7 @@ uplinks_check_names(const struct vfo_app_config *cfg, const char *prefix, char *
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		for (j = i + 1; j < cfg->nb_uplinks; j++) {
 			if (strcmp(cfg->uplink[i].name, cfg->uplink[j].name) == 0)
-				return fail(err, errlen,
+				return vfo_errf(err, errlen,
 					    "%stwo uplinks are named '%s'; give each its own name "
 					    "(--name NAME or [uplink NAME])",
 					    prefix, cfg->uplink[i].name);
@@ -694,13 +681,13 @@ ini_check_readable(const char *path, char *err, size_t errlen)
 	int e;
 
 	if (f == NULL)
-		return fail(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
+		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
 	errno = 0;
 	(void)fgetc(f);
 	e = ferror(f) ? errno : 0;
 	fclose(f);
 	if (e != 0)
-		return fail(err, errlen, "config %s: cannot read: %s", path, strerror(e));
+		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(e));
 	return 0;
 }
 
@@ -719,7 +706,7 @@ ini_syntax_error(const char *path, char *err, size_t errlen)
 	int rc = -2;
 
 	if (f == NULL)
-		return fail(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
+		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
 	while (rc == -2 && (len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (len > 0 && line[len - 1] == '\n')
@@ -730,11 +717,11 @@ ini_syntax_error(const char *path, char *err, size_t errlen)
 		for (p = line; isspace((unsigned char)*p); p++)
 			;
 		if (len > INI_LINE_MAX)
-			rc = fail(err, errlen,
+			rc = vfo_errf(err, errlen,
 				  "config %s: line %u is %zd characters long; at most %d", path,
 				  lineno, len, INI_LINE_MAX);
 		else if (*p == '[' && strchr(p, ']') == NULL)
-			rc = fail(err, errlen,
+			rc = vfo_errf(err, errlen,
 				  "config %s: line %u: '[' without ']'; write [global] or "
 				  "[uplink NAME]",
 				  path, lineno);
@@ -742,7 +729,7 @@ ini_syntax_error(const char *path, char *err, size_t errlen)
 	free(line);
 	fclose(f);
 	if (rc == -2)
-		rc = fail(err, errlen, "config %s: not a valid INI file (rte_cfgfile refused it)",
+		rc = vfo_errf(err, errlen, "config %s: not a valid INI file (rte_cfgfile refused it)",
 			  path);
 	return rc;
 }
@@ -785,7 +772,7 @@ ini_section_target(const char *path, const char *name, int idx, struct vfo_app_c
 		return 0;
 	if (strcmp(name, "global") == 0) {
 		if (*seen_global)
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "config %s: section [global] given twice; merge them into one",
 				    path);
 		*seen_global = true;
@@ -794,22 +781,22 @@ ini_section_target(const char *path, const char *name, int idx, struct vfo_app_c
 	}
 	uname = uplink_section_name(name);
 	if (uname == NULL)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "config %s: unknown section [%s]; use [global] or [uplink NAME]", path,
 			    name);
 	if (!name_ok(uname))
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "config %s: section [%s]: give the uplink a name of letters, digits, "
 			    "'_', '-' and '.', as in [uplink u0]",
 			    path, name);
 	if (strlen(uname) >= VFO_NAME_MAX)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "config %s: section [%s]: uplink name is %zu characters long; at most "
 			    "%d",
 			    path, name, strlen(uname), VFO_NAME_MAX - 1);
 	u = uplink_add(cfg);
 	if (u == NULL)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "config %s: [%s] makes %u uplinks; at most %d are supported", path,
 			    name, cfg->nb_uplinks + 1, VFO_MAX_UPLINKS);
 	strcpy(u->name, uname);
@@ -836,18 +823,18 @@ ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_
 
 	n = rte_cfgfile_section_num_entries_by_index(ini, name, idx);
 	if (n < 0)
-		return fail(err, errlen, "config %s: cannot read section %d", path, idx);
+		return vfo_errf(err, errlen, "config %s: cannot read section %d", path, idx);
 	if (ini_section_target(path, name, idx, cfg, seen_global, &scope, &base, err, errlen) < 0)
 		return -1;
 	ent = calloc(n > 0 ? n : 1, sizeof(*ent));
 	if (ent == NULL)
-		return fail(err, errlen, "config %s: out of memory", path);
+		return vfo_errf(err, errlen, "config %s: out of memory", path);
 	n = rte_cfgfile_section_entries_by_index(ini, idx, name, ent, n);
 	for (i = 0; i < n && rc == 0; i++) {
 		if (ent[i].name[0] == '#')
 			continue;
 		if (base == NULL) {
-			rc = fail(err, errlen,
+			rc = vfo_errf(err, errlen,
 				  "config %s: key '%s' comes before any section; put it under "
 				  "[global] or [uplink NAME]",
 				  path, ent[i].name);
@@ -856,7 +843,7 @@ ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_
 		s = find_key(scope, ent[i].name);
 		if (s == NULL) {
 			key_list(scope, 0, keys, sizeof(keys));
-			rc = fail(err, errlen, "config %s: [%s]: unknown key '%s'; valid keys: %s",
+			rc = vfo_errf(err, errlen, "config %s: [%s]: unknown key '%s'; valid keys: %s",
 				  path, name, ent[i].name, keys);
 			break;
 		}
@@ -866,9 +853,9 @@ ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_
 		}
 		snprintf(where, sizeof(where), "config %s: [%s] %s", path, name, ent[i].name);
 		if (j < i)
-			rc = fail(err, errlen, "%s is given twice; keep one", where);
+			rc = vfo_errf(err, errlen, "%s is given twice; keep one", where);
 		else if (strlen(ent[i].value) >= CFG_VALUE_LEN - 1)
-			rc = fail(err, errlen,
+			rc = vfo_errf(err, errlen,
 				  "%s: value is cut at %d characters by the INI reader; give it on "
 				  "the command line instead",
 				  where, CFG_VALUE_LEN - 1);
@@ -961,9 +948,9 @@ option_error(const char *arg, int opt, char *err, size_t errlen)
 	unsigned int i, n = 0;
 
 	if (s != NULL)
-		return fail(err, errlen, "--%s takes no argument; see --help", s->opt);
+		return vfo_errf(err, errlen, "--%s takes no argument; see --help", s->opt);
 	if (opt != 0)
-		return fail(err, errlen, "unknown option '-%c'; see --help", opt);
+		return vfo_errf(err, errlen, "unknown option '-%c'; see --help", opt);
 	if (strncmp(arg, "--", 2) == 0 && len > 2) {
 		for (i = 0; i < RTE_DIM(settings) && used < sizeof(matches); i++) {
 			if (strncmp(settings[i].opt, arg + 2, len - 2) != 0)
@@ -973,9 +960,9 @@ option_error(const char *arg, int opt, char *err, size_t errlen)
 		}
 	}
 	if (n > 1)
-		return fail(err, errlen, "option '%.*s' is ambiguous (%s); see --help", (int)len,
+		return vfo_errf(err, errlen, "option '%.*s' is ambiguous (%s); see --help", (int)len,
 			    arg, matches);
-	return fail(err, errlen, "unknown option '%s'; see --help", arg);
+	return vfo_errf(err, errlen, "unknown option '%s'; see --help", arg);
 }
 
 /* An option seen on the command line, applied after the config file. */
@@ -1005,7 +992,7 @@ scan_options(int argc, char **argv, struct vfo_app_config *cfg, struct pending *
 			return option_error(argv[optind - 1], optopt, err, errlen);
 		if (c == ':') {
 			s = setting_of(optopt);
-			return fail(err, errlen, "--%s needs an argument (%s)", s->opt, s->arg);
+			return vfo_errf(err, errlen, "--%s needs an argument (%s)", s->opt, s->arg);
 		}
 		s = setting_of(c);
 		if (s->type == SET_HELP) {
@@ -1014,7 +1001,7 @@ scan_options(int argc, char **argv, struct vfo_app_config *cfg, struct pending *
 		}
 		if (s->type == SET_CONFIG) {
 			if (*config != NULL)
-				return fail(err, errlen,
+				return vfo_errf(err, errlen,
 					    "--config given twice ('%s', '%s'); give one file",
 					    *config, optarg);
 			*config = optarg;
@@ -1025,7 +1012,7 @@ scan_options(int argc, char **argv, struct vfo_app_config *cfg, struct pending *
 		(*n)++;
 	}
 	if (optind < argc)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "unexpected argument '%s'; every app option starts with --, see --help",
 			    argv[optind]);
 	return 0;
@@ -1057,13 +1044,13 @@ apply_options(struct vfo_app_config *cfg, const struct pending *todo, unsigned i
 		if (s->type == SET_DEVARGS && (cur == NULL || ((char *)cur + s->off)[0] != '\0')) {
 			cur = uplink_add(cfg);
 			if (cur == NULL)
-				return fail(err, errlen,
+				return vfo_errf(err, errlen,
 					    "%u uplinks given; at most %d (the extra one starts at "
 					    "--%s %s)",
 					    cfg->nb_uplinks + 1, VFO_MAX_UPLINKS, s->opt,
 					    todo[i].val);
 		} else if (cur == NULL) {
-			return fail(err, errlen,
+			return vfo_errf(err, errlen,
 				    "--%s comes before any --vf/--backup; give it after the "
 				    "--vf/--backup pair of its uplink",
 				    s->opt);
@@ -1114,12 +1101,12 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 
 	vfo_config_defaults(cfg);
 	if (argc < 1)
-		return fail(err, errlen,
+		return vfo_errf(err, errlen,
 			    "no uplink: give --vf DEVARGS --backup DEVARGS or "
 			    "--config FILE");
 	todo = calloc((size_t)argc, sizeof(*todo));
 	if (todo == NULL)
-		return fail(err, errlen, "out of memory");
+		return vfo_errf(err, errlen, "out of memory");
 	rc = scan_options(argc, argv, cfg, todo, &n, &config, err, errlen);
 	if (rc == 0 && !cfg->help) {
 		if (config != NULL)
@@ -1130,7 +1117,7 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 		if (rc == 0)
 			rc = finish_cli_uplinks(cfg, first_cli, err, errlen);
 		if (rc == 0 && cfg->nb_uplinks == 0)
-			rc = fail(err, errlen,
+			rc = vfo_errf(err, errlen,
 				  "no uplink: give --vf DEVARGS --backup DEVARGS or --config FILE");
 		if (rc == 0)
 			rc = uplinks_check_names(cfg, "", err, errlen);

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "vfm.h"
+#include "vfo_errf.h"
 
 /* Option values of getopt_long for the long-only options. */
 enum {
@@ -91,18 +92,6 @@ static const struct num_opt num_opts[] = {
 	{OPT_HOOK_TIMEOUT, offsetof(struct vfm_opts, hook_timeout_ms), 100, 3600000},
 };
 
-/* Writes the formatted message to err; returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /* Returns the long name of option value 'val' (for messages). */
 static const char *
 opt_name(int val)
@@ -129,8 +118,8 @@ set_num(const struct num_opt *n, struct vfm_opts *o, const char *arg, char *err,
 	v = strtoul(arg, &end, 10);
 	if (!isdigit((unsigned char)arg[0]) || *end != '\0' || errno != 0 || v < n->min ||
 	    v > n->max)
-		return fail(err, errlen, "--%s '%s': give a number %lu..%lu", opt_name(n->val), arg,
-			    n->min, n->max);
+		return vfo_errf(err, errlen, "--%s '%s': give a number %lu..%lu", opt_name(n->val),
+				arg, n->min, n->max);
 	*(unsigned int *)((char *)o + n->off) = (unsigned int)v;
 	return 0;
 }
@@ -212,25 +201,27 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 	unsigned int i, j;
 
 	if (o->nb_domains == 0)
-		return fail(err, errlen,
-			    "no domain given: vfmigrate [options] DOMAIN... (see --help)");
+		return vfo_errf(err, errlen,
+				"no domain given: vfmigrate [options] DOMAIN... (see --help)");
 	if (o->dst_uri == NULL)
-		return fail(err, errlen,
-			    "no destination: give --dst URI (e.g. qemu+ssh://host2/system)");
+		return vfo_errf(err, errlen,
+				"no destination: give --dst URI (e.g. qemu+ssh://host2/system)");
 	if (o->vf == NULL)
-		return fail(err, errlen,
-			    "no VF interface: give --vf ALIAS or --vf MAC (see virsh domiflist)");
+		return vfo_errf(
+			err, errlen,
+			"no VF interface: give --vf ALIAS or --vf MAC (see virsh domiflist)");
 	if (strchr(o->vf, ':') != NULL && !is_mac(o->vf))
-		return fail(err, errlen,
-			    "--vf '%s': not a MAC address (write 52:54:00:12:34:56) "
-			    "nor an alias",
-			    o->vf);
+		return vfo_errf(err, errlen,
+				"--vf '%s': not a MAC address (write 52:54:00:12:34:56) "
+				"nor an alias",
+				o->vf);
 	o->vf_is_mac = is_mac(o->vf);
 	if (o->vf_network != NULL && o->vf_xml != NULL)
-		return fail(err, errlen, "--vf-network and --vf-xml exclude each other; give one");
+		return vfo_errf(err, errlen,
+				"--vf-network and --vf-xml exclude each other; give one");
 	if (o->no_guest && (o->channel != NULL || o->channel_dst != NULL || o->uplink != NULL))
-		return fail(err, errlen,
-			    "--no-guest excludes --channel, --channel-dst and --uplink");
+		return vfo_errf(err, errlen,
+				"--no-guest excludes --channel, --channel-dst and --uplink");
 	if (o->nb_domains > 1) {
 		const char *one = o->vf_is_mac		      ? "--vf MAC"
 				  : o->channel		      ? "--channel"
@@ -240,7 +231,7 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 							      : NULL;
 
 		if (one != NULL)
-			return fail(
+			return vfo_errf(
 				err, errlen,
 				"%s names one domain's device or definition; with %u domains "
 				"give an alias and a pool (--vf ALIAS, --vf-network), --xml DIR "
@@ -251,8 +242,8 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 	for (i = 0; i < o->nb_domains; i++)
 		for (j = i + 1; j < o->nb_domains; j++)
 			if (strcmp(o->domains[i], o->domains[j]) == 0)
-				return fail(err, errlen, "domain '%s' is given twice",
-					    o->domains[i]);
+				return vfo_errf(err, errlen, "domain '%s' is given twice",
+						o->domains[i]);
 	return 0;
 }
 
@@ -279,10 +270,11 @@ vfm_args_parse(int argc, char **argv, struct vfm_opts *o, char *err, size_t errl
 			return 0;
 		}
 		if (c == ':')
-			return fail(err, errlen, "%s needs an argument; see --help",
-				    argv[optind - 1]);
+			return vfo_errf(err, errlen, "%s needs an argument; see --help",
+					argv[optind - 1]);
 		if (c == '?')
-			return fail(err, errlen, "unknown option %s; see --help", argv[optind - 1]);
+			return vfo_errf(err, errlen, "unknown option %s; see --help",
+					argv[optind - 1]);
 		if (set_str(o, c, optarg) == 0 || set_flag(o, c) == 0)
 			continue;
 		for (i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++)
@@ -291,9 +283,9 @@ vfm_args_parse(int argc, char **argv, struct vfm_opts *o, char *err, size_t errl
 	}
 	for (; optind < argc; optind++) {
 		if (o->nb_domains == VFM_MAX_DOMAINS)
-			return fail(err, errlen,
-				    "more than %d domains; run vfmigrate again for the rest",
-				    VFM_MAX_DOMAINS);
+			return vfo_errf(err, errlen,
+					"more than %d domains; run vfmigrate again for the rest",
+					VFM_MAX_DOMAINS);
 		o->domains[o->nb_domains++] = argv[optind];
 	}
 	return check(o, err, errlen);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "vfp_opts.h"
+#include "vfo_errf.h"
 
 /* Ethernet preamble + start delimiter + inter-frame gap, bytes. */
 #define WIRE_OVERHEAD 20
@@ -99,18 +100,6 @@ usage(FILE *f)
 		"  1 start-up failure.\n",
 		VFP_MAX_BURST, VFP_FLOW_PORT_BASE, VFP_MAX_STREAMS - 1, VFP_DEFAULT_GAP_US,
 		VFP_DEFAULT_WINDOW);
-}
-
-/* Formats an error into err[0..errlen) and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
 /* Parses decimal 's' into *out within [min, max].  Returns 0 or -1. */
@@ -229,27 +218,28 @@ parse_list(const char *opt, const char *s, unsigned int nports, uint16_t *list, 
 	if (strcmp(s, "none") == 0)
 		return 0;
 	if (strlen(s) >= sizeof(buf) || s[0] == '\0')
-		return fail(err, errlen, "%s '%s': expected a comma list of port numbers or none",
-			    opt, s);
+		return vfo_errf(err, errlen,
+				"%s '%s': expected a comma list of port numbers or none", opt, s);
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_u64(tok, 0, VFP_OPTS_MAX_PORTS - 1, &v) != 0)
-			return fail(err, errlen,
-				    "%s '%s': '%s' is not a port number; ports are numbered 0,1,.. "
-				    "in --port order",
-				    opt, s, tok);
+			return vfo_errf(
+				err, errlen,
+				"%s '%s': '%s' is not a port number; ports are numbered 0,1,.. "
+				"in --port order",
+				opt, s, tok);
 		if (v >= nports)
-			return fail(err, errlen,
-				    "%s '%s': port %s does not exist: only %u --port given", opt, s,
-				    tok, nports);
+			return vfo_errf(err, errlen,
+					"%s '%s': port %s does not exist: only %u --port given",
+					opt, s, tok, nports);
 		for (unsigned int i = 0; i < *n; i++)
 			if (list[i] == v)
-				return fail(err, errlen, "%s '%s': port %s given twice", opt, s,
-					    tok);
+				return vfo_errf(err, errlen, "%s '%s': port %s given twice", opt, s,
+						tok);
 		list[(*n)++] = (uint16_t)v;
 	}
 	if (*n == 0)
-		return fail(err, errlen, "%s '%s': no port number in it", opt, s);
+		return vfo_errf(err, errlen, "%s '%s': no port number in it", opt, s);
 	return 0;
 }
 
@@ -282,8 +272,8 @@ parse_ip(const char *opt, const char *s, uint32_t *ip, char *err, size_t errlen)
 	struct in_addr a;
 
 	if (inet_pton(AF_INET, s, &a) != 1)
-		return fail(err, errlen, "%s '%s': expected an IPv4 address like 198.18.0.1", opt,
-			    s);
+		return vfo_errf(err, errlen, "%s '%s': expected an IPv4 address like 198.18.0.1",
+				opt, s);
 	*ip = ntohl(a.s_addr);
 	return 0;
 }
@@ -300,12 +290,12 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 	switch (c) {
 	case OPT_PORT:
 		if (o->nports == VFP_OPTS_MAX_PORTS)
-			return fail(err, errlen, "--port '%s': at most %d ports", arg,
-				    VFP_OPTS_MAX_PORTS);
+			return vfo_errf(err, errlen, "--port '%s': at most %d ports", arg,
+					VFP_OPTS_MAX_PORTS);
 		if (arg[0] == '\0' || strlen(arg) >= VFP_DEVARGS_MAX)
-			return fail(err, errlen,
-				    "--port: devargs must be 1..%d characters (e.g. net_ring0)",
-				    VFP_DEVARGS_MAX - 1);
+			return vfo_errf(err, errlen,
+					"--port: devargs must be 1..%d characters (e.g. net_ring0)",
+					VFP_DEVARGS_MAX - 1);
 		snprintf(o->ports[o->nports++], VFP_DEVARGS_MAX, "%s", arg);
 		return 0;
 	case OPT_TX:
@@ -316,15 +306,16 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		return 0;
 	case OPT_SIZE:
 		if (parse_u64(arg, 64, 9000, &v) != 0)
-			return fail(err, errlen,
-				    "--size '%s': frame size must be an integer in 64..9000 (bytes "
-				    "with FCS)",
-				    arg);
+			return vfo_errf(
+				err, errlen,
+				"--size '%s': frame size must be an integer in 64..9000 (bytes "
+				"with FCS)",
+				arg);
 		o->size = (unsigned int)v;
 		return 0;
 	case OPT_RATE:
 		if (vfp_rate_parse(arg, &o->rate) != 0)
-			return fail(
+			return vfo_errf(
 				err, errlen,
 				"--rate '%s': expected N pps, Nk, NM, P%% (0 < P <= 100 of 10GbE "
 				"line rate) or max",
@@ -332,38 +323,40 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		return 0;
 	case OPT_BURST:
 		if (parse_u64(arg, 1, VFP_MAX_BURST, &v) != 0)
-			return fail(err, errlen, "--burst '%s': expected an integer in 1..%d", arg,
-				    VFP_MAX_BURST);
+			return vfo_errf(err, errlen, "--burst '%s': expected an integer in 1..%d",
+					arg, VFP_MAX_BURST);
 		o->burst = (unsigned int)v;
 		return 0;
 	case OPT_FLOWS:
 		if (parse_u64(arg, 1, 65536 - VFP_FLOW_PORT_BASE, &v) != 0)
-			return fail(err, errlen, "--flows '%s': expected an integer in 1..%d", arg,
-				    65536 - VFP_FLOW_PORT_BASE);
+			return vfo_errf(err, errlen, "--flows '%s': expected an integer in 1..%d",
+					arg, 65536 - VFP_FLOW_PORT_BASE);
 		o->flows = (unsigned int)v;
 		return 0;
 	case OPT_DURATION:
 		if (parse_double(arg, 0, 86400, &d) != 0 || d <= 0)
-			return fail(err, errlen,
-				    "--duration '%s': expected seconds, above 0, at most 86400",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--duration '%s': expected seconds, above 0, at most 86400",
+					arg);
 		o->duration_s = d;
 		return 0;
 	case OPT_COUNT:
 		if (parse_u64(arg, 1, UINT64_MAX / 2, &o->count) != 0)
-			return fail(err, errlen, "--count '%s': expected a packet count >= 1", arg);
+			return vfo_errf(err, errlen, "--count '%s': expected a packet count >= 1",
+					arg);
 		return 0;
 	case OPT_LINGER:
 		if (parse_u64(arg, 0, 3600000, &v) != 0)
-			return fail(err, errlen, "--linger-ms '%s': expected ms in 0..3600000",
-				    arg);
+			return vfo_errf(err, errlen, "--linger-ms '%s': expected ms in 0..3600000",
+					arg);
 		o->linger_ms = (unsigned int)v;
 		return 0;
 	case OPT_SRC_MAC:
 	case OPT_DST_MAC:
 		if (vfp_mac_parse(arg, c == OPT_SRC_MAC ? o->src_mac : o->dst_mac) != 0)
-			return fail(err, errlen, "%s '%s': expected a MAC like 02:00:00:00:00:01",
-				    c == OPT_SRC_MAC ? "--src-mac" : "--dst-mac", arg);
+			return vfo_errf(err, errlen,
+					"%s '%s': expected a MAC like 02:00:00:00:00:01",
+					c == OPT_SRC_MAC ? "--src-mac" : "--dst-mac", arg);
 		if (c == OPT_SRC_MAC)
 			o->src_mac_given = true;
 		return 0;
@@ -373,24 +366,26 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		return parse_ip("--dst-ip", arg, &o->dst_ip, err, errlen);
 	case OPT_STREAM:
 		if (parse_u64(arg, 0, VFP_MAX_STREAMS - 1, &v) != 0)
-			return fail(err, errlen, "--stream '%s': expected an integer in 0..%d", arg,
-				    VFP_MAX_STREAMS - 1);
+			return vfo_errf(err, errlen, "--stream '%s': expected an integer in 0..%d",
+					arg, VFP_MAX_STREAMS - 1);
 		o->stream = (uint16_t)v;
 		return 0;
 	case OPT_GAP_US:
 		if (parse_u64(arg, 1, UINT64_MAX - 1, &o->gap_us) != 0)
-			return fail(err, errlen, "--gap-us '%s': expected microseconds >= 1", arg);
+			return vfo_errf(err, errlen, "--gap-us '%s': expected microseconds >= 1",
+					arg);
 		return 0;
 	case OPT_WINDOW:
 		if (parse_u64(arg, 64, 1u << 24, &v) != 0 || (v & (v - 1)) != 0)
-			return fail(err, errlen,
-				    "--window '%s': expected a power of two in 64..16777216", arg);
+			return vfo_errf(err, errlen,
+					"--window '%s': expected a power of two in 64..16777216",
+					arg);
 		o->window = (uint32_t)v;
 		return 0;
 	case OPT_TIMELINE:
 		if (parse_u64(arg, 1, 24u * 3600 * 1000, &v) != 0)
-			return fail(err, errlen, "--timeline-ms '%s': expected ms in 1..86400000",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--timeline-ms '%s': expected ms in 1..86400000", arg);
 		o->timeline_ms = (uint32_t)v;
 		return 0;
 	case OPT_JSON:
@@ -401,8 +396,8 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		return 0;
 	case OPT_GAP_FRAMES:
 		if (parse_u64(arg, 1, 65536, &v) != 0)
-			return fail(err, errlen,
-				    "--gap-frames '%s': expected an integer in 1..65536", arg);
+			return vfo_errf(err, errlen,
+					"--gap-frames '%s': expected an integer in 1..65536", arg);
 		o->gap_frames = (unsigned int)v;
 		return 0;
 	case OPT_PCAP:
@@ -410,8 +405,8 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		return 0;
 	case OPT_CTL:
 		if (arg[0] == '\0' || strlen(arg) > 107)
-			return fail(err, errlen, "--ctl '%s': a socket path of 1..107 characters",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--ctl '%s': a socket path of 1..107 characters", arg);
 		o->ctl = arg;
 		return 0;
 	case OPT_NDR:
@@ -419,38 +414,40 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		return 0;
 	case OPT_TRIAL_S:
 		if (parse_double(arg, 0.01, 3600, &o->trial_s) != 0)
-			return fail(err, errlen, "--trial-s '%s': expected seconds in 0.01..3600",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--trial-s '%s': expected seconds in 0.01..3600", arg);
 		return 0;
 	case OPT_LOSS_PCT:
 		if (parse_double(arg, 0, 100, &o->loss_pct) != 0)
-			return fail(err, errlen, "--loss-pct '%s': expected a percentage in 0..100",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--loss-pct '%s': expected a percentage in 0..100", arg);
 		return 0;
 	case OPT_NDR_RES:
 		if (parse_double(arg, 0.001, 50, &o->ndr_res_pct) != 0)
-			return fail(err, errlen,
-				    "--ndr-res-pct '%s': expected a percentage in 0.001..50", arg);
+			return vfo_errf(err, errlen,
+					"--ndr-res-pct '%s': expected a percentage in 0.001..50",
+					arg);
 		return 0;
 	case OPT_NDR_TRIALS:
 		if (parse_u64(arg, 1, 1000, &v) != 0)
-			return fail(err, errlen, "--ndr-max-trials '%s': expected 1..1000", arg);
+			return vfo_errf(err, errlen, "--ndr-max-trials '%s': expected 1..1000",
+					arg);
 		o->ndr_trials = (unsigned int)v;
 		return 0;
 	case OPT_LINK_WAIT:
 		if (parse_u64(arg, 0, 600000, &v) != 0)
-			return fail(err, errlen, "--link-wait-ms '%s': expected ms in 0..600000",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--link-wait-ms '%s': expected ms in 0..600000", arg);
 		o->link_wait_ms = (unsigned int)v;
 		return 0;
 	case OPT_MAX_GAPS_PRINT:
 		if (parse_u64(arg, 0, UINT32_MAX, &v) != 0)
-			return fail(err, errlen, "--max-gaps-print '%s': expected an integer >= 0",
-				    arg);
+			return vfo_errf(err, errlen,
+					"--max-gaps-print '%s': expected an integer >= 0", arg);
 		o->max_gaps_print = (unsigned int)v;
 		return 0;
 	default:
-		return fail(err, errlen, "unknown option");
+		return vfo_errf(err, errlen, "unknown option");
 	}
 }
 
@@ -459,9 +456,9 @@ static int
 check_all(struct vfp_opts *o, const char *tx_s, const char *rx_s, char *err, size_t errlen)
 {
 	if (o->nports == 0)
-		return fail(err, errlen,
-			    "no --port given: name at least one port by its devargs, e.g. "
-			    "--port net_ring0");
+		return vfo_errf(err, errlen,
+				"no --port given: name at least one port by its devargs, e.g. "
+				"--port net_ring0");
 	if (parse_list("--tx", tx_s ? tx_s : "0", o->nports, o->tx, &o->ntx, err, errlen) != 0)
 		return -1;
 	if (rx_s != NULL) {
@@ -474,17 +471,17 @@ check_all(struct vfp_opts *o, const char *tx_s, const char *rx_s, char *err, siz
 			o->rx[i] = (uint16_t)i;
 	}
 	if (o->ntx == 0 && o->nrx == 0)
-		return fail(err, errlen, "--tx none and --rx none: nothing to do");
+		return vfo_errf(err, errlen, "--tx none and --rx none: nothing to do");
 	if (o->ndr && (o->ntx == 0 || o->nrx == 0))
-		return fail(err, errlen, "--ndr needs a --tx port and an --rx port");
+		return vfo_errf(err, errlen, "--ndr needs a --tx port and an --rx port");
 	if (o->ndr && (o->duration_s != 0 || o->count != 0))
-		return fail(err, errlen,
-			    "--ndr runs trials of --trial-s seconds: drop --duration/--count");
+		return vfo_errf(err, errlen,
+				"--ndr runs trials of --trial-s seconds: drop --duration/--count");
 	if (o->ndr && o->ctl != NULL)
-		return fail(err, errlen,
-			    "--ndr does not take --ctl (switching would spoil trials)");
+		return vfo_errf(err, errlen,
+				"--ndr does not take --ctl (switching would spoil trials)");
 	if (o->rate.kind != VFP_RATE_MAX && vfp_rate_pps(&o->rate, o->size) < 1)
-		return fail(err, errlen, "--rate: below 1 packet per second at %u B", o->size);
+		return vfo_errf(err, errlen, "--rate: below 1 packet per second at %u B", o->size);
 	return 0;
 }
 
@@ -537,13 +534,13 @@ vfp_opts_parse(int argc, char **argv, struct vfp_opts *o, char *err, size_t errl
 			return 1;
 		}
 		if (c == '?' || c == ':')
-			return fail(err, errlen,
-				    "option '%s' unknown or missing its value; see --help",
-				    argv[optind - 1]);
+			return vfo_errf(err, errlen,
+					"option '%s' unknown or missing its value; see --help",
+					argv[optind - 1]);
 		if (one_opt(c, optarg, o, &tx_s, &rx_s, err, errlen) != 0)
 			return -1;
 	}
 	if (optind < argc)
-		return fail(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
+		return vfo_errf(err, errlen, "unexpected argument '%s'; see --help", argv[optind]);
 	return check_all(o, tx_s, rx_s, err, errlen);
 }
