@@ -33,8 +33,8 @@ struct vfo_app {
 	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
 	struct vfo_ctl *ctl;			    /**< control commands and socket */
 	struct vfo_failover fo[VFO_MAX_UPLINKS];    /**< failover machine per uplink */
-	struct vfo_events *events;                  /**< device and port events */
-	uint64_t last_tick_us;                      /**< last failover tick (control thread) */
+	struct vfo_events *events;		    /**< device and port events */
+	uint64_t last_tick_us;			    /**< last failover tick (control thread) */
 	volatile bool quit;			    /**< set to stop everything */
 	uint64_t start_tsc;			    /**< TSC when forwarding began */
 	pthread_t ctl_thread;			    /**< the control thread */

@@ -434,8 +434,8 @@ set_string(char *p, size_t size, const char *val, bool may_be_empty, const char 
 	if (len == 0 && !may_be_empty)
 		return vfo_errf(err, errlen, "%s is empty; give %s", where, what);
 	if (len >= size)
-		return vfo_errf(err, errlen, "%s: %s is %zu characters long; at most %zu", where, what,
-			    len, size - 1);
+		return vfo_errf(err, errlen, "%s: %s is %zu characters long; at most %zu", where,
+				what, len, size - 1);
 	memcpy(p, val, len + 1);
 	return 0;
 }
@@ -454,19 +454,21 @@ parse_vlans(const char *val, struct vfo_vlan_list *l, const char *where, char *e
 
 	if (strlen(val) >= sizeof(buf))
 		return vfo_errf(err, errlen, "%s: list too long; at most %d VLAN ids", where,
-			    VFO_MAX_VLANS);
+				VFO_MAX_VLANS);
 	snprintf(buf, sizeof(buf), "%s", val);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_uint(tok, &v) != 0 || v < 1 || v > 4094)
 			return vfo_errf(err, errlen,
-				    "%s '%s': not a VLAN id; give ids 1..4094 like 100,200", where,
-				    tok);
+					"%s '%s': not a VLAN id; give ids 1..4094 like 100,200",
+					where, tok);
 		if (out.n == VFO_MAX_VLANS)
-			return vfo_errf(err, errlen, "%s: more than %d VLAN ids", where, VFO_MAX_VLANS);
+			return vfo_errf(err, errlen, "%s: more than %d VLAN ids", where,
+					VFO_MAX_VLANS);
 		out.id[out.n++] = (uint16_t)v;
 	}
 	if (out.n == 0)
-		return vfo_errf(err, errlen, "%s is empty; give VLAN ids 1..4094 like 100,200", where);
+		return vfo_errf(err, errlen, "%s is empty; give VLAN ids 1..4094 like 100,200",
+				where);
 	*l = out;
 	return 0;
 }
@@ -490,11 +492,11 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	case SET_UINT:
 		rc = parse_uint(val, &v);
 		if (rc == -1)
-			return vfo_errf(err, errlen, "%s '%s': not a number; give %lu..%lu", where, val,
-				    s->min, s->max);
+			return vfo_errf(err, errlen, "%s '%s': not a number; give %lu..%lu", where,
+					val, s->min, s->max);
 		if (rc < 0 || v < s->min || v > s->max)
-			return vfo_errf(err, errlen, "%s %s is out of range; give %lu..%lu", where, val,
-				    s->min, s->max);
+			return vfo_errf(err, errlen, "%s %s is out of range; give %lu..%lu", where,
+					val, s->min, s->max);
 		if (s->size == sizeof(uint16_t))
 			*(uint16_t *)p = (uint16_t)v;
 		else
@@ -511,7 +513,7 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 		if (vfo_fwd_mode_parse(val, (enum vfo_fwd_mode *)p) == 0)
 			return 0;
 		return vfo_errf(err, errlen, "%s '%s': unknown mode; give io, mac, macswap or flow",
-			    where, val);
+				where, val);
 	case SET_PATH:
 		return set_string(p, s->size, val, true, "the path", where, err, errlen);
 	case SET_DEVARGS:
@@ -519,20 +521,20 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	case SET_NAME:
 		if (*val != '\0' && !name_ok(val))
 			return vfo_errf(err, errlen,
-				    "%s '%s': bad name; use letters, digits, '_', '-' and '.'",
-				    where, val);
+					"%s '%s': bad name; use letters, digits, '_', '-' and '.'",
+					where, val);
 		return set_string(p, s->size, val, false, "a NAME", where, err, errlen);
 	case SET_MAC:
 	case SET_UMAC:
 		if (rte_ether_unformat_addr(val, &mac) != 0)
 			return vfo_errf(err, errlen,
-				    "%s '%s': not a MAC address; write it as 02:00:00:00:00:01",
-				    where, val);
+					"%s '%s': not a MAC address; write it as 02:00:00:00:00:01",
+					where, val);
 		if (s->type == SET_UMAC && !rte_is_valid_assigned_ether_addr(&mac))
 			return vfo_errf(err, errlen,
-				    "%s %s: multicast or zero; an uplink MAC must be unicast, "
-				    "e.g. 02:00:00:00:00:01",
-				    where, val);
+					"%s %s: multicast or zero; an uplink MAC must be unicast, "
+					"e.g. 02:00:00:00:00:01",
+					where, val);
 		memcpy(p, &mac, sizeof(mac));
 		*((bool *)((char *)base + s->has_off)) = true;
 		return 0;
@@ -541,8 +543,8 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 
 		if (inet_pton(AF_INET, val, &in) != 1)
 			return vfo_errf(err, errlen,
-				    "%s '%s': not an IPv4 address; write it as 10.0.0.1", where,
-				    val);
+					"%s '%s': not an IPv4 address; write it as 10.0.0.1", where,
+					val);
 		*(uint32_t *)p = ntohl(in.s_addr);
 		return 0;
 	}
@@ -597,16 +599,16 @@ uplink_check_members(const struct vfo_uplink_conf *u, bool cli, const char *pref
 		return 0;
 	if (!has_vf && !has_bk)
 		return vfo_errf(err, errlen,
-			    "%s[uplink %s] has no vf and no backup; add 'vf = DEVARGS' and "
-			    "'backup = DEVARGS'",
-			    prefix, u->name);
+				"%s[uplink %s] has no vf and no backup; add 'vf = DEVARGS' and "
+				"'backup = DEVARGS'",
+				prefix, u->name);
 	if (cli)
-		return vfo_errf(err, errlen,
-			    "%suplink %s has --%s but no --%s; give --%s DEVARGS (%s) after --%s",
-			    prefix, u->name, key[have], key[miss], key[miss], role[miss],
-			    key[have]);
-	return vfo_errf(err, errlen, "%s[uplink %s] has %s but no %s; add '%s = DEVARGS' (%s)", prefix,
-		    u->name, key[have], key[miss], key[miss], role[miss]);
+		return vfo_errf(
+			err, errlen,
+			"%suplink %s has --%s but no --%s; give --%s DEVARGS (%s) after --%s",
+			prefix, u->name, key[have], key[miss], key[miss], role[miss], key[have]);
+	return vfo_errf(err, errlen, "%s[uplink %s] has %s but no %s; add '%s = DEVARGS' (%s)",
+			prefix, u->name, key[have], key[miss], key[miss], role[miss]);
 }
 
 /*
@@ -621,10 +623,11 @@ uplinks_check_names(const struct vfo_app_config *cfg, const char *prefix, char *
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		for (j = i + 1; j < cfg->nb_uplinks; j++) {
 			if (strcmp(cfg->uplink[i].name, cfg->uplink[j].name) == 0)
-				return vfo_errf(err, errlen,
-					    "%stwo uplinks are named '%s'; give each its own name "
-					    "(--name NAME or [uplink NAME])",
-					    prefix, cfg->uplink[i].name);
+				return vfo_errf(
+					err, errlen,
+					"%stwo uplinks are named '%s'; give each its own name "
+					"(--name NAME or [uplink NAME])",
+					prefix, cfg->uplink[i].name);
 		}
 	}
 	return 0;
@@ -718,19 +721,19 @@ ini_syntax_error(const char *path, char *err, size_t errlen)
 			;
 		if (len > INI_LINE_MAX)
 			rc = vfo_errf(err, errlen,
-				  "config %s: line %u is %zd characters long; at most %d", path,
-				  lineno, len, INI_LINE_MAX);
+				      "config %s: line %u is %zd characters long; at most %d", path,
+				      lineno, len, INI_LINE_MAX);
 		else if (*p == '[' && strchr(p, ']') == NULL)
 			rc = vfo_errf(err, errlen,
-				  "config %s: line %u: '[' without ']'; write [global] or "
-				  "[uplink NAME]",
-				  path, lineno);
+				      "config %s: line %u: '[' without ']'; write [global] or "
+				      "[uplink NAME]",
+				      path, lineno);
 	}
 	free(line);
 	fclose(f);
 	if (rc == -2)
-		rc = vfo_errf(err, errlen, "config %s: not a valid INI file (rte_cfgfile refused it)",
-			  path);
+		rc = vfo_errf(err, errlen,
+			      "config %s: not a valid INI file (rte_cfgfile refused it)", path);
 	return rc;
 }
 
@@ -772,9 +775,10 @@ ini_section_target(const char *path, const char *name, int idx, struct vfo_app_c
 		return 0;
 	if (strcmp(name, "global") == 0) {
 		if (*seen_global)
-			return vfo_errf(err, errlen,
-				    "config %s: section [global] given twice; merge them into one",
-				    path);
+			return vfo_errf(
+				err, errlen,
+				"config %s: section [global] given twice; merge them into one",
+				path);
 		*seen_global = true;
 		*base = cfg;
 		return 0;
@@ -782,23 +786,25 @@ ini_section_target(const char *path, const char *name, int idx, struct vfo_app_c
 	uname = uplink_section_name(name);
 	if (uname == NULL)
 		return vfo_errf(err, errlen,
-			    "config %s: unknown section [%s]; use [global] or [uplink NAME]", path,
-			    name);
+				"config %s: unknown section [%s]; use [global] or [uplink NAME]",
+				path, name);
 	if (!name_ok(uname))
-		return vfo_errf(err, errlen,
-			    "config %s: section [%s]: give the uplink a name of letters, digits, "
-			    "'_', '-' and '.', as in [uplink u0]",
-			    path, name);
+		return vfo_errf(
+			err, errlen,
+			"config %s: section [%s]: give the uplink a name of letters, digits, "
+			"'_', '-' and '.', as in [uplink u0]",
+			path, name);
 	if (strlen(uname) >= VFO_NAME_MAX)
-		return vfo_errf(err, errlen,
-			    "config %s: section [%s]: uplink name is %zu characters long; at most "
-			    "%d",
-			    path, name, strlen(uname), VFO_NAME_MAX - 1);
+		return vfo_errf(
+			err, errlen,
+			"config %s: section [%s]: uplink name is %zu characters long; at most "
+			"%d",
+			path, name, strlen(uname), VFO_NAME_MAX - 1);
 	u = uplink_add(cfg);
 	if (u == NULL)
 		return vfo_errf(err, errlen,
-			    "config %s: [%s] makes %u uplinks; at most %d are supported", path,
-			    name, cfg->nb_uplinks + 1, VFO_MAX_UPLINKS);
+				"config %s: [%s] makes %u uplinks; at most %d are supported", path,
+				name, cfg->nb_uplinks + 1, VFO_MAX_UPLINKS);
 	strcpy(u->name, uname);
 	*scope = SCOPE_UPLINK;
 	*base = u;
@@ -835,16 +841,17 @@ ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_
 			continue;
 		if (base == NULL) {
 			rc = vfo_errf(err, errlen,
-				  "config %s: key '%s' comes before any section; put it under "
-				  "[global] or [uplink NAME]",
-				  path, ent[i].name);
+				      "config %s: key '%s' comes before any section; put it under "
+				      "[global] or [uplink NAME]",
+				      path, ent[i].name);
 			break;
 		}
 		s = find_key(scope, ent[i].name);
 		if (s == NULL) {
 			key_list(scope, 0, keys, sizeof(keys));
-			rc = vfo_errf(err, errlen, "config %s: [%s]: unknown key '%s'; valid keys: %s",
-				  path, name, ent[i].name, keys);
+			rc = vfo_errf(err, errlen,
+				      "config %s: [%s]: unknown key '%s'; valid keys: %s", path,
+				      name, ent[i].name, keys);
 			break;
 		}
 		for (j = 0; j < i; j++) {
@@ -855,10 +862,11 @@ ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_
 		if (j < i)
 			rc = vfo_errf(err, errlen, "%s is given twice; keep one", where);
 		else if (strlen(ent[i].value) >= CFG_VALUE_LEN - 1)
-			rc = vfo_errf(err, errlen,
-				  "%s: value is cut at %d characters by the INI reader; give it on "
-				  "the command line instead",
-				  where, CFG_VALUE_LEN - 1);
+			rc = vfo_errf(
+				err, errlen,
+				"%s: value is cut at %d characters by the INI reader; give it on "
+				"the command line instead",
+				where, CFG_VALUE_LEN - 1);
 		else
 			rc = set_value(s, base, ent[i].value, where, err, errlen);
 	}
@@ -960,8 +968,8 @@ option_error(const char *arg, int opt, char *err, size_t errlen)
 		}
 	}
 	if (n > 1)
-		return vfo_errf(err, errlen, "option '%.*s' is ambiguous (%s); see --help", (int)len,
-			    arg, matches);
+		return vfo_errf(err, errlen, "option '%.*s' is ambiguous (%s); see --help",
+				(int)len, arg, matches);
 	return vfo_errf(err, errlen, "unknown option '%s'; see --help", arg);
 }
 
@@ -1002,8 +1010,8 @@ scan_options(int argc, char **argv, struct vfo_app_config *cfg, struct pending *
 		if (s->type == SET_CONFIG) {
 			if (*config != NULL)
 				return vfo_errf(err, errlen,
-					    "--config given twice ('%s', '%s'); give one file",
-					    *config, optarg);
+						"--config given twice ('%s', '%s'); give one file",
+						*config, optarg);
 			*config = optarg;
 			continue;
 		}
@@ -1012,9 +1020,10 @@ scan_options(int argc, char **argv, struct vfo_app_config *cfg, struct pending *
 		(*n)++;
 	}
 	if (optind < argc)
-		return vfo_errf(err, errlen,
-			    "unexpected argument '%s'; every app option starts with --, see --help",
-			    argv[optind]);
+		return vfo_errf(
+			err, errlen,
+			"unexpected argument '%s'; every app option starts with --, see --help",
+			argv[optind]);
 	return 0;
 }
 
@@ -1044,16 +1053,16 @@ apply_options(struct vfo_app_config *cfg, const struct pending *todo, unsigned i
 		if (s->type == SET_DEVARGS && (cur == NULL || ((char *)cur + s->off)[0] != '\0')) {
 			cur = uplink_add(cfg);
 			if (cur == NULL)
-				return vfo_errf(err, errlen,
-					    "%u uplinks given; at most %d (the extra one starts at "
-					    "--%s %s)",
-					    cfg->nb_uplinks + 1, VFO_MAX_UPLINKS, s->opt,
-					    todo[i].val);
+				return vfo_errf(
+					err, errlen,
+					"%u uplinks given; at most %d (the extra one starts at "
+					"--%s %s)",
+					cfg->nb_uplinks + 1, VFO_MAX_UPLINKS, s->opt, todo[i].val);
 		} else if (cur == NULL) {
 			return vfo_errf(err, errlen,
-				    "--%s comes before any --vf/--backup; give it after the "
-				    "--vf/--backup pair of its uplink",
-				    s->opt);
+					"--%s comes before any --vf/--backup; give it after the "
+					"--vf/--backup pair of its uplink",
+					s->opt);
 		}
 		if (set_value(s, cur, todo[i].val, where, err, errlen) < 0)
 			return -1;
@@ -1102,8 +1111,8 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 	vfo_config_defaults(cfg);
 	if (argc < 1)
 		return vfo_errf(err, errlen,
-			    "no uplink: give --vf DEVARGS --backup DEVARGS or "
-			    "--config FILE");
+				"no uplink: give --vf DEVARGS --backup DEVARGS or "
+				"--config FILE");
 	todo = calloc((size_t)argc, sizeof(*todo));
 	if (todo == NULL)
 		return vfo_errf(err, errlen, "out of memory");
@@ -1117,8 +1126,9 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 		if (rc == 0)
 			rc = finish_cli_uplinks(cfg, first_cli, err, errlen);
 		if (rc == 0 && cfg->nb_uplinks == 0)
-			rc = vfo_errf(err, errlen,
-				  "no uplink: give --vf DEVARGS --backup DEVARGS or --config FILE");
+			rc = vfo_errf(
+				err, errlen,
+				"no uplink: give --vf DEVARGS --backup DEVARGS or --config FILE");
 		if (rc == 0)
 			rc = uplinks_check_names(cfg, "", err, errlen);
 	}

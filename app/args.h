@@ -30,43 +30,43 @@
 
 /** One uplink as configured (command line or [uplink NAME] section). */
 struct vfo_uplink_conf {
-	char name[VFO_NAME_MAX];                         /**< "u0", "u1" or the section's NAME */
+	char name[VFO_NAME_MAX];			 /**< "u0", "u1" or the section's NAME */
 	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< vf, backup; "" = not given */
-	bool has_mac;                /**< mac was given */
-	struct rte_ether_addr mac;   /**< uplink MAC (default: the backup's) */
-	uint32_t ipv4;               /**< uplink IPv4 (host order) for gratuitous ARP, 0: none */
-	uint32_t arp_target;         /**< path liveness: IPv4 (host order) to ARP, 0: off */
-	struct vfo_vlan_list vlans;  /**< VLAN filters on both members (--vlan) */
-	bool has_peer_mac;           /**< peer_mac was given */
+	bool has_mac;					 /**< mac was given */
+	struct rte_ether_addr mac;			 /**< uplink MAC (default: the backup's) */
+	uint32_t ipv4;			/**< uplink IPv4 (host order) for gratuitous ARP, 0: none */
+	uint32_t arp_target;		/**< path liveness: IPv4 (host order) to ARP, 0: off */
+	struct vfo_vlan_list vlans;	/**< VLAN filters on both members (--vlan) */
+	bool has_peer_mac;		/**< peer_mac was given */
 	struct rte_ether_addr peer_mac; /**< dst MAC in --fwd mac (default 02:00:00:00:00:NN) */
 };
 
 /** Everything the application was told. */
 struct vfo_app_config {
 	struct vfo_uplink_conf uplink[VFO_MAX_UPLINKS]; /**< the uplinks, in order */
-	unsigned int nb_uplinks;        /**< 1 or 2 once parsed */
-	enum vfo_fwd_mode fwd;          /**< --fwd, default io */
-	char ctl_path[VFO_CTL_PATH_MAX]; /**< --ctl, "" = no control socket */
+	unsigned int nb_uplinks;			/**< 1 or 2 once parsed */
+	enum vfo_fwd_mode fwd;				/**< --fwd, default io */
+	char ctl_path[VFO_CTL_PATH_MAX];		/**< --ctl, "" = no control socket */
 	char ctl_serial[VFO_CTL_SERIAL_PATH_MAX];	/**< --ctl-serial, "" = no serial port */
 	unsigned int stats_interval_ms; /**< --stats-interval, 0 = off, default 1000 */
-	uint16_t burst;                 /**< --burst, default 32 */
-	uint16_t nb_rxq;                /**< --rxq, 0 = one per worker lcore */
-	uint16_t nb_txq;                /**< --txq, 0 = one per worker lcore */
-	uint16_t nb_rxd;                /**< --rxd, default 1024 */
-	uint16_t nb_txd;                /**< --txd, default 1024 */
-	bool promisc;                   /**< default true; --no-promisc */
-	bool allmulti;                  /**< --allmulti: all-multicast mode on the members */
-	unsigned int mtu;               /**< --mtu: members' MTU, 0 = the PMD's default */
-	unsigned int drain_us;          /**< --drain-us, TX drain period, default 100 */
-	bool tx_first;                  /**< --tx-first: send one burst per uplink at start */
-	unsigned int link_poll_us;      /**< --link-poll-us: link polling period, default 1000 */
-	bool announce;                  /**< RARP/GARP after a switch; --no-announce */
-	unsigned int arp_interval_ms;   /**< --arp-interval-ms: path probe period, default 100 */
-	unsigned int arp_missed;        /**< --arp-missed: unanswered intervals = failed, default 3 */
-	unsigned int max_flows;         /**< --max-flows: flow table size per lcore (--fwd flow) */
-	uint16_t tx_first_len;          /**< --tx-first-len: their size without FCS, default 60 */
-	bool help;                      /**< --help was given: print usage, exit 0 */
-	char config_path[256];          /**< --config FILE, "" = none */
+	uint16_t burst;			/**< --burst, default 32 */
+	uint16_t nb_rxq;		/**< --rxq, 0 = one per worker lcore */
+	uint16_t nb_txq;		/**< --txq, 0 = one per worker lcore */
+	uint16_t nb_rxd;		/**< --rxd, default 1024 */
+	uint16_t nb_txd;		/**< --txd, default 1024 */
+	bool promisc;			/**< default true; --no-promisc */
+	bool allmulti;			/**< --allmulti: all-multicast mode on the members */
+	unsigned int mtu;		/**< --mtu: members' MTU, 0 = the PMD's default */
+	unsigned int drain_us;		/**< --drain-us, TX drain period, default 100 */
+	bool tx_first;			/**< --tx-first: send one burst per uplink at start */
+	unsigned int link_poll_us;	/**< --link-poll-us: link polling period, default 1000 */
+	bool announce;			/**< RARP/GARP after a switch; --no-announce */
+	unsigned int arp_interval_ms;	/**< --arp-interval-ms: path probe period, default 100 */
+	unsigned int arp_missed; /**< --arp-missed: unanswered intervals = failed, default 3 */
+	unsigned int max_flows;	 /**< --max-flows: flow table size per lcore (--fwd flow) */
+	uint16_t tx_first_len;	 /**< --tx-first-len: their size without FCS, default 60 */
+	bool help;		 /**< --help was given: print usage, exit 0 */
+	char config_path[256];	 /**< --config FILE, "" = none */
 };
 
 /** Fills 'cfg' with the defaults (no uplinks). */
