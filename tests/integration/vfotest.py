@@ -99,6 +99,57 @@ def wait_stable(fn, timeout, what, settle=0.4, interval=0.1):
                               f"to settle (last value {last!r})")
 
 
+def thread_states(pid):
+    """Returns one line per thread of process 'pid': name, scheduler state,
+    CPU, kernel wait channel, and the ms it ran and waited runnable during
+    the last 0.5 s (a starved thread waits, a spinning one runs, a blocked
+    one does neither)."""
+    def sample():
+        out = {}
+        for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+            d = f"/proc/{pid}/task/{tid}"
+            try:
+                with open(f"{d}/stat") as f:
+                    st = f.read().rsplit(")", 1)[1].split()
+                with open(f"{d}/comm") as f:
+                    comm = f.read().strip()
+                with open(f"{d}/wchan") as f:
+                    wchan = f.read().strip() or "-"
+                with open(f"{d}/schedstat") as f:
+                    run_ns, wait_ns = (int(x) for x in f.read().split()[:2])
+            except OSError:
+                continue
+            out[tid] = (comm, st[0], st[36], wchan, run_ns, wait_ns)
+        return out
+    try:
+        a = sample()
+        time.sleep(0.5)
+        b = sample()
+    except OSError as e:
+        return f"(no thread states: {e})"
+    return "\n".join(f"{tid} {c}: state {s} cpu {cpu} wchan {w} ran {(r - a[tid][4]) / 1e6:.0f} ms "
+                     f"waited {(wt - a[tid][5]) / 1e6:.0f} ms"
+                     for tid, (c, s, cpu, w, r, wt) in b.items() if tid in a)
+
+
+def thread_stacks(pid, timeout=60.0):
+    """Returns thread_states() and the backtraces of every thread of process
+    'pid' (gdb attached in batch mode, if installed); for hang diagnostics."""
+    states = thread_states(pid)
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return f"{states}\n(gdb not installed: no backtraces)"
+    try:
+        r = subprocess.run([gdb, "-p", str(pid), "-batch", "-nx", "-ex", "set pagination off",
+                            "-ex", "thread apply all bt"], capture_output=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"{states}\n(gdb did not finish within {timeout:g} s)"
+    out = r.stdout.decode("utf-8", "replace")
+    bt = "\n".join(l for l in out.splitlines() if l.startswith(("Thread", "#")))
+    return f"{states}\n{bt or r.stderr.decode('utf-8', 'replace')}"
+
+
 def hugepages_free():
     """Returns the number of free hugepages (all sizes in /proc/meminfo)."""
     with open("/proc/meminfo") as f:
@@ -191,7 +242,8 @@ class Proc:
         try:
             return self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
-            log(f"{self.name} ignored signal {sig}; killing it")
+            log(f"{self.name} ignored signal {sig}; thread stacks:\n{thread_stacks(self.pid)}")
+            log(f"killing {self.name}")
             self.popen.kill()
             return self.popen.wait(5)
 
@@ -233,17 +285,18 @@ class TestPmd(Proc):
                 chunk = os.read(fd, 65536)
             except OSError:
                 chunk = b""
-            try:
-                self._out.write(chunk)
-                self._out.flush()
-            except ValueError:
-                pass  # the log file was closed at cleanup
+            # Output reaches cmd() first; the log file (disk) cannot delay it.
             with self._cond:
                 if not chunk:
                     self._eof = True
                 else:
                     self._buf += chunk
                 self._cond.notify_all()
+            try:
+                self._out.write(chunk)
+                self._out.flush()
+            except ValueError:
+                pass  # the log file was closed at cleanup
             if not chunk:
                 return
 
@@ -261,8 +314,21 @@ class TestPmd(Proc):
                 left = end - time.monotonic()
                 if self._eof or left <= 0:
                     tail = bytes(self._buf[-2000:]).decode("utf-8", "replace")
-                    why = "exited" if self._eof else f"no {pattern!r} within {timeout:g} s"
-                    raise TestFailure(f"{self.name}: {why}; last output:\n{tail}")
+                    if self._eof:
+                        raise TestFailure(f"{self.name}: exited; last output:\n{tail}")
+                    seen = len(self._buf)
+                    self._cond.release()  # the reader keeps collecting output meanwhile
+                    try:
+                        stacks = thread_stacks(self.pid)
+                    finally:
+                        self._cond.acquire()
+                    late = self._buf.find(pattern, self._pos) >= 0
+                    raise TestFailure(
+                        f"{self.name} (pid {self.pid}): no {pattern!r} within {timeout:g} s; "
+                        f"last output:\n{tail}\n----- {self.name} threads -----\n{stacks}\n"
+                        f"----- {self.name} output while the threads were read "
+                        f"({'the prompt came late' if late else 'still no prompt'}) -----\n"
+                        f"{bytes(self._buf[seen:]).decode('utf-8', 'replace')[-2000:]}")
                 self._cond.wait(left)
 
     def wait_prompt(self, timeout=30.0):
