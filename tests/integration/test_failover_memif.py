@@ -22,6 +22,17 @@ nothing and counts what comes back).  The peer plays the host:
   reported in 'status' (attach_failures, attach_retry_pending) while TX
   stays on the backup, until an attach with the right devargs.
 
+Peer stalls (soak): twice in CI the peer answered a testpmd command more
+than 15 s late (then 'no testpmd> within 15 s').  It had not hung: it
+answered later and quit cleanly.  Every process of the test had slowed
+together (vfailover's timeline shows one cycle taking 11.6 s instead of
+about 0.1 s, and vfailover did not exit within 5 s of SIGTERM) on a
+machine shared with other CI work; no memif deadlock was found (nothing
+on the peer's command path waits for the memif client).  So a command
+answered after 15 s is logged with the peer's thread states, and only
+none within 60 s fails, with gdb backtraces of every peer thread
+(vfotest.TestPmd.cmd).  No cycle is retried; every count stays exact.
+
     test_failover_memif.py VFAILOVER_BIN SOURCE_DIR
 """
 import os

@@ -300,48 +300,71 @@ class TestPmd(Proc):
             if not chunk:
                 return
 
-    def _expect(self, pattern, timeout):
+    def _unlocked(self, fn, *args):
+        """Runs fn(*args) with the output lock released (the reader goes on
+        collecting output meanwhile); call with the lock held."""
+        self._cond.release()
+        try:
+            return fn(*args)
+        finally:
+            self._cond.acquire()
+
+    def _expect(self, pattern, timeout, what, slow=None):
         """Waits for bytes 'pattern' after the consumed output; returns the
-        text before it and consumes through it."""
-        end = time.monotonic() + timeout
+        text before it and consumes through it.  Past 'slow' s the peer's
+        thread states are logged (a stall is reported, not hidden); past
+        'timeout' s the test fails with its thread stacks."""
+        t0 = time.monotonic()
+        end = t0 + timeout
+        states = None
         with self._cond:
             while True:
                 i = self._buf.find(pattern, self._pos)
                 if i >= 0:
                     text = bytes(self._buf[self._pos:i]).decode("utf-8", "replace")
                     self._pos = i + len(pattern)
+                    if states is not None:
+                        log(f"{self.name}: {what} answered after {time.monotonic() - t0:.1f} s "
+                            f"(over {slow:g} s)")
                     return text
-                left = end - time.monotonic()
-                if self._eof or left <= 0:
+                now = time.monotonic()
+                if self._eof:
                     tail = bytes(self._buf[-2000:]).decode("utf-8", "replace")
-                    if self._eof:
-                        raise TestFailure(f"{self.name}: exited; last output:\n{tail}")
+                    raise TestFailure(f"{self.name}: exited; last output:\n{tail}")
+                if slow is not None and states is None and now - t0 >= slow:
+                    states = self._unlocked(thread_states, self.pid)
+                    log(f"{self.name} (pid {self.pid}): {what}: no answer after {slow:g} s; "
+                        f"threads:\n{states}")
+                    continue
+                if now >= end:
+                    tail = bytes(self._buf[-2000:]).decode("utf-8", "replace")
                     seen = len(self._buf)
-                    self._cond.release()  # the reader keeps collecting output meanwhile
-                    try:
-                        stacks = thread_stacks(self.pid)
-                    finally:
-                        self._cond.acquire()
+                    stacks = self._unlocked(thread_stacks, self.pid)
                     late = self._buf.find(pattern, self._pos) >= 0
                     raise TestFailure(
-                        f"{self.name} (pid {self.pid}): no {pattern!r} within {timeout:g} s; "
-                        f"last output:\n{tail}\n----- {self.name} threads -----\n{stacks}\n"
-                        f"----- {self.name} output while the threads were read "
+                        f"{self.name} (pid {self.pid}): {what}: no {pattern!r} within "
+                        f"{timeout:g} s; last output:\n{tail}\n----- {self.name} threads -----\n"
+                        f"{stacks}\n----- {self.name} output while the threads were read "
                         f"({'the prompt came late' if late else 'still no prompt'}) -----\n"
                         f"{bytes(self._buf[seen:]).decode('utf-8', 'replace')[-2000:]}")
-                self._cond.wait(left)
+                wake = end if slow is None or states is not None else min(end, t0 + slow)
+                self._cond.wait(max(wake - now, 0.001))
 
     def wait_prompt(self, timeout=30.0):
         """Waits for the first prompt (ports started); returns the output."""
-        return self._expect(PROMPT, timeout)
+        return self._expect(PROMPT, timeout, "startup")
 
-    def cmd(self, line, timeout=15.0):
-        """Runs one testpmd command; returns its output (up to the next prompt)."""
+    def cmd(self, line, timeout=60.0, slow=15.0):
+        """Runs one testpmd command; returns its output (up to the next prompt).
+        An answer later than 'slow' s is logged with the peer's thread states;
+        none within 'timeout' s fails the test with its thread stacks.  (CI
+        logs showed the peer answering 15+ s late while every process of the
+        test stalled together, so 'slow' only reports; see failover_memif.)"""
         with self._cond:
             self._pos = len(self._buf)  # skip asynchronous output and stray prompts
         self.popen.stdin.write(line.encode() + b"\n")
         self.popen.stdin.flush()
-        return self._expect(PROMPT, timeout)
+        return self._expect(PROMPT, timeout, repr(line), slow)
 
     def port_stats(self, port):
         """Returns {'rx': ipackets, 'rx_missed':..., 'tx': opackets, 'tx_errors':...}."""
