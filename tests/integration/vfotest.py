@@ -509,9 +509,10 @@ class Harness:
         self.prefixes.append(p)
         return p
 
-    def eal(self, lcores, vdevs=()):
-        """Returns EAL arguments: lcores, in-memory, no PCI, unique prefix, vdevs."""
-        a = ["-l", lcores, "--in-memory", "--no-pci", "--file-prefix", self.prefix(),
+    def eal(self, lcores, vdevs=(), lcore_opt="-l"):
+        """Returns EAL arguments: lcores (given to 'lcore_opt': -l, or
+        --lcores for a map), in-memory, no PCI, unique prefix, vdevs."""
+        a = [lcore_opt, lcores, "--in-memory", "--no-pci", "--file-prefix", self.prefix(),
              "--log-level", "lib.eal:warning"]
         for v in vdevs:
             a += ["--vdev", v]
@@ -563,11 +564,18 @@ class Harness:
 
     def testpmd(self, name, vdevs, args=(), lcores="0,1", main_lcore="1", timeout=60.0):
         """Starts an interactive dpdk-testpmd peer (forwarding on the lcore
-        that is not the main one) and waits for its prompt; returns it."""
+        that is not the main one) and waits for its prompt; returns it.
+        Forwarding lcores are pinned to their CPU; the main lcore (commands)
+        and with it EAL's interrupt thread (memif connections) may run on any
+        of them: pinned to vfailover's busy-polling CPU, they waited seconds
+        for a turn on a loaded machine."""
         check(os.access(TESTPMD, os.X_OK), f"{TESTPMD} not found; run scripts/setup")
+        cpus = lcores.split(",")
+        lcore_map = ",".join([f"{c}@{c}" for c in cpus if c != main_lcore] +
+                             [f"{main_lcore}@({lcores})"])
         # stdbuf: testpmd's printf output must not wait in a pipe buffer
         # while its prompt (written directly) gets ahead of it.
-        argv = ["stdbuf", "-o0", "-e0", TESTPMD] + self.eal(lcores, vdevs) + [
+        argv = ["stdbuf", "-o0", "-e0", TESTPMD] + self.eal(lcore_map, vdevs, "--lcores") + [
             "--main-lcore", main_lcore, "--", "-i", "--total-num-mbufs", "16384",
             "--disable-link-check", "--no-lsc-interrupt", "--no-rmv-interrupt"] + list(args)
         p = TestPmd(self, name, argv)
