@@ -102,8 +102,9 @@ def wait_stable(fn, timeout, what, settle=0.4, interval=0.1):
 def thread_states(pid):
     """Returns one line per thread of process 'pid': name, scheduler state,
     CPU, kernel wait channel, and the ms it ran and waited runnable during
-    the last 0.5 s (a starved thread waits, a spinning one runs, a blocked
-    one does neither)."""
+    the last 0.5 s (a spinning thread runs; the kernel books waiting only
+    when the thread gets the CPU, so a runnable thread that ran 0 ms was
+    starved for the whole 0.5 s; a blocked one sleeps in its wchan)."""
     def sample():
         out = {}
         for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
