@@ -323,6 +323,7 @@ vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen)
 	conf.announce = a->cfg.announce;
 	conf.path_interval_us = (uint64_t)a->cfg.arp_interval_ms * 1000;
 	conf.path_missed = a->cfg.arp_missed;
+	conf.reprobe_down_us = (uint64_t)a->cfg.reprobe_down_ms * 1000;
 	for (i = 0; i < a->nb_uplinks; i++) {
 		conf.path_target = a->cfg.uplink[i].arp_target;
 		vfo_fo_init(&a->fo[i], a->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,

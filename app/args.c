@@ -315,6 +315,15 @@ static const struct setting settings[] = {
 	 .max = 100,
 	 .help = "intervals without a reply that fail a path,\n"
 		 "1..100 (default 3)"},
+	{.key = "reprobe-down-ms",
+	 .opt = "reprobe-down-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(reprobe_down_ms),
+	 .min = 0,
+	 .max = 600000,
+	 .help = "release and probe again a present VF whose link\n"
+		 "stays down N ms, 0..600000 (default 1000; 0: never)"},
 	{.group = "Control:",
 	 .key = "ctl",
 	 .opt = "ctl",
@@ -369,6 +378,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->announce = true;
 	cfg->arp_interval_ms = 100;
 	cfg->arp_missed = 3;
+	cfg->reprobe_down_ms = 1000;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 

@@ -62,11 +62,12 @@ struct vfo_app_config {
 	unsigned int link_poll_us;	/**< --link-poll-us: link polling period, default 1000 */
 	bool announce;			/**< RARP/GARP after a switch; --no-announce */
 	unsigned int arp_interval_ms;	/**< --arp-interval-ms: path probe period, default 100 */
-	unsigned int arp_missed; /**< --arp-missed: unanswered intervals = failed, default 3 */
-	unsigned int max_flows;	 /**< --max-flows: flow table size per lcore (--fwd flow) */
-	uint16_t tx_first_len;	 /**< --tx-first-len: their size without FCS, default 60 */
-	bool help;		 /**< --help was given: print usage, exit 0 */
-	char config_path[256];	 /**< --config FILE, "" = none */
+	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */
+	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
+	unsigned int max_flows;	      /**< --max-flows: flow table size per lcore (--fwd flow) */
+	uint16_t tx_first_len;	      /**< --tx-first-len: their size without FCS, default 60 */
+	bool help;		      /**< --help was given: print usage, exit 0 */
+	char config_path[256];	      /**< --config FILE, "" = none */
 };
 
 /** Fills 'cfg' with the defaults (no uplinks). */

@@ -22,6 +22,22 @@ nothing and counts what comes back).  The peer plays the host:
   reported in 'status' (attach_failures, attach_retry_pending) while TX
   stays on the backup, until an attach with the right devargs.
 
+Peer stalls (soak): twice in CI the peer answered a testpmd command more
+than 15 s late (then 'no testpmd> within 15 s').  It had not hung: it
+answered later and quit cleanly, and no memif deadlock was found (nothing
+on the peer's command path waits for the memif client).  The test's
+threads had been starved of CPU together on the shared 2-CPU machine:
+vfailover's timeline shows a cycle of 11.6 s instead of about 0.1 s, and
+vfailover did not exit within 5 s of SIGTERM.  A later run caught it with
+thread states: vfailover's lcore thread, pinned to CPU 1, runnable but
+given no CPU for 0.5 s (a switch's RCU grace period took 15 s); the peer's
+command thread and its interrupt thread (memif connections) were pinned
+to that same CPU.  So the peer's main lcore now floats over both CPUs
+(vfotest.Harness.testpmd), a command answered after 15 s is logged with
+the peer's thread states, and only none within 60 s fails, with gdb
+backtraces (vfotest.TestPmd.cmd).  No cycle is retried; every count
+stays exact.
+
     test_failover_memif.py VFAILOVER_BIN SOURCE_DIR
 """
 import os

@@ -99,6 +99,58 @@ def wait_stable(fn, timeout, what, settle=0.4, interval=0.1):
                               f"to settle (last value {last!r})")
 
 
+def thread_states(pid):
+    """Returns one line per thread of process 'pid': name, scheduler state,
+    CPU, kernel wait channel, and the ms it ran and waited runnable during
+    the last 0.5 s (a spinning thread runs; the kernel books waiting only
+    when the thread gets the CPU, so a runnable thread that ran 0 ms was
+    starved for the whole 0.5 s; a blocked one sleeps in its wchan)."""
+    def sample():
+        out = {}
+        for tid in sorted(os.listdir(f"/proc/{pid}/task"), key=int):
+            d = f"/proc/{pid}/task/{tid}"
+            try:
+                with open(f"{d}/stat") as f:
+                    st = f.read().rsplit(")", 1)[1].split()
+                with open(f"{d}/comm") as f:
+                    comm = f.read().strip()
+                with open(f"{d}/wchan") as f:
+                    wchan = f.read().strip() or "-"
+                with open(f"{d}/schedstat") as f:
+                    run_ns, wait_ns = (int(x) for x in f.read().split()[:2])
+            except OSError:
+                continue
+            out[tid] = (comm, st[0], st[36], wchan, run_ns, wait_ns)
+        return out
+    try:
+        a = sample()
+        time.sleep(0.5)
+        b = sample()
+    except OSError as e:
+        return f"(no thread states: {e})"
+    return "\n".join(f"{tid} {c}: state {s} cpu {cpu} wchan {w} ran {(r - a[tid][4]) / 1e6:.0f} ms "
+                     f"waited {(wt - a[tid][5]) / 1e6:.0f} ms"
+                     for tid, (c, s, cpu, w, r, wt) in b.items() if tid in a)
+
+
+def thread_stacks(pid, timeout=60.0):
+    """Returns thread_states() and the backtraces of every thread of process
+    'pid' (gdb attached in batch mode, if installed); for hang diagnostics."""
+    states = thread_states(pid)
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return f"{states}\n(gdb not installed: no backtraces)"
+    try:
+        r = subprocess.run([gdb, "-p", str(pid), "-batch", "-nx", "-ex", "set pagination off",
+                            "-ex", "thread apply all bt"], capture_output=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"{states}\n(gdb did not finish within {timeout:g} s)"
+    out = r.stdout.decode("utf-8", "replace")
+    bt = "\n".join(l for l in out.splitlines() if l.startswith(("Thread", "#")))
+    return f"{states}\n{bt or r.stderr.decode('utf-8', 'replace')}"
+
+
 def hugepages_free():
     """Returns the number of free hugepages (all sizes in /proc/meminfo)."""
     with open("/proc/meminfo") as f:
@@ -191,7 +243,8 @@ class Proc:
         try:
             return self.popen.wait(timeout)
         except subprocess.TimeoutExpired:
-            log(f"{self.name} ignored signal {sig}; killing it")
+            log(f"{self.name} ignored signal {sig}; thread stacks:\n{thread_stacks(self.pid)}")
+            log(f"killing {self.name}")
             self.popen.kill()
             return self.popen.wait(5)
 
@@ -233,49 +286,86 @@ class TestPmd(Proc):
                 chunk = os.read(fd, 65536)
             except OSError:
                 chunk = b""
-            try:
-                self._out.write(chunk)
-                self._out.flush()
-            except ValueError:
-                pass  # the log file was closed at cleanup
+            # Output reaches cmd() first; the log file (disk) cannot delay it.
             with self._cond:
                 if not chunk:
                     self._eof = True
                 else:
                     self._buf += chunk
                 self._cond.notify_all()
+            try:
+                self._out.write(chunk)
+                self._out.flush()
+            except ValueError:
+                pass  # the log file was closed at cleanup
             if not chunk:
                 return
 
-    def _expect(self, pattern, timeout):
+    def _unlocked(self, fn, *args):
+        """Runs fn(*args) with the output lock released (the reader goes on
+        collecting output meanwhile); call with the lock held."""
+        self._cond.release()
+        try:
+            return fn(*args)
+        finally:
+            self._cond.acquire()
+
+    def _expect(self, pattern, timeout, what, slow=None):
         """Waits for bytes 'pattern' after the consumed output; returns the
-        text before it and consumes through it."""
-        end = time.monotonic() + timeout
+        text before it and consumes through it.  Past 'slow' s the peer's
+        thread states are logged (a stall is reported, not hidden); past
+        'timeout' s the test fails with its thread stacks."""
+        t0 = time.monotonic()
+        end = t0 + timeout
+        states = None
         with self._cond:
             while True:
                 i = self._buf.find(pattern, self._pos)
                 if i >= 0:
                     text = bytes(self._buf[self._pos:i]).decode("utf-8", "replace")
                     self._pos = i + len(pattern)
+                    if states is not None:
+                        log(f"{self.name}: {what} answered after {time.monotonic() - t0:.1f} s "
+                            f"(over {slow:g} s)")
                     return text
-                left = end - time.monotonic()
-                if self._eof or left <= 0:
+                now = time.monotonic()
+                if self._eof:
                     tail = bytes(self._buf[-2000:]).decode("utf-8", "replace")
-                    why = "exited" if self._eof else f"no {pattern!r} within {timeout:g} s"
-                    raise TestFailure(f"{self.name}: {why}; last output:\n{tail}")
-                self._cond.wait(left)
+                    raise TestFailure(f"{self.name}: exited; last output:\n{tail}")
+                if slow is not None and states is None and now - t0 >= slow:
+                    states = self._unlocked(thread_states, self.pid)
+                    log(f"{self.name} (pid {self.pid}): {what}: no answer after {slow:g} s; "
+                        f"threads:\n{states}")
+                    continue
+                if now >= end:
+                    tail = bytes(self._buf[-2000:]).decode("utf-8", "replace")
+                    seen = len(self._buf)
+                    stacks = self._unlocked(thread_stacks, self.pid)
+                    late = self._buf.find(pattern, self._pos) >= 0
+                    raise TestFailure(
+                        f"{self.name} (pid {self.pid}): {what}: no {pattern!r} within "
+                        f"{timeout:g} s; last output:\n{tail}\n----- {self.name} threads -----\n"
+                        f"{stacks}\n----- {self.name} output while the threads were read "
+                        f"({'the prompt came late' if late else 'still no prompt'}) -----\n"
+                        f"{bytes(self._buf[seen:]).decode('utf-8', 'replace')[-2000:]}")
+                wake = end if slow is None or states is not None else min(end, t0 + slow)
+                self._cond.wait(max(wake - now, 0.001))
 
     def wait_prompt(self, timeout=30.0):
         """Waits for the first prompt (ports started); returns the output."""
-        return self._expect(PROMPT, timeout)
+        return self._expect(PROMPT, timeout, "startup")
 
-    def cmd(self, line, timeout=15.0):
-        """Runs one testpmd command; returns its output (up to the next prompt)."""
+    def cmd(self, line, timeout=60.0, slow=15.0):
+        """Runs one testpmd command; returns its output (up to the next prompt).
+        An answer later than 'slow' s is logged with the peer's thread states;
+        none within 'timeout' s fails the test with its thread stacks.  (CI
+        logs showed the peer answering 15+ s late while every process of the
+        test stalled together, so 'slow' only reports; see failover_memif.)"""
         with self._cond:
             self._pos = len(self._buf)  # skip asynchronous output and stray prompts
         self.popen.stdin.write(line.encode() + b"\n")
         self.popen.stdin.flush()
-        return self._expect(PROMPT, timeout)
+        return self._expect(PROMPT, timeout, repr(line), slow)
 
     def port_stats(self, port):
         """Returns {'rx': ipackets, 'rx_missed':..., 'tx': opackets, 'tx_errors':...}."""
@@ -420,9 +510,10 @@ class Harness:
         self.prefixes.append(p)
         return p
 
-    def eal(self, lcores, vdevs=()):
-        """Returns EAL arguments: lcores, in-memory, no PCI, unique prefix, vdevs."""
-        a = ["-l", lcores, "--in-memory", "--no-pci", "--file-prefix", self.prefix(),
+    def eal(self, lcores, vdevs=(), lcore_opt="-l"):
+        """Returns EAL arguments: lcores (given to 'lcore_opt': -l, or
+        --lcores for a map), in-memory, no PCI, unique prefix, vdevs."""
+        a = [lcore_opt, lcores, "--in-memory", "--no-pci", "--file-prefix", self.prefix(),
              "--log-level", "lib.eal:warning"]
         for v in vdevs:
             a += ["--vdev", v]
@@ -474,11 +565,18 @@ class Harness:
 
     def testpmd(self, name, vdevs, args=(), lcores="0,1", main_lcore="1", timeout=60.0):
         """Starts an interactive dpdk-testpmd peer (forwarding on the lcore
-        that is not the main one) and waits for its prompt; returns it."""
+        that is not the main one) and waits for its prompt; returns it.
+        Forwarding lcores are pinned to their CPU; the main lcore (commands)
+        and with it EAL's interrupt thread (memif connections) may run on any
+        of them: pinned to vfailover's busy-polling CPU, they waited seconds
+        for a turn on a loaded machine."""
         check(os.access(TESTPMD, os.X_OK), f"{TESTPMD} not found; run scripts/setup")
+        cpus = lcores.split(",")
+        lcore_map = ",".join([f"{c}@{c}" for c in cpus if c != main_lcore] +
+                             [f"{main_lcore}@({lcores})"])
         # stdbuf: testpmd's printf output must not wait in a pipe buffer
         # while its prompt (written directly) gets ahead of it.
-        argv = ["stdbuf", "-o0", "-e0", TESTPMD] + self.eal(lcores, vdevs) + [
+        argv = ["stdbuf", "-o0", "-e0", TESTPMD] + self.eal(lcore_map, vdevs, "--lcores") + [
             "--main-lcore", main_lcore, "--", "-i", "--total-num-mbufs", "16384",
             "--disable-link-check", "--no-lsc-interrupt", "--no-rmv-interrupt"] + list(args)
         p = TestPmd(self, name, argv)
