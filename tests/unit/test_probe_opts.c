@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "unit_argv.h"
+
 #include "vfp_ndr.h"
 #include "vfp_opts.h"
 
@@ -18,13 +20,12 @@
 static int
 parse(struct vfp_opts *o, char *err, size_t errlen, ...)
 {
-	char *argv[64] = {"vfprobe"};
-	int argc = 1;
+	char *argv[UNIT_ARGV_MAX];
+	int argc;
 	va_list ap;
 
 	va_start(ap, errlen);
-	while ((argv[argc] = va_arg(ap, char *)) != NULL)
-		argc++;
+	argc = unit_argv(argv, "vfprobe", ap);
 	va_end(ap);
 	return vfp_opts_parse(argc, argv, o, err, errlen);
 }

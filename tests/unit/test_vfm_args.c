@@ -15,19 +15,20 @@
 
 #include <cmocka.h>
 
+#include "unit_argv.h"
+
 #include "../../control/vfm.h"
 
 /* Parses the NULL-terminated arguments after the program name into 'o'. */
 static int
 parse(struct vfm_opts *o, char *err, size_t errlen, ...)
 {
-	char *argv[64] = {"vfmigrate"};
-	int argc = 1;
+	char *argv[UNIT_ARGV_MAX];
+	int argc;
 	va_list ap;
 
 	va_start(ap, errlen);
-	while ((argv[argc] = va_arg(ap, char *)) != NULL)
-		argc++;
+	argc = unit_argv(argv, "vfmigrate", ap);
 	va_end(ap);
 	err[0] = '\0';
 	return vfm_args_parse(argc, argv, o, err, errlen);
