@@ -25,32 +25,34 @@
 #include "args.h"
 #include "vfo_errf.h"
 
-#define DEF_STATS_MS 1000
-#define MAX_STATS_MS 3600000
-#define DEF_BURST    32
-#define DEF_DESC     1024
-#define MIN_DESC     64
-#define MAX_DESC     8192
-#define DEF_DRAIN_US 100
-#define MAX_DRAIN_US 100000
+#define DEF_STATS_MS	1000
+#define MAX_STATS_MS	3600000
+#define DEF_BURST	32
+#define DEF_DESC	1024
+#define MIN_DESC	64
+#define MAX_DESC	8192
+#define DEF_DRAIN_US	100
+#define MAX_DRAIN_US	100000
+#define MAX_TX_RETRY_US 100000
 /* --tx-first frame sizes without FCS: 64 B (the default) to 1518 B on the wire. */
 #define MIN_TX_FIRST_LEN 60
 #define MAX_TX_FIRST_LEN 1514
 
 /* The limits above as strings, for the usage text. */
-#define S_DEF_STATS_MS RTE_STR(DEF_STATS_MS)
-#define S_MAX_STATS_MS RTE_STR(MAX_STATS_MS)
-#define S_DEF_BURST    RTE_STR(DEF_BURST)
-#define S_MAX_BURST    RTE_STR(VFO_MAX_BURST)
-#define S_DEF_DESC     RTE_STR(DEF_DESC)
-#define S_MIN_DESC     RTE_STR(MIN_DESC)
-#define S_MAX_DESC     RTE_STR(MAX_DESC)
-#define S_DEF_DRAIN_US RTE_STR(DEF_DRAIN_US)
-#define S_MAX_DRAIN_US RTE_STR(MAX_DRAIN_US)
-#define S_MIN_TXF_LEN  RTE_STR(MIN_TX_FIRST_LEN)
-#define S_MAX_TXF_LEN  RTE_STR(MAX_TX_FIRST_LEN)
-#define S_MAX_QUEUES   RTE_STR(VFO_MAX_QUEUES)
-#define S_MAX_UPLINKS  RTE_STR(VFO_MAX_UPLINKS)
+#define S_DEF_STATS_MS	  RTE_STR(DEF_STATS_MS)
+#define S_MAX_STATS_MS	  RTE_STR(MAX_STATS_MS)
+#define S_DEF_BURST	  RTE_STR(DEF_BURST)
+#define S_MAX_BURST	  RTE_STR(VFO_MAX_BURST)
+#define S_DEF_DESC	  RTE_STR(DEF_DESC)
+#define S_MIN_DESC	  RTE_STR(MIN_DESC)
+#define S_MAX_DESC	  RTE_STR(MAX_DESC)
+#define S_DEF_DRAIN_US	  RTE_STR(DEF_DRAIN_US)
+#define S_MAX_DRAIN_US	  RTE_STR(MAX_DRAIN_US)
+#define S_MAX_TX_RETRY_US RTE_STR(MAX_TX_RETRY_US)
+#define S_MIN_TXF_LEN	  RTE_STR(MIN_TX_FIRST_LEN)
+#define S_MAX_TXF_LEN	  RTE_STR(MAX_TX_FIRST_LEN)
+#define S_MAX_QUEUES	  RTE_STR(VFO_MAX_QUEUES)
+#define S_MAX_UPLINKS	  RTE_STR(VFO_MAX_UPLINKS)
 
 /* Longest line rte_cfgfile accepts: its buffer less the newline and NUL. */
 #define INI_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
@@ -204,6 +206,18 @@ static const struct setting settings[] = {
 	 .max = MAX_DRAIN_US,
 	 .help = "send partly filled TX buffers every N us,\n"
 		 "1.." S_MAX_DRAIN_US " (default " S_DEF_DRAIN_US ")"},
+	{.key = "tx-retry-us",
+	 .opt = "tx-retry-us",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(tx_retry_us),
+	 .min = 0,
+	 .max = MAX_TX_RETRY_US,
+	 .help = "when a TX ring refuses packets, offer them again\n"
+		 "for up to N us (to the member active by then)\n"
+		 "before freeing them: backpressure, not loss, for\n"
+		 "a peer that stalls briefly; 0.." S_MAX_TX_RETRY_US " (default 0:\n"
+		 "free at once, as l2fwd does)"},
 	{.key = "tx-first",
 	 .opt = "tx-first",
 	 .flag_value = "yes",

@@ -58,6 +58,7 @@ struct vfo_app_config {
 	bool allmulti;			/**< --allmulti: all-multicast mode on the members */
 	unsigned int mtu;		/**< --mtu: members' MTU, 0 = the PMD's default */
 	unsigned int drain_us;		/**< --drain-us, TX drain period, default 100 */
+	unsigned int tx_retry_us;	/**< --tx-retry-us: retry a refusing TX ring, 0 = drop */
 	bool tx_first;			/**< --tx-first: send one burst per uplink at start */
 	unsigned int link_poll_us;	/**< --link-poll-us: link polling period, default 1000 */
 	bool announce;			/**< RARP/GARP after a switch; --no-announce */

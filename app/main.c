@@ -129,6 +129,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.mtu = (uint16_t)cfg->mtu,
 			.vlans = uc->vlans,
 			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
+			.tx_retry_us = cfg->tx_retry_us,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,

@@ -126,6 +126,7 @@ vfo_uplink_stats_json(struct vfo_uplink *u)
 	json_object_set_new(o, "name", json_string(u->params.name));
 	json_object_set_new(o, "rx_pkts", json_integer((json_int_t)rx));
 	json_object_set_new(o, "tx_pkts", json_integer((json_int_t)tx));
+	json_object_set_new(o, "tx_retried", json_integer((json_int_t)st.tx_retried));
 	json_object_set_new(o, "drops", drops);
 	json_object_set_new(o, "members", members);
 	return o;

@@ -87,6 +87,7 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	}
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
+	u->tx_retry_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * p->tx_retry_us;
 	pthread_mutex_init(&u->lock, NULL);
 	vfo_uplink_stats_reset(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
@@ -230,6 +231,7 @@ vfo_uplink_stats_get(struct vfo_uplink *u, struct vfo_uplink_stats *st)
 		}
 		st->drop_tx_full += rd(&qs->drop_tx_full);
 		st->drop_no_member += rd(&qs->drop_no_member);
+		st->tx_retried += rd(&qs->tx_retried);
 	}
 	vfo_uplink_lock(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
@@ -256,6 +258,39 @@ vfo_uplink_stats_reset(struct vfo_uplink *u)
 	memset(u->qstats, 0, sizeof(u->qstats));
 	for (q = 0; q < u->nb_queues; q++)
 		u->qstats[q].rx_credit = VFO_RX_OTHERS_FIRST_EVERY;
+}
+
+void
+vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		struct rte_mbuf **pkts, uint16_t n)
+{
+	struct vfo_queue_stats *st = &u->qstats[q];
+
+	if (u->tx_retry_tsc != 0 && v->tx_port != VFO_PORT_NONE) {
+		const uint64_t end = rte_get_tsc_cycles() + u->tx_retry_tsc;
+
+		do {
+			uint16_t sent;
+
+			rte_pause();
+			/* A switch published meanwhile: the new member takes the
+			 * rest.  The old view stays valid (no quiescent state yet). */
+			v = vfo_uplink_view(u);
+			if (v->tx_port == VFO_PORT_NONE)
+				break;
+			sent = vfo_view_tx_burst(u, v, q, pkts, n);
+			st->tx_retried += sent;
+			pkts += sent;
+			n = (uint16_t)(n - sent);
+		} while (n > 0 && rte_get_tsc_cycles() < end);
+	}
+	if (n == 0)
+		return;
+	if (v->tx_port == VFO_PORT_NONE)
+		st->drop_no_member += n;
+	else
+		st->drop_tx_full += n;
+	rte_pktmbuf_free_bulk(pkts, n);
 }
 
 void

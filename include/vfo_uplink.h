@@ -86,6 +86,8 @@ struct vfo_uplink_params {
 	uint32_t arp_target;	    /**< path liveness: IPv4 (host order) whose ARP replies
 				     * the liveness loop consumes and counts, 0: none */
 	uint32_t max_flows;	    /**< flow table size per queue, 0: no flow table */
+	uint32_t tx_retry_us;	    /**< how long the fast path retries a TX ring that
+				     * refuses packets before freeing them, 0: never */
 	struct rte_rcu_qsbr *qsbr;  /**< RCU variable the workers report to */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
@@ -115,6 +117,7 @@ struct vfo_queue_stats {
 	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
 	uint64_t drop_tx_full;	 /**< freed: the active member's TX ring was full */
 	uint64_t drop_no_member; /**< freed: the uplink had no active member */
+	uint64_t tx_retried;	 /**< sent by a retry (params.tx_retry_us) after a refusal */
 	/** ARP replies from params.arp_target, consumed by the liveness loop */
 	uint64_t path_replies[VFO_MEMBER_COUNT];
 	uint32_t rx_credit; /**< RX calls left before the other member goes first */
@@ -157,6 +160,7 @@ struct vfo_uplink {
 	struct vfo_uplink_view *view; /**< published view (RCU) */
 	/** Counters per queue (first nb_queues used), inline: one load less per burst. */
 	struct vfo_queue_stats qstats[VFO_MAX_QUEUES];
+	uint64_t tx_retry_tsc; /**< params.tx_retry_us in TSC cycles (slow path only) */
 	/* Control side, guarded by lock. */
 	struct vfo_uplink_view views[2];	    /**< storage the view points into */
 	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
@@ -194,6 +198,7 @@ struct vfo_uplink_stats {
 	struct vfo_member_counters member[VFO_MEMBER_COUNT]; /**< per member */
 	uint64_t drop_tx_full;				     /**< see vfo_queue_stats */
 	uint64_t drop_no_member;			     /**< see vfo_queue_stats */
+	uint64_t tx_retried;				     /**< see vfo_queue_stats */
 	/** PMD counters of each member (zero when absent): */
 	uint64_t rx_missed[VFO_MEMBER_COUNT]; /**< imissed: RX ring full */
 	uint64_t rx_nombuf[VFO_MEMBER_COUNT]; /**< no mbuf for RX */
@@ -442,27 +447,20 @@ struct vfo_txbuf {
 };
 
 /*
- * Frees pkts[0..n), which the active member of view 'v' did not take,
- * counting them as drop_no_member when there is no active member,
- * drop_tx_full otherwise.
+ * Takes pkts[0..n), which the active member of view 'v' did not take: with
+ * params.tx_retry_us, offers them again (to whichever member is active by
+ * then) until they are sent or that time is up; frees the rest, counting
+ * them as drop_no_member when there is no active member, drop_tx_full
+ * otherwise.  The slow path of a short burst, out of line.
  */
-static inline void
-vfo__drop(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q, struct rte_mbuf **pkts,
-	  uint16_t n)
-{
-	struct vfo_queue_stats *st = &u->qstats[q];
-
-	if (v->tx_port == VFO_PORT_NONE)
-		st->drop_no_member += n;
-	else
-		st->drop_tx_full += n;
-	rte_pktmbuf_free_bulk(pkts, n);
-}
+void vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		     struct rte_mbuf **pkts, uint16_t n);
 
 /**
  * Sends what 'b' holds on queue 'q' of the active member in view 'v'; what
- * it does not accept is freed and counted (drop_tx_full, or drop_no_member
- * when there is no active member).  Returns the number sent.
+ * it does not accept goes to vfo__tx_refused() (retried for up to
+ * params.tx_retry_us, then freed and counted).  Returns the number the first
+ * offer sent.
  */
 static inline uint16_t
 vfo_view_txbuf_flush(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
@@ -474,7 +472,7 @@ vfo_view_txbuf_flush(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint
 		return 0;
 	sent = vfo_view_tx_burst(u, v, q, b->pkts, b->len);
 	if (unlikely(sent < b->len))
-		vfo__drop(u, v, q, b->pkts + sent, (uint16_t)(b->len - sent));
+		vfo__tx_refused(u, v, q, b->pkts + sent, (uint16_t)(b->len - sent));
 	b->len = 0;
 	return sent;
 }
@@ -504,7 +502,7 @@ vfo_view_txbuf_add(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16
 		uint16_t sent = vfo_view_tx_burst(u, v, q, pkts, n);
 
 		if (unlikely(sent < n))
-			vfo__drop(u, v, q, pkts + sent, (uint16_t)(n - sent));
+			vfo__tx_refused(u, v, q, pkts + sent, (uint16_t)(n - sent));
 		return;
 	}
 	vfo__txbuf_append(u, v, q, b, pkts, n);
@@ -534,7 +532,7 @@ vfo_uplink_ctl_tx(struct vfo_uplink *u, uint16_t q)
 	uint16_t sent = vfo_view_tx_burst(u, v, 0, u->ctl_pkts, n);
 
 	if (sent < n)
-		vfo__drop(u, v, 0, u->ctl_pkts + sent, (uint16_t)(n - sent));
+		vfo__tx_refused(u, v, 0, u->ctl_pkts + sent, (uint16_t)(n - sent));
 	__atomic_store_n(&u->ctl_n, 0, __ATOMIC_RELEASE);
 }
 

@@ -101,6 +101,7 @@ test_defaults(void **state)
 	assert_int_equal(c.nb_txd, 1024);
 	assert_true(c.promisc);
 	assert_int_equal(c.drain_us, 100);
+	assert_int_equal(c.tx_retry_us, 0);
 	assert_false(c.tx_first);
 	assert_false(c.help);
 	assert_string_equal(c.config_path, "");
@@ -199,8 +200,8 @@ test_global_options(void **state)
 	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--fwd", "macswap", "--ctl",
 			       "/tmp/x.sock", "--stats-interval", "0", "--burst=512", "--rxq", "16",
 			       "--txq", "1", "--rxd", "64", "--txd=8192", "--no-promisc",
-			       "--drain-us", "100000", "--tx-first", "--ctl-serial",
-			       "/dev/virtio-ports/org.vfailover.0"),
+			       "--drain-us", "100000", "--tx-retry-us", "250", "--tx-first",
+			       "--ctl-serial", "/dev/virtio-ports/org.vfailover.0"),
 			 0);
 	assert_int_equal(c.fwd, VFO_FWD_MACSWAP);
 	assert_string_equal(c.ctl_path, "/tmp/x.sock");
@@ -213,6 +214,7 @@ test_global_options(void **state)
 	assert_int_equal(c.nb_txd, 8192);
 	assert_false(c.promisc);
 	assert_int_equal(c.drain_us, 100000);
+	assert_int_equal(c.tx_retry_us, 250);
 	assert_true(c.tx_first);
 
 	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--fwd", "mac", "--burst",
@@ -405,6 +407,8 @@ test_bad_options(void **state)
 	EXPECT_FAIL("--txd 8193 is out of range", "--vf", "v", "--backup", "b", "--txd", "8193");
 	EXPECT_FAIL("--drain-us 0 is out of range; give 1..100000", "--vf", "v", "--backup", "b",
 		    "--drain-us", "0");
+	EXPECT_FAIL("--tx-retry-us 100001 is out of range; give 0..100000", "--vf", "v", "--backup",
+		    "b", "--tx-retry-us", "100001");
 	EXPECT_FAIL("--stats-interval 3600001 is out of range", "--vf", "v", "--backup", "b",
 		    "--stats-interval", "3600001");
 	EXPECT_FAIL("--fwd 'bridge': unknown mode; give io, mac, macswap or flow", "--vf", "v",
@@ -681,19 +685,33 @@ static void
 test_usage(void **state)
 {
 	static const char *const must[] = {
-		"--vf DEVARGS",	 "--backup DEVARGS",
-		"--mac MAC",	 "--peer-mac MAC",
-		"--name NAME",	 "--fwd MODE",
-		"--ctl PATH",	 "--stats-interval MS",
-		"--burst N",	 "--rxq N",
-		"--txq N",	 "--rxd N",
-		"--txd N",	 "--no-promisc",
-		"--drain-us N",	 "--tx-first",
-		"--config FILE", "--help",
-		"[uplink NAME]", "[global]",
-		"net_memif0",	 "(default 32)",
-		"1..512",	 "vf, backup, mac, ip, peer-mac",
-		"--ctl-serial",	 "virtio-serial",
+		"--vf DEVARGS",
+		"--backup DEVARGS",
+		"--mac MAC",
+		"--peer-mac MAC",
+		"--name NAME",
+		"--fwd MODE",
+		"--ctl PATH",
+		"--stats-interval MS",
+		"--burst N",
+		"--rxq N",
+		"--txq N",
+		"--rxd N",
+		"--txd N",
+		"--no-promisc",
+		"--drain-us N",
+		"--tx-first",
+		"--tx-retry-us N",
+		"--config FILE",
+		"--help",
+		"[uplink NAME]",
+		"[global]",
+		"net_memif0",
+		"(default 32)",
+		"1..512",
+		"vf, backup, mac, ip, peer-mac",
+		"--ctl-serial",
+		"virtio-serial",
 	};
 	char *buf = NULL, *line, *save = NULL;
 	size_t len = 0;

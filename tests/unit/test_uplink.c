@@ -261,6 +261,121 @@ test_txbuf_drops_when_full(void **state)
 	vfo_uplink_destroy(u);
 }
 
+/* Fills the VF's TX ring of 'u' until it refuses; returns how many it holds. */
+static unsigned int
+fill_vf_ring(struct vfo_uplink *u)
+{
+	struct rte_mbuf *pkts[32];
+	unsigned int queued = 0;
+	uint16_t sent;
+
+	do {
+		alloc_pkts(pkts, 32);
+		sent = vfo_uplink_tx_burst(u, 0, pkts, 32);
+		queued += sent;
+		rte_pktmbuf_free_bulk(pkts + sent, 32 - sent);
+	} while (sent == 32);
+	return queued;
+}
+
+/* Argument of ring_reader(): the port to read and how many packets to take. */
+struct reader_arg {
+	uint16_t port;
+	unsigned int take;
+};
+
+/* Thread body: after 20 ms, takes reader_arg.take packets off the port's ring. */
+static void *
+ring_reader(void *arg)
+{
+	struct reader_arg *r = arg;
+	struct timespec ts = {0, 20 * 1000 * 1000};
+	struct rte_mbuf *pkts[32];
+	unsigned int got = 0;
+
+	nanosleep(&ts, NULL);
+	while (got < r->take) {
+		uint16_t n = rte_eth_rx_burst(r->port, 0, pkts, RTE_MIN(32u, r->take - got));
+
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+	}
+	return NULL;
+}
+
+/*
+ * --tx-retry-us: a full TX ring that frees room within the bound loses
+ * nothing (the burst waits for it); one that stays full past the bound
+ * has the burst freed and counted; a switch published during the wait sends
+ * the rest on the new member.
+ */
+static void
+test_tx_retry(void **state)
+{
+	struct rte_mempool *mp = vfo_pools_get(0, &pools);
+	struct vfo_uplink_params p;
+	struct vfo_uplink_stats st;
+	struct vfo_txbuf b = {.len = 0, .size = 32};
+	struct reader_arg r;
+	struct switch_arg s = {0};
+	struct rte_mbuf *pkts[32];
+	struct vfo_uplink *u;
+	unsigned int in_use, queued;
+	pthread_t t;
+	char err[512];
+
+	(void)state;
+	ring_params(&p, "net_ring_m", "net_ring_n");
+	p.tx_retry_us = 5 * 1000 * 1000;
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	assert_non_null(u);
+	in_use = rte_mempool_in_use_count(mp);
+	queued = fill_vf_ring(u);
+
+	/* Room appears after 20 ms: the burst is sent, by the retry. */
+	r = (struct reader_arg){.port = u->member[VFO_MEMBER_VF].port_id, .take = 64};
+	assert_int_equal(pthread_create(&t, NULL, ring_reader, &r), 0);
+	alloc_pkts(pkts, 32);
+	vfo_txbuf_add(u, 0, &b, pkts, 32);
+	pthread_join(t, NULL);
+	vfo_uplink_stats_get(u, &st);
+	assert_int_equal(st.tx_retried, 32);
+	assert_int_equal(st.drop_tx_full, 0);
+	queued += 32 - 64;
+
+	/* No room within the bound: freed and counted. */
+	queued += fill_vf_ring(u);
+	u->tx_retry_tsc = rte_get_tsc_hz() / 1000; /* 1 ms */
+	alloc_pkts(pkts, 32);
+	vfo_txbuf_add(u, 0, &b, pkts, 32);
+	vfo_uplink_stats_get(u, &st);
+	assert_int_equal(st.tx_retried, 32);
+	assert_int_equal(st.drop_tx_full, 32);
+
+	/* A switch to the backup while the worker (us) waits on the full VF:
+	 * the burst goes to the backup, then the switch completes. */
+	u->tx_retry_tsc = rte_get_tsc_hz() * 5;
+	assert_int_equal(rte_rcu_qsbr_thread_register(qsbr, 0), 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	s.u = u;
+	assert_int_equal(pthread_create(&t, NULL, switcher, &s), 0);
+	alloc_pkts(pkts, 32);
+	vfo_txbuf_add(u, 0, &b, pkts, 32);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	pthread_join(t, NULL);
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	assert_int_equal(s.done, 1);
+	vfo_uplink_stats_get(u, &st);
+	assert_int_equal(st.tx_retried, 64);
+	assert_int_equal(st.member[VFO_MEMBER_BACKUP].tx_pkts, 32);
+	assert_int_equal(st.drop_tx_full, 32);
+
+	assert_int_equal(drain(u), queued + 32);
+	assert_int_equal(rte_mempool_in_use_count(mp), in_use);
+	vfo_uplink_destroy(u);
+}
+
 /* Writes an ARP frame of opcode 'op' from 'sip' to 'tip' (host order) into 'm'. */
 static void
 put_arp(struct rte_mbuf *m, uint16_t op, uint32_t sip, uint32_t tip)
@@ -387,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_switch_waits_for_workers),
 		cmocka_unit_test(test_rx_no_starvation),
 		cmocka_unit_test(test_txbuf_drops_when_full),
+		cmocka_unit_test(test_tx_retry),
 		cmocka_unit_test(test_bad_devargs),
 		cmocka_unit_test(test_path_probe_and_replies),
 	};

@@ -88,8 +88,13 @@ class Probe:
                     raise
 
     def rx_ports(self):
-        """Returns the packets received so far per port."""
+        """Returns the frames received so far per port (any frame)."""
         return self.call("stats")["rx"]["ports"]
+
+    def rx_probes(self):
+        """Returns the probe packets (vfprobe's own, sequence-numbered)
+        received so far, on any port."""
+        return self.call("stats")["rx"]["probes"]
 
     def finish(self, timeout=60):
         """Waits for the run to end and returns the JSON report."""
