@@ -286,6 +286,11 @@ dispatch(struct vfo_app *a, const struct vfo_raw_event *ev)
 					continue;
 				fe = vf ? VFO_EV_VF_GONE : VFO_EV_BACKUP_GONE;
 				break;
+			case VFO_RAW_KIF_LINK:
+				if (!present || m->kif[0] == '\0' || strcmp(ev->name, m->kif) != 0)
+					continue;
+				fe = VFO_EV_LINK_CHANGE;
+				break;
 			default:
 				if (!present || m->port_id != ev->port)
 					continue;

@@ -1,17 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * failover_events.c — event sources of the failover engine: EAL device
- * events and ethdev RMV/LSC interrupts, queued for the control thread.
+ * events, ethdev RMV/LSC interrupts and the kernel's link events
+ * (rtnetlink), queued for the control thread.
  */
 #include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_ring.h>
 
 #include "vfo_events.h"
@@ -26,6 +31,8 @@ struct vfo_events {
 	int efd;	       /**< eventfd written on every push */
 	bool monitor;	       /**< the uevent monitor was started by us */
 	uint64_t dropped;      /**< events lost to a full queue */
+	/** rtnetlink socket (RTMGRP_LINK) served by EAL's interrupt thread, NULL: none */
+	struct rte_intr_handle *nl;
 };
 
 /* Queues a copy of 'ev' and wakes the control thread.  Interrupt thread. */
@@ -71,6 +78,66 @@ on_eth_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_p
 	return 0;
 }
 
+/* Interrupt callback: reads every waiting rtnetlink message and queues a
+ * KIF_LINK event naming the interface of each link change or removal. */
+static void
+on_netlink(void *arg)
+{
+	struct vfo_events *q = arg;
+	char buf[8192] __attribute__((aligned(4)));
+	ssize_t len;
+
+	while ((len = recv(rte_intr_fd_get(q->nl), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		int left = (int)len;
+		struct nlmsghdr *nh;
+
+		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+			struct vfo_raw_event ev = {.kind = VFO_RAW_KIF_LINK};
+			struct ifinfomsg *ifi = NLMSG_DATA(nh);
+			int alen = (int)IFLA_PAYLOAD(nh);
+			struct rtattr *a;
+
+			if (nh->nlmsg_type != RTM_NEWLINK && nh->nlmsg_type != RTM_DELLINK)
+				continue;
+			for (a = IFLA_RTA(ifi); RTA_OK(a, alen); a = RTA_NEXT(a, alen))
+				if (a->rta_type == IFLA_IFNAME)
+					snprintf(ev.name, sizeof(ev.name), "%.*s",
+						 (int)RTA_PAYLOAD(a), (const char *)RTA_DATA(a));
+			if (ev.name[0] != '\0')
+				push(q, &ev);
+		}
+	}
+}
+
+/* Subscribes to the kernel's link events (interfaces behind net_tap and
+ * net_af_packet members, whose PMDs raise no LSC of their own) on EAL's
+ * interrupt thread; without them link state is polled.  Changes: q->nl. */
+static void
+netlink_start(struct vfo_events *q)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail;
+	q->nl = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
+	if (q->nl == NULL || rte_intr_fd_set(q->nl, fd) != 0 ||
+	    rte_intr_type_set(q->nl, RTE_INTR_HANDLE_EXT) != 0 ||
+	    rte_intr_callback_register(q->nl, on_netlink, q) != 0) {
+		rte_intr_instance_free(q->nl);
+		q->nl = NULL;
+		goto fail;
+	}
+	return;
+fail:
+	VFO_LOG(WARNING,
+		"kernel link events unavailable (%s): link state of net_tap / net_af_packet "
+		"members is polled (--link-poll-us)",
+		strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
 struct vfo_events *
 vfo_events_start(void)
 {
@@ -101,6 +168,7 @@ vfo_events_start(void)
 			"are seen through ethdev RMV/link state and the attach command only",
 			rte_strerror(-ret));
 	q->monitor = ret == 0;
+	netlink_start(q);
 	return q;
 }
 
@@ -142,6 +210,13 @@ vfo_events_stop(struct vfo_events *q)
 
 	if (q == NULL)
 		return;
+	if (q->nl != NULL) {
+		int fd = rte_intr_fd_get(q->nl);
+
+		rte_intr_callback_unregister_sync(q->nl, on_netlink, q);
+		rte_intr_instance_free(q->nl);
+		close(fd);
+	}
 	if (q->ring != NULL) {
 		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event,
 						q);

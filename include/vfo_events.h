@@ -2,7 +2,9 @@
 /*
  * vfo_events.h — where failover events come from: EAL device events (a
  * device's removal request, a device added by a uevent), ethdev interrupts
- * (RTE_ETH_EVENT_INTR_RMV, RTE_ETH_EVENT_INTR_LSC).  Their callbacks run on
+ * (RTE_ETH_EVENT_INTR_RMV, RTE_ETH_EVENT_INTR_LSC) and the kernel's link
+ * events (rtnetlink RTM_NEWLINK / RTM_DELLINK, for the kernel interfaces
+ * behind net_tap and net_af_packet members).  Their callbacks run on
  * EAL's interrupt thread and only queue an event and wake the control
  * thread through an eventfd; the control thread pops and handles them, so
  * no probing or port work ever happens inside a callback.
@@ -24,13 +26,14 @@ enum vfo_raw_kind {
 	VFO_RAW_DEV_ADD,	/**< EAL: device 'name' appeared */
 	VFO_RAW_PORT_RMV,	/**< ethdev: port 'port' was removed */
 	VFO_RAW_PORT_LSC,	/**< ethdev: port 'port' link changed */
+	VFO_RAW_KIF_LINK,	/**< kernel: interface 'name' changed or went */
 };
 
 /** One raw event. */
 struct vfo_raw_event {
 	enum vfo_raw_kind kind;		 /**< what happened */
 	uint16_t port;			 /**< port, for the PORT_* kinds */
-	char name[RTE_DEV_NAME_MAX_LEN]; /**< device name, for the DEV_* kinds */
+	char name[RTE_DEV_NAME_MAX_LEN]; /**< device name (DEV_*), interface name (KIF_LINK) */
 };
 
 struct vfo_events;
@@ -39,8 +42,10 @@ struct vfo_events;
  * Creates the event queue and registers the callbacks: device events (hot
  * plug handling and the uevent monitor; where the monitor cannot start,
  * e.g. without netlink access, a warning is logged and removal is still
- * seen through ethdev RMV and link state) and ethdev RMV and LSC for every
- * port.  Returns NULL with rte_errno set on failure.
+ * seen through ethdev RMV and link state), ethdev RMV and LSC for every
+ * port, and an rtnetlink socket for kernel link events (where it cannot be
+ * opened, a warning; link state is then polled).  Returns NULL with
+ * rte_errno set on failure.
  */
 struct vfo_events *vfo_events_start(void);
 
