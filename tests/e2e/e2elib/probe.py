@@ -5,7 +5,7 @@
     p.switch(1)                                           #   1: pb (backup side)
     p.rx_ports()                                          # live rx per port
     report = p.finish()                                   # the JSON report
-    ndr(tb, vfprobe_bin, "100k", 2, 2)                    # RFC 2544 search, its report
+    ndr(tb, vfprobe_bin, VF_PORT, 100000, 2, 2)           # RFC 2544 search, its report
 
 vfprobe runs in the testbed's namespace on two net_af_packet ports (the
 probe ends of the veth pairs), sends sequence-numbered UDP to the guest's
@@ -36,21 +36,21 @@ def _argv(binary, *opts):
             "--dst-mac", GUEST_MAC, *opts]
 
 
-def ndr(tb, binary, max_rate, trial_s, res_pct):
+def ndr(tb, binary, port, max_rate, trial_s, res_pct):
     """Runs vfprobe's RFC 2544 search (--ndr: the highest rate with 0 loss)
-    from the VF-side port, between 0 and max_rate (vfprobe --rate syntax),
+    sending from probe port 'port', between 0 and max_rate packets/s,
     trials of trial_s s, stopping below res_pct % of max_rate; returns its
     report (its "ndr" object holds the rate and every trial)."""
-    path = tb.path("ndr.json")
-    p = tb.popen(_argv(binary, "--tx", str(VF_PORT), "--rate", str(max_rate), "--ndr",
+    path = tb.path(f"ndr-{port}.json")
+    p = tb.popen(_argv(binary, "--tx", str(port), "--rate", str(max_rate), "--ndr",
                        "--trial-s", str(trial_s), "--ndr-res-pct", str(res_pct),
-                       "--json", path), "ndr.log")
+                       "--json", path), f"ndr-{port}.log")
     try:
         p.wait(25 * (trial_s + 2) + 30)  # 20 trials at most, each with its linger
     except Exception:
         raise ProbeError("vfprobe --ndr did not finish in time")
     if p.returncode != 0:
-        raise ProbeError(f"vfprobe --ndr exited {p.returncode} (see {tb.path('ndr.log')})")
+        raise ProbeError(f"vfprobe --ndr exited {p.returncode} (see {tb.path(f'ndr-{port}.log')})")
     with open(path) as f:
         return json.load(f)
 

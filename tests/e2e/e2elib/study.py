@@ -310,11 +310,20 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
 
 def find_ndr(guest_dir, vfprobe, max_rate, trial_s, res_pct, workdir=None):
     """Boots the vfailover guest (no migration) and runs vfprobe's RFC 2544
-    search through it from the VF side (probe.ndr()); returns the "ndr"
-    object of the report (rate_pps: the highest rate without loss,
-    trials)."""
+    search through it (probe.ndr()) on each path the scenarios use: the VF
+    (its active member after boot), then the virtio backup (after `prefer
+    backup`, the host sending to the backup side).  Returns {"rate_pps":
+    the lower of the two, "vf": the VF path's "ndr" object (rate_pps,
+    trials), "backup": the backup path's}."""
     ready, _ = GUESTS["vfailover"]
     with Testbed(guest_dir, ["e2e.guest=vfailover"], workdir=workdir) as tb:
         src = tb.start_source()
         src.wait_serial(ready, 120)
-        return ndr(tb, vfprobe, max_rate, trial_s, res_pct)["ndr"]
+        vf = ndr(tb, vfprobe, VF_PORT, max_rate, trial_s, res_pct)["ndr"]
+        ctl = GuestCtl(src.ctl_path)
+        r = ctl.call("prefer", member="backup", timeout=10)
+        if not r.get("ok"):
+            raise RunError(f"prefer backup refused: {r.get('error')}")
+        backup = ndr(tb, vfprobe, BACKUP_PORT, max_rate, trial_s, res_pct)["ndr"]
+        ctl.close()
+        return {"rate_pps": min(vf["rate_pps"], backup["rate_pps"]), "vf": vf, "backup": backup}
