@@ -5,11 +5,12 @@
     net.bridge("brv")            # a bridge, STP off, no forwarding delay
     net.tap("sv", "brv")         # a persistent tap on that bridge, up
     net.veth("pv", "brv", MAC)   # a veth pair: "pv" for the probe, its peer on the bridge
+    net.veth_root("pv", "x", "br0", MAC)  # "pv" here, its peer "x" on the machine's br0
     net.run(["qemu-system-x86_64", ...])   # argv prefix to run inside
     net.destroy()                # deletes the namespace and all it holds
 
-Everything lives in the namespace, so destroy() removes every tap, bridge
-and veth the run created and nothing else; migration between the two QEMUs
+Everything lives in the namespace (a veth_root pair has one end in it), so
+destroy() removes every tap, bridge and veth the run created and nothing else; migration between the two QEMUs
 goes over the namespace's loopback.
 """
 import subprocess
@@ -59,6 +60,15 @@ class HostNet:
         self._ip(["link", "add", name, "address", mac, "type", "veth", "peer", "name",
                   name + "b"])
         self._ip(["link", "set", name + "b", "master", bridge, "up"])
+        self._ip(["link", "set", name, "up"])
+
+    def veth_root(self, name, peer, bridge, mac):
+        """Creates veth pair 'name' (with address 'mac', in the namespace) /
+        'peer' (in the machine's own namespace, on its 'bridge'); both up.
+        Deleting the namespace deletes both."""
+        self._ip(["link", "add", name, "address", mac, "type", "veth", "peer", "name", peer,
+                  "netns", "1"])
+        self._ip(["link", "set", peer, "master", bridge, "up"], netns=False)
         self._ip(["link", "set", name, "up"])
 
     def destroy(self):

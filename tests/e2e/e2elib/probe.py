@@ -5,6 +5,7 @@
     p.switch(1)                                           #   1: pb (backup side)
     p.rx_ports()                                          # live rx per port
     report = p.finish()                                   # the JSON report
+    ndr(tb, vfprobe_bin, VF_PORT, 100000, 2, 2)           # RFC 2544 search, its report
 
 vfprobe runs in the testbed's namespace on two net_af_packet ports (the
 probe ends of the veth pairs), sends sequence-numbered UDP to the guest's
@@ -26,6 +27,34 @@ class ProbeError(Exception):
     """vfprobe failed or did not answer."""
 
 
+def _argv(binary, *opts):
+    """Returns vfprobe's command line on the testbed's two ports, sending to
+    the guest's MAC, with 'opts' added."""
+    return [binary, "-l", "0", "--in-memory", "--no-pci", "--file-prefix",
+            f"e2eprobe{os.getpid()}", "--",
+            "--port", "net_af_packet0,iface=pv", "--port", "net_af_packet1,iface=pb",
+            "--dst-mac", GUEST_MAC, *opts]
+
+
+def ndr(tb, binary, port, max_rate, trial_s, res_pct):
+    """Runs vfprobe's RFC 2544 search (--ndr: the highest rate with 0 loss)
+    sending from probe port 'port', between 0 and max_rate packets/s,
+    trials of trial_s s, stopping below res_pct % of max_rate; returns its
+    report (its "ndr" object holds the rate and every trial)."""
+    path = tb.path(f"ndr-{port}.json")
+    p = tb.popen(_argv(binary, "--tx", str(port), "--rate", str(max_rate), "--ndr",
+                       "--trial-s", str(trial_s), "--ndr-res-pct", str(res_pct),
+                       "--json", path), f"ndr-{port}.log")
+    try:
+        p.wait(25 * (trial_s + 2) + 30)  # 20 trials at most, each with its linger
+    except Exception:
+        raise ProbeError("vfprobe --ndr did not finish in time")
+    if p.returncode != 0:
+        raise ProbeError(f"vfprobe --ndr exited {p.returncode} (see {tb.path(f'ndr-{port}.log')})")
+    with open(path) as f:
+        return json.load(f)
+
+
 class Probe:
     """One vfprobe run inside a Testbed."""
 
@@ -36,13 +65,10 @@ class Probe:
         self.ctl_path = tb.path("probe.ctl")  # control socket
         self.json_path = tb.path("probe.json")  # report
         tx = f"{start_port},{1 - start_port}"
-        self.proc = tb.popen([
-            binary, "-l", "0", "--in-memory", "--no-pci", "--file-prefix",
-            f"e2eprobe{os.getpid()}", "--",
-            "--port", "net_af_packet0,iface=pv", "--port", "net_af_packet1,iface=pb",
-            "--tx", tx, "--rate", rate, "--duration", str(duration),
-            "--dst-mac", GUEST_MAC, "--gap-us", str(gap_us), "--linger-ms", "500",
-            "--json", self.json_path, "--ctl", self.ctl_path], "probe.log")
+        self.proc = tb.popen(_argv(
+            binary, "--tx", tx, "--rate", rate, "--duration", str(duration),
+            "--gap-us", str(gap_us), "--linger-ms", "500",
+            "--json", self.json_path, "--ctl", self.ctl_path), "probe.log")
         try:
             self.conn = JsonLines(self.ctl_path, 20, alive=lambda: self.proc.poll() is None)
         except JsonLinesError:

@@ -21,6 +21,9 @@ host steers its traffic.  A run:
      switch would;
   5. POST s more traffic, then vfprobe stops and reports.
 
+Scenarios with driver "libvirt" run the same under libvirt and vfmigrate
+instead (e2elib/study_libvirt.py), measured by the same measure().
+
 Measures (ms unless named): total migration time and QEMU downtime (from
 query-migrate), network downtime (longest gap at the receiver, excluding
 the tail after sending stops), packets lost, packets lost outside the VM
@@ -34,7 +37,7 @@ import time
 
 from .ctl import GuestCtl
 from .migration import migrate
-from .probe import BACKUP_PORT, VF_PORT, Probe
+from .probe import BACKUP_PORT, VF_PORT, Probe, ndr
 from .testbed import MIGRATE_PORT, Testbed
 
 # Per guest program: the console line that says it forwards, and whether
@@ -44,10 +47,12 @@ GUESTS = {
     "vf-only": (r"^vfailover: forwarding", True),
     "bonding": (r"^e2e: bonding ready", False),
     "dpdk-failsafe": (r"^e2e: testpmd forwarding", False),
+    "dpdk-bonding": (r"^e2e: testpmd forwarding", False),
 }
 
 
-def _scenario(guest, label, planned=False, steer="follow", unplug=True, prefer=None, args=()):
+def _scenario(guest, label, planned=False, steer="follow", unplug=True, prefer=None, args=(),
+              driver="qmp"):
     """Returns a scenario: guest program (tests/e2e/guest/guest-NAME) and
     its ready regex and ctl flag (GUESTS), the table label, planned (the
     host sends prepare), steer ("follow": the host sends to the backup
@@ -56,10 +61,13 @@ def _scenario(guest, label, planned=False, steer="follow", unplug=True, prefer=N
     with the VM, which only an emulated NIC allows: the baseline of what
     migration alone costs), prefer (a member the guest is told to prefer
     before the migration: "backup" puts the baseline's traffic on the path
-    a planned switch uses), args (more e2e.* kernel words)."""
+    a planned switch uses), args (more e2e.* kernel words), driver ("qmp":
+    this module drives QEMU; "libvirt": vfmigrate drives two libvirt
+    daemons, e2elib/study_libvirt.py, where steer "hooks" leaves all host
+    steering to vfmigrate's hooks)."""
     ready, ctl = GUESTS[guest]
     return dict(guest=guest, label=label, planned=planned, steer=steer, unplug=unplug,
-                prefer=prefer, args=list(args), ready=ready, ctl=ctl)
+                prefer=prefer, args=list(args), ready=ready, ctl=ctl, driver=driver)
 
 
 SCENARIOS = {
@@ -73,8 +81,16 @@ SCENARIOS = {
     "dpdk-failsafe": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd)"),
     "dpdk-failsafe-hotplug": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd --hot-plug)",
                                        args=["e2e.hotplug=1"]),
+    "dpdk-bonding": _scenario("dpdk-bonding", "DPDK bonding PMD (testpmd, mode 1 active-backup)"),
+    "dpdk-bonding-hotplug": _scenario("dpdk-bonding", "DPDK bonding PMD (testpmd --hot-plug, "
+                                      "mode 1)", args=["e2e.hotplug=1"]),
     "vfailover-unplanned": _scenario("vfailover", "vfailover, unplanned"),
     "vfailover-planned": _scenario("vfailover", "vfailover, planned", planned=True),
+    "vfailover-planned-libvirt": _scenario("vfailover", "vfailover, planned (libvirt + vfmigrate)",
+                                           planned=True, driver="libvirt"),
+    "vfailover-planned-libvirt-hooks": _scenario(
+        "vfailover", "vfailover, planned (libvirt + vfmigrate, host steered by its hooks only)",
+        planned=True, steer="hooks", driver="libvirt"),
 }
 
 
@@ -132,9 +148,11 @@ def _send_us(report, rate_pps):
     return lambda seq: start + seq * 1e6 / rate_pps
 
 
-def measure(report, steps, mig, rate_pps, lead_us=PAUSE_LEAD_US):
+def measure(report, steps, mig, rate_pps, lead_us=PAUSE_LEAD_US, reattach="device_add"):
     """Returns the run's figures from the vfprobe report, the step times
-    (monotonic s), the migration result and the probe's rate."""
+    (monotonic s; steps[reattach]: when the VF was plugged in again), the
+    migration result (t_stop, t_resume: monotonic s; total_ms,
+    downtime_ms) and the probe's rate."""
     t0 = report["t0_us"]
 
     def rel(mono):
@@ -150,8 +168,8 @@ def measure(report, steps, mig, rate_pps, lead_us=PAUSE_LEAD_US):
     outside = sum(1 for g in gaps if g.get("missing", 0) > 0
                   for q in range(g["first_seq"], g["last_seq"] + 1)
                   if not p0 - lead_us <= sent_at(q) <= p1 + PAUSE_TAIL_US)
-    first_vf = (_first_rx_after(report, VF_PORT, rel(steps["device_add"]))
-                if "device_add" in steps else None)
+    first_vf = (_first_rx_after(report, VF_PORT, rel(steps[reattach]))
+                if reattach in steps else None)
     base = steps["first_step"]
     return {
         "total_ms": mig["total_ms"],
@@ -165,7 +183,7 @@ def measure(report, steps, mig, rate_pps, lead_us=PAUSE_LEAD_US):
         "pause_window_us": [p0, p1],
         "pause_ms": (p1 - p0) / 1e3,
         "reattach_to_first_vf_ms": (None if first_vf is None else
-                                    (first_vf - rel(steps["device_add"])) / 1e3),
+                                    (first_vf - rel(steps[reattach])) / 1e3),
         "timeline_ms": {k: round((v - base) * 1e3, 2) for k, v in sorted(
             steps.items(), key=lambda kv: kv[1]) if v is not None and k != "first_step"},
         "timeline_probe_us": {k: round(rel(v)) for k, v in steps.items()
@@ -184,12 +202,33 @@ def _wait_more(count, since, timeout):
     return None
 
 
+def finish(probe, name, steps, mig, rate_pps, load, dctl, post, reattach="device_add"):
+    """Lets 'post' s more traffic flow, stops vfprobe and returns the run's
+    figures (measure()) with the scenario name, the host load ('load' at the
+    start, now), the guest's timeline (from GuestCtl dctl, if any) and
+    vfprobe's report."""
+    time.sleep(post)
+    probe.call("stop")
+    report = probe.finish()
+    res = measure(report, steps, mig, rate_pps, reattach=reattach)
+    res["scenario"] = name
+    res["host_load"] = [load, os.getloadavg()[0]]  # 1-min load, start and end
+    if dctl:
+        res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
+    res["report"] = report
+    return res
+
+
 def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=None,
-        log=print):
-    """Runs scenario 'name' once with vfprobe sending rate_pps; returns its
-    figures (see measure())."""
+        log=print, build=None):
+    """Runs scenario 'name' once with vfprobe sending rate_pps (the libvirt
+    driver runs build/vfmigrate); returns its figures (see measure())."""
     sc = SCENARIOS[name]
     load = os.getloadavg()[0]
+    if sc["driver"] == "libvirt":
+        from . import study_libvirt
+        return study_libvirt.run(name, sc, guest_dir, vfprobe, build, rate_pps, warm, post,
+                                 workdir, load)
     with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc["args"],
                  workdir=workdir) as tb:
         src = tb.start_source()
@@ -266,13 +305,25 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                 steps["first_rx_on_vf_side"] = t
                 if sc["steer"] == "follow":
                     steps["host_to_vf"] = probe.switch(VF_PORT)
-        time.sleep(post)
-        probe.call("stop")
-        report = probe.finish()
-        res = measure(report, steps, mig, rate_pps)
-        res["scenario"] = name
-        res["host_load"] = [load, os.getloadavg()[0]]  # 1-min load, start and end
-        if dctl:
-            res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
-        res["report"] = report
-        return res
+        return finish(probe, name, steps, mig, rate_pps, load, dctl, post)
+
+
+def find_ndr(guest_dir, vfprobe, max_rate, trial_s, res_pct, workdir=None):
+    """Boots the vfailover guest (no migration) and runs vfprobe's RFC 2544
+    search through it (probe.ndr()) on each path the scenarios use: the VF
+    (its active member after boot), then the virtio backup (after `prefer
+    backup`, the host sending to the backup side).  Returns {"rate_pps":
+    the lower of the two, "vf": the VF path's "ndr" object (rate_pps,
+    trials), "backup": the backup path's}."""
+    ready, _ = GUESTS["vfailover"]
+    with Testbed(guest_dir, ["e2e.guest=vfailover"], workdir=workdir) as tb:
+        src = tb.start_source()
+        src.wait_serial(ready, 120)
+        vf = ndr(tb, vfprobe, VF_PORT, max_rate, trial_s, res_pct)["ndr"]
+        ctl = GuestCtl(src.ctl_path)
+        r = ctl.call("prefer", member="backup", timeout=10)
+        if not r.get("ok"):
+            raise RunError(f"prefer backup refused: {r.get('error')}")
+        backup = ndr(tb, vfprobe, BACKUP_PORT, max_rate, trial_s, res_pct)["ndr"]
+        ctl.close()
+        return {"rate_pps": min(vf["rate_pps"], backup["rate_pps"]), "vf": vf, "backup": backup}

@@ -56,14 +56,23 @@ class Testbed:
 
     def __enter__(self):
         signal.signal(signal.SIGTERM, _sigterm)
-        self.net = HostNet(f"e2e{os.getpid()}")
+        try:
+            self.net = HostNet(f"e2e{os.getpid()}")
+            self.wire()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def wire(self):
+        """Creates the bridges, taps and probe veths of the layout above in
+        the namespace."""
         for br, ports in (("brv", ("sv", "dv")), ("brb", ("sb", "db"))):
             self.net.bridge(br)
             for t in ports:
                 self.net.tap(t, br)
         self.net.veth("pv", "brv", PROBE_MAC)
         self.net.veth("pb", "brb", PROBE_MAC)
-        return self
 
     def __exit__(self, *exc):
         for p in self.procs:
