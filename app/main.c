@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "vfo_log.h"
+#include "vfo_tsc.h"
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
 #define EXIT_USAGE 2
@@ -146,7 +147,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.nb_uplinks = a->nb_uplinks,
 		.mode = cfg->fwd,
 		.burst = cfg->burst,
-		.drain_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * cfg->drain_us,
+		.drain_tsc = vfo_us_to_tsc(cfg->drain_us),
 		.qsbr = a->qsbr,
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,

@@ -20,6 +20,7 @@
 #include "uplink_private.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsc.h"
 
 RTE_LOG_REGISTER(vfo_logtype, vfailover, INFO);
 
@@ -87,7 +88,7 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	}
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
-	u->tx_retry_tsc = (rte_get_tsc_hz() + 999999) / 1000000 * p->tx_retry_us;
+	u->tx_retry_tsc = vfo_us_to_tsc(p->tx_retry_us);
 	pthread_mutex_init(&u->lock, NULL);
 	vfo_uplink_stats_reset(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
