@@ -13,8 +13,8 @@ host steers its traffic.  A run:
      for DEVICE_DELETED;
   3. migrate (QMP driver), the source quits as soon as it is complete (as
      libvirt's does), which also makes the host bridge forget it;
-  4. once the guest forwards again on its backup path (its first packet
-     probe packet back after the RESUME; at once for VF-only), netdev_add +
+  4. once the guest forwards again on its backup path (its first probe
+     packet back after the RESUME; at once for VF-only), netdev_add +
      device_add of the e1000e on the destination; the host
      switches its traffic back to the VF-side port when the guest's first
      frame arrives there (its announcement or a reply), as a learning
