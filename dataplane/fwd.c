@@ -20,10 +20,9 @@
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
-/* Loop turns between two reads of the TSC (time accounting, TX drain, RCU). */
-#define TURNS_PER_TSC_READ 32
-/* An idle member is polled at least once per batch (turn 0, others first). */
-_Static_assert(TURNS_PER_TSC_READ == VFO_FWD_IDLE_EVERY_MAX, "idle polling needs batch turns");
+/* Loop turns between two reads of the TSC (time accounting, TX drain, RCU):
+ * a batch.  Also in vfo_fwd.h as VFO_FWD_TURNS_PER_BATCH. */
+#define TURNS_PER_TSC_READ VFO_FWD_TURNS_PER_BATCH
 /* Addresses of --tx-first frames: 198.18.0.1 -> 198.19.0.1 (RFC 2544 test range). */
 #define TX_FIRST_SRC_IP ((198u << 24) | (18u << 16) | 1u)
 #define TX_FIRST_DST_IP ((198u << 24) | (19u << 16) | 1u)
@@ -388,6 +387,7 @@ vfo_fwd_lcore_main(void *arg)
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
 		st->total_cycles += now - prev;
+		st->batches++;
 		if (moved != 0) {
 			st->busy_cycles += now - prev;
 			st->pkts += moved;
@@ -420,5 +420,6 @@ vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum)
 		sum->busy_cycles += __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 		sum->total_cycles += __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
 		sum->idle_batches += __atomic_load_n(&s->idle_batches, __ATOMIC_RELAXED);
+		sum->batches += __atomic_load_n(&s->batches, __ATOMIC_RELAXED);
 	}
 }

@@ -22,9 +22,12 @@
 
 /** Most uplinks a forwarder serves. */
 #define VFO_FWD_MAX_UPLINKS 2
+/** Loop turns per batch: the view is read, the time taken and an RCU
+ * quiescent state reported once per batch. */
+#define VFO_FWD_TURNS_PER_BATCH 32
 /** Most loop turns between two polls of an idle non-active member (the
  * turns per batch: the others are polled first once per batch anyway). */
-#define VFO_FWD_IDLE_EVERY_MAX 32
+#define VFO_FWD_IDLE_EVERY_MAX VFO_FWD_TURNS_PER_BATCH
 /** Default of vfo_fwd.idle_every (see README: chosen by measurement). */
 #define VFO_FWD_IDLE_EVERY_DEF 8
 /** How long (µs) a non-active member must stay silent to count as idle. */
@@ -43,6 +46,7 @@ struct vfo_fwd_lcore_stats {
 	uint64_t pkts;	       /**< packets received and handed to TX */
 	uint64_t busy_cycles;  /**< TSC cycles of the spans of turns that received packets */
 	uint64_t total_cycles; /**< TSC cycles spent in the loop */
+	uint64_t batches;      /**< batches of loop turns run (a turn polls every uplink once) */
 	/** batches of turns (per uplink) in which the non-active members were
 	 * polled one turn in idle_every, being idle */
 	uint64_t idle_batches;
