@@ -20,8 +20,9 @@
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
-/* Loop turns between two reads of the TSC (time accounting, TX drain, RCU). */
-#define TURNS_PER_TSC_READ 32
+/* Loop turns between two reads of the TSC (time accounting, TX drain, RCU):
+ * a batch.  Also in vfo_fwd.h as VFO_FWD_TURNS_PER_BATCH. */
+#define TURNS_PER_TSC_READ VFO_FWD_TURNS_PER_BATCH
 /* Addresses of --tx-first frames: 198.18.0.1 -> 198.19.0.1 (RFC 2544 test range). */
 #define TX_FIRST_SRC_IP ((198u << 24) | (18u << 16) | 1u)
 #define TX_FIRST_DST_IP ((198u << 24) | (19u << 16) | 1u)
@@ -192,20 +193,54 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 	}
 }
 
-/* What one lcore works with: its queue and a TX buffer per uplink. */
+/* What one lcore works with: its queue, a TX buffer per uplink, and per
+ * uplink what it knows of the non-active members' recent deliveries. */
 struct fwd_ctx {
-	struct vfo_fwd *f;		       /* the forwarder */
-	uint16_t q;			       /* the lcore's queue */
-	uint64_t now;			       /* TSC at the start of this batch of turns */
+	struct vfo_fwd *f;			   /* the forwarder */
+	struct vfo_fwd_lcore_stats *st;		   /* this lcore's counters */
+	uint16_t q;				   /* the lcore's queue */
+	unsigned int idle_mask;			   /* f->idle_every - 1 (0: every turn) */
+	uint64_t now;				   /* TSC at the start of this batch of turns */
 	struct vfo_txbuf txb[VFO_MAX_UPLINKS]; /* TX buffer per out uplink */
+	uint32_t seen_gen[VFO_MAX_UPLINKS];	   /* view generation seen last batch */
+	/* TSC of the last batch in which the uplink's non-active members
+	 * delivered, or its view changed (a switch, a member coming or going) */
+	uint64_t others_busy_at[VFO_MAX_UPLINKS];
 };
 
 /*
+ * Per batch: how often the non-active members of uplink 'i' (view 'v') are
+ * polled during its turns, as a mask of the turn number: 0, every turn;
+ * f->idle_every - 1, one turn in f->idle_every, when the view allows it
+ * (the VF transmits) and they delivered nothing, and the view did not
+ * change, for the last f->idle_after_tsc cycles.
+ */
+static __rte_always_inline unsigned int
+others_mask(struct fwd_ctx *c, unsigned int i, const struct vfo_uplink_view *v)
+{
+	const struct vfo_fwd *f = c->f;
+
+	if (unlikely(v->gen != c->seen_gen[i])) {
+		c->seen_gen[i] = v->gen;
+		c->others_busy_at[i] = c->now;
+	}
+	if (!v->others_idle_ok || c->idle_mask == 0 ||
+	    c->now - c->others_busy_at[i] < f->idle_after_tsc)
+		return 0;
+	c->st->idle_batches++;
+	return c->idle_mask;
+}
+
+/*
  * Runs TURNS_PER_TSC_READ loop turns: each polls every uplink, rewrites what
- * arrived as 'mode' says and buffers it for the out uplink.  With 'live'
- * (path liveness), ARP replies of the path check are consumed on RX and the
- * waiting path probes are sent after the turns.  Returns the packets moved.
- * Inlined once per mode, uplink count and 'live', so that no turn tests them.
+ * arrived as 'mode' says and buffers it for the out uplink.  The active
+ * member is polled every turn, the others after it while the burst has room
+ * on the turns others_mask() allows, and first on turn 0 (so a saturated
+ * active member cannot starve them); a delivery from them brings back
+ * polling every turn at once.  With 'live' (path liveness), ARP replies of
+ * the path check are consumed on RX and the waiting path probes are sent
+ * after the turns.  Returns the packets moved.  Inlined once per mode,
+ * uplink count and 'live', so that no turn tests them.
  */
 static __rte_always_inline uint64_t
 run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplinks, const bool live)
@@ -215,6 +250,8 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	const uint16_t burst = f->burst, q = c->q;
 	struct vfo_uplink *u[VFO_MAX_UPLINKS];
 	const struct vfo_uplink_view *v[VFO_MAX_UPLINKS];
+	unsigned int mask[VFO_MAX_UPLINKS];
+	uint16_t others_rx[VFO_MAX_UPLINKS] = {0};
 	uint64_t moved = 0;
 	unsigned int turn, i;
 
@@ -222,14 +259,28 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	for (i = 0; i < nb_uplinks; i++) {
 		u[i] = f->uplink[i];
 		v[i] = vfo_uplink_view(u[i]);
+		mask[i] = others_mask(c, i, v[i]);
 	}
 	for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
 		for (i = 0; i < nb_uplinks; i++) {
 			/* One uplink reflects, two forward to each other. */
 			const unsigned int out = nb_uplinks == 2 ? 1 - i : i;
-			uint16_t n = live ? vfo_view_rx_burst_live(u[i], v[i], q, pkts, burst)
-					  : vfo_view_rx_burst(u[i], v[i], q, pkts, burst);
+			uint16_t n = 0, o = 0;
 
+			if (unlikely(v[i]->nb_rx == 0))
+				continue;
+			if (unlikely(turn == 0))
+				o = vfo_view_rx_others(u[i], v[i], q, pkts, burst, live);
+			n = vfo_view_rx_first(u[i], v[i], q, pkts + o, burst - o, live) + o;
+			if (turn != 0 && (turn & mask[i]) == 0 && n < burst) {
+				o = vfo_view_rx_others(u[i], v[i], q, pkts + n, burst - n, live);
+				n += o;
+			}
+			if (unlikely(o != 0)) {
+				/* The others deliver: every turn from now on. */
+				mask[i] = 0;
+				others_rx[i] = 1;
+			}
 			if (n == 0)
 				continue;
 			moved += n;
@@ -242,6 +293,9 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
 	}
+	for (i = 0; i < nb_uplinks; i++)
+		if (others_rx[i])
+			c->others_busy_at[i] = c->now;
 	if (live)
 		for (i = 0; i < nb_uplinks; i++)
 			vfo_uplink_path_tx(u[i], q);
@@ -302,13 +356,15 @@ vfo_fwd_lcore_main(void *arg)
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
 	uint64_t (*const turns)(struct fwd_ctx *) =
 		turns_of[f->path_liveness][f->mode][f->nb_uplinks - 1];
-	struct fwd_ctx c = {.f = f, .q = (uint16_t)idx};
+	struct fwd_ctx c = {.f = f, .st = st, .q = (uint16_t)idx};
 	uint64_t now, prev, prev_drain;
 	unsigned int i;
 
+	c.idle_mask = f->idle_every > 1 ? f->idle_every - 1 : 0;
 	for (i = 0; i < f->nb_uplinks; i++) {
 		c.txb[i].len = 0;
 		c.txb[i].size = f->burst;
+		c.seen_gen[i] = vfo_uplink_view(f->uplink[i])->gen;
 	}
 	rte_rcu_qsbr_thread_register(f->qsbr, idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
@@ -318,6 +374,8 @@ vfo_fwd_lcore_main(void *arg)
 		tx_first(f, c.q, c.txb);
 
 	prev = prev_drain = rte_rdtsc();
+	for (i = 0; i < f->nb_uplinks; i++)
+		c.others_busy_at[i] = prev;
 	while (!*f->quit) {
 		uint64_t moved;
 
@@ -329,6 +387,7 @@ vfo_fwd_lcore_main(void *arg)
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
 		st->total_cycles += now - prev;
+		st->batches++;
 		if (moved != 0) {
 			st->busy_cycles += now - prev;
 			st->pkts += moved;
@@ -360,5 +419,7 @@ vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum)
 		sum->pkts += __atomic_load_n(&s->pkts, __ATOMIC_RELAXED);
 		sum->busy_cycles += __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 		sum->total_cycles += __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
+		sum->idle_batches += __atomic_load_n(&s->idle_batches, __ATOMIC_RELAXED);
+		sum->batches += __atomic_load_n(&s->batches, __ATOMIC_RELAXED);
 	}
 }

@@ -136,6 +136,12 @@ struct vfo_uplink_view {
 	uint8_t nb_rx;			     /**< valid entries in rx_port[] */
 	uint8_t tx_member;		     /**< active member (if tx_port valid) */
 	uint16_t tx_port;		     /**< active member's port or VFO_PORT_NONE */
+	/** true: the VF transmits and the backup is polled after it, so a
+	 * forwarder may poll the backup less while it delivers nothing (see
+	 * vfo_view_rx_others); false: poll every member every turn (the backup
+	 * transmits, a switch is under way, or no member does). */
+	bool others_idle_ok;
+	uint32_t gen; /**< publication number: a new view has a new one */
 };
 
 /** A member's control-side state (guarded by the uplink lock). */
@@ -400,6 +406,42 @@ vfo_view_rx_burst_live(struct vfo_uplink *u, const struct vfo_uplink_view *v, ui
 		       struct rte_mbuf **pkts, uint16_t n)
 {
 	return vfo__view_rx_burst(u, v, q, pkts, n, true);
+}
+
+/**
+ * Receives up to 'n' packets from queue 'q' of the first member of view 'v'
+ * (the active one) only; with 'live' (a constant) the path check's ARP
+ * replies are consumed.  The view must poll at least one member (nb_rx > 0).
+ * With vfo_view_rx_others(), the parts of vfo_view_rx_burst() for callers
+ * that decide per batch of bursts when to poll the other member.
+ */
+static __rte_always_inline uint16_t
+vfo_view_rx_first(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		  struct rte_mbuf **pkts, uint16_t n, const bool live)
+{
+	return vfo__rx_member(u, v, 0, q, pkts, n, live);
+}
+
+/**
+ * Receives up to 'n' packets from queue 'q' of every member of view 'v' but
+ * the first (the active one), while there is room.  Returns how many.
+ *
+ * A forwarder must call it at least every VFO_RX_OTHERS_FIRST_EVERY bursts
+ * (before polling the active member: fairness), and after every burst of the
+ * active member while the view's others_idle_ok is false or the others
+ * delivered anything recently; otherwise it may call it less often, as long
+ * as what can arrive meanwhile fits the member's RX ring.
+ */
+static __rte_always_inline uint16_t
+vfo_view_rx_others(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		   struct rte_mbuf **pkts, uint16_t n, const bool live)
+{
+	uint16_t nb = 0;
+	uint8_t i;
+
+	for (i = 1; i < v->nb_rx && nb < n; i++)
+		nb += vfo__rx_member(u, v, i, q, pkts + nb, n - nb, live);
+	return nb;
 }
 
 /** vfo_view_rx_burst() on the uplink's current view. */

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * test_fwd_idle.c — the forwarding loop's idle-member polling, on net_ring
+ * vdevs (a net_ring port receives what it sends, so a forwarded packet keeps
+ * circulating and every packet stays countable).  The forwarder runs on
+ * worker lcore 0 (queue 0); the test drives it from the main lcore.
+ *
+ *   - packets sent only to the backup while the VF is active and busy are
+ *     all forwarded, singly (each arriving on an idle backup) and as one
+ *     burst of half the ring, and none is lost or duplicated (exact counts);
+ *   - the idle backup is in fact polled less (the loop counts its idle
+ *     batches), and not while the backup transmits.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "vfo_fwd.h"
+#include "vfo_pool.h"
+#include "vfo_tsc.h"
+#include "vfo_uplink.h"
+
+#define PKT_LEN	   60
+#define FWD_LCORE  0 /* the worker lcore (index 0: queue 0) */
+#define BUSY_PKTS  256
+#define SINGLES	   20
+#define BIG_BURST  512 /* half of a net_ring's 1024 slots */
+#define WAIT_MS	   2000
+#define IDLE_EVERY 8
+
+static struct vfo_pools pools;
+static struct rte_rcu_qsbr *qsbr;
+static volatile bool quit;
+
+/* Creates an uplink named 'name' of two net_ring ports named after it. */
+static struct vfo_uplink *
+ring_uplink(const char *name)
+{
+	struct vfo_uplink_params p;
+	struct vfo_uplink *u;
+	char err[512];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", name);
+	snprintf(p.devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "net_ring_%s_vf", name);
+	snprintf(p.devargs[VFO_MEMBER_BACKUP], VFO_DEVARGS_MAX, "net_ring_%s_bk", name);
+	p.nb_rxq = p.nb_txq = 1;
+	p.nb_rxd = p.nb_txd = 1024;
+	p.promisc = true;
+	p.qsbr = qsbr;
+	p.pool_for_socket = vfo_pools_get;
+	p.pool_arg = &pools;
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	if (u == NULL)
+		fail_msg("uplink %s: %s", name, err);
+	return u;
+}
+
+/* Sends 'n' fresh packets straight onto the ring of member 'id' of 'u'
+ * (bypassing the uplink: what a peer would send to that member). */
+static void
+inject(struct vfo_uplink *u, enum vfo_member_id id, unsigned int n)
+{
+	struct rte_mempool *mp = vfo_pools_get(0, &pools);
+	struct rte_mbuf *pkts[BIG_BURST];
+	unsigned int i;
+
+	assert_true(n <= BIG_BURST);
+	assert_int_equal(rte_pktmbuf_alloc_bulk(mp, pkts, n), 0);
+	for (i = 0; i < n; i++)
+		assert_non_null(rte_pktmbuf_append(pkts[i], PKT_LEN));
+	assert_int_equal(rte_eth_tx_burst(u->member[id].port_id, 0, pkts, (uint16_t)n), n);
+}
+
+/* Receives and frees what waits on every member's ring; returns the count. */
+static unsigned int
+drain(struct vfo_uplink *u)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int total = 0, id;
+	uint16_t n;
+
+	for (id = 0; id < VFO_MEMBER_COUNT; id++)
+		while ((n = rte_eth_rx_burst(u->member[id].port_id, 0, pkts, 64)) > 0) {
+			rte_pktmbuf_free_bulk(pkts, n);
+			total += n;
+		}
+	return total;
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Waits up to WAIT_MS until member 'id' of 'u' has received 'want' packets;
+ * returns what it has received. */
+static uint64_t
+wait_rx(struct vfo_uplink *u, enum vfo_member_id id, uint64_t want)
+{
+	uint64_t got = 0;
+	unsigned int ms;
+
+	for (ms = 0; ms < WAIT_MS; ms++) {
+		got = vfo_uplink_member_rx_pkts(u, id);
+		if (got >= want)
+			break;
+		sleep_ms(1);
+	}
+	return got;
+}
+
+/* Returns the forwarder's idle batches so far. */
+static uint64_t
+idle_batches(const struct vfo_fwd *f)
+{
+	struct vfo_fwd_lcore_stats sum;
+
+	vfo_fwd_stats_sum(f, &sum);
+	return sum.idle_batches;
+}
+
+/* Waits up to WAIT_MS until the forwarder polls an idle member less; returns
+ * true when it does. */
+static bool
+wait_idle(const struct vfo_fwd *f)
+{
+	uint64_t before = idle_batches(f);
+	unsigned int ms;
+
+	for (ms = 0; ms < WAIT_MS; ms++) {
+		sleep_ms(1);
+		if (idle_batches(f) > before + 10)
+			return true;
+	}
+	return false;
+}
+
+/* Fills 'f' for uplinks u[0..n) and starts it on FWD_LCORE. */
+static void
+fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n)
+{
+	unsigned int i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; i < n; i++)
+		f->uplink[i] = u[i];
+	f->nb_uplinks = n;
+	f->mode = VFO_FWD_IO;
+	f->burst = 32;
+	f->drain_tsc = vfo_us_to_tsc(100);
+	f->qsbr = qsbr;
+	f->idle_every = IDLE_EVERY;
+	f->idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US);
+	f->quit = &quit;
+	quit = false;
+	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, f, FWD_LCORE), 0);
+}
+
+static void
+fwd_stop(void)
+{
+	quit = true;
+	assert_int_equal(rte_eal_wait_lcore(FWD_LCORE), 0);
+}
+
+/* Teardown of every test: stops the forwarder if a failed check left it
+ * running (its uplinks are then leaked, not freed under it). */
+static int
+fwd_teardown(void **state)
+{
+	(void)state;
+	quit = true;
+	rte_eal_wait_lcore(FWD_LCORE);
+	return 0;
+}
+
+/* Checks that nothing was dropped on 'u'. */
+static void
+assert_no_drops(struct vfo_uplink *u)
+{
+	struct vfo_uplink_stats st;
+
+	vfo_uplink_stats_get(u, &st);
+	assert_int_equal(st.drop_tx_full, 0);
+	assert_int_equal(st.drop_no_member, 0);
+}
+
+/*
+ * Two uplinks forwarding to each other, BUSY_PKTS circulating through their
+ * VFs; packets arrive on u0's backup only: one at a time on an idle backup
+ * (each after it went idle again), then BIG_BURST at once.  Every one is
+ * received on the backup and forwarded (to u1's VF, from where it keeps
+ * circulating): at the end the rings hold exactly what was put in.
+ */
+static void
+test_backup_only_delivery(void **state)
+{
+	struct vfo_uplink *u[2];
+	struct vfo_fwd f;
+	uint64_t want = 0, idle0;
+	unsigned int k, left;
+
+	(void)state;
+	u[0] = ring_uplink("ba");
+	u[1] = ring_uplink("bb");
+	inject(u[0], VFO_MEMBER_VF, BUSY_PKTS);
+	fwd_start(&f, u, 2);
+	assert_true(wait_idle(&f));
+	idle0 = idle_batches(&f);
+	for (k = 0; k < SINGLES; k++) {
+		/* Past VFO_FWD_IDLE_AFTER_US of silence: the backup is idle. */
+		sleep_ms(VFO_FWD_IDLE_AFTER_US / 1000 + 2);
+		inject(u[0], VFO_MEMBER_BACKUP, 1);
+		want++;
+		assert_int_equal(wait_rx(u[0], VFO_MEMBER_BACKUP, want), want);
+	}
+	assert_true(idle_batches(&f) > idle0); /* it did go idle in between */
+	assert_true(wait_idle(&f));
+	inject(u[0], VFO_MEMBER_BACKUP, BIG_BURST);
+	want += BIG_BURST;
+	assert_int_equal(wait_rx(u[0], VFO_MEMBER_BACKUP, want), want);
+	sleep_ms(5);
+	fwd_stop();
+
+	assert_int_equal(vfo_uplink_member_rx_pkts(u[0], VFO_MEMBER_BACKUP), want);
+	assert_int_equal(vfo_uplink_member_rx_pkts(u[1], VFO_MEMBER_BACKUP), 0);
+	assert_true(vfo_uplink_member_rx_pkts(u[0], VFO_MEMBER_VF) > BUSY_PKTS);
+	assert_no_drops(u[0]);
+	assert_no_drops(u[1]);
+	/* Nothing lost, nothing duplicated: every packet is in a ring. */
+	left = drain(u[0]) + drain(u[1]);
+	assert_int_equal(left, BUSY_PKTS + want);
+	vfo_uplink_destroy(u[0]);
+	vfo_uplink_destroy(u[1]);
+}
+
+/*
+ * While the backup transmits (a switch), the VF is polled every turn: no
+ * idle batch; back on the VF, the backup goes idle again once silent.
+ */
+static void
+test_no_idle_while_backup_active(void **state)
+{
+	struct vfo_uplink *u;
+	struct vfo_fwd f;
+	uint64_t before;
+
+	(void)state;
+	u = ring_uplink("bc");
+	inject(u, VFO_MEMBER_VF, BUSY_PKTS);
+	fwd_start(&f, &u, 1);
+	assert_true(wait_idle(&f));
+	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_BACKUP), 0);
+	sleep_ms(2); /* batches that began before the switch */
+	before = idle_batches(&f);
+	sleep_ms(50);
+	assert_int_equal(idle_batches(&f), before);
+	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_VF), 0);
+	assert_true(wait_idle(&f));
+	fwd_stop();
+	assert_no_drops(u);
+	assert_int_equal(drain(u), BUSY_PKTS);
+	vfo_uplink_destroy(u);
+}
+
+int
+main(void)
+{
+	char *eal[] = {"test_fwd_idle",
+		       "--no-huge",
+		       "-m",
+		       "512",
+		       "--no-shconf",
+		       "--no-pci",
+		       "-l",
+		       "0,1",
+		       "--main-lcore",
+		       "1",
+		       "--log-level=lib.eal:error",
+		       NULL};
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_backup_only_delivery, fwd_teardown),
+		cmocka_unit_test_teardown(test_no_idle_while_backup_active, fwd_teardown),
+	};
+	struct vfo_pool_need need = {.nb_ports = 4,
+				     .nb_rxq = 1,
+				     .nb_rxd = 1024,
+				     .nb_txq = 1,
+				     .nb_txd = 1024,
+				     .nb_lcores = 2,
+				     .burst = 32};
+	int ret;
+
+	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
+		fprintf(stderr, "test_fwd_idle: EAL init failed\n");
+		return 1;
+	}
+	vfo_pools_init(&pools, &need);
+	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE), RTE_CACHE_LINE_SIZE);
+	rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE);
+	ret = cmocka_run_group_tests(tests, NULL, NULL);
+	vfo_pools_free(&pools);
+	rte_free(qsbr);
+	rte_eal_cleanup();
+	return ret;
+}
