@@ -39,6 +39,34 @@ per_pkt(uint64_t cycles, uint64_t pkts)
 	return pkts == 0 ? 0.0 : (double)cycles / (double)pkts;
 }
 
+/*
+ * Returns a new JSON object: the --idle-yield mode, whether the lcores can
+ * sleep now (every lcore polls queue k of every member, so all or none) and,
+ * if not, the members that keep them awake.
+ */
+static json_t *
+idle_yield_json(struct vfo_app *a)
+{
+	json_t *o = json_object(), *busy = json_array();
+	unsigned int i, j;
+
+	json_object_set_new(o, "mode", json_string(vfo_yield_mode_name(a->cfg.idle_yield)));
+	json_object_set_new(o, "after_us", json_integer(a->cfg.idle_yield_us));
+	for (i = 0; i < a->nb_uplinks; i++) {
+		const struct vfo_uplink_view *v = vfo_uplink_view(a->uplink[i]);
+
+		for (j = 0; j < v->nb_rx; j++)
+			if (!(v->rx_wake[j] & VFO_VIEW_WAKE_INTR))
+				json_array_append_new(
+					busy, json_sprintf("%s/%s", a->uplink[i]->params.name,
+							   vfo_member_name(v->rx_member[j])));
+	}
+	json_object_set_new(o, "lcores_sleep",
+			    json_boolean(a->fwd.yield_ready && json_array_size(busy) == 0));
+	json_object_set_new(o, "kept_awake_by", busy);
+	return o;
+}
+
 /* Returns a new JSON object: the forwarder's settings and every uplink's state. */
 static json_t *
 status_json(void *arg)
@@ -51,6 +79,7 @@ status_json(void *arg)
 	json_object_set_new(o, "burst", json_integer(a->cfg.burst));
 	json_object_set_new(o, "lcores", json_integer(rte_lcore_count()));
 	json_object_set_new(o, "uptime_s", json_real(uptime_s(a)));
+	json_object_set_new(o, "idle_yield", idle_yield_json(a));
 	for (i = 0; i < a->nb_uplinks; i++) {
 		json_t *u = vfo_uplink_status_json(a->uplink[i]);
 
@@ -81,9 +110,19 @@ stats_json(void *arg)
 		uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 
 		json_array_append_new(
-			lcs, json_pack("{sI sI sI sI sf}", "lcore", (json_int_t)lc, "queue",
-				       (json_int_t)idx, "pkts", (json_int_t)pkts, "busy_cycles",
-				       (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts)));
+			lcs,
+			json_pack("{sI sI sI sI sf sI sI sI sI sI}", "lcore", (json_int_t)lc,
+				  "queue", (json_int_t)idx, "pkts", (json_int_t)pkts, "busy_cycles",
+				  (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts), "sleeps",
+				  (json_int_t)__atomic_load_n(&s->sleeps, __ATOMIC_RELAXED),
+				  "wake_rx", (json_int_t)__atomic_load_n(&s->wake_rx, __ATOMIC_RELAXED),
+				  "wake_kick",
+				  (json_int_t)__atomic_load_n(&s->wake_kick, __ATOMIC_RELAXED),
+				  "wake_timeout",
+				  (json_int_t)__atomic_load_n(&s->wake_timeout, __ATOMIC_RELAXED),
+				  "sleep_us",
+				  (json_int_t)(__atomic_load_n(&s->sleep_cycles, __ATOMIC_RELAXED) *
+					       1000000 / rte_get_tsc_hz())));
 	}
 	json_object_set_new(o, "lcores", lcs);
 	json_object_set_new(o, "mbufs_in_use",
@@ -155,6 +194,7 @@ cmd_quit(const json_t *req, json_t *reply, void *arg)
 	(void)req;
 	(void)reply;
 	a->quit = true;
+	vfo_fwd_wake_all(&a->fwd);
 	return 0;
 }
 
@@ -199,13 +239,19 @@ print_stats(struct vfo_app *a)
 	if (dt <= 0)
 		return;
 	vfo_fwd_stats_sum(&a->fwd, &fw);
-	printf("[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%\n", uptime_s(a),
+	printf("[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%", uptime_s(a),
 	       (double)(fw.pkts - a->prev_fwd.pkts) / dt,
 	       per_pkt(fw.busy_cycles - a->prev_fwd.busy_cycles, fw.pkts - a->prev_fwd.pkts),
 	       fw.total_cycles == a->prev_fwd.total_cycles
 		       ? 0.0
 		       : 100.0 * (double)(fw.busy_cycles - a->prev_fwd.busy_cycles) /
 				 (double)(fw.total_cycles - a->prev_fwd.total_cycles));
+	if (a->fwd.yield_ready)
+		printf(" asleep=%.0f%% sleeps=%" PRIu64,
+		       100.0 * (double)(fw.sleep_cycles - a->prev_fwd.sleep_cycles) /
+			       ((double)rte_get_tsc_hz() * dt * rte_lcore_count()),
+		       fw.sleeps - a->prev_fwd.sleeps);
+	printf("\n");
 	for (i = 0; i < a->nb_uplinks; i++) {
 		struct vfo_uplink_stats st;
 		const struct vfo_uplink_stats *p = &a->prev[i];
@@ -258,6 +304,14 @@ vfo_app_print_totals(struct vfo_app *a, FILE *f)
 		fw.batches != 0 ? (double)fw.total_cycles * 1e6 / (double)rte_get_tsc_hz() /
 					  ((double)fw.batches * VFO_FWD_TURNS_PER_BATCH)
 				: 0.0);
+	if (a->fwd.yield_ready)
+		fprintf(f,
+			"totals: idle yield %s: %" PRIu64 " sleeps (woken by rx %" PRIu64
+			", by the control side %" PRIu64 ", by the %u ms timeout %" PRIu64
+			"), %.3f s asleep\n",
+			vfo_yield_mode_name(a->fwd.yield), fw.sleeps, fw.wake_rx, fw.wake_kick,
+			VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout,
+			(double)fw.sleep_cycles / (double)rte_get_tsc_hz());
 }
 
 /* The control thread: serves the socket and prints stats until quit. */

@@ -18,6 +18,7 @@
 
 #include "vfo_fwd.h"
 #include "vfo_uplink.h"
+#include "vfo_yield.h"
 
 /** Largest --burst. */
 #define VFO_MAX_BURST VFO_TXBUF_MAX
@@ -58,6 +59,8 @@ struct vfo_app_config {
 	unsigned int drain_us;		/**< --drain-us, TX drain period, default 100 */
 	unsigned int tx_retry_us;	/**< --tx-retry-us: retry a refusing TX ring, 0 = drop */
 	unsigned int idle_poll;	   /**< --idle-poll: idle backup polled one turn in N, default 8 */
+	enum vfo_yield_mode idle_yield; /**< --idle-yield: what idle lcores do, default off */
+	unsigned int idle_yield_us;	/**< --idle-yield-us: empty this long, then sleep */
 	bool tx_first;		   /**< --tx-first: send one burst per uplink at start */
 	unsigned int link_poll_us; /**< --link-poll-us: link polling period, default 1000 */
 	bool announce;		   /**< RARP/GARP after a switch; --no-announce */

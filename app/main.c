@@ -35,6 +35,7 @@ on_signal(int sig)
 {
 	(void)sig;
 	app.quit = true;
+	vfo_fwd_wake_all(&app.fwd);
 }
 
 /*
@@ -105,7 +106,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.burst = cfg->burst,
 	};
 	size_t sz = rte_rcu_qsbr_get_memsize(rte_lcore_count());
-	unsigned int i;
+	unsigned int queue_lcore[VFO_MAX_QUEUES] = {0};
+	unsigned int i, lc;
 
 	a->qsbr = rte_zmalloc("vfo_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (a->qsbr == NULL || rte_rcu_qsbr_init(a->qsbr, rte_lcore_count()) != 0) {
@@ -114,6 +116,11 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		return -1;
 	}
 	vfo_pools_init(&a->pools, &need);
+	/* Lcore index k polls queue k (see vfo_fwd.h). */
+	RTE_LCORE_FOREACH(lc)
+	{
+		queue_lcore[rte_lcore_index((int)lc)] = lc;
+	}
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
 		struct vfo_uplink_params p = {
@@ -132,10 +139,13 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
 			.tx_retry_us = cfg->tx_retry_us,
 			.qsbr = a->qsbr,
+			.yield = cfg->idle_yield,
+			.sleepers = {.wake = vfo_fwd_wake, .sync = vfo_fwd_sync, .arg = &a->fwd},
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,
 		};
 
+		memcpy(p.queue_lcore, queue_lcore, sizeof(p.queue_lcore));
 		snprintf(p.name, sizeof(p.name), "%s", uc->name);
 		memcpy(p.devargs, uc->devargs, sizeof(p.devargs));
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
@@ -150,6 +160,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.drain_tsc = vfo_us_to_tsc(cfg->drain_us),
 		.idle_every = cfg->idle_poll,
 		.idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US),
+		.yield = cfg->idle_yield,
+		.yield_after_tsc = vfo_us_to_tsc(cfg->idle_yield_us),
 		.qsbr = a->qsbr,
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,
@@ -163,7 +175,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		else
 			a->fwd.peer_mac[i] = (struct rte_ether_addr){{2, 0, 0, 0, 0, (uint8_t)i}};
 	}
-	return 0;
+	return vfo_fwd_yield_setup(&a->fwd, err, errlen);
 }
 
 /*
@@ -198,6 +210,7 @@ teardown(struct vfo_app *a)
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
+	vfo_fwd_yield_teardown(&a->fwd);
 	vfo_pools_free(&a->pools);
 	rte_free(a->qsbr);
 	a->qsbr = NULL;

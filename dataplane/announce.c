@@ -66,6 +66,7 @@ vfo_uplink_announce(struct vfo_uplink *u)
 	if (n == 2)
 		uplink__build_arp(u->ctl_pkts[1], RTE_ETHER_TYPE_ARP, RTE_ARP_OP_REQUEST, &u->mac,
 				  u->params.ipv4, u->params.ipv4, &zero);
-	__atomic_store_n(&u->ctl_n, n, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->ctl_n, n, __ATOMIC_SEQ_CST);
+	uplink__wake_workers(u);
 	return n;
 }

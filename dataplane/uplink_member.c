@@ -94,54 +94,45 @@ member_apply_rx_modes(struct vfo_uplink *u, enum vfo_member_id id, const char *d
 
 /*
  * Configures member 'id' of 'u' (queues, RSS, descriptors, MTU, VLAN
- * filters, promiscuous and all-multicast modes) and starts it.  Returns 0,
- * or -1 with 'err' naming the port and errno.
+ * filters, promiscuous and all-multicast modes; RX interrupts when 'intr'),
+ * not started.  'info' is the port's device info.  Returns 0, or -1 with
+ * 'err' naming the port and errno.
  */
-int
-uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+static int
+member_configure(struct vfo_uplink *u, enum vfo_member_id id, const struct rte_eth_dev_info *info,
+		 bool intr, char *err, size_t errlen)
 {
 	const struct vfo_uplink_params *p = &u->params;
 	struct vfo_member *m = &u->member[id];
 	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
 	struct rte_mempool *mp;
 	uint16_t port = m->port_id, rxd = p->nb_rxd, txd = p->nb_txd, q;
 	const char *what = vfo_member_name(id);
 	int ret;
 
-	ret = rte_eth_dev_info_get(port, &info);
-	if (ret != 0)
-		return vfo_errf(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name,
-				what, port, rte_strerror(-ret));
-	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
-		return vfo_errf(
-			err, errlen,
-			"uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
-			"asked: lower --rxq/--txq (one per forwarding lcore)",
-			p->name, what, port, info.driver_name, info.max_rx_queues,
-			info.max_tx_queues, p->nb_rxq, p->nb_txq);
 	memset(&conf, 0, sizeof(conf));
-	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+	if (p->nb_rxq > 1 && info->flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			info.flow_type_rss_offloads &
+			info->flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
 	} else if (p->nb_rxq > 1) {
 		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) has no RSS; queues get what it gives",
-			p->name, what, port, info.driver_name);
+			p->name, what, port, info->driver_name);
 	}
 	/* Link changes and removals by interrupt where the PMD has them; the
 	 * failover engine also polls link state for those that do not. */
-	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+	if (*info->dev_flags & RTE_ETH_DEV_INTR_LSC)
 		conf.intr_conf.lsc = 1;
-	if (*info.dev_flags & RTE_ETH_DEV_INTR_RMV)
+	if (*info->dev_flags & RTE_ETH_DEV_INTR_RMV)
 		conf.intr_conf.rmv = 1;
-	if (p->vlans.n != 0 && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER))
+	conf.intr_conf.rxq = intr;
+	if (p->vlans.n != 0 && (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
 		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
-				p->name, what, port, info.driver_name, rte_strerror(-ret));
+				p->name, what, port, info->driver_name, rte_strerror(-ret));
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (ret < 0)
 		return vfo_errf(err, errlen, "uplink %s: %s port %u: descriptor counts refused: %s",
@@ -165,16 +156,76 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 			return vfo_errf(err, errlen, "uplink %s: %s port %u: TX queue %u setup: %s",
 					p->name, what, port, q, rte_strerror(-ret));
 	}
-	member_apply_rx_modes(u, id, info.driver_name);
-	ret = rte_eth_dev_start(port);
+	member_apply_rx_modes(u, id, info->driver_name);
+	VFO_LOG(DEBUG, "uplink %s: %s port %u configured, %u rxq x %u, %u txq x %u%s", p->name,
+		what, port, p->nb_rxq, rxd, p->nb_txq, txd, intr ? ", RX interrupts" : "");
+	return 0;
+}
+
+/*
+ * Configures member 'id' of 'u' and starts it.  With an --idle-yield mode
+ * that uses RX interrupts, a PMD that refuses them at configure or start is
+ * configured and started again without them.  Returns 0, or -1 with 'err'
+ * naming the port and errno.
+ */
+int
+uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+{
+	const struct vfo_uplink_params *p = &u->params;
+	struct vfo_member *m = &u->member[id];
+	struct rte_eth_dev_info info;
+	uint16_t port = m->port_id;
+	const char *what = vfo_member_name(id);
+	bool intr = uplink__yield_wants_intr(u);
+	char why[256];
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return vfo_errf(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name,
+				what, port, rte_strerror(-ret));
+	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
+		return vfo_errf(
+			err, errlen,
+			"uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
+			"asked: lower --rxq/--txq (one per forwarding lcore)",
+			p->name, what, port, info.driver_name, info.max_rx_queues,
+			info.max_tx_queues, p->nb_rxq, p->nb_txq);
+	m->yield = VFO_MEMBER_YIELD_BUSY;
+	m->wake = 0;
+	m->yield_note[0] = '\0';
+	ret = member_configure(u, id, &info, intr, why, sizeof(why));
+	if (ret < 0 && intr) {
+		snprintf(m->yield_note, sizeof(m->yield_note), "RX interrupts refused: %.96s", why);
+		intr = false;
+		ret = member_configure(u, id, &info, false, why, sizeof(why));
+	}
 	if (ret < 0)
-		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
-				p->name, what, port, info.driver_name, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "%s", why);
+	if (p->yield == VFO_YIELD_PAUSE)
+		uplink__yield_pmgmt_enable(u, id);
+	ret = rte_eth_dev_start(port);
+	if (ret < 0 && intr) {
+		snprintf(m->yield_note, sizeof(m->yield_note),
+			 "does not start with RX interrupts: %s", rte_strerror(-ret));
+		intr = false;
+		if (member_configure(u, id, &info, false, err, errlen) < 0)
+			return -1;
+		ret = rte_eth_dev_start(port);
+	}
+	if (ret < 0)
+		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s", p->name,
+				what, port, info.driver_name, rte_strerror(-ret));
 	m->started = true;
 	rte_eth_macaddr_get(port, &m->port_mac);
-	VFO_LOG(INFO, "uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d",
-		p->name, what, port, info.driver_name, m->dev_name, p->nb_rxq, rxd, p->nb_txq, txd,
-		m->socket);
+	if (uplink__yield_classify(u, id, intr, err, errlen) < 0)
+		return -1;
+	VFO_LOG(INFO,
+		"uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d, "
+		"idle: %s%s%s",
+		p->name, what, port, info.driver_name, m->dev_name, p->nb_rxq, p->nb_rxd, p->nb_txq,
+		p->nb_txd, m->socket, vfo_member_yield_name(m->yield),
+		m->yield_note[0] != '\0' ? ": " : "", m->yield_note);
 	return 0;
 }
 
@@ -231,6 +282,7 @@ uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id)
 		}
 		rte_eth_dev_stop(m->port_id);
 	}
+	uplink__yield_release(u, id);
 	m->started = false;
 	rte_eth_dev_close(m->port_id);
 	ret = rte_dev_remove(m->dev);
@@ -320,6 +372,7 @@ vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
 	m->leaving = true;
 	uplink__publish_view(u, u->active);
 	uplink__wait_grace(u);
+	uplink__wait_sleepers(u);
 	if (m->started) {
 		for (q = 0; q < u->params.nb_txq; q++)
 			rte_eth_tx_done_cleanup(m->port_id, q, 0);

@@ -30,7 +30,8 @@ vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target)
 		return -ENOMEM;
 	uplink__build_arp(m, RTE_ETHER_TYPE_ARP, RTE_ARP_OP_REQUEST, &u->mac, u->params.ipv4,
 			  target, &zero);
-	__atomic_store_n(&u->probe_pkt[id], m, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->probe_pkt[id], m, __ATOMIC_SEQ_CST);
+	uplink__wake_workers(u);
 	return 0;
 }
 

@@ -45,6 +45,44 @@ void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint
 void uplink__wait_grace(struct vfo_uplink *u);
 
 /**
+ * Waits until no worker that sleeps while idle still has a member left out
+ * of the current view registered for RX interrupts (after
+ * uplink__wait_grace(), before that member's port is stopped).
+ */
+void uplink__wait_sleepers(struct vfo_uplink *u);
+
+/** Wakes the workers that sleep while idle (the uplink's sleepers), if any. */
+void uplink__wake_workers(const struct vfo_uplink *u);
+
+/**
+ * Returns true when member 'id' is to be configured with RX interrupts
+ * (intr_conf.rxq): the uplink's yield mode uses them.
+ */
+bool uplink__yield_wants_intr(const struct vfo_uplink *u);
+
+/**
+ * Sets member 'id' up for DPDK's power management (PAUSE) on every RX queue,
+ * with the lcore that polls it.  Call after the queues are set up and before
+ * the port starts.  Returns 0, or a negative errno (logged; the member
+ * stays busy polled).
+ */
+int uplink__yield_pmgmt_enable(struct vfo_uplink *u, enum vfo_member_id id);
+
+/**
+ * Decides, once member 'id' has started, how it lets idle workers yield:
+ * RX interrupts if it was configured with them ('intr') and every RX queue
+ * has them; otherwise, with yield AUTO, PAUSE (the port is stopped, set up
+ * for it and started again); otherwise busy.  Fills m->yield, m->wake and
+ * m->yield_note.  Returns 0, or -1 with 'err' when the port does not start
+ * again.
+ */
+int uplink__yield_classify(struct vfo_uplink *u, enum vfo_member_id id, bool intr, char *err,
+			   size_t errlen);
+
+/** Undoes uplink__yield_pmgmt_enable() on a stopped member 'id'. */
+void uplink__yield_release(struct vfo_uplink *u, enum vfo_member_id id);
+
+/**
  * Writes into 'm' a broadcast ARP-format frame (60 B) of EtherType 'type'
  * and opcode 'op' from 'mac', with sender / target protocol addresses 'sip'
  * / 'tip' (host order) and target hardware address 'tha'.

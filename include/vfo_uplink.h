@@ -38,6 +38,8 @@
 #include <rte_memcpy.h>
 #include <rte_rcu_qsbr.h>
 
+#include "vfo_yield.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -70,6 +72,24 @@ struct vfo_vlan_list {
 	uint16_t id[VFO_MAX_VLANS]; /**< 1..4094 */
 };
 
+struct vfo_uplink;
+
+/**
+ * The forwarder's hooks for workers that sleep while idle (vfo_yield.h);
+ * NULL functions: no worker sleeps.  Called by the control side.
+ */
+struct vfo_uplink_sleepers {
+	/** Wakes every sleeping worker, so that it sees what changed: called
+	 * after a view is published and after frames are left for the worker of
+	 * queue 0 (announcements, path probes). */
+	void (*wake)(void *arg);
+	/** Returns once no worker still has a member that is not in view
+	 * generation 'gen' of 'u' registered for RX interrupts: called after
+	 * the grace period and before such a member's port is stopped. */
+	void (*sync)(void *arg, const struct vfo_uplink *u, uint32_t gen);
+	void *arg; /**< their argument */
+};
+
 /** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
 struct vfo_uplink_params {
 	char name[VFO_NAME_MAX];			 /**< e.g. "u0" */
@@ -91,6 +111,11 @@ struct vfo_uplink_params {
 	uint32_t tx_retry_us;	    /**< how long the fast path retries a TX ring that
 				     * refuses packets before freeing them, 0: never */
 	struct rte_rcu_qsbr *qsbr;  /**< RCU variable the workers report to */
+	enum vfo_yield_mode yield;  /**< what members are set up for (--idle-yield) */
+	/** lcore id of the worker that polls each RX queue (for DPDK's power
+	 * management, yield PAUSE or AUTO) */
+	unsigned int queue_lcore[VFO_MAX_QUEUES];
+	struct vfo_uplink_sleepers sleepers; /**< workers that sleep, if any */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
 	void *pool_arg; /**< argument for pool_for_socket */
@@ -141,8 +166,19 @@ struct vfo_uplink_view {
 	 * vfo_view_rx_others); false: poll every member every turn (the backup
 	 * transmits, a switch is under way, or no member does). */
 	bool others_idle_ok;
+	/** per rx_port[]: VFO_VIEW_WAKE_* flags, how that member wakes a
+	 * sleeping worker (0: it cannot) */
+	uint8_t rx_wake[VFO_MEMBER_COUNT];
+	/** every rx_port[] can wake a sleeping worker (true with none) */
+	bool all_wake;
 	uint32_t gen; /**< publication number: a new view has a new one */
 };
+
+/** rx_wake flag: the member's RX interrupts wake a sleeping worker. */
+#define VFO_VIEW_WAKE_INTR 1u
+/** rx_wake flag: they need no arming (the queue's fd is readable while
+ * frames wait: net_tap, whose PMD has no rx_queue_intr_enable). */
+#define VFO_VIEW_WAKE_NO_ARM 2u
 
 /** A member's control-side state (guarded by the uplink lock). */
 struct vfo_member {
@@ -160,6 +196,9 @@ struct vfo_member {
 	char kif[RTE_ETH_NAME_MAX_LEN];	     /**< kernel interface behind the port (net_tap,
 					      * net_af_packet), "": none; its carrier
 					      * counts in the link state */
+	enum vfo_member_yield yield;	     /**< how it lets idle workers yield */
+	uint8_t wake;			     /**< VFO_VIEW_WAKE_* flags for the view */
+	char yield_note[128];		     /**< why it has that mode, for status */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */

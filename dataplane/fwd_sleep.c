@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fwd_sleep.c — idle yielding for the forwarding lcores (fwd_sleep.h):
+ * per-lcore epoll instances with the members' RX interrupts and a kick
+ * eventfd, the registrations kept in step with the uplinks' views, the
+ * sleep itself, and the control side's wake and sync.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_interrupts.h>
+
+#include "fwd_sleep.h"
+#include "vfo_log.h"
+
+/* Events taken from epoll per wake. */
+#define WAKE_EVENTS 8
+/* How long vfo_fwd_sync() waits for an lcore before it warns (ms). */
+#define SYNC_WARN_MS 1000
+
+/* Returns true while s's lcore sleeps or is about to. */
+static inline bool
+asleep(const struct vfo_fwd_sleeper *s)
+{
+	return (__atomic_load_n(&s->seq, __ATOMIC_SEQ_CST) & 1) != 0;
+}
+
+/* Writes s's kick eventfd (async-signal-safe). */
+static inline void
+kick(const struct vfo_fwd_sleeper *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->kick_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return; /* nothing to do: the sleep ends by its timeout */
+}
+
+/* Returns true when the forwarder's lcores may sleep (setup done). */
+static inline bool
+yielding(const struct vfo_fwd *f)
+{
+	return vfo_yield_uses_intr(f->yield) && f->yield_ready;
+}
+
+/* Closes the lcores' epoll instances and kick eventfds. */
+static void
+close_all(struct vfo_fwd *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_MAX_LCORE; i++) {
+		struct vfo_fwd_sleeper *s = &f->sleeper[i];
+
+		if (s->epfd >= 0)
+			close(s->epfd);
+		if (s->kick_fd >= 0)
+			close(s->kick_fd);
+		s->epfd = s->kick_fd = -1;
+	}
+}
+
+int
+vfo_fwd_yield_setup(struct vfo_fwd *f, char *err, size_t errlen)
+{
+	unsigned int i, lc;
+
+	f->yield_ready = false;
+	if (!vfo_yield_uses_intr(f->yield))
+		return 0;
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		f->sleeper[i].epfd = f->sleeper[i].kick_fd = -1;
+	RTE_LCORE_FOREACH(lc)
+	{
+		struct vfo_fwd_sleeper *s = &f->sleeper[rte_lcore_index((int)lc)];
+
+		s->epfd = epoll_create1(EPOLL_CLOEXEC);
+		s->kick_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		memset(&s->kick_ev, 0, sizeof(s->kick_ev));
+		s->kick_ev.epdata.event = EPOLLIN | EPOLLET;
+		s->kick_ev.epdata.data = s;
+		if (s->epfd < 0 || s->kick_fd < 0 ||
+		    rte_epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->kick_fd, &s->kick_ev) != 0) {
+			snprintf(err, errlen, "--idle-yield: lcore %u: no epoll instance: %s", lc,
+				 strerror(errno));
+			close_all(f);
+			return -1;
+		}
+	}
+	f->yield_ready = true;
+	return 0;
+}
+
+void
+vfo_fwd_yield_teardown(struct vfo_fwd *f)
+{
+	if (!f->yield_ready)
+		return;
+	f->yield_ready = false;
+	close_all(f);
+}
+
+void
+vfo_fwd_wake(void *fwd)
+{
+	const struct vfo_fwd *f = fwd;
+	unsigned int lc;
+
+	if (!yielding(f))
+		return;
+	RTE_LCORE_FOREACH(lc)
+	{
+		const struct vfo_fwd_sleeper *s = &f->sleeper[rte_lcore_index((int)lc)];
+
+		if (asleep(s))
+			kick(s);
+	}
+}
+
+void
+vfo_fwd_wake_all(const struct vfo_fwd *f)
+{
+	unsigned int i;
+
+	if (!yielding(f))
+		return;
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		if (f->sleeper[i].kick_fd >= 0)
+			kick(&f->sleeper[i]);
+}
+
+void
+vfo_fwd_sync(void *fwd, const struct vfo_uplink *u, uint32_t gen)
+{
+	struct vfo_fwd *f = fwd;
+	unsigned int i, lc;
+
+	if (!yielding(f))
+		return;
+	for (i = 0; i < f->nb_uplinks && f->uplink[i] != u; i++)
+		;
+	if (i == f->nb_uplinks)
+		return;
+	RTE_LCORE_FOREACH(lc)
+	{
+		const struct vfo_fwd_sleeper *s = &f->sleeper[rte_lcore_index((int)lc)];
+		const uint64_t warn_at = rte_get_timer_cycles() + rte_get_timer_hz() * SYNC_WARN_MS / 1000;
+		bool warned = false;
+
+		while (__atomic_load_n(&s->running, __ATOMIC_ACQUIRE) &&
+		       (int32_t)(__atomic_load_n(&s->synced[i], __ATOMIC_ACQUIRE) - gen) < 0) {
+			if (asleep(s))
+				kick(s);
+			if (!warned && rte_get_timer_cycles() > warn_at) {
+				VFO_LOG(WARNING,
+					"lcore %u has not caught up with view %u of uplink %s "
+					"after %u ms; still waiting before a member is stopped",
+					lc, gen, u->params.name, SYNC_WARN_MS);
+				warned = true;
+			}
+			rte_delay_us_sleep(20);
+		}
+	}
+}
+
+void
+fwd__sleep_start(struct vfo_fwd *f, unsigned int idx)
+{
+	struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+
+	memset(s->reg, 0, sizeof(s->reg));
+	s->armed = false;
+	__atomic_store_n(&s->seq, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->running, true, __ATOMIC_RELEASE);
+}
+
+/* Removes registration 'r' (disarmed first) from s's epoll instance. */
+static void
+reg_drop(struct vfo_fwd_sleeper *s, struct vfo_fwd_intr_reg *r, uint16_t q)
+{
+	if (r->armed)
+		rte_eth_dev_rx_intr_disable(r->port, q);
+	rte_eth_dev_rx_intr_ctl_q(r->port, q, s->epfd, RTE_INTR_EVENT_DEL, NULL);
+	r->on = r->armed = false;
+}
+
+void
+fwd__sleep_sync(struct vfo_fwd *f, unsigned int idx, unsigned int i,
+		const struct vfo_uplink_view *v, uint16_t q)
+{
+	struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+	unsigned int m, j;
+	int ret;
+
+	if (!yielding(f))
+		return;
+	for (m = 0; m < VFO_MEMBER_COUNT; m++) {
+		struct vfo_fwd_intr_reg *r = &s->reg[i][m];
+
+		for (j = 0; j < v->nb_rx; j++)
+			if (v->rx_member[j] == m && (v->rx_wake[j] & VFO_VIEW_WAKE_INTR))
+				break;
+		if (r->on && (j == v->nb_rx || r->port != v->rx_port[j]))
+			reg_drop(s, r, q);
+		if (j == v->nb_rx || r->on)
+			continue;
+		ret = rte_eth_dev_rx_intr_ctl_q(v->rx_port[j], q, s->epfd, RTE_INTR_EVENT_ADD,
+						NULL);
+		if (ret != 0 && ret != -EEXIST) {
+			VFO_LOG(WARNING,
+				"lcore %u: port %u queue %u: RX interrupt not registered (%s); "
+				"this lcore polls on",
+				rte_lcore_id(), v->rx_port[j], q, rte_strerror(-ret));
+			continue;
+		}
+		*r = (struct vfo_fwd_intr_reg){
+			.port = v->rx_port[j], .wake = v->rx_wake[j], .on = true};
+	}
+	__atomic_store_n(&s->synced[i], v->gen, __ATOMIC_RELEASE);
+}
+
+bool
+fwd__sleep_allowed(struct vfo_fwd *f, unsigned int idx)
+{
+	const struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+	unsigned int i, j;
+
+	for (i = 0; i < f->nb_uplinks; i++) {
+		const struct vfo_uplink_view *v = vfo_uplink_view(f->uplink[i]);
+
+		if (v->gen != s->synced[i] || !v->all_wake)
+			return false;
+		for (j = 0; j < v->nb_rx; j++) {
+			const struct vfo_fwd_intr_reg *r = &s->reg[i][v->rx_member[j]];
+
+			if (!r->on || r->port != v->rx_port[j])
+				return false;
+		}
+	}
+	return true;
+}
+
+void
+fwd__sleep_arm(struct vfo_fwd *f, unsigned int idx, uint16_t q, bool on)
+{
+	struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+	unsigned int i, m;
+
+	for (i = 0; i < f->nb_uplinks; i++)
+		for (m = 0; m < VFO_MEMBER_COUNT; m++) {
+			struct vfo_fwd_intr_reg *r = &s->reg[i][m];
+
+			if (!r->on || r->armed == on)
+				continue;
+			if (r->wake & VFO_VIEW_WAKE_NO_ARM)
+				r->armed = on;
+			else if (on)
+				r->armed = rte_eth_dev_rx_intr_enable(r->port, q) == 0;
+			else
+				r->armed = rte_eth_dev_rx_intr_disable(r->port, q) != 0;
+		}
+	s->armed = on;
+}
+
+/* Returns true when every registration of s is armed. */
+static bool
+all_armed(const struct vfo_fwd *f, const struct vfo_fwd_sleeper *s)
+{
+	unsigned int i, m;
+
+	for (i = 0; i < f->nb_uplinks; i++)
+		for (m = 0; m < VFO_MEMBER_COUNT; m++)
+			if (s->reg[i][m].on && !s->reg[i][m].armed)
+				return false;
+	return true;
+}
+
+/* Returns true when the control side left frames for queue 0's lcore. */
+static bool
+frames_waiting(const struct vfo_fwd *f)
+{
+	unsigned int i, m;
+
+	for (i = 0; i < f->nb_uplinks; i++) {
+		const struct vfo_uplink *u = f->uplink[i];
+
+		if (__atomic_load_n(&u->ctl_n, __ATOMIC_SEQ_CST) != 0)
+			return true;
+		for (m = 0; m < VFO_MEMBER_COUNT; m++)
+			if (__atomic_load_n(&u->probe_pkt[m], __ATOMIC_SEQ_CST) != NULL)
+				return true;
+	}
+	return false;
+}
+
+uint64_t
+fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_lcore_stats *st)
+{
+	struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+	struct rte_epoll_event ev[WAKE_EVENTS];
+	uint64_t t0, t1, count;
+	int n, k;
+
+	/* seq odd first, then the last look: a publisher stores first, then
+	 * reads seq (both sequentially consistent), so either this look sees
+	 * its change or the publisher sees seq odd and kicks. */
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_SEQ_CST);
+	if (*f->quit || !fwd__sleep_allowed(f, idx) || !all_armed(f, s) ||
+	    (q == 0 && frames_waiting(f))) {
+		__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+		return rte_rdtsc();
+	}
+	t0 = rte_rdtsc();
+	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
+	n = rte_epoll_wait(s->epfd, ev, WAKE_EVENTS, VFO_YIELD_MAX_SLEEP_MS);
+	rte_rcu_qsbr_thread_online(f->qsbr, idx);
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+	t1 = rte_rdtsc();
+	st->sleeps++;
+	st->sleep_cycles += t1 - t0;
+	if (n <= 0) {
+		st->wake_timeout++;
+		return t1;
+	}
+	for (k = 0; k < n && ev[k].epdata.data != s; k++)
+		;
+	if (k < n) {
+		st->wake_kick++;
+		if (read(s->kick_fd, &count, sizeof(count)) < 0)
+			count = 0; /* EAGAIN: already drained */
+	} else {
+		st->wake_rx++;
+	}
+	return t1;
+}
+
+void
+fwd__sleep_stop(struct vfo_fwd *f, unsigned int idx, uint16_t q)
+{
+	struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+	unsigned int i, m;
+
+	if (!yielding(f))
+		return;
+	for (i = 0; i < f->nb_uplinks; i++)
+		for (m = 0; m < VFO_MEMBER_COUNT; m++)
+			if (s->reg[i][m].on)
+				reg_drop(s, &s->reg[i][m], q);
+	s->armed = false;
+	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
+}
