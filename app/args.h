@@ -58,13 +58,13 @@ struct vfo_app_config {
 	unsigned int mtu;		/**< --mtu: members' MTU, 0 = the PMD's default */
 	unsigned int drain_us;		/**< --drain-us, TX drain period, default 100 */
 	unsigned int tx_retry_us;	/**< --tx-retry-us: retry a refusing TX ring, 0 = drop */
-	unsigned int idle_poll;	   /**< --idle-poll: idle backup polled one turn in N, default 8 */
+	unsigned int idle_poll; /**< --idle-poll: idle backup polled one turn in N, default 8 */
 	enum vfo_yield_mode idle_yield; /**< --idle-yield: what idle lcores do, default off */
 	unsigned int idle_yield_us;	/**< --idle-yield-us: empty this long, then sleep */
-	bool tx_first;		   /**< --tx-first: send one burst per uplink at start */
-	unsigned int link_poll_us; /**< --link-poll-us: link polling period, default 1000 */
-	bool announce;		   /**< RARP/GARP after a switch; --no-announce */
-	unsigned int arp_interval_ms; /**< --arp-interval-ms: path probe period, default 100 */
+	bool tx_first;			/**< --tx-first: send one burst per uplink at start */
+	unsigned int link_poll_us;	/**< --link-poll-us: link polling period, default 1000 */
+	bool announce;			/**< RARP/GARP after a switch; --no-announce */
+	unsigned int arp_interval_ms;	/**< --arp-interval-ms: path probe period, default 100 */
 	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */
 	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
 	unsigned int max_flows;	      /**< --max-flows: flow table size per lcore (--fwd flow) */

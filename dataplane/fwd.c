@@ -197,16 +197,16 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 /* What one lcore works with: its queue, a TX buffer per uplink, and per
  * uplink what it knows of the non-active members' recent deliveries. */
 struct fwd_ctx {
-	struct vfo_fwd *f;			   /* the forwarder */
-	struct vfo_fwd_lcore_stats *st;		   /* this lcore's counters */
-	unsigned int idx;			   /* the lcore's index */
-	uint16_t q;				   /* the lcore's queue */
-	bool yield;				   /* it may sleep while idle (f->yield) */
-	uint64_t busy_at;			   /* TSC of its last batch that moved packets */
-	unsigned int idle_mask;			   /* f->idle_every - 1 (0: every turn) */
-	uint64_t now;				   /* TSC at the start of this batch of turns */
+	struct vfo_fwd *f;		       /* the forwarder */
+	struct vfo_fwd_lcore_stats *st;	       /* this lcore's counters */
+	unsigned int idx;		       /* the lcore's index */
+	uint16_t q;			       /* the lcore's queue */
+	bool yield;			       /* it may sleep while idle (f->yield) */
+	uint64_t busy_at;		       /* TSC of its last batch that moved packets */
+	unsigned int idle_mask;		       /* f->idle_every - 1 (0: every turn) */
+	uint64_t now;			       /* TSC at the start of this batch of turns */
 	struct vfo_txbuf txb[VFO_MAX_UPLINKS]; /* TX buffer per out uplink */
-	uint32_t seen_gen[VFO_MAX_UPLINKS];	   /* view generation seen last batch */
+	uint32_t seen_gen[VFO_MAX_UPLINKS];    /* view generation seen last batch */
 	/* TSC of the last batch in which the uplink's non-active members
 	 * delivered, or its view changed (a switch, a member coming or going) */
 	uint64_t others_busy_at[VFO_MAX_UPLINKS];
@@ -396,7 +396,10 @@ vfo_fwd_lcore_main(void *arg)
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
 	uint64_t (*const turns)(struct fwd_ctx *) =
 		turns_of[f->path_liveness][f->mode][f->nb_uplinks - 1];
-	struct fwd_ctx c = {.f = f, .st = st, .idx = idx, .q = (uint16_t)idx,
+	struct fwd_ctx c = {.f = f,
+			    .st = st,
+			    .idx = idx,
+			    .q = (uint16_t)idx,
 			    .yield = vfo_yield_uses_intr(f->yield) && f->yield_ready};
 	uint64_t now, prev, prev_drain;
 	unsigned int i;

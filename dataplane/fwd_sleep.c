@@ -149,7 +149,8 @@ vfo_fwd_sync(void *fwd, const struct vfo_uplink *u, uint32_t gen)
 	RTE_LCORE_FOREACH(lc)
 	{
 		const struct vfo_fwd_sleeper *s = &f->sleeper[rte_lcore_index((int)lc)];
-		const uint64_t warn_at = rte_get_timer_cycles() + rte_get_timer_hz() * SYNC_WARN_MS / 1000;
+		const uint64_t warn_at =
+			rte_get_timer_cycles() + rte_get_timer_hz() * SYNC_WARN_MS / 1000;
 		bool warned = false;
 
 		while (__atomic_load_n(&s->running, __ATOMIC_ACQUIRE) &&

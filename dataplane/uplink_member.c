@@ -214,8 +214,8 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 		ret = rte_eth_dev_start(port);
 	}
 	if (ret < 0)
-		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s", p->name,
-				what, port, info.driver_name, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
+				p->name, what, port, info.driver_name, rte_strerror(-ret));
 	m->started = true;
 	rte_eth_macaddr_get(port, &m->port_mac);
 	if (uplink__yield_classify(u, id, intr, err, errlen) < 0)

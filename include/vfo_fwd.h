@@ -73,14 +73,14 @@ struct vfo_fwd_intr_reg {
  * is the lcore's.
  */
 struct vfo_fwd_sleeper {
-	int epfd;			    /**< its epoll instance, -1: none */
-	int kick_fd;			    /**< eventfd the control side writes to wake it */
-	struct rte_epoll_event kick_ev;	    /**< kick_fd's registration in epfd */
-	uint32_t seq;			    /**< odd while it sleeps or is about to (atomic) */
-	uint32_t synced[VFO_MAX_UPLINKS];   /**< per uplink: the view generation its RX
-					     * interrupt registrations match (atomic) */
-	bool running;			    /**< in the loop, registering (atomic) */
-	bool armed;			    /**< its registered interrupts are enabled */
+	int epfd;			  /**< its epoll instance, -1: none */
+	int kick_fd;			  /**< eventfd the control side writes to wake it */
+	struct rte_epoll_event kick_ev;	  /**< kick_fd's registration in epfd */
+	uint32_t seq;			  /**< odd while it sleeps or is about to (atomic) */
+	uint32_t synced[VFO_MAX_UPLINKS]; /**< per uplink: the view generation its RX
+					   * interrupt registrations match (atomic) */
+	bool running;			  /**< in the loop, registering (atomic) */
+	bool armed;			  /**< its registered interrupts are enabled */
 	struct vfo_fwd_intr_reg reg[VFO_MAX_UPLINKS][VFO_MEMBER_COUNT]; /**< per member */
 } __rte_cache_aligned;
 
