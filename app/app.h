@@ -56,6 +56,14 @@ int vfo_app_ctl_start(struct vfo_app *a);
 /** Joins the control thread and closes the socket (removing its file). */
 void vfo_app_ctl_stop(struct vfo_app *a);
 
+/**
+ * Checks that every forwarding lcore, every member's device and its mbuf
+ * pool sit on one NUMA node (vfo_numa.h); calls warn(arg, line) per
+ * mismatch.  Returns the number of warnings.
+ */
+unsigned int vfo_app_numa_check(struct vfo_app *a, void (*warn)(void *arg, const char *line),
+				void *arg);
+
 /** Prints per-uplink totals, drops and the lcores' cycles per packet. */
 void vfo_app_print_totals(struct vfo_app *a, FILE *f);
 

@@ -17,6 +17,7 @@
 #include "app.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_numa.h"
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
@@ -67,6 +68,26 @@ idle_yield_json(struct vfo_app *a)
 	return o;
 }
 
+unsigned int
+vfo_app_numa_check(struct vfo_app *a, void (*warn)(void *arg, const char *line), void *arg)
+{
+	struct vfo_numa_lcore lcores[RTE_MAX_LCORE];
+	struct vfo_numa_port ports[VFO_MAX_UPLINKS * VFO_MEMBER_COUNT];
+	unsigned int nb_lcores = vfo_numa_gather_lcores(lcores, RTE_DIM(lcores)), nb_ports = 0, i;
+
+	for (i = 0; i < a->nb_uplinks; i++)
+		nb_ports += vfo_numa_gather_uplink(a->uplink[i], ports + nb_ports,
+						   RTE_DIM(ports) - nb_ports);
+	return vfo_numa_check(lcores, nb_lcores, ports, nb_ports, warn, arg);
+}
+
+/* vfo_app_numa_check() callback: appends the line to a JSON array. */
+static void
+numa_to_json(void *arg, const char *line)
+{
+	json_array_append_new(arg, json_string(line));
+}
+
 /* Returns a new JSON object: the forwarder's settings and every uplink's state. */
 static json_t *
 status_json(void *arg)
@@ -80,6 +101,8 @@ status_json(void *arg)
 	json_object_set_new(o, "lcores", json_integer(rte_lcore_count()));
 	json_object_set_new(o, "uptime_s", json_real(uptime_s(a)));
 	json_object_set_new(o, "idle_yield", idle_yield_json(a));
+	json_object_set_new(o, "numa_warnings", json_array());
+	vfo_app_numa_check(a, numa_to_json, json_object_get(o, "numa_warnings"));
 	for (i = 0; i < a->nb_uplinks; i++) {
 		json_t *u = vfo_uplink_status_json(a->uplink[i]);
 

@@ -178,6 +178,14 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 	return vfo_fwd_yield_setup(&a->fwd, err, errlen);
 }
 
+/* vfo_app_numa_check() callback: logs the line as a warning. */
+static void
+numa_warn(void *arg, const char *line)
+{
+	(void)arg;
+	VFO_LOG(WARNING, "%s", line);
+}
+
 /*
  * Sets up the failover engine on the uplinks with the options' tunables.
  * Returns 0, or -1 with 'err' set.
@@ -252,6 +260,7 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
+	vfo_app_numa_check(&app, numa_warn, NULL);
 	vfo_pools_print_memory(&app.pools, stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
