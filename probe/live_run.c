@@ -275,14 +275,27 @@ rx_over(struct rx_ctx *r, uint64_t tsc)
 	return l->o->ntx == 0 && __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
 }
 
+/* --idle-sleep-us: sleeps that long when a loop turn did nothing (nothing
+ * received, nothing built or pending to send). */
+static inline void
+idle_nap(const struct vfp_live *l, bool idle)
+{
+	if (unlikely(l->o->idle_sleep_us != 0) && idle)
+		rte_delay_us_sleep(l->o->idle_sleep_us);
+}
+
 /* lcore function: the TX loop.  Returns 0. */
 static int
 tx_loop(void *arg)
 {
 	struct tx_ctx *t = arg;
 
-	while (!t->done)
+	while (!t->done) {
+		uint64_t seq = t->seq;
+
 		tx_step(t, rte_rdtsc());
+		idle_nap(t->l, t->seq == seq && t->npend == 0);
+	}
 	return 0;
 }
 
@@ -292,7 +305,8 @@ static void
 rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 {
 	while (!r->done || (t != NULL && !t->done)) {
-		uint64_t tsc = rte_rdtsc();
+		uint64_t tsc = rte_rdtsc(), seq = t != NULL ? t->seq : 0;
+		unsigned int got = 0;
 
 		if (t != NULL && !t->done)
 			tx_step(t, tsc);
@@ -300,14 +314,14 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 		 * RX_DRAIN_MS): a late lcore must not leave what arrived in
 		 * time unread. */
 		if (!r->done) {
-			unsigned int got = rx_step(r);
-
+			got = rx_step(r);
 			if (rx_over(r, tsc)) {
 				if (r->drain_end == 0)
 					r->drain_end = tsc + r->l->tsc_hz * RX_DRAIN_MS / 1000;
 				r->done = got == 0 || tsc >= r->drain_end;
 			}
 		}
+		idle_nap(r->l, got == 0 && (t == NULL || (t->seq == seq && t->npend == 0)));
 	}
 }
 
