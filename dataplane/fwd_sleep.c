@@ -311,8 +311,8 @@ fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_
 	 * reads seq (both sequentially consistent), so either this look sees
 	 * its change or the publisher sees seq odd and kicks. */
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_SEQ_CST);
-	if (*f->quit || !fwd__sleep_allowed(f, idx) || !all_armed(f, s) ||
-	    (q == 0 && frames_waiting(f))) {
+	if (__atomic_load_n(f->quit, __ATOMIC_RELAXED) || !fwd__sleep_allowed(f, idx) ||
+	    !all_armed(f, s) || (q == 0 && frames_waiting(f))) {
 		__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
 		return rte_rdtsc();
 	}

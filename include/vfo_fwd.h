@@ -109,8 +109,8 @@ struct vfo_fwd {
 	/** How long every queue of an lcore must stay empty before it sleeps
 	 * (TSC cycles, --idle-yield-us). */
 	uint64_t yield_after_tsc;
-	bool yield_ready;    /**< vfo_fwd_yield_setup() done */
-	volatile bool *quit; /**< the loop ends when this becomes true */
+	bool yield_ready; /**< vfo_fwd_yield_setup() done */
+	const bool *quit; /**< the loop ends when this becomes true (atomic) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 	struct vfo_fwd_sleeper sleeper[RTE_MAX_LCORE];	 /**< per lcore index (idle yield) */
 };

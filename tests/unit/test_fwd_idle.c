@@ -43,7 +43,7 @@
 
 static struct vfo_pools pools;
 static struct rte_rcu_qsbr *qsbr;
-static volatile bool quit;
+static bool quit; /* atomic: read by the forwarder */
 
 /* Creates an uplink named 'name' of two net_ring ports named after it. */
 static struct vfo_uplink *
@@ -169,14 +169,14 @@ fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n)
 	f->idle_every = IDLE_EVERY;
 	f->idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US);
 	f->quit = &quit;
-	quit = false;
+	__atomic_store_n(&quit, false, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, f, FWD_LCORE), 0);
 }
 
 static void
 fwd_stop(void)
 {
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_wait_lcore(FWD_LCORE), 0);
 }
 
@@ -186,7 +186,7 @@ static int
 fwd_teardown(void **state)
 {
 	(void)state;
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(FWD_LCORE);
 	return 0;
 }

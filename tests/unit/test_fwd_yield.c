@@ -50,7 +50,7 @@
 
 static struct vfo_pools pools;
 static struct rte_rcu_qsbr *qsbr;
-static volatile bool quit;
+static bool quit;	   /* atomic: read by the forwarder */
 static struct vfo_fwd fwd; /* large: static */
 static char sock[VFO_MEMBER_COUNT][108];
 static uint16_t peer[VFO_MEMBER_COUNT]; /* the net_vhost ports */
@@ -137,7 +137,7 @@ fwd_start(struct vfo_uplink *u, enum vfo_yield_mode mode)
 	fwd.quit = &quit;
 	if (vfo_fwd_yield_setup(&fwd, err, sizeof(err)) != 0)
 		fail_msg("%s", err);
-	quit = false;
+	__atomic_store_n(&quit, false, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, &fwd, FWD_LCORE), 0);
 }
 
@@ -145,7 +145,7 @@ fwd_start(struct vfo_uplink *u, enum vfo_yield_mode mode)
 static void
 fwd_stop(struct vfo_uplink *u)
 {
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	vfo_fwd_wake_all(&fwd);
 	assert_int_equal(rte_eal_wait_lcore(FWD_LCORE), 0);
 	vfo_uplink_destroy(u);
