@@ -21,9 +21,11 @@
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
-/* Longest the control thread sleeps between looks at its socket and its
- * failover machines (ms); events wake it at once. */
-#define CTL_TICK_MS 1
+/* Shortest and longest the control thread sleeps between looks at its
+ * socket and its failover machines (ms); events and commands wake it at
+ * once, the machines' next tick and the next stats line end the sleep. */
+#define CTL_TICK_MIN_MS 1
+#define CTL_TICK_MAX_MS 1000
 
 /* Returns seconds since forwarding began. */
 static double
@@ -50,18 +52,34 @@ static json_t *
 idle_yield_json(struct vfo_app *a)
 {
 	json_t *o = json_object(), *busy = json_array();
-	unsigned int i, j;
+	unsigned int i, j, lc;
 
 	json_object_set_new(o, "mode", json_string(vfo_yield_mode_name(a->cfg.idle_yield)));
 	json_object_set_new(o, "after_us", json_integer(a->cfg.idle_yield_us));
-	for (i = 0; i < a->nb_uplinks; i++) {
+	json_object_set_new(o, "link_poll_us", json_integer(a->cfg.link_poll_us));
+	for (i = 0; i < a->nb_uplinks && a->fwd.yield_ready; i++) {
 		const struct vfo_uplink_view *v = vfo_uplink_view(a->uplink[i]);
+		const char *name = a->uplink[i]->params.name;
+		uint32_t distrusted = 0;
 
-		for (j = 0; j < v->nb_rx; j++)
+		RTE_LCORE_FOREACH(lc)
+		{
+			distrusted |= __atomic_load_n(
+				&a->fwd.sleeper[rte_lcore_index((int)lc)].distrust_mask[i],
+				__ATOMIC_RELAXED);
+		}
+		for (j = 0; j < v->nb_rx; j++) {
+			const char *m = vfo_member_name(v->rx_member[j]);
+
 			if (!(v->rx_wake[j] & VFO_VIEW_WAKE_INTR))
+				json_array_append_new(busy, json_sprintf("%s/%s: no RX interrupts",
+									 name, m));
+			else if (distrusted & (1u << v->rx_member[j]))
 				json_array_append_new(
-					busy, json_sprintf("%s/%s", a->uplink[i]->params.name,
-							   vfo_member_name(v->rx_member[j])));
+					busy, json_sprintf("%s/%s: its RX interrupts did not wake "
+							   "an lcore",
+							   name, m));
+		}
 	}
 	json_object_set_new(o, "lcores_sleep",
 			    json_boolean(a->fwd.yield_ready && json_array_size(busy) == 0));
@@ -135,7 +153,7 @@ stats_json(void *arg)
 
 		json_array_append_new(
 			lcs,
-			json_pack("{sI sI sI sI sf sI sI sI sI sI}", "lcore", (json_int_t)lc,
+			json_pack("{sI sI sI sI sf sI sI sI sI sI sI}", "lcore", (json_int_t)lc,
 				  "queue", (json_int_t)idx, "pkts", (json_int_t)pkts, "busy_cycles",
 				  (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts), "sleeps",
 				  (json_int_t)__atomic_load_n(&s->sleeps, __ATOMIC_RELAXED),
@@ -147,7 +165,9 @@ stats_json(void *arg)
 				  (json_int_t)__atomic_load_n(&s->wake_timeout, __ATOMIC_RELAXED),
 				  "sleep_us",
 				  (json_int_t)(__atomic_load_n(&s->sleep_cycles, __ATOMIC_RELAXED) *
-					       1000000 / rte_get_tsc_hz())));
+					       1000000 / rte_get_tsc_hz()),
+				  "wake_missed",
+				  (json_int_t)__atomic_load_n(&s->wake_missed, __ATOMIC_RELAXED)));
 	}
 	json_object_set_new(o, "lcores", lcs);
 	json_object_set_new(o, "mbufs_in_use",
@@ -332,9 +352,9 @@ vfo_app_print_totals(struct vfo_app *a, FILE *f)
 		fprintf(f,
 			"totals: idle yield %s: %" PRIu64 " sleeps (woken by rx %" PRIu64
 			", by the control side %" PRIu64 ", by the %u ms timeout %" PRIu64
-			"), %.3f s asleep\n",
+			", %" PRIu64 " of them with packets waiting), %.3f s asleep\n",
 			vfo_yield_mode_name(a->fwd.yield), fw.sleeps, fw.wake_rx, fw.wake_kick,
-			VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout,
+			VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout, fw.wake_missed,
 			(double)fw.sleep_cycles / (double)rte_get_tsc_hz());
 }
 
@@ -347,7 +367,19 @@ ctl_thread_main(void *arg)
 
 	a->prev_tsc = rte_rdtsc();
 	while (!vfo_app_quitting(a)) {
-		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
+		uint64_t wait_us = vfo_fo_engine_next_us(&a->fo);
+
+		if (interval != 0) {
+			uint64_t since = rte_rdtsc() - a->prev_tsc;
+
+			wait_us =
+				RTE_MIN(wait_us, since >= interval ? 0
+								   : (interval - since) * 1000000 /
+									     rte_get_tsc_hz());
+		}
+		vfo_ctl_poll(a->ctl, (int)RTE_MAX(RTE_MIN((wait_us + 999) / 1000,
+							  (uint64_t)CTL_TICK_MAX_MS),
+						  (uint64_t)CTL_TICK_MIN_MS));
 		vfo_fo_engine_run(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			print_stats(a);

@@ -36,7 +36,11 @@
 #define MAX_DRAIN_US	100000
 #define MAX_TX_RETRY_US 100000
 #define MIN_YIELD_US	10
-#define MAX_YIELD_US	1000000
+/* --link-poll-us when not given: every ms, or this with --idle-yield
+ * interrupt/auto (an idle lcore sleeps; so does the control thread). */
+#define LINK_POLL_DEF_US   1000
+#define LINK_POLL_YIELD_US 100000
+#define MAX_YIELD_US	   1000000
 /* --tx-first frame sizes without FCS: 64 B (the default) to 1518 B on the wire. */
 #define MIN_TX_FIRST_LEN 60
 #define MAX_TX_FIRST_LEN 1514
@@ -344,8 +348,11 @@ static const struct setting settings[] = {
 	 .min = 1000,
 	 .max = 1000000,
 	 .help = "poll members' link state every N us,\n"
-		 "1000..1000000 (default 1000; the control thread\n"
-		 "wakes at least every ms; LSC interrupts act at once)"},
+		 "1000..1000000 (default 1000; " RTE_STR(
+			 LINK_POLL_YIELD_US) " with\n"
+					     "--idle-yield interrupt or auto: the control thread\n"
+					     "then wakes that often, every ms while a switch is\n"
+					     "under way; LSC interrupts act at once)"},
 	{.key = "announce",
 	 .opt = "no-announce",
 	 .flag_value = "no",
@@ -432,7 +439,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->idle_poll = VFO_FWD_IDLE_EVERY_DEF;
 	cfg->idle_yield = VFO_YIELD_OFF;
 	cfg->idle_yield_us = VFO_YIELD_AFTER_US_DEF;
-	cfg->link_poll_us = 1000;
+	cfg->link_poll_us = 0; /* see vfo_args_parse(): 1000, or LINK_POLL_YIELD_US */
 	cfg->max_flows = 65536;
 	cfg->announce = true;
 	cfg->arp_interval_ms = 100;
@@ -1192,6 +1199,10 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 			rc = vfo_errf(err, errlen,
 				      "--idle-poll %u: give a power of 2 (1, 2, 4, 8, 16 or %u)",
 				      cfg->idle_poll, VFO_FWD_IDLE_EVERY_MAX);
+		if (rc == 0 && cfg->link_poll_us == 0)
+			cfg->link_poll_us = vfo_yield_uses_intr(cfg->idle_yield)
+						    ? LINK_POLL_YIELD_US
+						    : LINK_POLL_DEF_US;
 	}
 	free(todo);
 	return rc;

@@ -62,7 +62,8 @@ struct vfo_app_config {
 	enum vfo_yield_mode idle_yield; /**< --idle-yield: what idle lcores do, default off */
 	unsigned int idle_yield_us;	/**< --idle-yield-us: empty this long, then sleep */
 	bool tx_first;			/**< --tx-first: send one burst per uplink at start */
-	unsigned int link_poll_us;	/**< --link-poll-us: link polling period, default 1000 */
+	unsigned int link_poll_us;	/**< --link-poll-us: link polling period (0 until parsed:
+					 * 1000, 100000 with --idle-yield interrupt/auto) */
 	bool announce;			/**< RARP/GARP after a switch; --no-announce */
 	unsigned int arp_interval_ms;	/**< --arp-interval-ms: path probe period, default 100 */
 	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */

@@ -17,6 +17,8 @@
 
 /* How long "prepare" waits, between looks at a drain, when told to wait (µs). */
 #define DRAIN_POLL_US 100
+/* Longest tick period while a machine is between steady states (µs). */
+#define ENGINE_BUSY_TICK_US 1000
 
 /*
  * Reads the optional "uplink" of 'req' into [*first, *last).  Returns 0, or
@@ -258,6 +260,35 @@ dispatch(struct vfo_fo_engine *e, const struct vfo_raw_event *ev)
 	}
 }
 
+/*
+ * Returns the tick period now: e->tick_us, or at most ENGINE_BUSY_TICK_US
+ * while a machine is between steady states (the VF draining or returning,
+ * an attach retry pending), so that a long --link-poll-us never slows a
+ * switch.  Control thread.
+ */
+static uint64_t
+tick_period_us(const struct vfo_fo_engine *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nb_uplinks; i++) {
+		const struct vfo_failover *fo = &e->fo[i];
+
+		if (fo->state == VFO_FO_DRAINING || fo->state == VFO_FO_VF_RETURNING ||
+		    fo->retry_pending)
+			return RTE_MIN(e->tick_us, (uint64_t)ENGINE_BUSY_TICK_US);
+	}
+	return e->tick_us;
+}
+
+uint64_t
+vfo_fo_engine_next_us(const struct vfo_fo_engine *e)
+{
+	uint64_t now = vfo_fo_uplink_ops.now_us(NULL), due = e->last_tick_us + tick_period_us(e);
+
+	return due > now ? due - now : 0;
+}
+
 void
 vfo_fo_engine_run(struct vfo_fo_engine *e)
 {
@@ -267,7 +298,7 @@ vfo_fo_engine_run(struct vfo_fo_engine *e)
 
 	while (e->events != NULL && vfo_events_pop(e->events, &ev))
 		dispatch(e, &ev);
-	if (now - e->last_tick_us < e->tick_us)
+	if (now - e->last_tick_us < tick_period_us(e))
 		return;
 	e->last_tick_us = now;
 	for (i = 0; i < e->nb_uplinks; i++)

@@ -366,6 +366,8 @@ idle_yield(struct fwd_ctx *c, uint64_t moved, uint64_t now)
 	struct vfo_fwd *f = c->f;
 	bool armed = f->sleeper[c->idx].armed;
 
+	if (unlikely(f->sleeper[c->idx].woke != 0))
+		fwd__sleep_judge(f, c->idx, c->q, c->st);
 	if (moved != 0) {
 		c->busy_at = now;
 		if (armed)
@@ -478,5 +480,6 @@ vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum)
 		sum->wake_kick += __atomic_load_n(&s->wake_kick, __ATOMIC_RELAXED);
 		sum->wake_timeout += __atomic_load_n(&s->wake_timeout, __ATOMIC_RELAXED);
 		sum->sleep_cycles += __atomic_load_n(&s->sleep_cycles, __ATOMIC_RELAXED);
+		sum->wake_missed += __atomic_load_n(&s->wake_missed, __ATOMIC_RELAXED);
 	}
 }

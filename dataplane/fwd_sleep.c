@@ -21,6 +21,9 @@
 
 /* Events taken from epoll per wake. */
 #define WAKE_EVENTS 8
+/* How the last sleep ended (vfo_fwd_sleeper.woke). */
+#define WOKE_TIMEOUT 1
+#define WOKE_RX	     2
 /* How long vfo_fwd_sync() waits for an lcore before it warns (ms). */
 #define SYNC_WARN_MS 1000
 
@@ -187,7 +190,7 @@ reg_drop(struct vfo_fwd_sleeper *s, struct vfo_fwd_intr_reg *r, uint16_t q)
 	if (r->armed)
 		rte_eth_dev_rx_intr_disable(r->port, q);
 	rte_eth_dev_rx_intr_ctl_q(r->port, q, s->epfd, RTE_INTR_EVENT_DEL, NULL);
-	r->on = r->armed = false;
+	*r = (struct vfo_fwd_intr_reg){.on = false};
 }
 
 void
@@ -206,8 +209,10 @@ fwd__sleep_sync(struct vfo_fwd *f, unsigned int idx, unsigned int i,
 		for (j = 0; j < v->nb_rx; j++)
 			if (v->rx_member[j] == m && (v->rx_wake[j] & VFO_VIEW_WAKE_INTR))
 				break;
-		if (r->on && (j == v->nb_rx || r->port != v->rx_port[j]))
+		if (r->on && (j == v->nb_rx || r->port != v->rx_port[j])) {
 			reg_drop(s, r, q);
+			__atomic_fetch_and(&s->distrust_mask[i], ~(1u << m), __ATOMIC_RELAXED);
+		}
 		if (j == v->nb_rx || r->on)
 			continue;
 		ret = rte_eth_dev_rx_intr_ctl_q(v->rx_port[j], q, s->epfd, RTE_INTR_EVENT_ADD,
@@ -239,7 +244,7 @@ fwd__sleep_allowed(struct vfo_fwd *f, unsigned int idx)
 		for (j = 0; j < v->nb_rx; j++) {
 			const struct vfo_fwd_intr_reg *r = &s->reg[i][v->rx_member[j]];
 
-			if (!r->on || r->port != v->rx_port[j])
+			if (!r->on || r->port != v->rx_port[j] || r->distrusted)
 				return false;
 		}
 	}
@@ -299,6 +304,18 @@ frames_waiting(const struct vfo_fwd *f)
 	return false;
 }
 
+/* Records each registered member's rx_pkts on queue q (after a wake). */
+static void
+snapshot_rx(const struct vfo_fwd *f, struct vfo_fwd_sleeper *s, uint16_t q)
+{
+	unsigned int i, m;
+
+	for (i = 0; i < f->nb_uplinks; i++)
+		for (m = 0; m < VFO_MEMBER_COUNT; m++)
+			if (s->reg[i][m].on)
+				s->reg[i][m].rx_woke = f->uplink[i]->qstats[q].member[m].rx_pkts;
+}
+
 uint64_t
 fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_lcore_stats *st)
 {
@@ -324,20 +341,57 @@ fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_
 	t1 = rte_rdtsc();
 	st->sleeps++;
 	st->sleep_cycles += t1 - t0;
-	if (n <= 0) {
-		st->wake_timeout++;
-		return t1;
-	}
 	for (k = 0; k < n && ev[k].epdata.data != s; k++)
 		;
-	if (k < n) {
+	if (n <= 0) {
+		st->wake_timeout++;
+		s->woke = WOKE_TIMEOUT;
+	} else if (k < n) {
 		st->wake_kick++;
+		s->woke = 0; /* a kick says nothing about the interrupts */
 		if (read(s->kick_fd, &count, sizeof(count)) < 0)
 			count = 0; /* EAGAIN: already drained */
 	} else {
 		st->wake_rx++;
+		s->woke = WOKE_RX;
 	}
+	if (s->woke != 0)
+		snapshot_rx(f, s, q);
 	return t1;
+}
+
+void
+fwd__sleep_judge(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_lcore_stats *st)
+{
+	struct vfo_fwd_sleeper *s = &f->sleeper[idx];
+	unsigned int i, m;
+	bool missed = false;
+
+	for (i = 0; i < f->nb_uplinks; i++)
+		for (m = 0; m < VFO_MEMBER_COUNT; m++) {
+			struct vfo_fwd_intr_reg *r = &s->reg[i][m];
+
+			if (!r->on || r->distrusted ||
+			    f->uplink[i]->qstats[q].member[m].rx_pkts == r->rx_woke)
+				continue;
+			if (s->woke == WOKE_RX) {
+				r->missed = 0;
+				continue;
+			}
+			missed = true;
+			if (++r->missed < VFO_FWD_WAKE_MISSES)
+				continue;
+			r->distrusted = true;
+			__atomic_fetch_or(&s->distrust_mask[i], 1u << m, __ATOMIC_RELAXED);
+			VFO_LOG(WARNING,
+				"lcore %u: uplink %s %s (port %u) has RX interrupts that do not wake "
+				"it (%u sleeps in a row ended by the timeout with packets waiting); "
+				"this lcore polls it without sleeping",
+				rte_lcore_id(), f->uplink[i]->params.name, vfo_member_name(m),
+				r->port, VFO_FWD_WAKE_MISSES);
+		}
+	st->wake_missed += missed;
+	s->woke = 0;
 }
 
 void

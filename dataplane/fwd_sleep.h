@@ -56,6 +56,16 @@ void fwd__sleep_arm(struct vfo_fwd *f, unsigned int idx, uint16_t q, bool on);
 uint64_t fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q,
 			 struct vfo_fwd_lcore_stats *st);
 
+/**
+ * After the batch that followed a sleep on queue 'q': a sleep that the
+ * timeout ended although packets were waiting on a member is a miss of that
+ * member's interrupt; VFO_FWD_WAKE_MISSES in a row and the member is no
+ * longer trusted to wake the lcore (logged; it then keeps it awake).  A
+ * member that delivered after an RX interrupt woke the lcore is cleared.
+ */
+void fwd__sleep_judge(struct vfo_fwd *f, unsigned int idx, uint16_t q,
+		      struct vfo_fwd_lcore_stats *st);
+
 /** The lcore leaves its loop: deregisters everything (online, ports alive). */
 void fwd__sleep_stop(struct vfo_fwd *f, unsigned int idx, uint16_t q);
 

@@ -30,7 +30,8 @@
 struct vfo_fo_engine_conf {
 	struct vfo_fo_conf fo;		       /**< every machine's tunables (path_target below) */
 	uint32_t path_target[VFO_MAX_UPLINKS]; /**< per uplink: ARP target, 0: no path check */
-	uint64_t tick_us;		       /**< every machine ticks this often (link poll) */
+	uint64_t tick_us;		       /**< machines tick this often (link poll), faster
+						* while one is between steady states */
 };
 
 /** The machines and their event source (see Thread-safety above). */
@@ -55,6 +56,13 @@ struct vfo_fo_engine {
 int vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
 			unsigned int nb_uplinks, const struct vfo_fo_engine_conf *conf,
 			struct vfo_ctl *ctl, char *err, size_t errlen);
+
+/**
+ * Returns how long (µs) until the machines next need a tick: tick_us after
+ * the last one, at most 1000 while one is between steady states (draining,
+ * the VF returning, an attach retry pending).  Control thread.
+ */
+uint64_t vfo_fo_engine_next_us(const struct vfo_fo_engine *e);
 
 /** Handles the waiting events and, when due, ticks every machine. */
 void vfo_fo_engine_run(struct vfo_fo_engine *e);

@@ -57,6 +57,7 @@ struct vfo_fwd_lcore_stats {
 				* send, quit) */
 	uint64_t wake_timeout; /**< sleeps that lasted VFO_YIELD_MAX_SLEEP_MS */
 	uint64_t sleep_cycles; /**< TSC cycles spent asleep (not in total_cycles) */
+	uint64_t wake_missed;  /**< sleeps the timeout ended with packets waiting */
 } __rte_cache_aligned;
 
 /** One RX interrupt registration of a sleeping lcore (lcore only). */
@@ -65,7 +66,15 @@ struct vfo_fwd_intr_reg {
 	uint8_t wake;  /**< its VFO_VIEW_WAKE_* flags when registered */
 	bool on;       /**< registered in the lcore's epoll instance */
 	bool armed;    /**< its interrupt is enabled (rte_eth_dev_rx_intr_enable) */
+	uint8_t missed;	  /**< sleeps in a row that the timeout ended with packets
+			   * waiting on this member (its interrupt did not come) */
+	bool distrusted;  /**< missed VFO_FWD_WAKE_MISSES times: it keeps the lcore awake */
+	uint64_t rx_woke; /**< its rx_pkts on this queue when the last sleep ended */
 };
+
+/** Sleeps in a row that may end by the timeout with packets waiting on a
+ * member before that member's RX interrupts are no longer trusted. */
+#define VFO_FWD_WAKE_MISSES 3
 
 /**
  * What one lcore needs to sleep while idle (idle yield).  The control side
@@ -81,6 +90,9 @@ struct vfo_fwd_sleeper {
 					   * interrupt registrations match (atomic) */
 	bool running;			  /**< in the loop, registering (atomic) */
 	bool armed;			  /**< its registered interrupts are enabled */
+	uint8_t woke;			  /**< how the last sleep ended, 0: judged already */
+	/** per uplink: a bit (1 << member id) per member distrusted (atomic) */
+	uint32_t distrust_mask[VFO_MAX_UPLINKS];
 	struct vfo_fwd_intr_reg reg[VFO_MAX_UPLINKS][VFO_MEMBER_COUNT]; /**< per member */
 } __rte_cache_aligned;
 
