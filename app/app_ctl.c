@@ -72,8 +72,8 @@ idle_yield_json(struct vfo_app *a)
 			const char *m = vfo_member_name(v->rx_member[j]);
 
 			if (!(v->rx_wake[j] & VFO_VIEW_WAKE_INTR))
-				json_array_append_new(busy, json_sprintf("%s/%s: no RX interrupts",
-									 name, m));
+				json_array_append_new(
+					busy, json_sprintf("%s/%s: no RX interrupts", name, m));
 			else if (distrusted & (1u << v->rx_member[j]))
 				json_array_append_new(
 					busy, json_sprintf("%s/%s: its RX interrupts did not wake "
@@ -351,11 +351,11 @@ vfo_app_print_totals(struct vfo_app *a, FILE *f)
 	if (a->fwd.yield_ready)
 		fprintf(f,
 			"totals: idle yield %s: %" PRIu64 " sleeps (woken by rx %" PRIu64
-			", by the control side %" PRIu64 ", by the %u ms timeout %" PRIu64
+			", by the control side %" PRIu64 ", by their %u..%u ms timeout %" PRIu64
 			", %" PRIu64 " of them with packets waiting), %.3f s asleep\n",
 			vfo_yield_mode_name(a->fwd.yield), fw.sleeps, fw.wake_rx, fw.wake_kick,
-			VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout, fw.wake_missed,
-			(double)fw.sleep_cycles / (double)rte_get_tsc_hz());
+			VFO_YIELD_MIN_SLEEP_MS, VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout,
+			fw.wake_missed, (double)fw.sleep_cycles / (double)rte_get_tsc_hz());
 }
 
 /* The control thread: serves the socket and prints stats until quit. */

@@ -369,6 +369,8 @@ idle_yield(struct fwd_ctx *c, uint64_t moved, uint64_t now)
 	if (unlikely(f->sleeper[c->idx].woke != 0))
 		fwd__sleep_judge(f, c->idx, c->q, c->st);
 	if (moved != 0) {
+		if (now - c->busy_at >= f->yield_after_tsc)
+			fwd__sleep_busy(f, c->idx); /* the first packets after idling */
 		c->busy_at = now;
 		if (armed)
 			fwd__sleep_arm(f, c->idx, c->q, false);

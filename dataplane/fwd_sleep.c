@@ -179,6 +179,7 @@ fwd__sleep_start(struct vfo_fwd *f, unsigned int idx)
 
 	memset(s->reg, 0, sizeof(s->reg));
 	s->armed = false;
+	s->sleep_ms = VFO_YIELD_MIN_SLEEP_MS;
 	__atomic_store_n(&s->seq, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->running, true, __ATOMIC_RELEASE);
 }
@@ -335,7 +336,7 @@ fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_
 	}
 	t0 = rte_rdtsc();
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
-	n = rte_epoll_wait(s->epfd, ev, WAKE_EVENTS, VFO_YIELD_MAX_SLEEP_MS);
+	n = rte_epoll_wait(s->epfd, ev, WAKE_EVENTS, (int)s->sleep_ms);
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
 	t1 = rte_rdtsc();
@@ -384,14 +385,25 @@ fwd__sleep_judge(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd
 			r->distrusted = true;
 			__atomic_fetch_or(&s->distrust_mask[i], 1u << m, __ATOMIC_RELAXED);
 			VFO_LOG(WARNING,
-				"lcore %u: uplink %s %s (port %u) has RX interrupts that do not wake "
-				"it (%u sleeps in a row ended by the timeout with packets waiting); "
+				"lcore %u: uplink %s %s (port %u) has RX interrupts that do not "
+				"wake "
+				"it (%u sleeps in a row ended by the timeout with packets "
+				"waiting); "
 				"this lcore polls it without sleeping",
 				rte_lcore_id(), f->uplink[i]->params.name, vfo_member_name(m),
 				r->port, VFO_FWD_WAKE_MISSES);
 		}
 	st->wake_missed += missed;
+	/* A timeout with nothing waiting anywhere: the next sleep may be longer. */
+	if (s->woke == WOKE_TIMEOUT && !missed)
+		s->sleep_ms = RTE_MIN(2 * s->sleep_ms, (unsigned int)VFO_YIELD_MAX_SLEEP_MS);
 	s->woke = 0;
+}
+
+void
+fwd__sleep_busy(struct vfo_fwd *f, unsigned int idx)
+{
+	f->sleeper[idx].sleep_ms = VFO_YIELD_MIN_SLEEP_MS;
 }
 
 void

@@ -49,7 +49,7 @@ bool fwd__sleep_allowed(struct vfo_fwd *f, unsigned int idx);
 void fwd__sleep_arm(struct vfo_fwd *f, unsigned int idx, uint16_t q, bool on);
 
 /**
- * Sleeps until an RX interrupt, a kick or VFO_YIELD_MAX_SLEEP_MS, offline in
+ * Sleeps until an RX interrupt, a kick or its timeout (sleeper.sleep_ms), offline in
  * the RCU variable, unless a view changed or the control side left frames
  * for queue 'q' meanwhile.  Counts in 'st'.  Returns the TSC when it is back.
  */
@@ -65,6 +65,9 @@ uint64_t fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q,
  */
 void fwd__sleep_judge(struct vfo_fwd *f, unsigned int idx, uint16_t q,
 		      struct vfo_fwd_lcore_stats *st);
+
+/** Packets moved: the next sleep's timeout is VFO_YIELD_MIN_SLEEP_MS again. */
+void fwd__sleep_busy(struct vfo_fwd *f, unsigned int idx);
 
 /** The lcore leaves its loop: deregisters everything (online, ports alive). */
 void fwd__sleep_stop(struct vfo_fwd *f, unsigned int idx, uint16_t q);

@@ -55,17 +55,17 @@ struct vfo_fwd_lcore_stats {
 	uint64_t wake_rx;      /**< sleeps an RX interrupt ended */
 	uint64_t wake_kick;    /**< sleeps the control side ended (a new view, frames to
 				* send, quit) */
-	uint64_t wake_timeout; /**< sleeps that lasted VFO_YIELD_MAX_SLEEP_MS */
+	uint64_t wake_timeout; /**< sleeps that their timeout ended */
 	uint64_t sleep_cycles; /**< TSC cycles spent asleep (not in total_cycles) */
 	uint64_t wake_missed;  /**< sleeps the timeout ended with packets waiting */
 } __rte_cache_aligned;
 
 /** One RX interrupt registration of a sleeping lcore (lcore only). */
 struct vfo_fwd_intr_reg {
-	uint16_t port; /**< the member's port */
-	uint8_t wake;  /**< its VFO_VIEW_WAKE_* flags when registered */
-	bool on;       /**< registered in the lcore's epoll instance */
-	bool armed;    /**< its interrupt is enabled (rte_eth_dev_rx_intr_enable) */
+	uint16_t port;	  /**< the member's port */
+	uint8_t wake;	  /**< its VFO_VIEW_WAKE_* flags when registered */
+	bool on;	  /**< registered in the lcore's epoll instance */
+	bool armed;	  /**< its interrupt is enabled (rte_eth_dev_rx_intr_enable) */
 	uint8_t missed;	  /**< sleeps in a row that the timeout ended with packets
 			   * waiting on this member (its interrupt did not come) */
 	bool distrusted;  /**< missed VFO_FWD_WAKE_MISSES times: it keeps the lcore awake */
@@ -91,6 +91,7 @@ struct vfo_fwd_sleeper {
 	bool running;			  /**< in the loop, registering (atomic) */
 	bool armed;			  /**< its registered interrupts are enabled */
 	uint8_t woke;			  /**< how the last sleep ended, 0: judged already */
+	unsigned int sleep_ms; /**< timeout of the next sleep (see VFO_YIELD_MIN_SLEEP_MS) */
 	/** per uplink: a bit (1 << member id) per member distrusted (atomic) */
 	uint32_t distrust_mask[VFO_MAX_UPLINKS];
 	struct vfo_fwd_intr_reg reg[VFO_MAX_UPLINKS][VFO_MEMBER_COUNT]; /**< per member */

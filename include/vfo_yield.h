@@ -47,9 +47,13 @@ enum vfo_member_yield {
 /** Default of --idle-yield-us: how long (µs) every queue of an lcore must
  * stay empty before it sleeps. */
 #define VFO_YIELD_AFTER_US_DEF 200
-/** Longest an lcore sleeps before it polls again anyway (ms): bounds the
- * damage of an interrupt that never comes. */
-#define VFO_YIELD_MAX_SLEEP_MS 10
+/** How long an lcore sleeps at most before it polls again anyway (ms): the
+ * first sleep after traffic, which bounds the damage of an interrupt that
+ * never comes.  Each sleep that ends by this timeout with nothing waiting
+ * doubles it, up to VFO_YIELD_MAX_SLEEP_MS; a packet brings it back. */
+#define VFO_YIELD_MIN_SLEEP_MS 10
+/** The longest an idle lcore sleeps between two polls (ms). */
+#define VFO_YIELD_MAX_SLEEP_MS 160
 
 /** Returns true when mode 'm' lets lcores sleep on RX interrupts. */
 static inline bool
