@@ -18,6 +18,7 @@
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_names.h"
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
@@ -43,21 +44,18 @@ static const char *const mode_names[] = {
 const char *
 vfo_fwd_mode_name(enum vfo_fwd_mode m)
 {
-	return (unsigned int)m < RTE_DIM(mode_names) ? mode_names[m] : "?";
+	return vfo_name_of(mode_names, RTE_DIM(mode_names), (unsigned int)m);
 }
 
 int
 vfo_fwd_mode_parse(const char *s, enum vfo_fwd_mode *m)
 {
-	unsigned int i;
+	int i = vfo_name_find(mode_names, RTE_DIM(mode_names), s);
 
-	for (i = 0; i < RTE_DIM(mode_names); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*m = (enum vfo_fwd_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*m = (enum vfo_fwd_mode)i;
+	return 0;
 }
 
 /* Sets dst to the peer MAC and src to the out uplink's MAC (--fwd mac). */

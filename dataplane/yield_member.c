@@ -16,6 +16,7 @@
 
 #include "uplink_private.h"
 #include "vfo_log.h"
+#include "vfo_names.h"
 
 /* Names of enum vfo_yield_mode, indexed by mode. */
 static const char *const mode_names[] = {
@@ -42,27 +43,24 @@ static const char *const no_arm_drivers[] = {"net_tap"};
 const char *
 vfo_yield_mode_name(enum vfo_yield_mode m)
 {
-	return (unsigned int)m < RTE_DIM(mode_names) ? mode_names[m] : "?";
+	return vfo_name_of(mode_names, RTE_DIM(mode_names), (unsigned int)m);
 }
 
 int
 vfo_yield_mode_parse(const char *s, enum vfo_yield_mode *m)
 {
-	unsigned int i;
+	int i = vfo_name_find(mode_names, RTE_DIM(mode_names), s);
 
-	for (i = 0; i < RTE_DIM(mode_names); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*m = (enum vfo_yield_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*m = (enum vfo_yield_mode)i;
+	return 0;
 }
 
 const char *
 vfo_member_yield_name(enum vfo_member_yield y)
 {
-	return (unsigned int)y < RTE_DIM(member_names) ? member_names[y] : "?";
+	return vfo_name_of(member_names, RTE_DIM(member_names), (unsigned int)y);
 }
 
 bool

@@ -10,7 +10,7 @@ migration while the others run.
         m = tb.migrate_planned(0, probes[0])     # guest 0 to a local destination
         ...
 
-Layout (namespace e2eg<pid>): the two bridges of the e2e study (brv: VF
+Layout (namespace e2e<pid>, e2elib.testbed): the two bridges of the study (brv: VF
 side, brb: backup side); guest i has its own taps (s<i>v, s<i>b on the
 source, d<i>v, d<i>b for its destination), MAC 52:54:00:e2:e1:<i+1> and
 probe veths p<i>v / p<i>b with MAC 02:e2:e1:00:00:<i+1>, so the bridges
@@ -20,17 +20,13 @@ host CPU per guest) on CPU 0 (-l 0).  Leaving the with-block kills every
 VM and probe and deletes the namespace.
 """
 import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import time
 
-from vfolib.netns import HostNet
 from vfolib.probe import ProbeRun, vfprobe_argv
 
 from .ctl import GuestCtl
 from .migration import migrate
+from .testbed import Testbed
 from .vm import Vm
 
 VF_PORT, BACKUP_PORT = 0, 1  # vfprobe's ports: the guest's VF side, its backup side
@@ -46,11 +42,6 @@ def guest_mac(i):
 def probe_mac(i):
     """The MAC of guest i's probe ports."""
     return f"02:e2:e1:00:00:{i + 1:02x}"
-
-
-def _sigterm(signum, frame):
-    """Turns SIGTERM into an exception so that clean-up runs."""
-    raise KeyboardInterrupt(f"signal {signum}")
 
 
 class GuestProbe(ProbeRun):
@@ -86,64 +77,34 @@ class GuestProbe(ProbeRun):
         return s["tx"]["sent"], s["rx"]["probes"]
 
 
-class GuestsTestbed:
-    """The host side of an N-guest run."""
+class GuestsTestbed(Testbed):
+    """The host side of an N-guest run: the e2e study's Testbed (its
+    namespace, clean-up, popen, path) wired for N guests."""
 
     def __init__(self, guest_dir, n, guest_args, workdir=None, keep=False):
         """guest_dir: built guest; n: guests; guest_args: e2e.* kernel words
         for every guest; workdir: logs (default a temp dir, removed unless
         keep)."""
-        self.guest_dir, self.n, self.guest_args = guest_dir, n, list(guest_args)
-        self.own_workdir = workdir is None
-        self.keep = keep
-        self.workdir = workdir or tempfile.mkdtemp(prefix="e2eg-")
-        os.makedirs(self.workdir, exist_ok=True)
-        self.net = None  # HostNet
-        self.vms = {}  # name -> Vm
-        self.procs = []  # probes and other processes
+        super().__init__(guest_dir, guest_args, workdir, keep)
+        self.n = n  # guests
 
-    def __enter__(self):
-        signal.signal(signal.SIGTERM, _sigterm)
-        try:
-            self.net = HostNet(f"e2eg{os.getpid()}")
-            for br in ("brv", "brb"):
-                self.net.bridge(br)
-            for i in range(self.n):
-                for t, br in ((f"s{i}v", "brv"), (f"s{i}b", "brb"), (f"d{i}v", "brv"),
-                              (f"d{i}b", "brb")):
-                    self.net.tap(t, br)
-                self.net.veth(f"p{i}v", "brv", probe_mac(i))
-                self.net.veth(f"p{i}b", "brb", probe_mac(i))
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
+    def wire(self):
+        """Creates the bridges, and each guest's taps and probe veths (the
+        layout above)."""
+        for br in ("brv", "brb"):
+            self.net.bridge(br)
+        for i in range(self.n):
+            for t, br in ((f"s{i}v", "brv"), (f"s{i}b", "brb"), (f"d{i}v", "brv"),
+                          (f"d{i}b", "brb")):
+                self.net.tap(t, br)
+            self.net.veth(f"p{i}v", "brv", probe_mac(i))
+            self.net.veth(f"p{i}b", "brb", probe_mac(i))
 
-    def __exit__(self, *exc):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-        for vm in self.vms.values():
-            vm.kill()
-        if self.net:
-            self.net.destroy()
-        if self.own_workdir and not self.keep:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-        return False
+    def vm(self, name):
+        """Returns the running Vm called 'name'."""
+        return next(v for v in self.vms if v.name == name)
 
-    def path(self, name):
-        return os.path.join(self.workdir, name)
-
-    def popen(self, argv, log_name):
-        """Starts argv in the namespace, output to workdir/log_name."""
-        with open(self.path(log_name), "wb") as log:
-            p = subprocess.Popen(self.net.run(argv), stdin=subprocess.DEVNULL, stdout=log,
-                                 stderr=subprocess.STDOUT, preexec_fn=os.setpgrp)
-        self.procs.append(p)
-        return p
-
-    def append(self, i):
+    def guest_append(self, i):
         """Guest i's kernel command line."""
         return " ".join(["console=ttyS0", "quiet", "panic=-1", "intel_iommu=on", "iommu=pt",
                          f"e2e.mac={guest_mac(i)}", f"e2e.peer={probe_mac(i)}"] +
@@ -154,9 +115,9 @@ class GuestsTestbed:
         vfailover forwards; returns the Vms (guest i at index i)."""
         vms = []
         for i in range(self.n):
-            vm = Vm(self.net, self.workdir, f"g{i}", self.guest_dir, self.append(i),
+            vm = Vm(self.net, self.workdir, f"g{i}", self.guest_dir, self.guest_append(i),
                     guest_mac(i), {"vf": f"s{i}v", "backup": f"s{i}b"})
-            self.vms[vm.name] = vm
+            self.vms.append(vm)
             vms.append(vm)
         for vm in vms:
             vm.wait_serial(READY, timeout)
@@ -164,10 +125,10 @@ class GuestsTestbed:
 
     def start_destination(self, i):
         """Guest i's destination: the same machine, no e1000e, -incoming."""
-        vm = Vm(self.net, self.workdir, f"g{i}d", self.guest_dir, self.append(i), guest_mac(i),
-                {"vf": f"d{i}v", "backup": f"d{i}b"}, with_vf=False,
+        vm = Vm(self.net, self.workdir, f"g{i}d", self.guest_dir, self.guest_append(i),
+                guest_mac(i), {"vf": f"d{i}v", "backup": f"d{i}b"}, with_vf=False,
                 incoming_port=MIGRATE_PORT_BASE + i)
-        self.vms[vm.name] = vm
+        self.vms.append(vm)
         return vm
 
     def probe(self, i, binary, rate, duration=600, gap_us=10000, idle_sleep_us=200):
@@ -185,7 +146,7 @@ class GuestsTestbed:
         pin_cpu, the destination's vCPU is pinned to it.  Returns the step
         times (monotonic s) and QEMU's figures; the destination becomes
         "g<i>"."""
-        src = self.vms[f"g{i}"]
+        src = self.vm(f"g{i}")
         dst = self.start_destination(i)
         if pin_cpu is not None:
             pin_vcpus([dst], [pin_cpu])
@@ -204,9 +165,8 @@ class GuestsTestbed:
                      migration_completed=mig["t_completed"])
         src.qmp.cmd("quit")
         src.proc.wait(10)
-        del self.vms[src.name]
+        self.vms.remove(src)
         dst.name = src.name
-        self.vms[dst.name] = dst
         end = time.monotonic() + 5
         while probe.counts()[1] <= back and time.monotonic() < end:
             time.sleep(0.005)

@@ -116,7 +116,7 @@ def run_cell(guest_dir, vfprobe, n, mode, pin, rate, idle_s, traffic_s, migrate,
             pin_cpu = pin_layout(n)[0] if pin == "pinned" else None
             mig = tb.migrate_planned(0, probes[0], pin_cpu=pin_cpu)
             if pin == "pinned":  # the destination's other threads too
-                pin_vcpus([tb.vms["g0"]], [pin_cpu], others={PROBE_CPU})
+                pin_vcpus([tb.vm("g0")], [pin_cpu], others={PROBE_CPU})
             time.sleep(post_s)
         for p in probes:
             p.call("stop")
