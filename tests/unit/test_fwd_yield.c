@@ -14,8 +14,8 @@
  *     (detach: the lcore must drop the VF's registration before its port
  *     stops) and its return (attach: the new port must wake it) all work,
  *     and packets on the returned VF are forwarded again;
- *   - a member without RX interrupts (net_ring) is "busy" and keeps the
- *     lcore awake with --idle-yield interrupt, and gets DPDK's PAUSE with
+ *   - members without RX interrupts (net_ring) are "busy" and keep the
+ *     lcore awake with --idle-yield interrupt, and get DPDK's PAUSE with
  *     auto;
  *   - quit while the lcore sleeps ends its loop (vfo_fwd_wake_all).
  */
@@ -83,12 +83,12 @@ vhost_port(const char *name, const char *path, uint16_t *port)
 	return 0;
 }
 
-/* Creates the uplink: both members virtio_user on the peers' sockets, or the
- * backup a net_ring port when 'ring_backup'. */
+/* Creates the uplink: both members virtio_user on the peers' sockets, or
+ * both net_ring ports (no RX interrupts) when 'rings'. */
 static struct vfo_uplink *
-make_uplink(enum vfo_yield_mode mode, bool ring_backup)
+make_uplink(enum vfo_yield_mode mode, bool rings)
 {
-	static unsigned int nb_rings;
+	static unsigned int nb_rings; /* net_ring keeps its rings: new names each time */
 	struct vfo_uplink_params p;
 	struct vfo_uplink *u;
 	char err[512];
@@ -97,11 +97,11 @@ make_uplink(enum vfo_yield_mode mode, bool ring_backup)
 	memset(&p, 0, sizeof(p));
 	snprintf(p.name, sizeof(p.name), "y0");
 	for (id = 0; id < VFO_MEMBER_COUNT; id++)
-		snprintf(p.devargs[id], VFO_DEVARGS_MAX,
-			 "virtio_user%d,path=%s,queues=1,queue_size=256", id, sock[id]);
-	if (ring_backup) /* net_ring keeps its rings: a new name each time */
-		snprintf(p.devargs[VFO_MEMBER_BACKUP], VFO_DEVARGS_MAX, "net_ring_yield%u",
-			 nb_rings++);
+		if (rings)
+			snprintf(p.devargs[id], VFO_DEVARGS_MAX, "net_ring_yield%u", nb_rings++);
+		else
+			snprintf(p.devargs[id], VFO_DEVARGS_MAX,
+				 "virtio_user%d,path=%s,queues=1,queue_size=256", id, sock[id]);
 	p.nb_rxq = p.nb_txq = 1;
 	p.nb_rxd = p.nb_txd = 256;
 	p.promisc = true;
@@ -141,14 +141,15 @@ fwd_start(struct vfo_uplink *u, enum vfo_yield_mode mode)
 	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, &fwd, FWD_LCORE), 0);
 }
 
-/* Stops the forwarder (waking it) and destroys 'u'. */
+/* Stops the forwarder (waking it); destroys 'u' when 'destroy'. */
 static void
-fwd_stop(struct vfo_uplink *u)
+fwd_stop(struct vfo_uplink *u, bool destroy)
 {
 	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	vfo_fwd_wake_all(&fwd);
 	assert_int_equal(rte_eal_wait_lcore(FWD_LCORE), 0);
-	vfo_uplink_destroy(u);
+	if (destroy)
+		vfo_uplink_destroy(u);
 	vfo_fwd_yield_teardown(&fwd);
 }
 
@@ -219,21 +220,33 @@ round_trip(int id)
 	return got == 1;
 }
 
+/*
+ * One uplink of two virtio_user members for the whole test: DPDK 22.11's
+ * virtio_user can leave its interrupt callback behind when it is closed,
+ * which EAL's interrupt thread later runs on the freed port (a crash about
+ * once in 30 runs), so the test closes as few of them as it can (the VF's
+ * detach and return is one) and leaves the uplink to the process's exit.
+ */
 static void
-test_sleeps_and_wakes(void **state)
+test_virtio_members(void **state)
 {
 	struct vfo_uplink *u = make_uplink(VFO_YIELD_INTERRUPT, false);
-	unsigned int i, ok = 0;
 	struct vfo_fwd_lcore_stats s;
+	unsigned int i, ok = 0;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(u->member[VFO_MEMBER_VF].yield, VFO_MEMBER_YIELD_INTERRUPT);
 	assert_int_equal(u->member[VFO_MEMBER_BACKUP].yield, VFO_MEMBER_YIELD_INTERRUPT);
+	assert_true(vfo_uplink_view(u)->all_wake);
 	fwd_start(u, VFO_YIELD_INTERRUPT);
 	wait_peer_link(VFO_MEMBER_VF);
+	wait_peer_link(VFO_MEMBER_BACKUP);
+
+	/* Asleep between single packets, each of which an interrupt brings. */
 	assert_true(sleeps_more(3));
 	for (i = 0; i < SINGLES; i++) {
-		assert_true(sleeps_more(1)); /* each packet finds it asleep */
+		assert_true(sleeps_more(1));
 		ok += round_trip(VFO_MEMBER_VF);
 	}
 	assert_int_equal(ok, SINGLES);
@@ -241,19 +254,8 @@ test_sleeps_and_wakes(void **state)
 	assert_int_equal(s.pkts, SINGLES);
 	assert_true(s.wake_rx >= 1);
 	assert_true(s.sleep_cycles > 0);
-	fwd_stop(u);
-}
 
-static void
-test_switch_detach_attach_asleep(void **state)
-{
-	struct vfo_uplink *u = make_uplink(VFO_YIELD_INTERRUPT, false);
-	char err[256];
-
-	(void)state;
-	fwd_start(u, VFO_YIELD_INTERRUPT);
-	wait_peer_link(VFO_MEMBER_VF);
-	wait_peer_link(VFO_MEMBER_BACKUP);
+	/* A switch, the VF's removal and its return, each while it sleeps. */
 	assert_true(sleeps_more(2));
 	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_BACKUP), 0);
 	assert_true(round_trip(VFO_MEMBER_BACKUP));
@@ -270,28 +272,29 @@ test_switch_detach_attach_asleep(void **state)
 	assert_true(sleeps_more(2));
 	assert_true(round_trip(VFO_MEMBER_VF)); /* the returned VF's interrupt wakes it */
 	assert_true(round_trip(VFO_MEMBER_VF));
-	fwd_stop(u);
+	assert_int_equal(counters().wake_missed, 0);
+	fwd_stop(u, false); /* quit while it sleeps ends its loop */
 }
 
 static void
-test_member_without_interrupts(void **state)
+test_members_without_interrupts(void **state)
 {
 	struct vfo_uplink *u = make_uplink(VFO_YIELD_INTERRUPT, true);
 	uint64_t before;
 
 	(void)state;
-	assert_int_equal(u->member[VFO_MEMBER_VF].yield, VFO_MEMBER_YIELD_INTERRUPT);
+	assert_int_equal(u->member[VFO_MEMBER_VF].yield, VFO_MEMBER_YIELD_BUSY);
 	assert_int_equal(u->member[VFO_MEMBER_BACKUP].yield, VFO_MEMBER_YIELD_BUSY);
 	assert_non_null(strstr(u->member[VFO_MEMBER_BACKUP].yield_note, "no RX interrupt"));
 	assert_false(vfo_uplink_view(u)->all_wake);
 	fwd_start(u, VFO_YIELD_INTERRUPT);
 	before = counters().sleeps;
 	sleep_ms(300);
-	assert_int_equal(counters().sleeps, before); /* the ring keeps it awake */
-	fwd_stop(u);
+	assert_int_equal(counters().sleeps, before); /* busy members keep it awake */
+	fwd_stop(u, true);
 
 	u = make_uplink(VFO_YIELD_AUTO, true);
-	assert_int_equal(u->member[VFO_MEMBER_VF].yield, VFO_MEMBER_YIELD_INTERRUPT);
+	assert_int_equal(u->member[VFO_MEMBER_VF].yield, VFO_MEMBER_YIELD_PAUSE);
 	assert_int_equal(u->member[VFO_MEMBER_BACKUP].yield, VFO_MEMBER_YIELD_PAUSE);
 	vfo_uplink_destroy(u);
 }
@@ -315,9 +318,8 @@ main(void)
 		       "--log-level=lib.vhost.*:error",
 		       NULL};
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sleeps_and_wakes),
-		cmocka_unit_test(test_switch_detach_attach_asleep),
-		cmocka_unit_test(test_member_without_interrupts),
+		cmocka_unit_test(test_virtio_members),
+		cmocka_unit_test(test_members_without_interrupts),
 	};
 	struct vfo_pool_need need = {.nb_ports = 4,
 				     .nb_rxq = 1,
@@ -346,13 +348,12 @@ main(void)
 			return 1;
 	}
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
-	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
-		rte_eth_dev_stop(peer[id]);
-		rte_eth_dev_close(peer[id]);
+	/* The peers are not closed: in DPDK 22.11 a closed virtio_user can
+	 * leave its interrupt callback registered with EAL's interrupt thread
+	 * on a closed fd, and closing the vhost end then wakes that thread into
+	 * the freed port (a SIGSEGV in about 1 run in 30).  Exiting frees it
+	 * all (docs/many-guests.md). */
+	for (id = 0; id < VFO_MEMBER_COUNT; id++)
 		unlink(sock[id]);
-	}
-	vfo_pools_free(&pools);
-	rte_free(qsbr);
-	rte_eal_cleanup();
 	return ret;
 }
