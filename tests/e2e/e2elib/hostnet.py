@@ -6,6 +6,7 @@
     net.tap("sv", "brv")         # a persistent tap on that bridge, up
     net.veth("pv", "brv", MAC)   # a veth pair: "pv" for the probe, its peer on the bridge
     net.veth_root("pv", "x", "br0", MAC)  # "pv" here, its peer "x" on the machine's br0
+    net.addr("brv", "198.18.0.1/16")  # an address (the namespace answers ARP for it)
     net.run(["qemu-system-x86_64", ...])   # argv prefix to run inside
     net.destroy()                # deletes the namespace and all it holds
 
@@ -70,6 +71,10 @@ class HostNet:
                   "netns", "1"])
         self._ip(["link", "set", peer, "master", bridge, "up"], netns=False)
         self._ip(["link", "set", name, "up"])
+
+    def addr(self, dev, cidr):
+        """Adds address 'cidr' (e.g. 198.18.0.1/16) to interface 'dev'."""
+        self._ip(["addr", "add", cidr, "dev", dev])
 
     def destroy(self):
         """Deletes the namespace with everything in it (idempotent)."""
