@@ -264,7 +264,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                  workdir=workdir) as tb:
         if sc["arp_responder"]:
             for br in ("brv", "brb"):
-                tb.net.addr(br, "198.18.0.1/16")
+                tb.net.ip("addr", "add", "198.18.0.1/16", "dev", br)
         src = tb.start_source()
         dst = tb.start_destination(with_vf=not sc["unplug"])
         # One announcement, at once: later rounds would reach the e1000e
