@@ -14,6 +14,7 @@
 
 #include "vfm.h"
 #include "vfo_ctl_conn.h"
+#include "vfo_tsa.h"
 
 /** What vfmigrate knows of the domain's VF interface (from its live XML). */
 struct vfm_iface {
@@ -154,10 +155,12 @@ struct vfm_domain {
 	char dst_key[200];	       /**< names its VF reservations: host UUID (preflight) */
 	char resv_id[40];	       /**< this run's VF reservation there, "": none */
 	char resv_vf[160];	       /**< what it reserves (struct vfm_resv_entry.vf) */
-	pthread_mutex_t lock;	       /**< guards removed / removal_failed */
-	pthread_cond_t cond;	       /**< signalled when one of them is set (CLOCK_MONOTONIC) */
-	bool removed;		       /**< DEVICE_REMOVED for the VF's alias came */
-	bool removal_failed;	       /**< DEVICE_REMOVAL_FAILED came */
+	/* Written by libvirt's event thread, read by the domain's worker, both
+	 * with 'lock' held. */
+	struct vfo_mutex lock; /**< guards removed / removal_failed */
+	pthread_cond_t cond;   /**< signalled when one of them is set (CLOCK_MONOTONIC) */
+	bool removed;	       /**< DEVICE_REMOVED for the VF's alias came */
+	bool removal_failed;   /**< DEVICE_REMOVAL_FAILED came */
 };
 
 /** Prepares 'd' for domain 'name'.  Returns 0, or -1 when 'lock' fails. */
