@@ -80,6 +80,41 @@ check(by["vm1"]["exit"] == 3, f"vm1: {by['vm1']['exit']}")
 rc, out, err = run("--dst", DST, "vm1")
 check(rc == 2 and err == "vfmigrate: no VF interface: give --vf ALIAS or --vf MAC (see virsh "
       "domiflist)\n", f"no --vf: exit {rc}: {err!r}")
+# Another run (this process: alive) holds the one device --vf-xml names:
+# --no-vf abort stops at the reservation, --no-vf backup goes on.
+vfxml = f"{LOCKS}/vf.xml"
+with open(vfxml, "w") as f:
+    f.write("<interface type='hostdev' managed='yes'><source><address type='pci' "
+            "domain='0x0000' bus='0x03' slot='0x10' function='0x4'/></source></interface>\n")
+
+
+def seed(mac):
+    """Makes the reservations of the destination one entry of a live run
+    holding vf.xml's device with MAC 'mac'."""
+    entry = {"id": "other-1", "vf": "pci:0000:03:10.4", "mac": mac, "domain": "other",
+             "host": os.uname().nodename, "pid": os.getpid()}
+    with open(f"{LOCKS}/dst-{key}.json", "w") as f:
+        json.dump({"reservations": [entry]}, f)
+
+
+seed("52:54:00:99:99:99")
+rc, out, err = run(*base, "--no-guest", "--vf-xml", vfxml, "vm1")
+dom = json.loads(out)["domains"][0]
+check(rc == 1 and steps(dom) == [("preflight", True), ("reserve", False)] and
+      "no free VF on the destination: pci:0000:03:10.4 has 0 of 1 in use and 1 reserved" in
+      dom["error"], f"--no-vf abort (default): exit {rc}, {steps(dom)}, {dom['error']}")
+rc, out, err = run(*base, "--no-guest", "--vf-xml", vfxml, "--no-vf", "backup", "vm1")
+dom = json.loads(out)["domains"][0]
+check(rc == 3 and steps(dom) == [("preflight", True), ("reserve", True), ("steer_backup", True),
+                                 ("detach", False), ("steer_vf_source", True)] and
+      dom["timeline"][1]["detail"]["reserved"] is False,
+      f"--no-vf backup: exit {rc}, {steps(dom)}, {dom['timeline'][1]}")
+seed(dom["timeline"][0]["detail"]["vf"]["mac"])
+rc, out, err = run(*base, "--no-guest", "--no-vf", "backup", "vm1")
+dom = json.loads(out)["domains"][0]
+check(rc == 1 and "is reserved on the destination for domain 'other'" in dom["error"],
+      f"MAC reserved by another run: exit {rc}, {dom['error']}")
+os.unlink(f"{LOCKS}/dst-{key}.json")
 rc, out, err = run(*base, "--no-guest", "--lock-dir", "/proc/vfm-no", "vm1")
 dom = json.loads(out)["domains"][0]
 check(rc == 1 and steps(dom) == [("preflight", True), ("reserve", False)] and
