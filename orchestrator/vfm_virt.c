@@ -909,7 +909,6 @@ out:
 		rc = VFM_STEP_FAIL;
 	}
 	if (rc == VFM_STEP_OK) {
-		snprintf(d->resv_vf, sizeof(d->resv_vf), "%s", s.vf);
 		json_object_set_new(detail, "reserved", json_true());
 		json_object_set_new(detail, "id", json_string(d->resv_id));
 	}

@@ -154,7 +154,6 @@ struct vfm_domain {
 	enum vfm_side guest_side;      /**< which side 'guest' is connected on */
 	char dst_key[200];	       /**< names its VF reservations: host UUID (preflight) */
 	char resv_id[40];	       /**< this run's VF reservation there, "": none */
-	char resv_vf[160];	       /**< what it reserves (struct vfm_resv_entry.vf) */
 	/* Written by libvirt's event thread, read by the domain's worker, both
 	 * with 'lock' held. */
 	struct vfo_mutex lock; /**< guards removed / removal_failed */
