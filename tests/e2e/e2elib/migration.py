@@ -15,7 +15,7 @@ import time
 from .qmp import Qmp, QmpError
 
 
-def _mono(ev):
+def event_mono(ev):
     """Returns the monotonic time of a QMP event (QEMU stamps wall time)."""
     return Qmp.event_time(ev) - (time.time() - time.monotonic())
 
@@ -48,8 +48,8 @@ def migrate(src, dst, port, timeout=120):
     ram = info.get("ram", {})
     return {
         "t_migrate": t_migrate,
-        "t_stop": _mono(stop),
-        "t_resume": _mono(resume),
+        "t_stop": event_mono(stop),
+        "t_resume": event_mono(resume),
         "t_completed": t_completed,
         "total_ms": info.get("total-time"),
         "downtime_ms": info.get("downtime"),

@@ -48,11 +48,13 @@ GUESTS = {
     "bonding": (r"^e2e: bonding ready", False),
     "dpdk-failsafe": (r"^e2e: testpmd forwarding", False),
     "dpdk-bonding": (r"^e2e: testpmd forwarding", False),
+    "vfailover-standby": (r"^vfailover: forwarding", True),
+    "net-failover": (r"^e2e: net_failover ready", False),
 }
 
 
 def _scenario(guest, label, planned=False, steer="follow", unplug=True, prefer=None, args=(),
-              driver="qmp"):
+              driver="qmp", arp_responder=False):
     """Returns a scenario: guest program (tests/e2e/guest/guest-NAME) and
     its ready regex and ctl flag (GUESTS), the table label, planned (the
     host sends prepare), steer ("follow": the host sends to the backup
@@ -64,10 +66,21 @@ def _scenario(guest, label, planned=False, steer="follow", unplug=True, prefer=N
     a planned switch uses), args (more e2e.* kernel words), driver ("qmp":
     this module drives QEMU; "libvirt": vfmigrate drives two libvirt
     daemons, e2elib/study_libvirt.py, where steer "hooks" leaves all host
-    steering to vfmigrate's hooks)."""
+    steering to vfmigrate's hooks; "qemu-failover": QEMU's own failover mode
+    unplugs and plugs the VF, e2elib/study_qfail.py), arp_responder (the
+    host answers ARP for 198.18.0.1, the probe's address, on both sides:
+    a target for the bonding ARP monitor)."""
     ready, ctl = GUESTS[guest]
     return dict(guest=guest, label=label, planned=planned, steer=steer, unplug=unplug,
-                prefer=prefer, args=list(args), ready=ready, ctl=ctl, driver=driver)
+                prefer=prefer, args=list(args), ready=ready, ctl=ctl, driver=driver,
+                arp_responder=arp_responder)
+
+
+# Linux bonding tuned for this job: the backup slave delivers what it
+# receives (all_slaves_active=1: the host steers to it before the VF goes),
+# the bond's MAC follows the active slave (fail_over_mac=active, what a VF
+# that may not change its MAC needs; both NICs share the MAC here).
+BONDING_BEST = ["e2e.all_slaves_active=1", "e2e.fail_over_mac=active"]
 
 
 SCENARIOS = {
@@ -91,6 +104,20 @@ SCENARIOS = {
     "vfailover-planned-libvirt-hooks": _scenario(
         "vfailover", "vfailover, planned (libvirt + vfmigrate, host steered by its hooks only)",
         planned=True, steer="hooks", driver="libvirt"),
+    "bonding-best": _scenario("bonding", "Linux bonding at its best (active-backup, "
+                              "all_slaves_active=1, fail_over_mac=active, MII 10 ms)",
+                              args=BONDING_BEST),
+    "bonding-best-arp": _scenario("bonding", "Linux bonding, ARP monitor (active-backup, "
+                                  "all_slaves_active=1, fail_over_mac=active, ARP 10 ms)",
+                                  args=BONDING_BEST + ["e2e.arp_interval=10"],
+                                  arp_responder=True),
+    "net-failover": _scenario("net-failover", "Linux net_failover (QEMU failover mode, "
+                              "kernel forwarding)", driver="qemu-failover"),
+    "vfailover-standby": _scenario("vfailover-standby", "vfailover in QEMU failover mode, "
+                                   "unplanned", driver="qemu-failover"),
+    "vfailover-standby-prepare": _scenario("vfailover-standby", "vfailover in QEMU failover "
+                                           "mode, prepare when migrating", planned=True,
+                                           driver="qemu-failover"),
 }
 
 
@@ -229,8 +256,15 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
         from . import study_libvirt
         return study_libvirt.run(name, sc, guest_dir, vfprobe, build, rate_pps, warm, post,
                                  workdir, load)
+    if sc["driver"] == "qemu-failover":
+        from . import study_qfail
+        return study_qfail.run(name, sc, guest_dir, vfprobe, rate_pps, warm, post, workdir,
+                               load, log)
     with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc["args"],
                  workdir=workdir) as tb:
+        if sc["arp_responder"]:
+            for br in ("brv", "brb"):
+                tb.net.ip("addr", "add", "198.18.0.1/16", "dev", br)
         src = tb.start_source()
         dst = tb.start_destination(with_vf=not sc["unplug"])
         # One announcement, at once: later rounds would reach the e1000e
@@ -288,24 +322,33 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                     steps["backup_forwarding"] = t
             before = probe.rx_ports()[VF_PORT]
             steps["device_add"] = dst.vf_plug()
-            if dctl:
-                end = time.monotonic() + 30
-                while dctl.active() != "vf":
-                    if time.monotonic() > end:
-                        break
-                    time.sleep(ACTIVE_POLL_S)
-                else:
-                    steps["guest_vf_active"] = time.monotonic()
-            # The guest's first frame on the VF side (its announcement or a
-            # reply) is what makes a learning switch send there.
-            t = _wait_more(lambda: probe.rx_ports()[VF_PORT], before, 30)
-            if t is None:
-                log(f"{name}: no traffic back on the VF side within 30 s of device_add")
-            else:
-                steps["first_rx_on_vf_side"] = t
-                if sc["steer"] == "follow":
-                    steps["host_to_vf"] = probe.switch(VF_PORT)
+            follow_vf_back(name, sc, probe, dctl, steps, before, log)
         return finish(probe, name, steps, mig, rate_pps, load, dctl, post)
+
+
+def follow_vf_back(name, sc, probe, dctl, steps, before, log, timeout=30, count=None):
+    """After the VF was plugged in on the destination: waits (up to
+    'timeout' s each) for the guest's TX to be back on it (GuestCtl dctl, if
+    any: steps["guest_vf_active"]) and for its first frame on the VF side
+    (count(), default the probe's VF-side frames, above 'before':
+    steps["first_rx_on_vf_side"]), which is what makes a learning switch
+    send there: with steer "follow" the host's traffic then goes back to the
+    VF side (steps["host_to_vf"])."""
+    if dctl:
+        end = time.monotonic() + timeout
+        while dctl.active() != "vf":
+            if time.monotonic() > end:
+                break
+            time.sleep(ACTIVE_POLL_S)
+        else:
+            steps["guest_vf_active"] = time.monotonic()
+    t = _wait_more(count or (lambda: probe.rx_ports()[VF_PORT]), before, timeout)
+    if t is None:
+        log(f"{name}: no traffic back on the VF side within {timeout} s of the re-plug")
+    else:
+        steps["first_rx_on_vf_side"] = t
+        if sc["steer"] == "follow":
+            steps["host_to_vf"] = probe.switch(VF_PORT)
 
 
 def find_ndr(guest_dir, vfprobe, max_rate, trial_s, res_pct, workdir=None):
