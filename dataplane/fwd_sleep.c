@@ -116,6 +116,7 @@ vfo_fwd_wake(void *fwd)
 
 	if (!yielding(f))
 		return;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* what was published comes before */
 	RTE_LCORE_FOREACH(lc)
 	{
 		const struct vfo_fwd_sleeper *s = &f->sleeper[rte_lcore_index((int)lc)];
@@ -329,6 +330,7 @@ fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_
 	 * reads seq (both sequentially consistent), so either this look sees
 	 * its change or the publisher sees seq odd and kicks. */
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_SEQ_CST);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the looks below come after it */
 	if (__atomic_load_n(f->quit, __ATOMIC_RELAXED) || !fwd__sleep_allowed(f, idx) ||
 	    !all_armed(f, s) || (q == 0 && frames_waiting(f))) {
 		__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
