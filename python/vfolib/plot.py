@@ -6,7 +6,9 @@
 Debian packages matplotlib for /usr/bin/python3 (python3-matplotlib,
 installed by scripts/setup); a pyenv or venv interpreter usually lacks it,
 so the script is run again under /usr/bin/python3 (once: an environment
-variable stops a loop) before it gives up with a hint.
+variable stops a loop) before it gives up with a hint.  Being run again
+from the start, a script that does other work first must plot in a
+process of its own (tests/e2e/run-guests runs itself with --report).
 """
 import os
 import sys
