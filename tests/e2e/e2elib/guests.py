@@ -81,12 +81,13 @@ class GuestsTestbed(Testbed):
     """The host side of an N-guest run: the e2e study's Testbed (its
     namespace, clean-up, popen, path) wired for N guests."""
 
-    def __init__(self, guest_dir, n, guest_args, workdir=None, keep=False):
+    def __init__(self, guest_dir, n, guest_args, workdir=None, keep=False, vf_model="e1000e"):
         """guest_dir: built guest; n: guests; guest_args: e2e.* kernel words
         for every guest; workdir: logs (default a temp dir, removed unless
-        keep)."""
+        keep); vf_model: the VF stand-in (Vm)."""
         super().__init__(guest_dir, guest_args, workdir, keep)
         self.n = n  # guests
+        self.vf_model = vf_model  # QEMU device of every guest's VF
 
     def wire(self):
         """Creates the bridges, and each guest's taps and probe veths (the
@@ -116,7 +117,7 @@ class GuestsTestbed(Testbed):
         vms = []
         for i in range(self.n):
             vm = Vm(self.net, self.workdir, f"g{i}", self.guest_dir, self.guest_append(i),
-                    guest_mac(i), {"vf": f"s{i}v", "backup": f"s{i}b"})
+                    guest_mac(i), {"vf": f"s{i}v", "backup": f"s{i}b"}, vf_model=self.vf_model)
             self.vms.append(vm)
             vms.append(vm)
         for vm in vms:
@@ -127,7 +128,7 @@ class GuestsTestbed(Testbed):
         """Guest i's destination: the same machine, no e1000e, -incoming."""
         vm = Vm(self.net, self.workdir, f"g{i}d", self.guest_dir, self.guest_append(i),
                 guest_mac(i), {"vf": f"d{i}v", "backup": f"d{i}b"}, with_vf=False,
-                incoming_port=MIGRATE_PORT_BASE + i)
+                incoming_port=MIGRATE_PORT_BASE + i, vf_model=self.vf_model)
         self.vms.append(vm)
         return vm
 

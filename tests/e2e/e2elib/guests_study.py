@@ -4,8 +4,8 @@ N guests with one --idle-yield mode and one placement, measured idle, under
 traffic, and while guest 0 migrates.
 
 A cell:
-  1. boots N guests at once (vfailover over the e1000e VF and the virtio
-     backup, --fwd macswap; e2e.vfoargs=--idle-yield,MODE unless off); with
+  1. boots N guests at once (vfailover over the VF stand-in, an e1000e or
+     a vmxnet3, and the virtio backup, --fwd macswap; e2e.vfoargs=--idle-yield,MODE unless off); with
      pinning, guest i's vCPU goes to host CPU 1 - i % 2 and every other
      QEMU thread to CPU 0 (where the vfprobes run too);
   2. idle: the host CPU time of each guest's QEMU process over IDLE_S s;
@@ -65,15 +65,15 @@ def pin_layout(n):
 
 
 def run_cell(guest_dir, vfprobe, n, mode, pin, rate, idle_s, traffic_s, migrate, post_s,
-             log=print):
+             vf_model="e1000e", log=print):
     """Runs one cell; returns its figures (a dict)."""
     args = ["e2e.guest=vfailover"]
     if mode != "off":
         args.append(f"e2e.vfoargs=--idle-yield,{mode}")
-    res = {"n": n, "mode": mode, "pin": pin, "rate_pps": rate, "started": time.strftime("%FT%T"),
-           "load_start": os.getloadavg()[0]}
+    res = {"n": n, "mode": mode, "pin": pin, "rate_pps": rate, "vf_model": vf_model,
+           "started": time.strftime("%FT%T"), "load_start": os.getloadavg()[0]}
     t_boot = time.monotonic()
-    with GuestsTestbed(guest_dir, n, args) as tb:
+    with GuestsTestbed(guest_dir, n, args, vf_model=vf_model) as tb:
         vms = tb.start_guests()
         res["boot_s"] = round(time.monotonic() - t_boot, 1)
         if pin == "pinned":
