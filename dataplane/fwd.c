@@ -238,8 +238,7 @@ others_mask(struct fwd_ctx *c, unsigned int i, const struct vfo_uplink_view *v)
  * on the turns others_mask() allows, and first on turn 0 (so a saturated
  * active member cannot starve them); a delivery from them brings back
  * polling every turn at once.  With 'live' (path liveness), ARP replies of
- * the path check are consumed on RX and the waiting path probes are sent
- * after the turns.  Returns the packets moved.  Inlined once per mode,
+ * the path check are consumed on RX.  Returns the packets moved.  Inlined once per mode,
  * uplink count and 'live', so that no turn tests them.
  */
 static __rte_always_inline uint64_t
@@ -296,9 +295,6 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	for (i = 0; i < nb_uplinks; i++)
 		if (others_rx[i])
 			c->others_busy_at[i] = c->now;
-	if (live)
-		for (i = 0; i < nb_uplinks; i++)
-			vfo_uplink_path_tx(u[i], q);
 	return moved;
 }
 
@@ -338,6 +334,23 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_FWD_MAX_UPLINKS])(stru
 	},
 };
 
+/*
+ * Path liveness, once per batch: sends the waiting probes (queue 0 only)
+ * and returns true while any uplink's reply window is open.
+ */
+static bool
+path_window(struct fwd_ctx *c)
+{
+	bool open = false;
+	unsigned int i;
+
+	for (i = 0; i < c->f->nb_uplinks; i++) {
+		vfo_uplink_path_tx(c->f->uplink[i], c->q);
+		open |= vfo_uplink_path_window_open(c->f->uplink[i], c->now);
+	}
+	return open;
+}
+
 /* Sends what every TX buffer of 'c' holds. */
 static void
 flush_all(struct fwd_ctx *c)
@@ -354,8 +367,8 @@ vfo_fwd_lcore_main(void *arg)
 	struct vfo_fwd *f = arg;
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
-	uint64_t (*const turns)(struct fwd_ctx *) =
-		turns_of[f->path_liveness][f->mode][f->nb_uplinks - 1];
+	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
+	uint64_t (*const turns_live)(struct fwd_ctx *) = turns_of[1][f->mode][f->nb_uplinks - 1];
 	struct fwd_ctx c = {.f = f, .st = st, .q = (uint16_t)idx};
 	uint64_t now, prev, prev_drain;
 	unsigned int i;
@@ -380,7 +393,9 @@ vfo_fwd_lcore_main(void *arg)
 		uint64_t moved;
 
 		c.now = prev;
-		moved = turns(&c);
+		/* Path liveness: the loop that consumes the check's ARP replies
+		 * only while a probe's replies may arrive, per batch. */
+		moved = (f->path_liveness && path_window(&c) ? turns_live : turns)(&c);
 
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
