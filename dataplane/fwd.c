@@ -17,6 +17,7 @@
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_tsc.h"
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
@@ -155,47 +156,14 @@ wait_link_up(const struct vfo_uplink *u)
 	return false;
 }
 
-/* Sends one burst of test frames on queue 'q' of every uplink (--tx-first). */
-static void
-tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
-{
-	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
-	const uint16_t len = RTE_MAX(f->tx_first_len, (uint16_t)TX_FIRST_LEN);
-	unsigned int i, t;
-	uint16_t j, sent;
-
-	for (i = 0; i < f->nb_uplinks; i++) {
-		struct vfo_uplink *u = f->uplink[i];
-		struct rte_mempool *mp = u->params.pool_for_socket(u->member[VFO_MEMBER_VF].socket,
-								   u->params.pool_arg);
-
-		if (!wait_link_up(u))
-			VFO_LOG(WARNING,
-				"lcore %u: uplink %s: link still down after %u ms; "
-				"--tx-first sends anyway",
-				rte_lcore_id(), u->params.name, TX_FIRST_LINK_WAIT_MS);
-		if (mp == NULL || rte_pktmbuf_alloc_bulk(mp, pkts, f->burst) != 0) {
-			VFO_LOG(WARNING, "lcore %u: no mbufs for --tx-first on uplink %s",
-				rte_lcore_id(), u->params.name);
-			continue;
-		}
-		for (j = 0; j < f->burst; j++)
-			build_frame(pkts[j], &u->mac, &f->peer_mac[i], len);
-		/* A link that just came up may not take packets yet: retry for a
-		 * while rather than start a closed loop with fewer packets. */
-		for (sent = 0, t = 0; sent < f->burst && t < TX_FIRST_LINK_WAIT_MS; t++) {
-			sent += vfo_uplink_tx_burst(u, q, pkts + sent, f->burst - sent);
-			if (sent < f->burst)
-				rte_delay_ms(1);
-		}
-		if (sent < f->burst)
-			vfo_txbuf_add(u, q, &txb[i], pkts + sent, f->burst - sent);
-	}
-}
-
 /* What one lcore works with: its queue, a TX buffer per uplink, and per
  * uplink what it knows of the non-active members' recent deliveries. */
 struct fwd_ctx {
+	/* --tx-first frames a ring refused, retried by first_retry() */
+	struct rte_mbuf *first[VFO_FWD_MAX_UPLINKS][VFO_TXBUF_MAX];
+	uint16_t first_n[VFO_FWD_MAX_UPLINKS];	   /* frames in first[i] */
+	bool first_pending;			   /* some first_n[i] != 0 */
+	uint64_t first_until;			   /* TSC when the retries give up */
 	struct vfo_fwd *f;			   /* the forwarder */
 	struct vfo_fwd_lcore_stats *st;		   /* this lcore's counters */
 	uint16_t q;				   /* the lcore's queue */
@@ -351,6 +319,68 @@ path_window(struct fwd_ctx *c)
 	return open;
 }
 
+/* Builds one burst of test frames per uplink (--tx-first) into c->first[],
+ * sent by first_retry(). */
+static void
+tx_first(struct fwd_ctx *c)
+{
+	struct vfo_fwd *f = c->f;
+	const uint16_t len = RTE_MAX(f->tx_first_len, (uint16_t)TX_FIRST_LEN);
+	unsigned int i;
+	uint16_t j;
+
+	for (i = 0; i < f->nb_uplinks; i++) {
+		struct vfo_uplink *u = f->uplink[i];
+		struct rte_mempool *mp = u->params.pool_for_socket(u->member[VFO_MEMBER_VF].socket,
+								   u->params.pool_arg);
+
+		if (!wait_link_up(u))
+			VFO_LOG(WARNING,
+				"lcore %u: uplink %s: link still down after %u ms; "
+				"--tx-first sends anyway",
+				rte_lcore_id(), u->params.name, TX_FIRST_LINK_WAIT_MS);
+		if (mp == NULL || rte_pktmbuf_alloc_bulk(mp, c->first[i], f->burst) != 0) {
+			VFO_LOG(WARNING, "lcore %u: no mbufs for --tx-first on uplink %s",
+				rte_lcore_id(), u->params.name);
+			continue;
+		}
+		for (j = 0; j < f->burst; j++)
+			build_frame(c->first[i][j], &u->mac, &f->peer_mac[i], len);
+		c->first_n[i] = f->burst;
+	}
+	c->first_until = rte_rdtsc() + vfo_us_to_tsc(TX_FIRST_LINK_WAIT_MS * 1000u);
+}
+
+/*
+ * Offers the --tx-first frames still waiting again, from the loop: a ring
+ * may refuse them until the loop has run (a memif server's ring fills only
+ * once its client, maybe this very lcore, polls), so a closed loop does not
+ * start with fewer packets.  Past c->first_until what is left goes to the
+ * TX buffer's refusal path (freed and counted).
+ */
+static void
+first_retry(struct fwd_ctx *c, uint64_t now)
+{
+	unsigned int i;
+
+	c->first_pending = false;
+	for (i = 0; i < c->f->nb_uplinks; i++) {
+		struct vfo_uplink *u = c->f->uplink[i];
+		uint16_t sent;
+
+		if (c->first_n[i] == 0)
+			continue;
+		sent = vfo_uplink_tx_burst(u, c->q, c->first[i], c->first_n[i]);
+		c->first_n[i] = (uint16_t)(c->first_n[i] - sent);
+		memmove(c->first[i], c->first[i] + sent, c->first_n[i] * sizeof(c->first[i][0]));
+		if (c->first_n[i] != 0 && (int64_t)(now - c->first_until) > 0) {
+			vfo__tx_refused(u, vfo_uplink_view(u), c->q, c->first[i], c->first_n[i]);
+			c->first_n[i] = 0;
+		}
+		c->first_pending |= c->first_n[i] != 0;
+	}
+}
+
 /* Sends what every TX buffer of 'c' holds. */
 static void
 flush_all(struct fwd_ctx *c)
@@ -383,8 +413,10 @@ vfo_fwd_lcore_main(void *arg)
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
 	VFO_LOG(INFO, "lcore %u forwards queue %u of %u uplink(s), mode %s", rte_lcore_id(), c.q,
 		f->nb_uplinks, vfo_fwd_mode_name(f->mode));
-	if (f->tx_first)
-		tx_first(f, c.q, c.txb);
+	if (f->tx_first) {
+		tx_first(&c);
+		first_retry(&c, rte_rdtsc());
+	}
 
 	prev = prev_drain = rte_rdtsc();
 	for (i = 0; i < f->nb_uplinks; i++)
@@ -410,12 +442,16 @@ vfo_fwd_lcore_main(void *arg)
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {
 			flush_all(&c);
+			if (unlikely(c.first_pending))
+				first_retry(&c, now);
 			prev_drain = now;
 		}
 		for (i = 0; i < f->nb_uplinks; i++)
 			vfo_uplink_ctl_tx(f->uplink[i], c.q);
 	}
 	flush_all(&c);
+	for (i = 0; i < f->nb_uplinks; i++)
+		rte_pktmbuf_free_bulk(c.first[i], c.first_n[i]);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
 	return 0;
