@@ -160,20 +160,20 @@ wait_link_up(const struct vfo_uplink *u)
  * uplink what it knows of the non-active members' recent deliveries. */
 struct fwd_ctx {
 	/* --tx-first frames a ring refused, retried by first_retry() */
-	struct rte_mbuf *first[VFO_FWD_MAX_UPLINKS][VFO_TXBUF_MAX];
-	uint16_t first_n[VFO_FWD_MAX_UPLINKS];	   /* frames in first[i] */
-	bool first_pending;			   /* some first_n[i] != 0 */
-	uint64_t first_until;			   /* TSC when the retries give up */
-	struct vfo_fwd *f;			   /* the forwarder */
-	struct vfo_fwd_lcore_stats *st;		   /* this lcore's counters */
-	uint16_t q;				   /* the lcore's queue */
-	unsigned int idle_mask;			   /* f->idle_every - 1 (0: every turn) */
-	uint64_t now;				   /* TSC at the start of this batch of turns */
-	struct vfo_txbuf txb[VFO_FWD_MAX_UPLINKS]; /* TX buffer per out uplink */
-	uint32_t seen_gen[VFO_FWD_MAX_UPLINKS];	   /* view generation seen last batch */
+	struct rte_mbuf *first[VFO_MAX_UPLINKS][VFO_TXBUF_MAX];
+	uint16_t first_n[VFO_MAX_UPLINKS];     /* frames in first[i] */
+	bool first_pending;		       /* some first_n[i] != 0 */
+	uint64_t first_until;		       /* TSC when the retries give up */
+	struct vfo_fwd *f;		       /* the forwarder */
+	struct vfo_fwd_lcore_stats *st;	       /* this lcore's counters */
+	uint16_t q;			       /* the lcore's queue */
+	unsigned int idle_mask;		       /* f->idle_every - 1 (0: every turn) */
+	uint64_t now;			       /* TSC at the start of this batch of turns */
+	struct vfo_txbuf txb[VFO_MAX_UPLINKS]; /* TX buffer per out uplink */
+	uint32_t seen_gen[VFO_MAX_UPLINKS];    /* view generation seen last batch */
 	/* TSC of the last batch in which the uplink's non-active members
 	 * delivered, or its view changed (a switch, a member coming or going) */
-	uint64_t others_busy_at[VFO_FWD_MAX_UPLINKS];
+	uint64_t others_busy_at[VFO_MAX_UPLINKS];
 };
 
 /*
@@ -215,10 +215,10 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	struct vfo_fwd *f = c->f;
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
 	const uint16_t burst = f->burst, q = c->q;
-	struct vfo_uplink *u[VFO_FWD_MAX_UPLINKS];
-	const struct vfo_uplink_view *v[VFO_FWD_MAX_UPLINKS];
-	unsigned int mask[VFO_FWD_MAX_UPLINKS];
-	uint16_t others_rx[VFO_FWD_MAX_UPLINKS] = {0};
+	struct vfo_uplink *u[VFO_MAX_UPLINKS];
+	const struct vfo_uplink_view *v[VFO_MAX_UPLINKS];
+	unsigned int mask[VFO_MAX_UPLINKS];
+	uint16_t others_rx[VFO_MAX_UPLINKS] = {0};
 	uint64_t moved = 0;
 	unsigned int turn, i;
 
@@ -287,7 +287,7 @@ TURNS_FN(flow, VFO_FWD_FLOW, 1)
 TURNS_FN(flow, VFO_FWD_FLOW, 2)
 
 /* run_turns() variants by [path liveness][mode][uplinks - 1]. */
-static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_FWD_MAX_UPLINKS])(struct fwd_ctx *) = {
+static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct fwd_ctx *) = {
 	{
 		[VFO_FWD_IO] = {run_turns_io_1, run_turns_io_2},
 		[VFO_FWD_MAC] = {run_turns_mac_1, run_turns_mac_2},
