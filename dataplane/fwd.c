@@ -229,6 +229,8 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 		mask[i] = others_mask(c, i, v[i]);
 	}
 	for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
+		const uint64_t moved_before = moved;
+
 		for (i = 0; i < nb_uplinks; i++) {
 			/* One uplink reflects, two forward to each other. */
 			const unsigned int out = nb_uplinks == 2 ? 1 - i : i;
@@ -259,6 +261,14 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 				vfo_flow_update_burst(u[i]->flows, q, pkts, n, c->now);
 			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
+		/* A turn that received nothing: nothing more is coming now, so
+		 * what the TX buffers hold goes out instead of waiting for the
+		 * drain timer (a closed loop would stall on it).  Saturated
+		 * input sends full bursts and never gets here. */
+		if (moved == moved_before)
+			for (i = 0; i < nb_uplinks; i++)
+				if (c->txb[i].len != 0)
+					vfo_view_txbuf_flush(u[i], v[i], q, &c->txb[i]);
 	}
 	for (i = 0; i < nb_uplinks; i++)
 		if (others_rx[i])
