@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include <rte_log.h>
+
 #include "args.h"
 #include "vfo_ctl.h"
 #include "vfo_events.h"
@@ -75,7 +77,22 @@ void vfo_app_failover_stop(struct vfo_app *a);
 /** Returns uplink i's failover state as a new JSON object. */
 json_t *vfo_app_failover_json(const struct vfo_app *a, unsigned int i);
 
-/** Prints per-uplink totals, drops and the lcores' cycles per packet. */
-void vfo_app_print_totals(struct vfo_app *a, FILE *f);
+/** Logs per-uplink totals, drops and the lcores' cycles per packet (NOTICE). */
+void vfo_app_log_totals(struct vfo_app *a);
+
+/** The "vfailover.stats" rte_log type: periodic stats lines and exit totals. */
+extern int vfo_stats_logtype;
+
+/** Logs one line of statistics at rte_log level 'lvl' under "vfailover.stats". */
+#define VFO_STATS_LOG(lvl, fmt, ...)                                                               \
+	rte_log(RTE_LOG_##lvl, vfo_stats_logtype, fmt "\n", ##__VA_ARGS__)
+
+/**
+ * Points rte_log at the journal when stderr is systemd's journal stream
+ * (JOURNAL_STREAM): each line once, at its own priority, instead of DPDK's
+ * stderr-plus-syslog copy.  Otherwise leaves DPDK's default.  Call first in
+ * main(), before anything logs.
+ */
+void vfo_app_log_init(void);
 
 #endif /* VFO_APP_H */

@@ -2,7 +2,9 @@
 /*
  * main.c — vfailover: parse options, initialise EAL, bring the uplinks up,
  * start the control thread, run the forwarding loop on every lcore, and tear
- * everything down on SIGINT/SIGTERM or the "quit" command.
+ * everything down on SIGINT/SIGTERM or the "quit" command.  Everything it
+ * reports goes through rte_log ("vfailover", "vfailover.stats"); only --help
+ * writes to stdout.
  *
  *   vfailover [EAL options] -- [app options]     (see --help)
  */
@@ -188,11 +190,12 @@ main(int argc, char **argv)
 	int eal_argc = sep == 0 ? 1 : sep;
 	int ret;
 
+	vfo_app_log_init();
 	/* Application options first, so that bad ones start nothing. */
 	argv[sep] = argv[0];
 	ret = vfo_args_parse(argc - sep, argv + sep, &app.cfg, err, sizeof(err));
 	if (ret < 0) {
-		fprintf(stderr, "vfailover: %s\n", err);
+		VFO_LOG(ERR, "%s", err);
 		return EXIT_USAGE;
 	}
 	if (app.cfg.help) {
@@ -201,9 +204,9 @@ main(int argc, char **argv)
 	}
 	ret = rte_eal_init(eal_argc, argv);
 	if (ret < 0) {
-		fprintf(stderr,
-			"vfailover: EAL init failed: %s; check the EAL options and hugepages "
-			"(scripts/setup), or run with --in-memory\n",
+		VFO_LOG(ERR,
+			"EAL init failed: %s; check the EAL options and hugepages "
+			"(scripts/setup), or run with --in-memory",
 			rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
@@ -211,33 +214,31 @@ main(int argc, char **argv)
 	    setup_dataplane(&app, err, sizeof(err)) < 0 ||
 	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||
 	    vfo_app_failover_setup(&app, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vfailover: %s\n", err);
+		VFO_LOG(ERR, "%s", err);
 		teardown(&app);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
-	vfo_pools_print_memory(&app.pools, stdout);
+	vfo_pools_log_memory(&app.pools);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	ret = vfo_app_ctl_start(&app);
 	if (ret != 0) {
-		fprintf(stderr, "vfailover: cannot start the control thread: %s\n",
-			rte_strerror(-ret));
+		VFO_LOG(ERR, "cannot start the control thread: %s", rte_strerror(-ret));
 		teardown(&app);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
-	printf("vfailover: forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop\n",
-	       vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
-	fflush(stdout);
+	VFO_LOG(NOTICE, "forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop",
+		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	app.start_tsc = rte_rdtsc();
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	app.quit = true;
 
-	printf("vfailover: stopping\n");
+	VFO_LOG(NOTICE, "stopping");
 	vfo_app_ctl_stop(&app);
-	vfo_app_print_totals(&app, stdout);
+	vfo_app_log_totals(&app);
 	teardown(&app);
 	rte_eal_cleanup();
 	return 0;

@@ -548,7 +548,7 @@ class Harness:
             if not p.running():
                 raise TestFailure(f"{name} exited with {p.popen.returncode} while "
                                   f"starting; stderr:\n{p.stderr()}\nstdout:\n{p.stdout()}")
-            if "vfailover: forwarding" not in p.stdout():
+            if "vfailover: forwarding" not in p.stderr():
                 return False
             if ctl_path is None:
                 return True
