@@ -127,6 +127,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.nb_txd = cfg->nb_txd,
 			.promisc = cfg->promisc,
 			.ipv4 = uc->ipv4,
+			.has_ipv6 = uc->has_ipv6,
 			.arp_target = uc->arp_target,
 			.allmulti = cfg->allmulti,
 			.mtu = (uint16_t)cfg->mtu,
@@ -140,6 +141,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 
 		snprintf(p.name, sizeof(p.name), "%s", uc->name);
 		memcpy(p.devargs, uc->devargs, sizeof(p.devargs));
+		memcpy(p.ipv6, uc->ipv6, sizeof(p.ipv6));
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
 		if (a->uplink[i] == NULL)
 			return -1;
