@@ -9,10 +9,12 @@
  *   vfailover [EAL options] -- [app options]     (see --help)
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -20,6 +22,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include "app.h"
 #include "vfo_log.h"
@@ -168,6 +171,35 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Lets dpdk-dumpcap and dpdk-pdump capture on the members and
+ * dpdk-proc-info read their counters: secondary processes of the same
+ * --file-prefix, which reach vfailover through EAL's multi-process socket
+ * (absent with --in-memory).  Nothing runs on the fast path until a capture
+ * starts.  Says which --file-prefix they need, or why they cannot attach.
+ */
+static void
+capture_init(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *prefix = strrchr(dir, '/');
+	char sock[PATH_MAX];
+
+	if (rte_pdump_init() < 0) {
+		VFO_LOG(WARNING, "packet capture unavailable: %s", rte_strerror(rte_errno));
+		return;
+	}
+	snprintf(sock, sizeof(sock), "%s/mp_socket", dir);
+	if (access(sock, F_OK) == 0)
+		VFO_LOG(INFO,
+			"dpdk-dumpcap, dpdk-pdump and dpdk-proc-info can attach with "
+			"--file-prefix %s",
+			prefix != NULL ? prefix + 1 : dir);
+	else
+		VFO_LOG(INFO, "no multi-process socket (--in-memory?): dpdk-dumpcap, dpdk-pdump "
+			      "and dpdk-proc-info cannot attach");
+}
+
 /* Releases whatever setup created, in reverse order. */
 static void
 teardown(struct vfo_app *a)
@@ -176,6 +208,7 @@ teardown(struct vfo_app *a)
 
 	vfo_app_ctl_stop(a);
 	vfo_app_failover_stop(a);
+	rte_pdump_uninit();
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
@@ -212,6 +245,7 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
+	capture_init();
 	if (resolve_queues(&app.cfg, err, sizeof(err)) < 0 ||
 	    setup_dataplane(&app, err, sizeof(err)) < 0 ||
 	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||

@@ -17,7 +17,10 @@ logs live in a private temp directory that is removed at the end; DPDK's own
 runtime directory (/var/run/dpdk/PREFIX, one unique --file-prefix per
 process) is removed too.  Logs of a failed test are printed before removal.
 
-Every DPDK process gets --in-memory --no-pci and a unique --file-prefix.
+Every DPDK process gets --no-pci, a unique --file-prefix and --in-memory,
+unless a test needs DPDK's multi-process tools (dpdk-dumpcap,
+dpdk-proc-info: in_memory=False); the hugepage files such a process leaves
+are removed with its runtime directory.
 """
 import atexit
 import ctypes
@@ -169,6 +172,24 @@ def dpdk_runtime_dir(prefix):
     return os.path.join(base, prefix)
 
 
+def remove_hugepage_files(prefix):
+    """Removes the hugepage files of DPDK --file-prefix 'prefix' (a process
+    run without --in-memory leaves them in every hugetlbfs mount)."""
+    with open("/proc/mounts") as f:
+        mounts = [line.split()[1] for line in f if line.split()[2] == "hugetlbfs"]
+    for m in mounts:
+        try:
+            names = os.listdir(m)
+        except OSError:
+            continue
+        for n in names:
+            if n.startswith(f"{prefix}map_"):
+                try:
+                    os.unlink(os.path.join(m, n))
+                except OSError:
+                    pass
+
+
 # Names of what a test leaves only if it is killed with SIGKILL (its
 # children die with it, through PR_SET_PDEATHSIG): /tmp/vfoit-PID-NAME-XXXX
 # and DPDK runtime directories of --file-prefix vfotPIDxN.
@@ -199,6 +220,8 @@ def sweep_leftovers():
             m = pat.match(n)
             if m and not _pid_alive(int(m.group(1))):
                 shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+                if n.startswith(DPDK_PREFIX):
+                    remove_hugepage_files(n)
 
 
 class Proc:
@@ -510,11 +533,12 @@ class Harness:
         self.prefixes.append(p)
         return p
 
-    def eal(self, lcores, vdevs=(), lcore_opt="-l"):
+    def eal(self, lcores, vdevs=(), lcore_opt="-l", in_memory=True):
         """Returns EAL arguments: lcores (given to 'lcore_opt': -l, or
-        --lcores for a map), in-memory, no PCI, unique prefix, vdevs."""
-        a = [lcore_opt, lcores, "--in-memory", "--no-pci", "--file-prefix", self.prefix(),
-             "--log-level", "lib.eal:warning"]
+        --lcores for a map), in-memory (unless not 'in_memory': then
+        secondary processes can attach), no PCI, unique prefix, vdevs."""
+        a = [lcore_opt, lcores] + (["--in-memory"] if in_memory else []) + [
+            "--no-pci", "--file-prefix", self.prefix(), "--log-level", "lib.eal:warning"]
         for v in vdevs:
             a += ["--vdev", v]
         return a
@@ -528,11 +552,13 @@ class Harness:
         return p
 
     def start_vfailover(self, name, app_args, lcores="1", vdevs=(), eal_extra=(),
-                        announce=False):
+                        announce=False, in_memory=True):
         """Starts vfailover (does not wait for it); returns the Proc.  Unless
         'announce', it runs with --no-announce, so that the RARP frames it
-        sends after a switch do not show up in exact packet counts."""
-        argv = [self.vfailover_bin] + self.eal(lcores, vdevs) + list(eal_extra) + ["--"] + \
+        sends after a switch do not show up in exact packet counts.  See
+        eal() for 'in_memory'."""
+        argv = [self.vfailover_bin] + self.eal(lcores, vdevs, in_memory=in_memory) + \
+            list(eal_extra) + ["--"] + \
             list(app_args) + ([] if announce else ["--no-announce"])
         p = Proc(self, name, argv)
         p.prefix = self.prefixes[-1]
@@ -638,6 +664,7 @@ class Harness:
         shutil.rmtree(self.tmp, ignore_errors=True)
         for pre in self.prefixes:
             shutil.rmtree(dpdk_runtime_dir(pre), ignore_errors=True)
+            remove_hugepage_files(pre)
         self.procs = []
         self.prefixes = []
 
@@ -654,10 +681,11 @@ BURST = 32  # testpmd's default burst: 'start tx_first N' sends N * BURST per po
 class MemifReflect:
     """The peer, vfailover and the control socket path of the fixture."""
 
-    def __init__(self, h, extra_args=(), name="vfailover", mac=None):
+    def __init__(self, h, extra_args=(), name="vfailover", mac=None, **vfo_kw):
         """With 'mac', both memif members get it through their devargs (memif
         cannot change a MAC later) and it is the uplink's --mac; without,
-        the uplink MAC defaults to the backup's random one."""
+        the uplink MAC defaults to the backup's random one.  'vfo_kw' go to
+        Harness.start_vfailover (announce, in_memory)."""
         self.h = h
         mac_arg = f",mac={mac}" if mac else ""
         self.ctl_path = h.path("ctl.sock")
@@ -674,7 +702,7 @@ class MemifReflect:
             "--backup", f"net_memif1,role=client,socket={bk_sock},id=0{mac_arg}",
             "--fwd", "io", "--ctl", self.ctl_path, "--stats-interval", "0"] +
             (["--mac", mac] if mac else []) + list(extra_args),
-            ctl_path=self.ctl_path)
+            ctl_path=self.ctl_path, **vfo_kw)
         wait_until(self._links_up, 15, "both memif members to come up")
 
     def _links_up(self):
