@@ -76,4 +76,11 @@ extern int vfo_stats_logtype;
  */
 void vfo_app_log_init(void);
 
+/**
+ * Sends 'state' ("READY=1", "STOPPING=1", "STATUS=...", lines joined by
+ * '\n') to systemd when it runs vfailover as a Type=notify service
+ * (NOTIFY_SOCKET); does nothing otherwise.  A failure is logged, not fatal.
+ */
+void vfo_app_notify(const char *state);
+
 #endif /* VFO_APP_H */

@@ -288,12 +288,14 @@ main(int argc, char **argv)
 	}
 	VFO_LOG(NOTICE, "forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop",
 		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
+	vfo_app_notify("READY=1\nSTATUS=forwarding");
 	app.start_tsc = rte_rdtsc();
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	app.quit = true;
 
 	VFO_LOG(NOTICE, "stopping");
+	vfo_app_notify("STOPPING=1");
 	vfo_app_ctl_stop(&app);
 	vfo_app_log_totals(&app);
 	teardown(&app);

@@ -1,25 +1,36 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * app_log.c — where vfailover's rte_log lines go.
+ * app_service.c — what vfailover does for systemd: where its rte_log lines
+ * go, and telling the service manager when it is ready and stopping.
  *
- * DPDK 22.11 writes every rte_log line to stderr and copies it to syslog.
+ * Logs.  DPDK 22.11 writes every rte_log line to stderr and copies it to syslog.
  * Under systemd both reach the journal: every line twice, and all at one
  * priority.  When stderr is the journal (systemd sets JOURNAL_STREAM to its
  * device and inode), vfailover gives rte_log a stream of its own instead:
  * stderr only, each line prefixed with "<N>", its syslog priority, which
  * the journal strips and files the line under (sd-daemon(3)).  Elsewhere
  * DPDK's default stays.
+ *
+ * Readiness.  Under a Type=notify unit (NOTIFY_SOCKET set), vfailover sends
+ * "READY=1" once it forwards and "STOPPING=1" when it stops: one datagram
+ * each, as sd_notify(3) does, so that units ordered after it start once
+ * traffic flows.
  */
+#include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <rte_log.h>
 
 #include "app.h"
+#include "vfo_log.h"
 
 RTE_LOG_REGISTER(vfo_stats_logtype, vfailover.stats, INFO);
 
@@ -82,4 +93,31 @@ vfo_app_log_init(void)
 		return; /* DPDK's default stream still works */
 	setvbuf(f, NULL, _IONBF, 0);
 	rte_openlog_stream(f);
+}
+
+void
+vfo_app_notify(const char *state)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t len;
+	int fd;
+
+	if (path == NULL)
+		return;
+	len = strlen(path);
+	if ((path[0] != '/' && path[0] != '@') || len >= sizeof(sa.sun_path)) {
+		VFO_LOG(WARNING, "NOTIFY_SOCKET '%s' is not a socket path; systemd not told", path);
+		return;
+	}
+	memcpy(sa.sun_path, path, len);
+	if (path[0] == '@')
+		sa.sun_path[0] = '\0'; /* abstract namespace */
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || sendto(fd, state, strlen(state), MSG_NOSIGNAL, (struct sockaddr *)&sa,
+			     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+		VFO_LOG(WARNING, "cannot tell systemd '%s' through %s: %s", state, path,
+			strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
