@@ -74,9 +74,7 @@ class Dumpcap:
     def __init__(self, h, name, prefix, iface, path):
         self.path = path
         self.name = name
-        self.p = vfotest.Proc(h, name, [DUMPCAP, "--file-prefix", prefix, "-i", iface,
-                                        "-w", path])
-        h.procs.append(self.p)
+        self.p = h.spawn(name, [DUMPCAP, "--file-prefix", prefix, "-i", iface, "-w", path])
         # dumpcap writes "Packets captured:" once its capture is enabled.
         wait_until(lambda: "Packets captured:" in self.p.stderr() or not self.p.running(),
                    30, f"{name} to start capturing")

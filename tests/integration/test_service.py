@@ -105,12 +105,11 @@ class Service:
         os.environ.update(NOTIFY_SOCKET=self.notify_path,
                           JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
         try:
-            p = vfotest.Proc(self.h, proc_name, argv)
+            p = self.h.spawn(proc_name, argv)
         finally:
             os.environ.clear()
             os.environ.update(saved)
-        self.h.procs.append(p)
-        self.h.prefixes.append(f"vfailover-{self.name}")  # cleaned up with the test
+        self.h.prefixes.used.append(f"vfailover-{self.name}")  # cleaned up with the test
         self.messages = []
         return p
 
