@@ -186,6 +186,8 @@ def main():
                  ("vfo_uplink.h", "vfo_pool.h", "vfo_fwd.h", "vfo_ctl.h")]
         want += [os.path.join(libdir, a) for a in
                  ("libvfailover.a", "libvfoctl.a", "libvfoport.a", "pkgconfig/vfailover.pc")]
+        want += [os.path.join(path("datadir"), "vfailover/python/vfolib", m) for m in
+                 ("__init__.py", "checks.py", "ctl.py", "jsonlines.py")]
         want += [os.path.join(unitdir, "vfailover@.service"),
                  os.path.join(docdir, "examples/vfailover-cpu-pinning.conf")]
         for w in want:

@@ -521,7 +521,7 @@ test_announce(void **state)
 	uint16_t vf;
 
 	(void)state;
-	ring_params(&p, "net_ring_m", "net_ring_n");
+	ring_params(&p, "net_ring_o", "net_ring_p");
 	p.has_mac = true;
 	p.mac = mac;
 	p.ipv4 = 0xc0000201;
