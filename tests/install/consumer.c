@@ -48,10 +48,16 @@ round_trip(struct vfo_uplink *u)
 int
 main(int argc, char **argv)
 {
-	char *eal[] = {argv[0], "--no-huge", "-m", "256", "--no-shconf", "--no-pci", "-l", "0",
-		       "--log-level=lib.eal:error"};
-	struct vfo_pool_need need = {.nb_ports = 2, .nb_rxq = 1, .nb_rxd = 512, .nb_txq = 1,
-				     .nb_txd = 512, .nb_lcores = 1, .burst = BURST};
+	char *eal[] = {argv[0], "--no-huge",   "-m",
+		       "256",	"--no-shconf", "--no-pci",
+		       "-l",	"0",	       "--log-level=lib.eal:error"};
+	struct vfo_pool_need need = {.nb_ports = 2,
+				     .nb_rxq = 1,
+				     .nb_rxd = 512,
+				     .nb_txq = 1,
+				     .nb_txd = 512,
+				     .nb_lcores = 1,
+				     .burst = BURST};
 	struct vfo_uplink_params p;
 	struct vfo_uplink *u;
 	unsigned int a, b;
