@@ -39,7 +39,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	app.quit = true;
+	vfo_app_quit(&app);
 }
 
 /*
@@ -289,10 +289,10 @@ main(int argc, char **argv)
 	VFO_LOG(NOTICE, "forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop",
 		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	vfo_app_notify("READY=1\nSTATUS=forwarding");
-	app.start_tsc = rte_rdtsc();
+	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
-	app.quit = true;
+	vfo_app_quit(&app);
 
 	VFO_LOG(NOTICE, "stopping");
 	vfo_app_notify("STOPPING=1");

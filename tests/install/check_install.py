@@ -13,7 +13,8 @@ Installs the build into a scratch DESTDIR, then checks:
   documents exactly the long options the program's --help lists (vfailover:
   and every INI key);
 - an application outside the project compiles and links against the
-  installed headers and archives through pkg-config and runs (consumer.c);
+  installed headers and archives through pkg-config and runs (consumer.c),
+  and each installed header compiles on its own;
 - systemd-analyze verify accepts vfailover@NAME.service with the drop-in, in
   a scratch root holding the installed tree and the system's own units;
   warnings count as failures.
@@ -53,7 +54,8 @@ def check(cond, msg):
 
 
 def run(argv, **kw):
-    """Runs argv; returns the CompletedProcess (text, captured)."""
+    """Runs argv; returns the CompletedProcess (text, captured; 'input' is
+    fed to its stdin)."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, **kw)
 
 
@@ -143,6 +145,13 @@ def check_library(destdir, libdir, srcdir, tmp):
     r = run(["pkg-config", "--cflags", "--libs", "vfailover"], env=env)
     if not check(r.returncode == 0, f"pkg-config vfailover: {r.stderr.strip()}"):
         return
+    cflags = r.stdout.split()
+    incdir = next(f[2:] for f in cflags if f.startswith("-I") and f.endswith("/vfailover"))
+    for h in sorted(os.listdir(incdir)):  # each public header compiles on its own
+        rh = run(["cc", "-fsyntax-only", "-Wall", "-Wextra", "-Werror", "-x", "c", "-"] + cflags,
+                 input=f"#include <{h}>\n")
+        check(rh.returncode == 0, f"installed header {h} does not compile on its own:\n"
+              f"{rh.stderr[-1500:]}")
     exe = os.path.join(tmp, "consumer")
     r = run(["cc", "-Wall", "-Wextra", "-Werror", "-o", exe,
              os.path.join(srcdir, "tests/install/consumer.c")] + r.stdout.split())
