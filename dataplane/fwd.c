@@ -431,7 +431,7 @@ vfo_fwd_lcore_main(void *arg)
 	prev = prev_drain = rte_rdtsc();
 	for (i = 0; i < f->nb_uplinks; i++)
 		c.others_busy_at[i] = prev;
-	while (!*f->quit) {
+	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
 		uint64_t moved;
 
 		c.now = prev;

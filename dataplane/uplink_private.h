@@ -14,7 +14,8 @@
  * Probes member 'id' from u->member[id].devargs (unless EAL already did) and
  * finds its one ethdev port.  Returns 0, or -1 with 'err' set.
  */
-int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
+int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+	VFO_REQUIRES(u->lock);
 
 /**
  * Configures member 'id' with the uplink's settings (queues, RSS,
@@ -22,20 +23,21 @@ int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err,
  * starts it; a setting the PMD refuses is logged, not fatal (the member
  * comes back as it was first brought up).  Returns 0, or -1 with 'err' naming the port.
  */
-int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
+int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+	VFO_REQUIRES(u->lock);
 
 /** Programs the uplink MAC on member 'id'; a refusal is logged, not fatal. */
-void uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id);
+void uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id) VFO_REQUIRES(u->lock);
 
 /** Stops, closes and removes member 'id' if present, keeping its PMD counters. */
-void uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id);
+void uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id) VFO_REQUIRES(u->lock);
 
 /**
  * Publishes a view in which every started member is polled (active first)
  * and 'active' (-1: none) transmits.  Call with the lock held; the caller
  * waits for the grace period before touching a member left out.
  */
-void uplink__publish_view(struct vfo_uplink *u, int active);
+void uplink__publish_view(struct vfo_uplink *u, int active) VFO_REQUIRES(u->lock);
 
 /** Sums member 'id''s packet counters over every queue into *rx and *tx. */
 void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint64_t *rx,
@@ -52,5 +54,13 @@ void uplink__wait_grace(struct vfo_uplink *u);
 void uplink__build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op,
 		       const struct rte_ether_addr *mac, uint32_t sip, uint32_t tip,
 		       const struct rte_ether_addr *tha);
+
+/**
+ * Writes into 'm' an unsolicited Neighbor Advertisement (86 B) from 'mac'
+ * for the IPv6 address 'addr' (network order): to ff02::1 from 'addr', hop
+ * limit 255, override flag set, target 'addr', Target Link-Layer Address
+ * option 'mac', ICMPv6 checksum filled in.
+ */
+void uplink__build_na(struct rte_mbuf *m, const struct rte_ether_addr *mac, const uint8_t addr[16]);
 
 #endif /* VFO_UPLINK_PRIVATE_H */

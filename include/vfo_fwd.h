@@ -69,7 +69,7 @@ struct vfo_fwd {
 	/** A non-active member is idle when it delivered nothing, and its
 	 * uplink's view did not change, for this many TSC cycles. */
 	uint64_t idle_after_tsc;
-	volatile bool *quit; /**< the loop ends when this becomes true */
+	const bool *quit; /**< the loop ends when this becomes true (atomic) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

@@ -42,7 +42,7 @@
 
 static struct vfo_pools pools;
 static struct rte_rcu_qsbr *qsbr;
-static volatile bool quit;
+static bool quit; /* the forwarder's quit flag (atomic) */
 static volatile int worker_tid;
 
 /* Records the worker's thread id (for its schedstat). */
@@ -136,7 +136,7 @@ run(struct vfo_uplink **u, unsigned int lcore, unsigned int every)
 	f.idle_every = every;
 	f.idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US);
 	f.quit = &quit;
-	quit = false;
+	__atomic_store_n(&quit, false, __ATOMIC_RELAXED);
 	rte_eal_remote_launch(vfo_fwd_lcore_main, &f, lcore);
 	rte_delay_ms(WARM_MS);
 	vfo_fwd_stats_sum(&f, &s0);
@@ -144,7 +144,7 @@ run(struct vfo_uplink **u, unsigned int lcore, unsigned int every)
 	rte_delay_ms(RUN_MS);
 	vfo_fwd_stats_sum(&f, &s1);
 	ns1 = thread_cpu_ns(worker_tid);
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(lcore);
 	turns = (s1.batches - s0.batches) * VFO_FWD_TURNS_PER_BATCH;
 	return turns != 0 ? (double)(ns1 - ns0) / (double)turns : -1.0;

@@ -46,7 +46,7 @@
 
 static struct vfo_pools pools;
 static struct rte_rcu_qsbr *qsbr;
-static volatile bool quit;
+static bool quit; /* the forwarder's quit flag (atomic) */
 
 /* Creates an uplink named 'name' of two net_ring ports named after it, with
  * path liveness towards 'arp_target' (0: none). */
@@ -196,14 +196,14 @@ fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n, bool live)
 	f->idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US);
 	f->path_liveness = live;
 	f->quit = &quit;
-	quit = false;
+	__atomic_store_n(&quit, false, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, f, FWD_LCORE), 0);
 }
 
 static void
 fwd_stop(void)
 {
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_wait_lcore(FWD_LCORE), 0);
 }
 
@@ -213,7 +213,7 @@ static int
 fwd_teardown(void **state)
 {
 	(void)state;
-	quit = true;
+	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(FWD_LCORE);
 	return 0;
 }
