@@ -32,6 +32,8 @@
 #include "vfo_tsc.h"
 #include "vfo_uplink.h"
 
+#include "uplink_params.h"
+
 /* How long each N runs (ms), after a warm-up of WARM_MS, and how many
  * times (the values of N alternating): the median is printed. */
 #define RUN_MS	300u
@@ -80,16 +82,7 @@ make_uplink(const char *name, const char *vf, const char *backup)
 	struct vfo_uplink *u;
 	char err[512];
 
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "%s", name);
-	snprintf(p.devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", vf);
-	snprintf(p.devargs[VFO_MEMBER_BACKUP], VFO_DEVARGS_MAX, "%s", backup);
-	p.nb_rxq = p.nb_txq = 1;
-	p.nb_rxd = p.nb_txd = 1024;
-	p.promisc = true;
-	p.qsbr = qsbr;
-	p.pool_for_socket = vfo_pools_get;
-	p.pool_arg = &pools;
+	test_uplink_params(&p, name, vf, backup, &pools, qsbr);
 	u = vfo_uplink_create(&p, err, sizeof(err));
 	if (u == NULL) {
 		fprintf(stderr, "bench_idle_poll: %s\n", err);

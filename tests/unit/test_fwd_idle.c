@@ -36,6 +36,8 @@
 #include "vfo_tsc.h"
 #include "vfo_uplink.h"
 
+#include "uplink_params.h"
+
 #define PKT_LEN	   60
 #define FWD_LCORE  0 /* the worker lcore (index 0: queue 0) */
 #define BUSY_PKTS  256
@@ -55,18 +57,11 @@ ring_uplink(const char *name, uint32_t arp_target)
 {
 	struct vfo_uplink_params p;
 	struct vfo_uplink *u;
-	char err[512];
+	char err[512], vf[64], backup[64];
 
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "%s", name);
-	snprintf(p.devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "net_ring_%s_vf", name);
-	snprintf(p.devargs[VFO_MEMBER_BACKUP], VFO_DEVARGS_MAX, "net_ring_%s_bk", name);
-	p.nb_rxq = p.nb_txq = 1;
-	p.nb_rxd = p.nb_txd = 1024;
-	p.promisc = true;
-	p.qsbr = qsbr;
-	p.pool_for_socket = vfo_pools_get;
-	p.pool_arg = &pools;
+	snprintf(vf, sizeof(vf), "net_ring_%s_vf", name);
+	snprintf(backup, sizeof(backup), "net_ring_%s_bk", name);
+	test_uplink_params(&p, name, vf, backup, &pools, qsbr);
 	p.arp_target = arp_target;
 	u = vfo_uplink_create(&p, err, sizeof(err));
 	if (u == NULL)
