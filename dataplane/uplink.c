@@ -114,6 +114,7 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
 	u->tx_retry_tsc = vfo_us_to_tsc(p->tx_retry_us);
+	u->path_window_tsc = vfo_us_to_tsc(VFO_PATH_REPLY_WINDOW_US);
 	vfo_mutex_init(&u->lock);
 	vfo_uplink_stats_reset(u);
 	/* Nobody else sees 'u' yet; the lock is the member helpers' contract. */

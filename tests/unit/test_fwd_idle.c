@@ -9,7 +9,9 @@
  *     all forwarded, singly (each arriving on an idle backup) and as one
  *     burst of half the ring, and none is lost or duplicated (exact counts);
  *   - the idle backup is in fact polled less (the loop counts its idle
- *     batches), and not while the backup transmits.
+ *     batches), and not while the backup transmits;
+ *   - path liveness: the path check's ARP replies are consumed only while a
+ *     probe's reply window is open.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include <rte_arp.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
@@ -33,6 +36,8 @@
 #include "vfo_tsc.h"
 #include "vfo_uplink.h"
 
+#include "uplink_params.h"
+
 #define PKT_LEN	   60
 #define FWD_LCORE  0 /* the worker lcore (index 0: queue 0) */
 #define BUSY_PKTS  256
@@ -43,26 +48,21 @@
 
 static struct vfo_pools pools;
 static struct rte_rcu_qsbr *qsbr;
-static bool quit; /* atomic: read by the forwarder */
+static bool quit; /* the forwarder's quit flag (atomic) */
 
-/* Creates an uplink named 'name' of two net_ring ports named after it. */
+/* Creates an uplink named 'name' of two net_ring ports named after it, with
+ * path liveness towards 'arp_target' (0: none). */
 static struct vfo_uplink *
-ring_uplink(const char *name)
+ring_uplink(const char *name, uint32_t arp_target)
 {
 	struct vfo_uplink_params p;
 	struct vfo_uplink *u;
-	char err[512];
+	char err[512], vf[64], backup[64];
 
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "%s", name);
-	snprintf(p.devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "net_ring_%s_vf", name);
-	snprintf(p.devargs[VFO_MEMBER_BACKUP], VFO_DEVARGS_MAX, "net_ring_%s_bk", name);
-	p.nb_rxq = p.nb_txq = 1;
-	p.nb_rxd = p.nb_txd = 1024;
-	p.promisc = true;
-	p.qsbr = qsbr;
-	p.pool_for_socket = vfo_pools_get;
-	p.pool_arg = &pools;
+	snprintf(vf, sizeof(vf), "net_ring_%s_vf", name);
+	snprintf(backup, sizeof(backup), "net_ring_%s_bk", name);
+	test_uplink_params(&p, name, vf, backup, &pools, qsbr);
+	p.arp_target = arp_target;
 	u = vfo_uplink_create(&p, err, sizeof(err));
 	if (u == NULL)
 		fail_msg("uplink %s: %s", name, err);
@@ -136,6 +136,26 @@ idle_batches(const struct vfo_fwd *f)
 	return sum.idle_batches;
 }
 
+/* Waits (up to WAIT_MS) until the forwarder has begun 'n' more batches of
+ * turns (one more may still be running). */
+static void
+wait_batches(const struct vfo_fwd *f, uint64_t n)
+{
+	struct vfo_fwd_lcore_stats sum;
+	uint64_t start;
+	unsigned int ms;
+
+	vfo_fwd_stats_sum(f, &sum);
+	start = sum.batches;
+	for (ms = 0; ms < WAIT_MS; ms++) {
+		vfo_fwd_stats_sum(f, &sum);
+		if (sum.batches >= start + n)
+			return;
+		sleep_ms(1);
+	}
+	fail_msg("the forwarder ran no batch in %u ms", WAIT_MS);
+}
+
 /* Waits up to WAIT_MS until the forwarder polls an idle member less; returns
  * true when it does. */
 static bool
@@ -152,9 +172,10 @@ wait_idle(const struct vfo_fwd *f)
 	return false;
 }
 
-/* Fills 'f' for uplinks u[0..n) and starts it on FWD_LCORE. */
+/* Fills 'f' for uplinks u[0..n) (with path liveness when 'live') and
+ * starts it on FWD_LCORE. */
 static void
-fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n)
+fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n, bool live)
 {
 	unsigned int i;
 
@@ -168,6 +189,7 @@ fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n)
 	f->qsbr = qsbr;
 	f->idle_every = IDLE_EVERY;
 	f->idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US);
+	f->path_liveness = live;
 	f->quit = &quit;
 	__atomic_store_n(&quit, false, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, f, FWD_LCORE), 0);
@@ -218,10 +240,10 @@ test_backup_only_delivery(void **state)
 	unsigned int k, left;
 
 	(void)state;
-	u[0] = ring_uplink("ba");
-	u[1] = ring_uplink("bb");
+	u[0] = ring_uplink("ba", 0);
+	u[1] = ring_uplink("bb", 0);
 	inject(u[0], VFO_MEMBER_VF, BUSY_PKTS);
-	fwd_start(&f, u, 2);
+	fwd_start(&f, u, 2, false);
 	assert_true(wait_idle(&f));
 	idle0 = idle_batches(&f);
 	for (k = 0; k < SINGLES; k++) {
@@ -263,9 +285,9 @@ test_no_idle_while_backup_active(void **state)
 	uint64_t before;
 
 	(void)state;
-	u = ring_uplink("bc");
+	u = ring_uplink("bc", 0);
 	inject(u, VFO_MEMBER_VF, BUSY_PKTS);
-	fwd_start(&f, &u, 1);
+	fwd_start(&f, &u, 1, false);
 	assert_true(wait_idle(&f));
 	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_BACKUP), 0);
 	sleep_ms(2); /* batches that began before the switch */
@@ -277,6 +299,79 @@ test_no_idle_while_backup_active(void **state)
 	fwd_stop();
 	assert_no_drops(u);
 	assert_int_equal(drain(u), BUSY_PKTS);
+	vfo_uplink_destroy(u);
+}
+
+/* Writes an ARP reply from 'sip' into 'm'. */
+static void
+put_arp_reply(struct rte_mbuf *m, uint32_t sip)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	memset(eth, 0, sizeof(*eth) + sizeof(*arp));
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REPLY);
+	arp->arp_data.arp_sip = rte_cpu_to_be_32(sip);
+}
+
+/* Sends one ARP reply from 'sip' straight onto the backup's ring of 'u' (the
+ * forwarder never transmits there while the VF is active: a net_ring has a
+ * single producer). */
+static void
+inject_reply(struct vfo_uplink *u, uint32_t sip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(vfo_pools_get(0, &pools));
+
+	assert_non_null(m);
+	assert_non_null(rte_pktmbuf_append(m, PKT_LEN));
+	put_arp_reply(m, sip);
+	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_BACKUP].port_id, 0, &m, 1), 1);
+}
+
+/*
+ * Path liveness: the forwarder consumes the target's ARP replies only while
+ * a probe's reply window is open, and forwards them (as any packet) when it
+ * is closed: the per-packet check runs only after a probe.
+ */
+static void
+test_path_reply_window(void **state)
+{
+	const uint32_t target = 0x0a000001;
+	struct vfo_uplink *u;
+	struct vfo_fwd f;
+	unsigned int ms;
+
+	(void)state;
+	u = ring_uplink("pw", target);
+	/* A long window, so that a slow test thread cannot miss it. */
+	u->path_window_tsc = vfo_us_to_tsc(5 * 1000 * 1000);
+	fwd_start(&f, &u, 1, true);
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	for (ms = 0; ms < WAIT_MS &&
+		     __atomic_load_n(&u->probe_pkt[VFO_MEMBER_VF], __ATOMIC_ACQUIRE) != NULL;
+	     ms++)
+		sleep_ms(1);
+	assert_null(u->probe_pkt[VFO_MEMBER_VF]); /* sent: the window is open */
+	inject_reply(u, target);
+	for (ms = 0; ms < WAIT_MS && vfo_uplink_member_path_replies(u, VFO_MEMBER_BACKUP) == 0;
+	     ms++)
+		sleep_ms(1);
+	assert_int_equal(vfo_uplink_member_path_replies(u, VFO_MEMBER_BACKUP), 1);
+	/* Window closed: the next reply is forwarded (it keeps circulating),
+	 * once a batch that began after the close has run (the lcore may be
+	 * preempted in the middle of one on a busy machine). */
+	__atomic_store_n(&u->path_until_tsc, 0, __ATOMIC_RELAXED);
+	wait_batches(&f, 2);
+	inject_reply(u, target);
+	sleep_ms(20);
+	fwd_stop();
+	assert_int_equal(vfo_uplink_member_path_replies(u, VFO_MEMBER_BACKUP), 1);
+	assert_int_equal(vfo_uplink_member_rx_pkts(u, VFO_MEMBER_BACKUP), 1);
+	assert_no_drops(u);
+	/* The probe (a request, looping back on the VF) and the second reply
+	 * (received on the backup, forwarded out of the VF). */
+	assert_int_equal(drain(u), 2);
 	vfo_uplink_destroy(u);
 }
 
@@ -298,6 +393,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_backup_only_delivery, fwd_teardown),
 		cmocka_unit_test_teardown(test_no_idle_while_backup_active, fwd_teardown),
+		cmocka_unit_test_teardown(test_path_reply_window, fwd_teardown),
 	};
 	struct vfo_pool_need need = {.nb_ports = 4,
 				     .nb_rxq = 1,
