@@ -354,13 +354,14 @@ vfo_app_log_totals(struct vfo_app *a)
 						((double)fw.batches * VFO_FWD_TURNS_PER_BATCH)
 				      : 0.0);
 	if (a->fwd.yield_ready)
-		VFO_STATS_LOG(NOTICE,
-			      "totals: idle yield %s: %" PRIu64 " sleeps (woken by rx %" PRIu64
-			      ", by the control side %" PRIu64 ", by their %u..%u ms timeout %" PRIu64
-			      ", %" PRIu64 " of them with packets waiting), %.3f s asleep",
-			      vfo_yield_mode_name(a->fwd.yield), fw.sleeps, fw.wake_rx, fw.wake_kick,
-			      VFO_YIELD_MIN_SLEEP_MS, VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout,
-			      fw.wake_missed, (double)fw.sleep_cycles / (double)rte_get_tsc_hz());
+		VFO_STATS_LOG(
+			NOTICE,
+			"totals: idle yield %s: %" PRIu64 " sleeps (woken by rx %" PRIu64
+			", by the control side %" PRIu64 ", by their %u..%u ms timeout %" PRIu64
+			", %" PRIu64 " of them with packets waiting), %.3f s asleep",
+			vfo_yield_mode_name(a->fwd.yield), fw.sleeps, fw.wake_rx, fw.wake_kick,
+			VFO_YIELD_MIN_SLEEP_MS, VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout,
+			fw.wake_missed, (double)fw.sleep_cycles / (double)rte_get_tsc_hz());
 }
 
 /* The control thread: serves the socket and prints stats until quit. */

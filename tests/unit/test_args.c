@@ -328,8 +328,8 @@ test_idle_yield(void **state)
 	assert_int_equal(c.link_poll_us, 100000);
 	EXPECT_FAIL("--idle-yield 'sleep': unknown mode; give off, interrupt, pause or auto",
 		    "--vf", "v", "--backup", "b", "--idle-yield", "sleep");
-	EXPECT_FAIL("--idle-yield-us 5 is out of range; give 10..1000000", "--vf", "v",
-		    "--backup", "b", "--idle-yield-us", "5");
+	EXPECT_FAIL("--idle-yield-us 5 is out of range; give 10..1000000", "--vf", "v", "--backup",
+		    "b", "--idle-yield-us", "5");
 }
 
 static void

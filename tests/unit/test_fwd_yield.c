@@ -43,6 +43,8 @@
 #include "vfo_tsc.h"
 #include "vfo_uplink.h"
 
+#include "uplink_params.h"
+
 #define PKT_LEN	  60
 #define FWD_LCORE 0 /* the worker lcore (index 0: queue 0) */
 #define WAIT_MS	  3000
@@ -91,27 +93,21 @@ make_uplink(enum vfo_yield_mode mode, bool rings)
 	static unsigned int nb_rings; /* net_ring keeps its rings: new names each time */
 	struct vfo_uplink_params p;
 	struct vfo_uplink *u;
-	char err[512];
+	char dev[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX], err[512];
 	int id;
 
-	memset(&p, 0, sizeof(p));
-	snprintf(p.name, sizeof(p.name), "y0");
 	for (id = 0; id < VFO_MEMBER_COUNT; id++)
 		if (rings)
-			snprintf(p.devargs[id], VFO_DEVARGS_MAX, "net_ring_yield%u", nb_rings++);
+			snprintf(dev[id], sizeof(dev[id]), "net_ring_yield%u", nb_rings++);
 		else
-			snprintf(p.devargs[id], VFO_DEVARGS_MAX,
+			snprintf(dev[id], sizeof(dev[id]),
 				 "virtio_user%d,path=%s,queues=1,queue_size=256", id, sock[id]);
-	p.nb_rxq = p.nb_txq = 1;
-	p.nb_rxd = p.nb_txd = 256;
-	p.promisc = true;
-	p.qsbr = qsbr;
+	test_uplink_params(&p, "y0", dev[VFO_MEMBER_VF], dev[VFO_MEMBER_BACKUP], &pools, qsbr);
+	p.nb_rxd = p.nb_txd = 256; /* virtio_user's queue_size */
 	p.yield = mode;
 	p.queue_lcore[0] = FWD_LCORE;
 	p.sleepers = (struct vfo_uplink_sleepers){
 		.wake = vfo_fwd_wake, .sync = vfo_fwd_sync, .arg = &fwd};
-	p.pool_for_socket = vfo_pools_get;
-	p.pool_arg = &pools;
 	u = vfo_uplink_create(&p, err, sizeof(err));
 	if (u == NULL)
 		fail_msg("uplink: %s", err);
@@ -321,22 +317,13 @@ main(void)
 		cmocka_unit_test(test_virtio_members),
 		cmocka_unit_test(test_members_without_interrupts),
 	};
-	struct vfo_pool_need need = {.nb_ports = 4,
-				     .nb_rxq = 1,
-				     .nb_rxd = 512,
-				     .nb_txq = 1,
-				     .nb_txd = 512,
-				     .nb_lcores = 2,
-				     .burst = 32};
 	int id, ret;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
 		fprintf(stderr, "test_fwd_yield: EAL init failed (hugepages? scripts/setup)\n");
 		return 1;
 	}
-	vfo_pools_init(&pools, &need);
-	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE), RTE_CACHE_LINE_SIZE);
-	rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE);
+	qsbr = test_pools_qsbr(&pools, 4, 2, 512);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
 		char name[32];
 
