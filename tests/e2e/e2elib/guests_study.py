@@ -90,6 +90,13 @@ def run_cell(guest_dir, vfprobe, n, mode, pin, rate, idle_s, traffic_s, migrate,
         res["idle_cpu_pct"] = [round(100 * idle["per_pid"][str(qemu[f"g{i}"])] / idle["wall_s"], 2)
                                for i in range(n)]
         res["idle_machine_busy_cores"] = idle["machine_busy_cores"]
+        # After the window too: a member distrusted meanwhile (its RX
+        # interrupts did not come) explains a guest that stayed busy.
+        res["idle_yield_after"] = []
+        for vm in vms:
+            c = GuestCtl(vm.ctl_path)
+            res["idle_yield_after"].append(c.call("status")["idle_yield"])
+            c.close()
         log(f"  idle: host CPU per guest {res['idle_cpu_pct']} %")
 
         probes = [tb.probe(i, vfprobe, rate) for i in range(n)]
