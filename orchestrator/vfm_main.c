@@ -221,7 +221,7 @@ main(int argc, char **argv)
 {
 	static struct workers w;
 	static char *names[VFM_MAX_DOMAINS]; /* --evacuate's domains */
-	json_t *load = json_array();	     /* --load-threshold's samples */
+	json_t *load;			     /* --load-threshold's samples */
 	pthread_t th[VFM_MAX_DOMAINS];
 	uint64_t t0_ms;
 	struct vfm_conns conns = {0};
@@ -248,6 +248,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	t0_ms = vfo_mono_ms();
+	load = json_array(); /* handed to report(), which frees it */
 	if (o.evacuate && find_domains(&o, &conns, names, load, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vfmigrate: %s\n", err);
 		json_decref(load);
