@@ -223,14 +223,17 @@ cmd_timeline(const json_t *req, json_t *reply, void *arg)
 /*
  * Command "flows": the top flows of each uplink's flow table (--fwd flow),
  * counters kept across switches.  Args: uplink, top (default 10, max 1000),
- * by ("packets" or "bytes").
+ * by ("packets" or "bytes"), reset (true: empty the tables after the reply
+ * was taken, so a full or flooded table starts afresh).
  */
 static int
 cmd_flows(const json_t *req, json_t *reply, void *arg)
 {
 	struct vfo_app *a = arg;
 	const json_t *top = json_object_get(req, "top");
-	const char *by = json_string_value(json_object_get(req, "by"));
+	const json_t *by_j = json_object_get(req, "by");
+	const json_t *reset = json_object_get(req, "reset");
+	const char *by = json_string_value(by_j);
 	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
 	json_t *ups;
 	unsigned int first, last, i;
@@ -239,8 +242,11 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 		return -1;
 	if (n < 1 || n > 1000)
 		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
-	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
+	if (by_j != NULL &&
+	    (by == NULL || (strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)))
 		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
+	if (reset != NULL && !json_is_boolean(reset))
+		return vfo_ctl_error(reply, "\"reset\" must be true or false");
 	if (a->uplink[first]->flows == NULL)
 		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
 	ups = json_array();
@@ -250,10 +256,17 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 							 ? VFO_FLOW_BY_BYTES
 							 : VFO_FLOW_BY_PACKETS);
 
+		if (o == NULL) {
+			json_decref(ups);
+			return vfo_ctl_error(reply, "out of memory reading the flow table");
+		}
 		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
 		json_array_append_new(ups, o);
 	}
+	for (i = first; json_is_true(reset) && i < last; i++)
+		vfo_flow_reset(a->uplink[i]->flows);
 	json_object_set_new(reply, "uplinks", ups);
+	json_object_set_new(reply, "reset", json_boolean(json_is_true(reset)));
 	return 0;
 }
 
@@ -353,7 +366,7 @@ vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "uplink");
 	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
 			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
-			 "packets|bytes");
+			 "packets|bytes, reset (true: empty the table after this reply)");
 	vfo_ctl_register(a->ctl, "timeline", cmd_timeline, a,
 			 "failover transitions with monotonic µs timestamps; args: uplink");
 	return 0;

@@ -54,6 +54,12 @@
 #define S_MAX_QUEUES	  RTE_STR(VFO_MAX_QUEUES)
 #define S_MAX_UPLINKS	  RTE_STR(VFO_MAX_UPLINKS)
 
+/* Flow aging (--flow-idle-ms), and as strings for the usage text. */
+#define DEF_FLOW_IDLE_MS   60000
+#define MAX_FLOW_IDLE_MS   86400000
+#define S_DEF_FLOW_IDLE_MS RTE_STR(DEF_FLOW_IDLE_MS)
+#define S_MAX_FLOW_IDLE_MS RTE_STR(MAX_FLOW_IDLE_MS)
+
 /* Longest line rte_cfgfile accepts: its buffer less the newline and NUL. */
 #define INI_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
 /* Column where the usage text starts describing an option. */
@@ -189,6 +195,16 @@ static const struct setting settings[] = {
 	 .min = 64,
 	 .max = 4000000,
 	 .help = "flow table size per lcore with --fwd flow,\n64..4000000 (default 65536)"},
+	{.key = "flow-idle-ms",
+	 .opt = "flow-idle-ms",
+	 .arg = "MS",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(flow_idle_ms),
+	 .min = 0,
+	 .max = MAX_FLOW_IDLE_MS,
+	 .help = "with --fwd flow, a flow idle for MS ms leaves the\n"
+		 "table (a full or flooded table recovers),\n"
+		 "0.." S_MAX_FLOW_IDLE_MS " (default " S_DEF_FLOW_IDLE_MS "; 0: never)"},
 	{.key = "burst",
 	 .opt = "burst",
 	 .arg = "N",
@@ -389,6 +405,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->drain_us = DEF_DRAIN_US;
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
+	cfg->flow_idle_ms = DEF_FLOW_IDLE_MS;
 	cfg->announce = true;
 	cfg->arp_interval_ms = 100;
 	cfg->arp_missed = 3;

@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "app.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
 #include "vfo_tsc.h"
 
@@ -141,6 +142,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
 		if (a->uplink[i] == NULL)
 			return -1;
+		if (a->uplink[i]->flows != NULL)
+			vfo_flow_set_idle_timeout(a->uplink[i]->flows,
+						  (uint64_t)cfg->flow_idle_ms * 1000);
 		a->nb_uplinks++;
 	}
 	a->fwd = (struct vfo_fwd){

@@ -654,10 +654,11 @@ BURST = 32  # testpmd's default burst: 'start tx_first N' sends N * BURST per po
 class MemifReflect:
     """The peer, vfailover and the control socket path of the fixture."""
 
-    def __init__(self, h, extra_args=(), name="vfailover", mac=None):
+    def __init__(self, h, extra_args=(), name="vfailover", mac=None, peer_args=()):
         """With 'mac', both memif members get it through their devargs (memif
         cannot change a MAC later) and it is the uplink's --mac; without,
-        the uplink MAC defaults to the backup's random one."""
+        the uplink MAC defaults to the backup's random one.  'peer_args' go
+        to the peer's testpmd (e.g. --txonly-multi-flow)."""
         self.h = h
         mac_arg = f",mac={mac}" if mac else ""
         self.ctl_path = h.path("ctl.sock")
@@ -665,7 +666,7 @@ class MemifReflect:
         self.peer = h.testpmd("peer", [
             f"net_memif0,role=server,socket={vf_sock},id=0",
             f"net_memif1,role=server,socket={bk_sock},id=0"],
-            args=["--port-topology=loop", "--forward-mode=rxonly"])
+            args=["--port-topology=loop", "--forward-mode=rxonly"] + list(peer_args))
         # The memif sockets are abstract (DPDK's default): no files to go stale.
         # Only port 0 (the VF path) sends with tx_first and is polled.
         self.peer.cmd("set nbport 1")
