@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
@@ -62,6 +63,8 @@
 
 /* Longest line rte_cfgfile accepts: its buffer less the newline and NUL. */
 #define INI_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
+/* Room for the list of a section's INI keys (key_list()). */
+#define KEY_LIST_MAX 1024
 /* Column where the usage text starts describing an option. */
 #define USAGE_COL 27
 /* Width the usage text keeps to. */
@@ -715,15 +718,26 @@ find_key(enum set_scope scope, const char *key)
 }
 
 /*
- * Checks that 'path' can be opened and read, so that a missing or unreadable
- * file gets its own message.  Returns 0, or -1 with err set.
+ * Checks that 'path' is a regular file that can be opened and read, so that
+ * a missing or unreadable file gets its own message, and a device, FIFO or
+ * directory (which the INI reader would block on, read forever or misread,
+ * and which it reads three times) is refused.  Returns 0, or -1 with err set.
  */
 static int
 ini_check_readable(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f;
 	int e;
 
+	if (stat(path, &st) != 0)
+		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return vfo_errf(err, errlen,
+				"config %s: not a regular file (a directory, device or pipe); "
+				"give the path of an INI file",
+				path);
+	f = fopen(path, "r");
 	if (f == NULL)
 		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
 	errno = 0;
@@ -861,7 +875,7 @@ static int
 ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_app_config *cfg,
 		 bool *seen_global, char *err, size_t errlen)
 {
-	char name[CFG_NAME_LEN], where[512], keys[128];
+	char name[CFG_NAME_LEN], where[512], keys[KEY_LIST_MAX];
 	struct rte_cfgfile_entry *ent;
 	const struct setting *s;
 	enum set_scope scope;
@@ -1196,7 +1210,7 @@ print_wrapped(FILE *f, const char *text)
 void
 vfo_args_usage(FILE *f, const char *prog)
 {
-	char head[64], keys[256];
+	char head[64], keys[KEY_LIST_MAX];
 	unsigned int i;
 	int w;
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -78,6 +79,14 @@ on_eth_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_p
 	return 0;
 }
 
+/* NLMSG_OK() without its signed/unsigned comparison: 'left' may go negative. */
+static inline bool
+nl_ok(const struct nlmsghdr *nh, int left)
+{
+	return left >= (int)sizeof(*nh) && nh->nlmsg_len >= sizeof(*nh) &&
+	       nh->nlmsg_len <= (unsigned int)left;
+}
+
 /* Interrupt callback: reads every waiting rtnetlink message and queues a
  * KIF_LINK event naming the interface of each link change or removal. */
 static void
@@ -91,7 +100,7 @@ on_netlink(void *arg)
 		int left = (int)len;
 		struct nlmsghdr *nh;
 
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+		for (nh = (struct nlmsghdr *)buf; nl_ok(nh, left); nh = NLMSG_NEXT(nh, left)) {
 			struct vfo_raw_event ev = {.kind = VFO_RAW_KIF_LINK};
 			struct ifinfomsg *ifi = NLMSG_DATA(nh);
 			int alen = (int)IFLA_PAYLOAD(nh);
