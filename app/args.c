@@ -84,6 +84,7 @@ enum set_type {
 	SET_UMAC,    /* a unicast, non-zero MAC address; same */
 	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
 	SET_VLANS,   /* comma-separated VLAN ids 1..4094 (struct vfo_vlan_list) */
+	SET_ALLOW,   /* an attach allow list (vfo_attach_allow_parse), kept as text */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
 };
@@ -372,6 +373,14 @@ static const struct setting settings[] = {
 	 .help = "also serve the control protocol on this serial\n"
 		 "port: in a guest, the host's virtio-serial channel\n"
 		 "(/dev/virtio-ports/org.vfailover.0; default: none)"},
+	{.key = "attach-allow",
+	 .opt = "attach-allow",
+	 .arg = "LIST",
+	 .type = SET_ALLOW,
+	 GLOBAL_FIELD(attach_allow),
+	 .help = "the attach command probes only the VF's own bus\n"
+		 "and driver; also allow these (comma-separated):\n"
+		 "vdev drivers (net_pcap), buses (pci, vdev) or any"},
 	{.key = "stats-interval",
 	 .opt = "stats-interval",
 	 .arg = "MS",
@@ -594,6 +603,13 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	}
 	case SET_VLANS:
 		return parse_vlans(val, (struct vfo_vlan_list *)p, where, err, errlen);
+	case SET_ALLOW: {
+		char why[256];
+
+		if (vfo_attach_allow_parse(val, NULL, why, sizeof(why)) < 0)
+			return vfo_errf(err, errlen, "%s: %s", where, why);
+		return set_string(p, s->size, val, true, "the list", where, err, errlen);
+	}
 	case SET_CONFIG:
 	case SET_HELP:
 		break;

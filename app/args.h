@@ -16,6 +16,7 @@
 
 #include <rte_ether.h>
 
+#include "vfo_attach_policy.h"
 #include "vfo_fwd.h"
 #include "vfo_uplink.h"
 
@@ -65,9 +66,10 @@ struct vfo_app_config {
 	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
 	unsigned int max_flows;	      /**< --max-flows: flow table size per lcore (--fwd flow) */
 	unsigned int flow_idle_ms;    /**< --flow-idle-ms: flows idle this long leave, 0: never */
-	uint16_t tx_first_len;	      /**< --tx-first-len: their size without FCS, default 60 */
-	bool help;		      /**< --help was given: print usage, exit 0 */
-	char config_path[256];	      /**< --config FILE, "" = none */
+	char attach_allow[VFO_ATTACH_ALLOW_LEN]; /**< --attach-allow: extra drivers/buses, "" */
+	uint16_t tx_first_len; /**< --tx-first-len: their size without FCS, default 60 */
+	bool help;	       /**< --help was given: print usage, exit 0 */
+	char config_path[256]; /**< --config FILE, "" = none */
 };
 
 /** Fills 'cfg' with the defaults (no uplinks). */

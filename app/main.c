@@ -186,6 +186,7 @@ setup_failover(struct vfo_app *a, char *err, size_t errlen)
 	ec.fo.reprobe_down_us = (uint64_t)cfg->reprobe_down_ms * 1000;
 	for (i = 0; i < a->nb_uplinks; i++)
 		ec.path_target[i] = cfg->uplink[i].arp_target;
+	snprintf(ec.attach_allow, sizeof(ec.attach_allow), "%s", cfg->attach_allow);
 	return vfo_fo_engine_setup(&a->fo, a->uplink, a->nb_uplinks, &ec, a->ctl, err, errlen);
 }
 

@@ -219,14 +219,31 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 	}
 }
 
-/* Attaches the VF from its devargs; on failure schedules a retry. */
+/*
+ * Attaches the VF from 'devargs' (NULL or "": those of the failed attach
+ * being retried, else the VF's own).  Stores them as the VF's devargs once
+ * it started; on failure schedules a retry of the same devargs.
+ */
 static int
-attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+	  size_t whylen)
 {
-	int ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, fo->devargs[VFO_MEMBER_VF]);
-	uint64_t now = fo->ops->now_us(fo->ctx);
+	char d[VFO_DEVARGS_MAX];
+	uint64_t now;
+	int ret;
 
+	if (devargs != NULL && devargs[0] != '\0')
+		snprintf(d, sizeof(d), "%s", devargs);
+	else
+		snprintf(d, sizeof(d), "%s",
+			 fo->retry_pending && fo->retry_devargs[0] != '\0'
+				 ? fo->retry_devargs
+				 : fo->devargs[VFO_MEMBER_VF]);
+	ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, d);
+	now = fo->ops->now_us(fo->ctx);
 	if (ret == 0) {
+		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", d);
+		fo->retry_devargs[0] = '\0';
 		fo->retry_pending = false;
 		fo->retries = 0;
 		vfo_fo_path_reset(fo, VFO_MEMBER_VF);
@@ -235,6 +252,8 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		return 0;
 	}
 	fo->retries++;
+	if (strcmp(d, fo->devargs[VFO_MEMBER_VF]) != 0)
+		snprintf(fo->retry_devargs, sizeof(fo->retry_devargs), "%s", d);
 	if (fo->retries >= MAX_RETRIES) {
 		fo->retry_pending = false;
 		record(fo, fo->state, fo->state, ev,
@@ -250,8 +269,7 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		       "attach failed (%s); retry %u in %" PRIu64 " ms", strerror(-ret),
 		       fo->retries, fo->retry_delay_us / 1000);
 	}
-	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s",
-		      fo->devargs[VFO_MEMBER_VF], strerror(-ret));
+	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s", d, strerror(-ret));
 }
 
 /*
@@ -400,17 +418,18 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 
 /* BACKUP_VF_GONE. */
 static int
-on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen)
 {
 	switch (ev) {
 	case VFO_EV_VF_ADDED:
 	case VFO_EV_ATTACH:
 		fo->retries = 0;
-		return attach_vf(fo, ev, why, whylen);
+		return attach_vf(fo, ev, devargs, why, whylen);
 	case VFO_EV_TICK:
 	case VFO_EV_LINK_CHANGE:
 		if (fo->retry_pending && fo->ops->now_us(fo->ctx) >= fo->retry_at_us)
-			attach_vf(fo, ev, NULL, 0);
+			attach_vf(fo, ev, NULL, NULL, 0);
 		else if (!usable(fo, VFO_MEMBER_BACKUP))
 			settle(fo, ev);
 		return 0;
@@ -457,7 +476,8 @@ on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t
 
 /* BACKUP_VF_PRESENT and NO_MEMBER: settle on what is usable. */
 static int
-on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen)
 {
 	uint64_t lost;
 
@@ -479,7 +499,7 @@ on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size
 	case VFO_EV_ATTACH:
 		if (fo->ops->present(fo->ctx, VFO_MEMBER_VF))
 			return refuse(-EEXIST, why, whylen, "the VF is already attached");
-		return attach_vf(fo, ev, why, whylen);
+		return attach_vf(fo, ev, devargs, why, whylen);
 	default:
 		common_event(fo, ev);
 		if (fo->state == VFO_FO_BACKUP_VF_PRESENT && usable(fo, VFO_MEMBER_BACKUP) &&
@@ -523,23 +543,22 @@ vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs
 	if (ev == VFO_EV_TICK)
 		path_tick(fo);
 	if (devargs != NULL && devargs[0] != '\0' &&
-	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH)) {
-		if (strlen(devargs) >= VFO_DEVARGS_MAX)
-			return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
-				      VFO_DEVARGS_MAX - 1);
-		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", devargs);
-	}
+	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH) && strlen(devargs) >= VFO_DEVARGS_MAX)
+		return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
+			      VFO_DEVARGS_MAX - 1);
+	if (ev != VFO_EV_VF_ADDED && ev != VFO_EV_ATTACH)
+		devargs = NULL;
 	switch (fo->state) {
 	case VFO_FO_VF_ACTIVE:
 		return on_vf_active(fo, ev, why, whylen);
 	case VFO_FO_DRAINING:
 		return on_draining(fo, ev, why, whylen);
 	case VFO_FO_BACKUP_VF_GONE:
-		return on_backup_vf_gone(fo, ev, why, whylen);
+		return on_backup_vf_gone(fo, ev, devargs, why, whylen);
 	case VFO_FO_VF_RETURNING:
 		return on_vf_returning(fo, ev, why, whylen);
 	default:
-		return on_backup_or_none(fo, ev, why, whylen);
+		return on_backup_or_none(fo, ev, devargs, why, whylen);
 	}
 }
 

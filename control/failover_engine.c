@@ -2,8 +2,9 @@
 /*
  * failover_engine.c — the failover engine (vfo_fo_engine.h): one state
  * machine per uplink, fed by device/port events and a periodic tick on the
- * control thread, and the control commands prepare, attach, prefer and
- * timeline.  Everything here runs on the control thread.
+ * control thread, and the control commands prepare, attach (behind the
+ * attach policy), prefer and timeline.  Everything here runs on the control
+ * thread.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,8 +12,10 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 
 #include "vfo_fo_engine.h"
+#include "vfo_log.h"
 #include "vfo_status.h"
 
 /* How long "prepare" waits, between looks at a drain, when told to wait (µs). */
@@ -143,6 +146,7 @@ cmd_attach(const json_t *req, json_t *reply, void *arg)
 	struct vfo_fo_engine *e = arg;
 	const json_t *devargs = json_object_get(req, "devargs");
 	unsigned int first, last;
+	char why[512];
 
 	if (pick_uplinks(e, req, reply, &first, &last) < 0)
 		return -1;
@@ -152,6 +156,15 @@ cmd_attach(const json_t *req, json_t *reply, void *arg)
 	if (devargs != NULL && last - first > 1)
 		return vfo_ctl_error(reply, "give \"uplink\" with \"devargs\" (%u uplinks)",
 				     e->nb_uplinks);
+	/* Before anything is probed or stored: a refused attach changes nothing. */
+	if (devargs != NULL &&
+	    vfo_attach_policy_check(&e->attach[first], json_string_value(devargs), why,
+				    sizeof(why)) < 0) {
+		VFO_LOG(WARNING, "uplink %s: attach refused: %s", e->uplink[first]->params.name,
+			why);
+		return vfo_ctl_error(reply, "uplink %s: attach refused: %s",
+				     e->uplink[first]->params.name, why);
+	}
 	return run_event(e, VFO_EV_ATTACH, devargs ? json_string_value(devargs) : NULL, first, last,
 			 reply);
 }
@@ -256,23 +269,69 @@ vfo_fo_engine_run(struct vfo_fo_engine *e)
 }
 
 int
-vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
-		    unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
-		    struct vfo_ctl *ctl, char *err, size_t errlen)
+vfo_fo_engine_init(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
+		   unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
+		   const struct vfo_fo_ops *ops, const char *const *vf_drivers, char *err,
+		   size_t errlen)
 {
 	struct vfo_fo_conf conf = ec->fo;
+	char why[512];
 	unsigned int i;
 
 	e->uplink = uplinks;
 	e->nb_uplinks = nb_uplinks;
 	e->tick_us = ec->tick_us;
 	for (i = 0; i < e->nb_uplinks; i++) {
+		const struct vfo_uplink_params *p = &e->uplink[i]->params;
+
 		conf.path_target = ec->path_target[i];
-		vfo_fo_init(&e->fo[i], e->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,
-			    e->uplink[i],
-			    (const char(*)[VFO_DEVARGS_MAX])e->uplink[i]->params.devargs,
-			    VFO_FO_VF_ACTIVE);
+		vfo_fo_init(&e->fo[i], p->name, &conf, ops, e->uplink[i],
+			    (const char(*)[VFO_DEVARGS_MAX])p->devargs, VFO_FO_VF_ACTIVE);
+		if (vfo_attach_policy_init(&e->attach[i], p->devargs[VFO_MEMBER_VF],
+					   vf_drivers != NULL ? vf_drivers[i] : NULL,
+					   ec->attach_allow, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "uplink %s: %s", p->name, why);
+			return -1;
+		}
 	}
+	return 0;
+}
+
+void
+vfo_fo_engine_register(struct vfo_fo_engine *e, struct vfo_ctl *ctl)
+{
+	vfo_ctl_register(ctl, "prepare", cmd_prepare, e,
+			 "planned switch to the backup and release of the VF (before the host "
+			 "detaches it); args: uplink, wait (default true)");
+	vfo_ctl_register(ctl, "attach", cmd_attach, e,
+			 "bring the VF back; args: uplink, devargs (default: the VF's own; "
+			 "only its own bus and driver unless --attach-allow)");
+	vfo_ctl_register(ctl, "prefer", cmd_prefer, e,
+			 "which member carries TX when both are usable; args: member vf|backup, "
+			 "uplink");
+	vfo_ctl_register(ctl, "timeline", cmd_timeline, e,
+			 "failover transitions with monotonic µs timestamps; args: uplink");
+}
+
+int
+vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
+		    unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
+		    struct vfo_ctl *ctl, char *err, size_t errlen)
+{
+	const char *drivers[VFO_MAX_UPLINKS] = {NULL};
+	struct rte_eth_dev_info info[VFO_MAX_UPLINKS];
+	unsigned int i;
+
+	/* The driver each VF was probed with: what attach may probe again. */
+	for (i = 0; i < nb_uplinks; i++) {
+		uint16_t port = uplinks[i]->member[VFO_MEMBER_VF].port_id;
+
+		if (port != VFO_PORT_NONE && rte_eth_dev_info_get(port, &info[i]) == 0)
+			drivers[i] = info[i].driver_name;
+	}
+	if (vfo_fo_engine_init(e, uplinks, nb_uplinks, ec, &vfo_fo_uplink_ops, drivers, err,
+			       errlen) < 0)
+		return -1;
 	e->events = vfo_events_start();
 	if (e->events == NULL) {
 		snprintf(err, errlen, "cannot start the failover event queue: %s",
@@ -280,16 +339,7 @@ vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
 		return -1;
 	}
 	vfo_ctl_set_wake_fd(ctl, vfo_events_fd(e->events));
-	vfo_ctl_register(ctl, "prepare", cmd_prepare, e,
-			 "planned switch to the backup and release of the VF (before the host "
-			 "detaches it); args: uplink, wait (default true)");
-	vfo_ctl_register(ctl, "attach", cmd_attach, e,
-			 "bring the VF back; args: uplink, devargs (default: the VF's own)");
-	vfo_ctl_register(ctl, "prefer", cmd_prefer, e,
-			 "which member carries TX when both are usable; args: member vf|backup, "
-			 "uplink");
-	vfo_ctl_register(ctl, "timeline", cmd_timeline, e,
-			 "failover transitions with monotonic µs timestamps; args: uplink");
+	vfo_fo_engine_register(e, ctl);
 	return 0;
 }
 

@@ -272,6 +272,7 @@ vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char
 			 char *err, size_t errlen)
 {
 	struct vfo_member *m = &u->member[id];
+	char old[VFO_DEVARGS_MAX];
 
 	vfo_uplink_lock(u);
 	if (m->port_id != VFO_PORT_NONE) {
@@ -280,11 +281,14 @@ vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char
 			     vfo_member_name(id));
 		return -EEXIST;
 	}
+	/* The member's devargs change only if it comes up from the new ones. */
+	snprintf(old, sizeof(old), "%s", m->devargs);
 	if (devargs != NULL && devargs[0] != '\0')
 		snprintf(m->devargs, sizeof(m->devargs), "%s", devargs);
 	if (uplink__member_probe(u, id, err, errlen) < 0 ||
 	    uplink__member_start(u, id, err, errlen) < 0) {
 		uplink__member_release(u, id);
+		snprintf(m->devargs, sizeof(m->devargs), "%s", old);
 		vfo_uplink_unlock(u);
 		return -ENODEV;
 	}

@@ -164,18 +164,21 @@ struct vfo_failover {
 	const struct vfo_fo_ops *ops;			 /**< port actions */
 	void *ctx;					 /**< argument of the ops */
 	const char *name;				 /**< uplink name, for the log */
-	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again */
+	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again
+							  * (changed only by a successful attach) */
 	bool released_by_prepare;			 /**< the last VF removal was planned */
 	/* Drain bookkeeping (DRAINING). */
 	uint64_t drain_start_us;       /**< when TX moved to the backup */
 	uint64_t drain_last_rx;	       /**< VF rx count last seen */
 	uint64_t drain_quiet_since_us; /**< since when that count has not moved */
 	/* Attach retries (BACKUP_VF_GONE with devargs known). */
-	bool retry_pending;	   /**< an attach failed and will be retried */
-	uint64_t retry_at_us;	   /**< when */
-	uint64_t retry_delay_us;   /**< current backoff */
-	uint32_t retries;	   /**< attach attempts that failed in a row */
-	uint64_t vf_down_since_us; /**< when a present VF was first seen down, 0: up */
+	bool retry_pending;		     /**< an attach failed and will be retried */
+	uint64_t retry_at_us;		     /**< when */
+	uint64_t retry_delay_us;	     /**< current backoff */
+	uint32_t retries;		     /**< attach attempts that failed in a row */
+	char retry_devargs[VFO_DEVARGS_MAX]; /**< devargs of a failed attach that gave its
+					      * own, which its retries probe; "": devargs[VF] */
+	uint64_t vf_down_since_us;	     /**< when a present VF was first seen down, 0: up */
 	/* Counters. */
 	uint64_t switches;	 /**< changes of the TX member */
 	uint64_t lost_unplanned; /**< packets left in rings of members lost */
@@ -201,7 +204,9 @@ void vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_
 
 /**
  * Runs event 'ev' ('devargs' for VFO_EV_VF_ADDED / VFO_EV_ATTACH, else
- * NULL: then the devargs the VF was last probed from are used).  Returns 0, or a negative errno
+ * NULL: then the devargs of a failed attach being retried, or those the VF
+ * was last probed from, are used).  Devargs are stored for later attaches
+ * only once they probed and started.  Returns 0, or a negative errno
  * when the event cannot be obeyed in this state (e.g. prepare with no usable backup: -EAGAIN), with
  * nothing changed; 'why' (may be NULL) then says why, in words.
  */

@@ -246,7 +246,8 @@ int vfo_uplink_set_active(struct vfo_uplink *u, int id);
  * it had), replays the uplink's configuration (queues, RSS, descriptors,
  * MTU, VLAN filters, promiscuous and all-multicast modes, MAC) and starts it.  It is polled for RX
  * from then on; TX stays where it is.  Returns 0, -EEXIST when the member is present, or -ENODEV
- * with 'err' saying what failed (nothing left probed).  Takes the lock.
+ * with 'err' saying what failed (nothing left probed, the member's devargs as they were: they
+ * change only when it comes up).  Takes the lock.
  */
 int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
 			     char *err, size_t errlen);

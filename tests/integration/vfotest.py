@@ -24,6 +24,7 @@ import ctypes
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -682,41 +683,74 @@ class MemifReflect:
         st = ctl(self.ctl_path, "status")["uplinks"][0]["members"]
         return all(st[m].get("link_up") for m in ("vf", "backup"))
 
-    def round(self, bursts):
-        """The peer sends bursts * BURST packets on the VF path and counts
-        what comes back; returns (peer forward stats of port 0, vfailover
-        stats delta of uplink 0 as {'vf': {...}, 'backup': {...}, 'drops'})."""
+    def round(self, bursts, member="vf"):
+        """The peer sends bursts * BURST packets on the path of 'member' (its
+        port 0: the VF path, 1: the backup path) and counts what comes back;
+        returns (peer forward stats of that port, vfailover stats delta of
+        uplink 0 as {'vf': {...}, 'backup': {...}, 'drops'})."""
+        port = 0 if member == "vf" else 1
         before = member_stats(self.ctl_path)
         want = bursts * BURST
+        self.peer.cmd(f"set portlist {port}")
         self.peer.cmd(f"start tx_first {bursts}")
 
         def vfo_tx():
-            return member_stats(self.ctl_path)["members"]["vf"]["tx_pkts"]
-        wait_until(lambda: vfo_tx() - before["members"]["vf"]["tx_pkts"] >= want, 20,
-                   f"vfailover to send {want} packets back on vf")
-        wait_stable(lambda: self.peer.port_stats(0)["rx"], 10, "the peer's RX count")
-        fs = self.peer.stop_fwd()[0]
+            return member_stats(self.ctl_path)["members"][member]["tx_pkts"]
+        wait_until(lambda: vfo_tx() - before["members"][member]["tx_pkts"] >= want, 20,
+                   f"vfailover to send {want} packets back on {member}")
+        wait_stable(lambda: self.peer.port_stats(port)["rx"], 10, "the peer's RX count")
+        fs = self.peer.stop_fwd()[port]
         after = member_stats(self.ctl_path)
         delta = {}
         for m in ("vf", "backup"):
             delta[m] = {k: after["members"][m][k] - before["members"][m][k]
                         for k in ("rx_pkts", "tx_pkts")}
         delta["drops"] = {k: after["drops"][k] - before["drops"][k] for k in after["drops"]}
-        log(f"round of {want}: peer {fs}, vfailover {delta}")
+        log(f"round of {want} on {member}: peer {fs}, vfailover {delta}")
         return fs, delta
 
-    def check_round(self, bursts):
+    def check_round(self, bursts, member="vf"):
         """round() and the exact-count assertions; returns the count."""
         want = bursts * BURST
-        fs, d = self.round(bursts)
-        check_eq(fs["tx"], want, "peer TX-packets on the VF path")
+        other = "backup" if member == "vf" else "vf"
+        fs, d = self.round(bursts, member)
+        check_eq(fs["tx"], want, f"peer TX-packets on the {member} path")
         check_eq(fs["tx_dropped"], 0, "peer TX-dropped")
-        check_eq(fs["rx"], want, "peer RX-packets on the VF path (reflected)")
+        check_eq(fs["rx"], want, f"peer RX-packets on the {member} path (reflected)")
         check_eq(fs["rx_dropped"], 0, "peer RX-dropped")
-        check_eq(d["vf"], {"rx_pkts": want, "tx_pkts": want}, "vfailover vf counters")
-        check_eq(d["backup"], {"rx_pkts": 0, "tx_pkts": 0}, "vfailover backup counters")
+        check_eq(d[member], {"rx_pkts": want, "tx_pkts": want}, f"vfailover {member} counters")
+        check_eq(d[other], {"rx_pkts": 0, "tx_pkts": 0}, f"vfailover {other} counters")
         check_eq(d["drops"], {k: 0 for k in d["drops"]}, "vfailover drops")
         return want
+
+
+class SerialPeer:
+    """The host end of a serial control port (a pty master standing in for
+    the host side of a guest's virtio-serial channel): JSON lines."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self._buf = b""
+
+    def send_raw(self, data):
+        """Writes bytes as they are."""
+        os.write(self.fd, data)
+
+    def request(self, obj, timeout=10.0):
+        """Sends one request line; returns the parsed reply."""
+        self.send_raw(json.dumps(obj).encode() + b"\n")
+        return self.read_reply(timeout)
+
+    def read_reply(self, timeout=10.0):
+        """Returns the next reply line, parsed."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise TestFailure(f"no reply on the serial port; pending {self._buf[:200]!r}")
+            self._buf += os.read(self.fd, 65536)
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
 
 
 def main(test_fn, name):
