@@ -187,6 +187,7 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
 			 "packets|bytes, reset (true: empty the table after this reply)");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
+	vfo_ctl_set_idle_timeout(a->ctl, a->cfg.ctl_idle_ms);
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
 	if (a->cfg.ctl_serial[0] != '\0' &&

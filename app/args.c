@@ -24,6 +24,7 @@
 #include <rte_log.h>
 
 #include "args.h"
+#include "vfo_ctl.h"
 #include "vfo_errf.h"
 
 #define DEF_STATS_MS	1000
@@ -60,6 +61,12 @@
 #define MAX_FLOW_IDLE_MS   86400000
 #define S_DEF_FLOW_IDLE_MS RTE_STR(DEF_FLOW_IDLE_MS)
 #define S_MAX_FLOW_IDLE_MS RTE_STR(MAX_FLOW_IDLE_MS)
+
+/* Control clients' idle timeout (--ctl-idle-ms), and as strings. */
+#define DEF_CTL_IDLE_MS	  VFO_CTL_IDLE_DEFAULT_MS
+#define MAX_CTL_IDLE_MS	  86400000
+#define S_DEF_CTL_IDLE_MS RTE_STR(DEF_CTL_IDLE_MS)
+#define S_MAX_CTL_IDLE_MS RTE_STR(MAX_CTL_IDLE_MS)
 
 /* Longest line rte_cfgfile accepts: its buffer less the newline and NUL. */
 #define INI_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
@@ -373,6 +380,17 @@ static const struct setting settings[] = {
 	 .help = "also serve the control protocol on this serial\n"
 		 "port: in a guest, the host's virtio-serial channel\n"
 		 "(/dev/virtio-ports/org.vfailover.0; default: none)"},
+	{.key = "ctl-idle-ms",
+	 .opt = "ctl-idle-ms",
+	 .arg = "MS",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(ctl_idle_ms),
+	 .min = 0,
+	 .max = MAX_CTL_IDLE_MS,
+	 .help = "close a control client silent for MS ms, or whose\n"
+		 "request line stays unfinished that long (serial\n"
+		 "port: drop the line), 0.." S_MAX_CTL_IDLE_MS "\n"
+		 "(default " S_DEF_CTL_IDLE_MS "; 0: never)"},
 	{.key = "attach-allow",
 	 .opt = "attach-allow",
 	 .arg = "LIST",
@@ -418,6 +436,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
 	cfg->flow_idle_ms = DEF_FLOW_IDLE_MS;
+	cfg->ctl_idle_ms = DEF_CTL_IDLE_MS;
 	cfg->announce = true;
 	cfg->arp_interval_ms = 100;
 	cfg->arp_missed = 3;

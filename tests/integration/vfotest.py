@@ -691,7 +691,8 @@ class MemifReflect:
         port = 0 if member == "vf" else 1
         before = member_stats(self.ctl_path)
         want = bursts * BURST
-        self.peer.cmd(f"set portlist {port}")
+        if port != 0:
+            self.peer.cmd(f"set portlist {port}")
         self.peer.cmd(f"start tx_first {bursts}")
 
         def vfo_tx():
@@ -700,6 +701,9 @@ class MemifReflect:
                    f"vfailover to send {want} packets back on {member}")
         wait_stable(lambda: self.peer.port_stats(port)["rx"], 10, "the peer's RX count")
         fs = self.peer.stop_fwd()[port]
+        if port != 0:  # back to the fixture's set-up: both ports listed, the first sends
+            self.peer.cmd("set portlist 0,1")
+            self.peer.cmd("set nbport 1")
         after = member_stats(self.ctl_path)
         delta = {}
         for m in ("vf", "backup"):
