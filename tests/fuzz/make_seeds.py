@@ -11,6 +11,7 @@ hand as regression-* and never rewritten here.  The output is
 deterministic: run it again and commit what changes.
 """
 import glob
+import json
 import os
 import struct
 import sys
@@ -156,6 +157,33 @@ def pcap_seeds(corpus):
     write(corpus, "pcap", "not-ethernet", b"\x00" + pcap(s[:2], linktype=113))
 
 
+def ctl(corpus):
+    def lines(*objs):
+        return b"\n".join(o if isinstance(o, bytes) else json.dumps(o).encode() for o in objs)
+
+    session = lines(
+        {"cmd": "help"}, {"cmd": "status", "id": 1}, {"cmd": "stats", "id": "two"},
+        {"cmd": "flows", "top": 5, "by": "bytes"}, {"cmd": "flows", "uplink": "u1", "reset": True},
+        {"cmd": "prepare", "uplink": "u0", "wait": False}, {"cmd": "timeline", "uplink": "u0"},
+        {"cmd": "attach", "uplink": "u0", "devargs": "net_pcap9,tx_pcap=/tmp/x"},
+        {"cmd": "attach", "uplink": "u0", "devargs": "net_memif0,role=client,fail=1"},
+        {"cmd": "attach", "uplink": "u0"}, {"cmd": "prefer", "member": "backup"},
+        {"cmd": "prefer", "member": "vf", "uplink": "u1"}, {"cmd": "prepare"},
+        {"cmd": "attach", "uplink": "u1", "devargs": "net_null3"}, {"cmd": "quit"})
+    bad = lines(b"{not json", b"[1,2,3]", b'{"cmd":5}', b'{"cmd":"nosuch","id":[1]}',
+                b'{"cmd":"status","cmd":"stats"}', b"\xff\xfe", b'{"cmd":"st\x00atus"}',
+                b"[" * 200 + b"]" * 200, {"cmd": "flows", "top": 10 ** 30},
+                {"cmd": "flows", "top": -1}, {"cmd": "attach", "devargs": 5},
+                {"cmd": "attach", "devargs": "x" * 600, "uplink": "u0"},
+                {"cmd": "prefer", "member": None}, {"cmd": "timeline", "uplink": "nope"},
+                b"", b"   ", b'{"cmd":"status","id":1e400}')
+    for mode, name in ((b"\x00", "lines"), (b"\x01", "socket")):
+        write(corpus, "ctl", f"session-{name}", mode + session)
+        write(corpus, "ctl", f"bad-{name}", mode + bad)
+    write(corpus, "ctl", "socket-long-line", b"\x01" + b'{"cmd":"help","x":"' + b"a" * 66000 +
+          b'"}\n{"cmd":"status"}\n{"cmd":"sta')
+
+
 def main():
     corpus = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     cmdline(corpus)
@@ -163,6 +191,7 @@ def main():
     flow(corpus)
     pkt(corpus)
     pcap_seeds(corpus)
+    ctl(corpus)
 
 
 if __name__ == "__main__":
