@@ -32,8 +32,8 @@ struct vfo_app {
 	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
 	struct vfo_ctl *ctl;			    /**< control commands and socket */
 	struct vfo_fo_engine fo;		    /**< failover machines (control thread) */
-	volatile bool quit;			    /**< set to stop everything */
-	uint64_t start_tsc;			    /**< TSC when forwarding began */
+	bool quit;				    /**< set to stop everything (atomic) */
+	uint64_t start_tsc;			    /**< TSC when forwarding began (atomic) */
 	pthread_t ctl_thread;			    /**< the control thread */
 	bool ctl_running;			    /**< ctl_thread was created */
 	/* Rate tracking for the periodic stats line (control thread only). */

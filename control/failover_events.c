@@ -22,6 +22,7 @@
 
 #include "vfo_events.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 
 /* Events the queue holds (a power of two). */
 #define QUEUE_SIZE 1024
@@ -43,8 +44,10 @@ push(struct vfo_events *q, const struct vfo_raw_event *ev)
 	struct vfo_raw_event *e = malloc(sizeof(*e));
 	uint64_t one = 1;
 
-	if (e != NULL)
+	if (e != NULL) {
 		*e = *ev;
+		vfo_tsan_release(e); /* the ring is DPDK's (vfo_tsan.h) */
+	}
 	if (e == NULL || rte_ring_mp_enqueue(q->ring, e) != 0) {
 		free(e);
 		__atomic_fetch_add(&q->dropped, 1, __ATOMIC_RELAXED);
@@ -201,6 +204,7 @@ vfo_events_pop(struct vfo_events *q, struct vfo_raw_event *ev)
 		if (rte_ring_sc_dequeue(q->ring, &e) != 0)
 			return false;
 	}
+	vfo_tsan_acquire(e);
 	*ev = *(struct vfo_raw_event *)e;
 	free(e);
 	return true;

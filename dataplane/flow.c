@@ -29,6 +29,7 @@
 #include <rte_random.h>
 
 #include "flow_hash.h"
+#include "vfo_counter.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
 
@@ -113,13 +114,6 @@ struct vfo_flow_table {
 	char name[NAME_MAX_LEN];     /* for logs */
 	struct flow_lcore lcore[];   /* per lcore index */
 };
-
-/* Adds 'v' to a counter that only the calling thread writes (readers load it atomically). */
-static __rte_always_inline void
-bump(uint64_t *p, uint64_t v)
-{
-	__atomic_store_n(p, *p + v, __ATOMIC_RELAXED);
-}
 
 /* Returns the keyed hash of flow key 'key' in table 't' (the rte_hash signature). */
 static __rte_always_inline uint64_t
@@ -361,7 +355,7 @@ entry_expire(struct vfo_flow_table *t, struct flow_lcore *lc, uint32_t idx)
 	__atomic_store_n(&e->live, 0, __ATOMIC_RELAXED);
 	entry_end(e);
 	lc->free_idx[lc->nb_free++] = idx;
-	bump(&lc->aged, 1);
+	vfo_counter_add(&lc->aged, 1);
 }
 
 /*
@@ -533,16 +527,16 @@ update_chunk(struct vfo_flow_table *t, struct flow_lcore *lc, struct rte_mbuf **
 			}
 		}
 		e = &lc->entries[idx];
-		bump(&e->packets, 1);
-		bump(&e->bytes, len[i]);
+		vfo_counter_add(&e->packets, 1);
+		vfo_counter_add(&e->bytes, len[i]);
 		__atomic_store_n(&e->last_tsc, now, __ATOMIC_RELAXED);
 	}
 	if (unlikely(un_pkts != 0)) {
-		bump(&lc->unclass_pkts, un_pkts);
-		bump(&lc->unclass_bytes, un_bytes);
+		vfo_counter_add(&lc->unclass_pkts, un_pkts);
+		vfo_counter_add(&lc->unclass_bytes, un_bytes);
 	}
 	if (unlikely(full != 0))
-		bump(&lc->table_full, full);
+		vfo_counter_add(&lc->table_full, full);
 }
 
 void

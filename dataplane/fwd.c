@@ -14,9 +14,11 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "vfo_counter.h"
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
@@ -318,20 +320,21 @@ vfo_fwd_lcore_main(void *arg)
 		tx_first(f, c.q, c.txb);
 
 	prev = prev_drain = rte_rdtsc();
-	while (!*f->quit) {
+	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
 		uint64_t moved;
 
 		c.now = prev;
 		moved = turns(&c);
 
+		vfo_tsan_release(f->qsbr); /* DPDK's RCU, for TSan (vfo_tsan.h) */
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
-		st->total_cycles += now - prev;
+		vfo_counter_add(&st->total_cycles, now - prev);
 		if (moved != 0) {
-			st->busy_cycles += now - prev;
-			st->pkts += moved;
+			vfo_counter_add(&st->busy_cycles, now - prev);
+			vfo_counter_add(&st->pkts, moved);
 		}
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {
@@ -342,6 +345,7 @@ vfo_fwd_lcore_main(void *arg)
 			vfo_uplink_ctl_tx(f->uplink[i], c.q);
 	}
 	flush_all(&c);
+	vfo_tsan_release(f->qsbr);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
 	return 0;

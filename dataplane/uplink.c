@@ -20,6 +20,7 @@
 #include "uplink_private.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
 RTE_LOG_REGISTER(vfo_logtype, vfailover, INFO);
@@ -65,8 +66,10 @@ uplink__publish_view(struct vfo_uplink *u, int active)
 void
 uplink__wait_grace(struct vfo_uplink *u)
 {
-	if (u->params.qsbr != NULL)
+	if (u->params.qsbr != NULL) {
 		rte_rcu_qsbr_synchronize(u->params.qsbr, RTE_QSBR_THRID_INVALID);
+		vfo_tsan_acquire(u->params.qsbr); /* the workers' releases (vfo_tsan.h) */
+	}
 }
 
 struct vfo_uplink *
@@ -280,7 +283,7 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 			if (v->tx_port == VFO_PORT_NONE)
 				break;
 			sent = vfo_view_tx_burst(u, v, q, pkts, n);
-			st->tx_retried += sent;
+			vfo_counter_add(&st->tx_retried, sent);
 			pkts += sent;
 			n = (uint16_t)(n - sent);
 		} while (n > 0 && rte_get_tsc_cycles() < end);
@@ -288,9 +291,9 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 	if (n == 0)
 		return;
 	if (v->tx_port == VFO_PORT_NONE)
-		st->drop_no_member += n;
+		vfo_counter_add(&st->drop_no_member, n);
 	else
-		st->drop_tx_full += n;
+		vfo_counter_add(&st->drop_tx_full, n);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 

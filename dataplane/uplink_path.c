@@ -85,7 +85,7 @@ vfo__path_filter(struct vfo_uplink *u, uint16_t q, uint8_t member, struct rte_mb
 		}
 		pkts[kept++] = m;
 	}
-	u->qstats[q].path_replies[member] += hits;
+	vfo_counter_add(&u->qstats[q].path_replies[member], hits);
 	return kept;
 }
 

@@ -38,6 +38,8 @@
 #include <rte_memcpy.h>
 #include <rte_rcu_qsbr.h>
 
+#include "vfo_counter.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -358,7 +360,7 @@ vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i,
 
 	if (live && nb != 0)
 		nb = vfo__path_filter(u, q, v->rx_member[i], pkts, nb);
-	u->qstats[q].member[v->rx_member[i]].rx_pkts += nb;
+	vfo_counter_add(&u->qstats[q].member[v->rx_member[i]].rx_pkts, nb);
 	return nb;
 }
 
@@ -424,7 +426,7 @@ vfo_view_tx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_
 	if (unlikely(v->tx_port == VFO_PORT_NONE))
 		return 0;
 	sent = rte_eth_tx_burst(v->tx_port, q, pkts, n);
-	u->qstats[q].member[v->tx_member].tx_pkts += sent;
+	vfo_counter_add(&u->qstats[q].member[v->tx_member].tx_pkts, sent);
 	return sent;
 }
 

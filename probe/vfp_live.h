@@ -113,12 +113,14 @@ struct vfp_live {
 	unsigned int nev;		       /**< how many */
 	struct vfp_mark marks[VFP_MARKS];      /**< marks of the run (control thread) */
 	unsigned int nmarks;		       /**< how many */
-	struct vfp_analyzer *an;	       /**< the run's analyzer */
-	struct vfp_gapcap *gapcap;	       /**< --pcap-gaps writer or NULL */
-	struct vfp_gapcap *allcap;	       /**< --pcap writer or NULL */
-	struct vfo_ctl *ctl;		       /**< --ctl socket or NULL */
-	pthread_t ctl_thread;		       /**< its thread */
-	bool ctl_quit;			       /**< ends the control thread (atomic) */
+	pthread_mutex_t run_lock;  /**< orders "mark" (marks, nmarks, run_tsc) with a run's
+				    * start and end (running) */
+	struct vfp_analyzer *an;   /**< the run's analyzer */
+	struct vfp_gapcap *gapcap; /**< --pcap-gaps writer or NULL */
+	struct vfp_gapcap *allcap; /**< --pcap writer or NULL */
+	struct vfo_ctl *ctl;	   /**< --ctl socket or NULL */
+	pthread_t ctl_thread;	   /**< its thread */
+	bool ctl_quit;		   /**< ends the control thread (atomic) */
 };
 
 /** Returns µs on the wall clock for TSC value 'tsc'. */

@@ -203,6 +203,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	live.o = &opts;
+	pthread_mutex_init(&live.run_lock, NULL);
 	init_clock(&live);
 	if (vfp_ports_start(&live, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vfprobe: %s\n", err);

@@ -843,7 +843,7 @@ test_aging_reference(void **state)
 struct conc {
 	struct vfo_flow_table *t;  /* the table */
 	struct rte_mbuf *pkts[32]; /* one burst, rewritten each time */
-	volatile int done;	   /* set by the writer when finished */
+	int done;		   /* set by the writer when finished (atomic) */
 };
 
 /* Writer thread: CONC_BURSTS bursts of 32 on lcore index 1. */

@@ -125,7 +125,7 @@ test_counters(void **state)
 /* Argument of switcher(): the uplink and a flag set when the switch returned. */
 struct switch_arg {
 	struct vfo_uplink *u;
-	volatile int done;
+	int done; /* atomic */
 };
 
 /* Thread body: switches the uplink to its backup. */
@@ -135,7 +135,7 @@ switcher(void *arg)
 	struct switch_arg *s = arg;
 
 	vfo_uplink_set_active(s->u, VFO_MEMBER_BACKUP);
-	s->done = 1;
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -168,10 +168,10 @@ test_switch_waits_for_workers(void **state)
 	s.u = u;
 	assert_int_equal(pthread_create(&t, NULL, switcher, &s), 0);
 	nanosleep(&ts, NULL);
-	assert_int_equal(s.done, 0); /* the worker (us) still holds the old view */
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 0); /* we hold the old view */
 	rte_rcu_qsbr_quiescent(qsbr, 0);
 	pthread_join(t, NULL);
-	assert_int_equal(s.done, 1);
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 1);
 	assert_int_equal(vfo_uplink_active(u), VFO_MEMBER_BACKUP);
 
 	alloc_pkts(pkts, 8);
@@ -365,7 +365,7 @@ test_tx_retry(void **state)
 	pthread_join(t, NULL);
 	rte_rcu_qsbr_thread_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
-	assert_int_equal(s.done, 1);
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 1);
 	vfo_uplink_stats_get(u, &st);
 	assert_int_equal(st.tx_retried, 64);
 	assert_int_equal(st.member[VFO_MEMBER_BACKUP].tx_pkts, 32);
