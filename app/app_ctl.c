@@ -168,7 +168,7 @@ cmd_quit(const json_t *req, json_t *reply, void *arg)
 
 	(void)req;
 	(void)reply;
-	__atomic_store_n(&a->quit, true, __ATOMIC_RELAXED);
+	vfo_app_quit(a);
 	return 0;
 }
 
@@ -278,7 +278,7 @@ ctl_thread_main(void *arg)
 	uint64_t interval = (uint64_t)a->cfg.stats_interval_ms * rte_get_tsc_hz() / 1000;
 
 	a->prev_tsc = rte_rdtsc();
-	while (!__atomic_load_n(&a->quit, __ATOMIC_RELAXED)) {
+	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
 		vfo_fo_engine_run(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)

@@ -35,7 +35,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
+	vfo_app_quit(&app);
 }
 
 /*
@@ -259,7 +259,7 @@ main(int argc, char **argv)
 	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
-	__atomic_store_n(&app.quit, true, __ATOMIC_RELAXED);
+	vfo_app_quit(&app);
 
 	printf("vfailover: stopping\n");
 	vfo_app_ctl_stop(&app);

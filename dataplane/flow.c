@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <time.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -29,6 +28,7 @@
 #include <rte_random.h>
 
 #include "flow_hash.h"
+#include "vfo_clock.h"
 #include "vfo_counter.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
@@ -122,16 +122,6 @@ key_hash(const struct vfo_flow_table *t, const union flow_key *key)
 	return vfo_siphash(&t->hkey, key, sizeof(*key), SIP_C, SIP_D);
 }
 
-/* Returns CLOCK_MONOTONIC in µs. */
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /*
  * Draws the secret hash key of 't' from the kernel's random pool (rte_rand()
  * if getrandom() fails, e.g. under an old seccomp profile: weaker, still
@@ -223,7 +213,7 @@ vfo_flow_create(const char *name, uint32_t max_flows, unsigned int nb_lcores, in
 	t->tsc_hz = rte_get_tsc_hz();
 	t->sweep_period_tsc = RTE_MAX(t->tsc_hz / 1000000u * SWEEP_PERIOD_US, 1u);
 	t->tsc0 = rte_rdtsc();
-	t->mono_us0 = mono_us();
+	t->mono_us0 = vfo_mono_us();
 	return t;
 }
 

@@ -182,10 +182,10 @@ vfm_domain_init(struct vfm_domain *d, const char *name, const struct vfm_opts *o
 	d->conns = conns;
 	d->tl = tl;
 	d->cancel = cancel;
-	if (pthread_mutex_init(&d->lock, NULL) != 0)
+	if (vfo_mutex_init(&d->lock) != 0)
 		return -1;
 	if (pthread_cond_init(&d->cond, NULL) != 0) {
-		pthread_mutex_destroy(&d->lock);
+		vfo_mutex_destroy(&d->lock);
 		return -1;
 	}
 	return 0;
@@ -204,7 +204,7 @@ vfm_domain_fini(struct vfm_domain *d)
 	free(d->dest_xml);
 	vfo_ctl_conn_close(d->guest);
 	pthread_cond_destroy(&d->cond);
-	pthread_mutex_destroy(&d->lock);
+	vfo_mutex_destroy(&d->lock);
 }
 
 /* Returns the host UUID of 'conn' from its capabilities (malloc'd), or NULL. */
@@ -385,7 +385,7 @@ virt_preflight(void *ctx, json_t *detail, char *err, size_t errlen)
 static void
 mark_removal(struct vfm_domain *d, const char *alias, bool failed)
 {
-	pthread_mutex_lock(&d->lock);
+	vfo_mutex_lock(&d->lock);
 	if (strcmp(alias, d->vf.alias) == 0) {
 		if (failed)
 			d->removal_failed = true;
@@ -393,7 +393,7 @@ mark_removal(struct vfm_domain *d, const char *alias, bool failed)
 			d->removed = true;
 		pthread_cond_broadcast(&d->cond);
 	}
-	pthread_mutex_unlock(&d->lock);
+	vfo_mutex_unlock(&d->lock);
 }
 
 /* Event callback: a device of the domain was removed. */
@@ -416,7 +416,7 @@ on_removal_failed(virConnectPtr conn, virDomainPtr dom, const char *alias, void 
 
 /*
  * Waits until the VF's removal event (or its failure) came, or until
- * 'deadline_ms' (vfm_now_ms).  Returns 1 removed, 0 timeout, -1 failed.
+ * 'deadline_ms' (vfo_mono_ms).  Returns 1 removed, 0 timeout, -1 failed.
  */
 static int
 wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
@@ -426,7 +426,7 @@ wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	{
-		uint64_t left = deadline_ms > vfm_now_ms() ? deadline_ms - vfm_now_ms() : 0;
+		uint64_t left = deadline_ms > vfo_mono_ms() ? deadline_ms - vfo_mono_ms() : 0;
 
 		ts.tv_sec += (time_t)(left / 1000);
 		ts.tv_nsec += (long)(left % 1000) * 1000000;
@@ -435,12 +435,12 @@ wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
 			ts.tv_nsec -= 1000000000;
 		}
 	}
-	pthread_mutex_lock(&d->lock);
+	vfo_mutex_lock(&d->lock);
 	while (!d->removed && !d->removal_failed)
-		if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&d->cond, &d->lock.m, &ts) == ETIMEDOUT)
 			break;
 	rc = d->removal_failed ? -1 : d->removed ? 1 : 0;
-	pthread_mutex_unlock(&d->lock);
+	vfo_mutex_unlock(&d->lock);
 	return rc;
 }
 
@@ -469,12 +469,12 @@ virt_detach(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
 	virConnectPtr c = d->conns->src;
-	uint64_t t0 = vfm_now_ms(), t1;
+	uint64_t t0 = vfo_mono_ms(), t1;
 	int ok_id, fail_id, rc;
 
-	pthread_mutex_lock(&d->lock);
+	vfo_mutex_lock(&d->lock);
 	d->removed = d->removal_failed = false;
-	pthread_mutex_unlock(&d->lock);
+	vfo_mutex_unlock(&d->lock);
 	ok_id = virConnectDomainEventRegisterAny(c, d->src, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
 						 VIR_DOMAIN_EVENT_CALLBACK(on_removed), d, NULL);
 	fail_id = virConnectDomainEventRegisterAny(
@@ -490,10 +490,10 @@ virt_detach(void *ctx, json_t *detail, char *err, size_t errlen)
 		rc = VFM_STEP_FAIL;
 		goto out;
 	}
-	t1 = vfm_now_ms();
+	t1 = vfo_mono_ms();
 	rc = wait_removed(d, t1 + d->o->detach_timeout_ms);
 	json_object_set_new(detail, "call_ms", json_integer((json_int_t)(t1 - t0)));
-	json_object_set_new(detail, "event_ms", json_integer((json_int_t)(vfm_now_ms() - t1)));
+	json_object_set_new(detail, "event_ms", json_integer((json_int_t)(vfo_mono_ms() - t1)));
 	if (rc == 0 && !virt_vf_on_source(d)) {
 		json_object_set_new(detail, "event_missed", json_true());
 		rc = 1;
@@ -619,9 +619,9 @@ watch_main(void *arg)
 		if (st != NULL) {
 			json_decref(w->last);
 			w->last = st;
-			if (vfm_now_ms() - w->last_note >= 1000) {
+			if (vfo_mono_ms() - w->last_note >= 1000) {
 				note_progress(w->d, st);
-				w->last_note = vfm_now_ms();
+				w->last_note = vfo_mono_ms();
 			}
 		}
 		if (!w->aborted && *w->d->cancel) {
@@ -666,7 +666,7 @@ static int
 virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	struct job_watch w = {.d = d, .last_note = vfm_now_ms()};
+	struct job_watch w = {.d = d, .last_note = vfo_mono_ms()};
 	virTypedParameterPtr p = NULL;
 	virDomainPtr moved = NULL;
 	pthread_t watcher;

@@ -39,9 +39,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "vfo_clock.h"
 #include "vfo_ctl.h"
 #include "ctl_internal.h"
 
@@ -260,16 +260,6 @@ min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
-/* Returns CLOCK_MONOTONIC in ms. */
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Sends 'msg' (one JSON line) to socket client 'cl' if it takes it now, then drops it. */
 static void
 say_and_drop(struct vfo_ctl_client *cl, const char *msg)
@@ -291,7 +281,7 @@ serial_hangup(struct vfo_ctl_client *cl)
 	cl->discarding = false;
 	cl->eof = false;
 	cl->line_ms = 0;
-	cl->hold_until_ms = now_ms() + VFO_CTL_SERIAL_HOLD_MS;
+	cl->hold_until_ms = vfo_mono_ms() + VFO_CTL_SERIAL_HOLD_MS;
 }
 
 /*
@@ -322,7 +312,7 @@ flush_out(struct vfo_ctl_client *cl)
 		return 0;
 	memmove(cl->out, cl->out + done, cl->out_len - done);
 	cl->out_len -= done;
-	cl->last_ms = now_ms();
+	cl->last_ms = vfo_mono_ms();
 	return 0;
 }
 
@@ -385,7 +375,7 @@ process_input(struct vfo_ctl *c, struct vfo_ctl_client *cl)
 	cl->in_len -= start;
 	/* A line left unfinished starts its clock now; none: no clock. */
 	if (start > 0)
-		cl->line_ms = cl->in_len > 0 || cl->discarding ? now_ms() : 0;
+		cl->line_ms = cl->in_len > 0 || cl->discarding ? vfo_mono_ms() : 0;
 	return handled;
 }
 
@@ -411,7 +401,7 @@ read_in(struct vfo_ctl_client *cl)
 				continue;
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
-		cl->last_ms = now_ms();
+		cl->last_ms = vfo_mono_ms();
 		if (cl->line_ms == 0)
 			cl->line_ms = cl->last_ms;
 		cl->in_len += (size_t)n;
@@ -431,7 +421,7 @@ static struct vfo_ctl_client *
 free_slot(struct vfo_ctl *c)
 {
 	struct vfo_ctl_client *oldest = NULL;
-	uint64_t now = now_ms();
+	uint64_t now = vfo_mono_ms();
 	char msg[256];
 	size_t i;
 
@@ -490,7 +480,7 @@ accept_clients(struct vfo_ctl *c)
 			continue;
 		}
 		cl->fd = fd;
-		cl->last_ms = now_ms();
+		cl->last_ms = vfo_mono_ms();
 	}
 }
 
@@ -609,7 +599,7 @@ static int
 poll_serial(struct vfo_ctl *c, struct pollfd *pfd, struct vfo_ctl_client **who, nfds_t *n,
 	    int timeout_ms)
 {
-	uint64_t now = now_ms();
+	uint64_t now = vfo_mono_ms();
 	unsigned int i;
 
 	for (i = 0; i < c->nb_serial; i++) {
@@ -642,7 +632,7 @@ vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 	int handled = 0, rc;
 
 	/* Before the poll set is built: a client closed here is not in it. */
-	timeout_ms = expire_idle(c, now_ms(), timeout_ms);
+	timeout_ms = expire_idle(c, vfo_mono_ms(), timeout_ms);
 	if (c->listen_fd >= 0) {
 		pfd[n] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
 		who[n++] = NULL;

@@ -136,27 +136,25 @@ static const struct vfo_fo_ops fake_ops = {
 	.path_replies = f_path_replies,
 };
 
+/* The machines' settings: a drain ends at its first tick, so "prepare"
+ * never sleeps. */
+static struct vfo_fo_engine_conf engine_conf = {.tick_us = 1000};
+
 /* Puts every machine on its VF with both members up, tables empty. */
 static void
 reset_state(void)
 {
-	static const char *const drivers[UPLINKS] = {"net_memif", "net_memif"};
-	struct vfo_fo_engine_conf ec = {.tick_us = 1000};
-	char err[512];
 	unsigned int i;
 
-	vfo_fo_conf_defaults(&ec.fo);
-	/* A drain ends at its first tick: "prepare" then never sleeps. */
-	ec.fo.settle_us = 0;
-	ec.fo.max_drain_us = 0;
-	snprintf(ec.attach_allow, sizeof(ec.attach_allow), "net_null");
 	for (i = 0; i < UPLINKS; i++) {
+		const struct vfo_uplink_params *p = &uplinks[i].params;
+
 		ports[i] = (struct fake_port){.present = {true, true}};
 		vfo_flow_reset(uplinks[i].flows);
+		vfo_fo_init(&app.fo.fo[i], p->name, &engine_conf.fo, &fake_ops, &uplinks[i],
+			    (const char(*)[VFO_DEVARGS_MAX])p->devargs, VFO_FO_VF_ACTIVE);
 	}
-	FUZZ_CHECK(vfo_fo_engine_init(&app.fo, app.uplink, UPLINKS, &ec, &fake_ops, drivers, err,
-				      sizeof(err)) == 0);
-	app.quit = false;
+	__atomic_store_n(&app.quit, false, __ATOMIC_RELAXED);
 }
 
 /* Removes the control socket file (at exit). */
@@ -172,6 +170,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	char *eal[] = {"fuzz_ctl",	     "--no-huge", "-m", "256",
 		       "--no-shconf",	     "--no-pci",  "-l", "0",
 		       "--log-level=*:crit", NULL};
+	static const char *const drivers[UPLINKS] = {"net_memif", "net_memif"};
 	char err[512];
 	unsigned int i;
 
@@ -196,7 +195,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		u->views[0].tx_port = VFO_PORT_NONE;
 		u->view = &u->views[0];
 		u->active = -1;
-		pthread_mutex_init(&u->lock, NULL);
+		FUZZ_CHECK(vfo_mutex_init(&u->lock) == 0);
 		u->flows = vfo_flow_create(u->params.name, 64, 1, SOCKET_ID_ANY);
 		FUZZ_CHECK(u->flows != NULL);
 		app.uplink[i] = u;
@@ -207,7 +206,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	atexit(remove_socket);
 	FUZZ_CHECK(vfo_app_ctl_setup(&app, err, sizeof(err)) == 0);
 	vfo_ctl_set_idle_timeout(app.ctl, 0);
-	reset_state();
+	vfo_fo_conf_defaults(&engine_conf.fo);
+	engine_conf.fo.settle_us = 0;
+	engine_conf.fo.max_drain_us = 0;
+	snprintf(engine_conf.attach_allow, sizeof(engine_conf.attach_allow), "net_null");
+	FUZZ_CHECK(vfo_fo_engine_init(&app.fo, app.uplink, UPLINKS, &engine_conf, &fake_ops,
+				      drivers, err, sizeof(err)) == 0);
 	vfo_fo_engine_register(&app.fo, app.ctl);
 	return 0;
 }

@@ -22,6 +22,8 @@ vfailover reflects a testpmd peer over two memif members, started with
 """
 import os
 
+from vfolib.rounds import exact_round
+
 import vfotest
 from vfotest import check, check_eq, log, wait_until
 
@@ -45,7 +47,7 @@ def test(h):
     vfotest.ctl(f.ctl_path, "prepare")
     before = vf_state(f)
     check_eq(before[:2], ("backup_vf_gone", "backup"), "state after prepare")
-    f.check_round(4, "backup")
+    exact_round(f.peer, f.ctl_path, 1, "backup", 4)
 
     pcap = h.path("attach.pcap")
     evil = {"cmd": "attach", "devargs": f"net_pcap9,tx_pcap={pcap}"}
@@ -63,7 +65,7 @@ def test(h):
     c.close()
     check(not os.path.exists(pcap), f"{pcap} was created by a refused attach")
     check_eq(vf_state(f), before, "state, VF devargs, failures, retry after the refusals")
-    f.check_round(4, "backup")
+    exact_round(f.peer, f.ctl_path, 1, "backup", 4)
 
     # Allowed by --attach-allow: probed (a null device: its link is up).
     rep = serial.request({"cmd": "attach", "devargs": "net_null7"})
@@ -75,7 +77,7 @@ def test(h):
     # Back to the memif VF, from its devargs as started.
     vfotest.ctl(f.ctl_path, "attach", devargs=before[2])
     wait_until(lambda: vf_state(f)[:2] == ("vf_active", "vf"), 15, "the memif VF to return")
-    f.check_round(4)
+    exact_round(f.peer, f.ctl_path, 0, "vf", 4)
     check(not os.path.exists(pcap), f"{pcap} exists at the end")
     check_eq(f.vfo.stop(), 0, "vfailover exit status after SIGTERM")
     os.close(master)

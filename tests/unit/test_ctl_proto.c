@@ -26,6 +26,7 @@
 #include <jansson.h>
 #include <rte_telemetry.h>
 
+#include "vfo_clock.h"
 #include "vfo_ctl.h"
 #include "ctl_internal.h"
 #include "vfo_telemetry.h"
@@ -309,16 +310,6 @@ connect_to(const char *path)
 	return fd;
 }
 
-/* Returns a monotonic time in milliseconds. */
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Sends 'len' bytes of 'data' on socket or pty 'fd' (then shuts its writing side if
  * 'shut'), running vfo_ctl_poll meanwhile; then reads until 'nlines'
@@ -330,7 +321,7 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 {
 	size_t sent = 0, got = 0, cap = 4096, end;
 	char *buf = malloc(cap);
-	long deadline = now_ms() + 10000;
+	long deadline = (long)vfo_mono_ms() + 10000;
 	int lines = 0;
 
 	assert_non_null(buf);
@@ -342,7 +333,7 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 		else
 			assert_true(errno == EAGAIN);
 		assert_true(vfo_ctl_poll(c, 1) >= 0);
-		assert_true(now_ms() < deadline);
+		assert_true((long)vfo_mono_ms() < deadline);
 	}
 	if (shut)
 		assert_int_equal(shutdown(fd, SHUT_WR), 0);
@@ -362,7 +353,7 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 			assert_true(n < 0 && errno == EAGAIN);
 		}
 		assert_true(vfo_ctl_poll(c, 1) >= 0);
-		if (now_ms() > deadline)
+		if ((long)vfo_mono_ms() > deadline)
 			fail_msg("timeout: %d of %d replies", lines, nlines);
 	}
 	buf[got] = '\0';
@@ -561,8 +552,8 @@ test_serial_pty(void **state)
 	assert_true(port->fd >= 0);
 	assert_int_equal(port->in_len, 0);
 	assert_true(port->hold_until_ms > 0);
-	until = now_ms() + 200;
-	while (now_ms() < until) {
+	until = (long)vfo_mono_ms() + 200;
+	while ((long)vfo_mono_ms() < until) {
 		assert_true(vfo_ctl_poll(f->c, 100) >= 0);
 		calls++;
 	}
@@ -777,16 +768,16 @@ test_socket_idle_timeout(void **state)
 	char bs[512], bl[512], bb[8192];
 	size_t gs = 0, gl = 0, gb = 0;
 	bool eof_s = false, eof_l = false;
-	long start = now_ms(), next_byte = start, next_req = start;
+	long start = (long)vfo_mono_ms(), next_byte = start, next_req = start;
 
 	vfo_ctl_set_idle_timeout(f->c, 200);
 	assert_true(send(slow, "{\"cmd\"", 6, 0) == 6);
-	while (now_ms() - start < 600) {
-		if (now_ms() >= next_byte && !eof_l) { /* one byte every 40 ms */
+	while ((long)vfo_mono_ms() - start < 600) {
+		if ((long)vfo_mono_ms() >= next_byte && !eof_l) { /* one byte every 40 ms */
 			assert_true(send(slow, " ", 1, MSG_NOSIGNAL) == 1);
 			next_byte += 40;
 		}
-		if (now_ms() >= next_req) { /* one request every 50 ms */
+		if ((long)vfo_mono_ms() >= next_req) { /* one request every 50 ms */
 			assert_true(send(busy, "{\"cmd\":\"echo\",\"x\":3}\n", 21, 0) == 21);
 			next_req += 50;
 		}
@@ -821,7 +812,8 @@ test_socket_evicts_idle(void **state)
 		fds[i] = connect_to(f->path);
 		vfo_ctl_poll(f->c, 1);
 	}
-	for (until = now_ms() + VFO_CTL_EVICT_IDLE_MS + 100; now_ms() < until;)
+	for (until = (long)vfo_mono_ms() + VFO_CTL_EVICT_IDLE_MS + 100;
+	     (long)vfo_mono_ms() < until;)
 		vfo_ctl_poll(f->c, 10);
 	fds[i] = connect_to(f->path);
 	r = talk(f->c, fds[i], "{\"cmd\":\"echo\",\"x\":9}\n", 21, 1, 0);
@@ -856,7 +848,7 @@ test_serial_unfinished_line(void **state)
 	assert_int_equal(vfo_ctl_open_serial(f->c, pts, err, sizeof(err)), 0);
 	vfo_ctl_set_idle_timeout(f->c, 150);
 	assert_int_equal(write(master, "{\"cmd\":\"ec", 10), 10);
-	for (until = now_ms() + 100; now_ms() < until;)
+	for (until = (long)vfo_mono_ms() + 100; (long)vfo_mono_ms() < until;)
 		vfo_ctl_poll(f->c, 5);
 	/* Not yet: the rest of the line completes it. */
 	r = talk(f->c, master, "ho\",\"x\":5}\n", 11, 1, 0);
@@ -871,7 +863,7 @@ test_serial_unfinished_line(void **state)
 	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":6}\n");
 	free(r);
 	/* Silence alone is fine on a serial port. */
-	for (until = now_ms() + 400; now_ms() < until;)
+	for (until = (long)vfo_mono_ms() + 400; (long)vfo_mono_ms() < until;)
 		vfo_ctl_poll(f->c, 5);
 	r = talk(f->c, master, "{\"cmd\":\"echo\",\"x\":7}\n", 21, 1, 0);
 	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":7}\n");
