@@ -838,14 +838,17 @@ test_aging_reference(void **state)
 /* Flows it cycles through. */
 #define CONC_FLOWS 200
 
-/* What the writer thread of test_concurrent_reader works on. */
+/* What the writer thread of the concurrency tests works on. */
 struct conc {
 	struct vfo_flow_table *t;  /* the table */
 	struct rte_mbuf *pkts[32]; /* one burst, rewritten each time */
+	uint64_t base;		   /* TSC of burst 0 (0: bursts at TSC 1, 2, 3 ...) */
+	uint64_t step;		   /* TSC between bursts, with 'base' */
 	int done;		   /* set by the writer when finished (atomic) */
 };
 
-/* Writer thread: CONC_BURSTS bursts of 32 on lcore index 1. */
+/* Writer thread: CONC_BURSTS bursts of 32 flows on lcore index 1, cycling
+ * through CONC_FLOWS flows. */
 static void *
 conc_writer(void *arg)
 {
@@ -862,7 +865,8 @@ conc_writer(void *arg)
 
 			ip->src_addr = rte_cpu_to_be_32(f.src);
 		}
-		vfo_flow_update_burst(c->t, 1, c->pkts, 32, b + 1);
+		vfo_flow_update_burst(c->t, 1, c->pkts, 32,
+				      c->base != 0 ? c->base + b * c->step : b + 1);
 	}
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -967,34 +971,6 @@ test_concurrent_reset(void **state)
 	vfo_flow_destroy(c.t);
 }
 
-/* What the writer of test_concurrent_aging works on. */
-struct conc_age {
-	struct conc c; /* table, burst, done flag */
-	uint64_t base; /* TSC of burst 0 (in the future: readers hide nothing) */
-	uint64_t step; /* TSC between bursts: 1 ms */
-};
-
-/* Writer thread: 32 flows a burst cycling through CONC_FLOWS, 1 ms apart. */
-static void *
-conc_age_writer(void *arg)
-{
-	struct conc_age *ca = arg;
-	unsigned int b, i;
-
-	for (b = 0; b < CONC_BURSTS; b++) {
-		for (i = 0; i < 32; i++) {
-			unsigned int fi = (b * 32 + i) % CONC_FLOWS;
-			struct rte_ipv4_hdr *ip =
-				rte_pktmbuf_mtod_offset(ca->c.pkts[i], struct rte_ipv4_hdr *, 14);
-
-			ip->src_addr = rte_cpu_to_be_32(IP4(10, 20, 0, 0) + fi);
-		}
-		vfo_flow_update_burst(ca->c.t, 1, ca->c.pkts, 32, ca->base + b * ca->step);
-	}
-	__atomic_store_n(&ca->c.done, 1, __ATOMIC_RELEASE);
-	return NULL;
-}
-
 /*
  * Readers while aging frees and reuses entries under them: a flow's key
  * and counters always come from one flow (its first TSC names the burst
@@ -1006,7 +982,7 @@ static void
 test_concurrent_aging(void **state)
 {
 	struct vfo_flow_info top[65];
-	struct conc_age ca = {.c.t = vfo_flow_create("cage", 64, 2, SOCKET_ID_ANY)};
+	struct conc ca = {.t = vfo_flow_create("cage", 64, 2, SOCKET_ID_ANY)};
 	struct tflow f0 = {IP4(10, 20, 0, 0), IP4(10, 21, 0, 1), IPPROTO_UDP, 9, 9};
 	unsigned int reads = 0, i, seen = 0;
 	struct vfo_flow_stats st;
@@ -1014,16 +990,16 @@ test_concurrent_aging(void **state)
 	int n;
 
 	(void)state;
-	assert_non_null(ca.c.t);
-	vfo_flow_set_idle_timeout(ca.c.t, 1000);
+	assert_non_null(ca.t);
+	vfo_flow_set_idle_timeout(ca.t, 1000);
 	ca.step = ms_tsc(1);
 	ca.base = rte_rdtsc() + ms_tsc(3600 * 1000);
-	alloc_burst(ca.c.pkts, 32);
+	alloc_burst(ca.pkts, 32);
 	for (i = 0; i < 32; i++)
-		build(ca.c.pkts[i], &f0, 64);
-	assert_int_equal(pthread_create(&th, NULL, conc_age_writer, &ca), 0);
-	while (!__atomic_load_n(&ca.c.done, __ATOMIC_ACQUIRE) || reads == 0) {
-		n = vfo_flow_top(ca.c.t, 65, VFO_FLOW_BY_PACKETS, top);
+		build(ca.pkts[i], &f0, 64);
+	assert_int_equal(pthread_create(&th, NULL, conc_writer, &ca), 0);
+	while (!__atomic_load_n(&ca.done, __ATOMIC_ACQUIRE) || reads == 0) {
+		n = vfo_flow_top(ca.t, 65, VFO_FLOW_BY_PACKETS, top);
 		assert_true(n >= 0 && n <= 64);
 		for (i = 0; i < (unsigned int)n; i++) {
 			unsigned int fi = rte_be_to_cpu_32(top[i].key.src_ip) - IP4(10, 20, 0, 0);
@@ -1040,15 +1016,15 @@ test_concurrent_aging(void **state)
 		reads++;
 	}
 	pthread_join(th, NULL);
-	assert_int_equal(vfo_flow_stats_get(ca.c.t, &st), 0);
+	assert_int_equal(vfo_flow_stats_get(ca.t, &st), 0);
 	/* Each burst from the third on freed the 32 flows of two bursts before,
 	 * which made room for its own 32: none refused. */
 	assert_int_equal(st.aged_out, (uint64_t)(CONC_BURSTS - 2) * 32);
 	assert_int_equal(st.table_full, 0);
 	print_message("concurrent aging: %u reads saw %u flows while %" PRIu64 " aged out\n", reads,
 		      seen, st.aged_out);
-	rte_pktmbuf_free_bulk(ca.c.pkts, 32);
-	vfo_flow_destroy(ca.c.t);
+	rte_pktmbuf_free_bulk(ca.pkts, 32);
+	vfo_flow_destroy(ca.t);
 }
 
 int
