@@ -44,6 +44,8 @@ push(struct vfo_events *q, const struct vfo_raw_event *ev)
 	struct vfo_raw_event *e = malloc(sizeof(*e));
 	uint64_t one = 1;
 
+	vfo_tsan_acquire(q); /* set up before the callbacks were registered */
+
 	if (e != NULL) {
 		*e = *ev;
 		vfo_tsan_release(e); /* the ring is DPDK's (vfo_tsan.h) */
@@ -99,6 +101,7 @@ on_netlink(void *arg)
 	char buf[8192] __attribute__((aligned(4)));
 	ssize_t len;
 
+	vfo_tsan_acquire(q); /* q->nl, set before the callback was registered */
 	while ((len = recv(rte_intr_fd_get(q->nl), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		unsigned int left = (unsigned int)len;
 		struct nlmsghdr *nh;
@@ -135,7 +138,7 @@ netlink_start(struct vfo_events *q)
 	q->nl = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (q->nl == NULL || rte_intr_fd_set(q->nl, fd) != 0 ||
 	    rte_intr_type_set(q->nl, RTE_INTR_HANDLE_EXT) != 0 ||
-	    rte_intr_callback_register(q->nl, on_netlink, q) != 0) {
+	    (vfo_tsan_release(q), rte_intr_callback_register(q->nl, on_netlink, q)) != 0) {
 		rte_intr_instance_free(q->nl);
 		q->nl = NULL;
 		goto fail;
@@ -168,6 +171,9 @@ vfo_events_start(void)
 		rte_errno = ret;
 		return NULL;
 	}
+	/* The callbacks run on EAL's interrupt thread: what q holds now is
+	 * handed over by DPDK, out of TSan's sight (vfo_tsan.h). */
+	vfo_tsan_release(q);
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event, q);
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_eth_event, q);
 	rte_dev_event_callback_register(NULL, on_dev_event, q);
