@@ -9,12 +9,12 @@
  * fake ports (attach fails for devargs holding "fail"), their flow tables
  * are real.
  *
- * Input: a mode byte, then request lines.  Mode bit 0 clear: each line is
- * handed to the dispatcher (vfo_ctl_handle_line); set: the bytes go over a
- * connection to the control socket, whose transport (shared with the
- * serial port) frames them (long lines, missing newlines, NULs) and
- * answers.  Each input starts from the same state: machines on the VF,
- * both members up, empty flow tables.
+ * Input: a mode byte, then request lines.  Mode byte & 7 == 1 (an input in
+ * eight): the bytes go over a connection to the control socket, whose
+ * transport (shared with the serial port) frames them (long lines, missing
+ * newlines, NULs) and answers; otherwise each line is handed to the
+ * dispatcher (vfo_ctl_handle_line), which costs a connection less.  Each input starts from the same
+ * state: machines on the VF, both members up, empty flow tables.
  *
  * Checks: every reply is one line of a JSON object with a boolean "ok", an
  * "error" string when not ok, and the request's "id" when it had one; the
@@ -329,7 +329,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	reset_state();
-	if (data[0] & 1)
+	if ((data[0] & 7) == 1)
 		run_socket(data + 1, size - 1);
 	else
 		run_lines(data + 1, size - 1);
