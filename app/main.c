@@ -27,6 +27,7 @@
 #include "app.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
@@ -297,8 +298,10 @@ main(int argc, char **argv)
 		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	vfo_app_notify("READY=1\nSTATUS=forwarding");
 	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	vfo_tsan_release(&app.fwd); /* DPDK's launch and wait, for TSan (vfo_tsan.h) */
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
+	vfo_tsan_acquire(&app.fwd);
 	vfo_app_quit(&app);
 
 	VFO_LOG(NOTICE, "stopping");

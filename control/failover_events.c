@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -57,6 +58,7 @@ push(struct vfo_events *q, const struct vfo_raw_event *ev)
 	}
 	if (write(q->efd, &one, sizeof(one)) < 0)
 		VFO_LOG(DEBUG, "events: eventfd write failed");
+	vfo_tsan_release(q); /* for vfo_events_stop(), after the unregistration */
 }
 
 /* EAL device event callback: a device was added or is to be removed. */
@@ -233,15 +235,21 @@ vfo_events_stop(struct vfo_events *q)
 		int fd = rte_intr_fd_get(q->nl);
 
 		rte_intr_callback_unregister_sync(q->nl, on_netlink, q);
+		vfo_tsan_acquire(q); /* the callback has returned (DPDK waited) */
 		rte_intr_instance_free(q->nl);
 		close(fd);
 	}
 	if (q->ring != NULL) {
-		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event,
-						q);
-		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_eth_event,
-						q);
-		rte_dev_event_callback_unregister(NULL, on_dev_event, q);
+		/* -EAGAIN: the callback runs now; q must outlive it. */
+		while (rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
+						       on_eth_event, q) == -EAGAIN)
+			rte_delay_us_sleep(100);
+		while (rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC,
+						       on_eth_event, q) == -EAGAIN)
+			rte_delay_us_sleep(100);
+		while (rte_dev_event_callback_unregister(NULL, on_dev_event, q) == -EAGAIN)
+			rte_delay_us_sleep(100);
+		vfo_tsan_acquire(q);
 		if (q->monitor) {
 			rte_dev_event_monitor_stop();
 			rte_dev_hotplug_handle_disable();

@@ -406,7 +406,9 @@ flush_all(struct fwd_ctx *c)
 int
 vfo_fwd_lcore_main(void *arg)
 {
-	struct vfo_fwd *f = arg;
+	/* Launched through DPDK: what the launcher set up before its
+	 * vfo_tsan_release(f) happens before this (vfo_tsan.h). */
+	struct vfo_fwd *f = (vfo_tsan_acquire(arg), (struct vfo_fwd *)arg);
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
 	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
@@ -463,11 +465,12 @@ vfo_fwd_lcore_main(void *arg)
 			vfo_uplink_ctl_tx(f->uplink[i], c.q);
 	}
 	flush_all(&c);
-	vfo_tsan_release(f->qsbr);
 	for (i = 0; i < f->nb_uplinks; i++)
 		rte_pktmbuf_free_bulk(c.first[i], c.first_n[i]);
+	vfo_tsan_release(f->qsbr);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
+	vfo_tsan_release(f); /* for whoever waits for this lcore (vfo_tsan.h) */
 	return 0;
 }
 

@@ -58,6 +58,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "vfo_counter.h"
+#include "vfo_tsan.h"
 #include "vfo_tsa.h"
 
 #ifdef __cplusplus
@@ -404,6 +405,7 @@ vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i,
 {
 	uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts, n);
 
+	vfo_tsan_acquire_n((void *const *)pkts, nb); /* nothing outside TSan builds */
 	if (live && nb != 0)
 		nb = vfo__path_filter(u, q, v->rx_member[i], pkts, nb);
 	vfo_counter_add(&u->qstats[q].member[v->rx_member[i]].rx_pkts, nb);
@@ -507,6 +509,7 @@ vfo_view_tx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_
 
 	if (unlikely(v->tx_port == VFO_PORT_NONE))
 		return 0;
+	vfo_tsan_release_n((void *const *)pkts, n);
 	sent = rte_eth_tx_burst(v->tx_port, q, pkts, n);
 	vfo_counter_add(&u->qstats[q].member[v->tx_member].tx_pkts, sent);
 	return sent;
