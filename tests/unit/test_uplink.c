@@ -126,7 +126,7 @@ test_counters(void **state)
 struct switch_arg {
 	struct vfo_uplink *u;
 	unsigned int delay_ms; /* wait this long before switching */
-	int done; /* atomic */
+	int done;	       /* atomic */
 };
 
 /* Thread body: after delay_ms, switches the uplink to its backup. */
