@@ -2,7 +2,7 @@
 /*
  * fuzz.h — what the fuzz harnesses share: the libFuzzer entry points, a
  * check that turns a broken invariant into a crash (a finding), and input
- * helpers (a memory-backed file, a cursor over the input bytes).
+ * helpers (a reusable memory-backed file, a cursor over the input bytes).
  *
  * Each harness is built twice: with -fsanitize=fuzzer (meson -Dfuzz=true,
  * clang) for scripts/fuzz, and with replay_main.c in every build, where the
@@ -12,6 +12,7 @@
 #ifndef VFO_FUZZ_H
 #define VFO_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,27 +37,39 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 		}                                                                                  \
 	} while (0)
 
+/** A memory-backed file that a harness makes once and refills per input. */
+struct fuzz_file {
+	int fd;	       /**< the memfd, valid once 'made' */
+	bool made;     /**< fd and path are set */
+	char path[32]; /**< a path that opens it: "/proc/self/fd/N" */
+};
+
 /**
- * Writes data[0..size) to a new memory-backed file and puts a path that
- * opens it in path[0..len) ("/proc/self/fd/N").  Returns the descriptor (the
- * caller closes it), or aborts: a harness that cannot make its file is
- * broken, not the code under test.
+ * Makes data[0..size) the whole content of 'f' (creating its memfd on the
+ * first call, reusing it afterwards: a new memfd per input cost more than
+ * the parse under test) and returns f->path.  Aborts when that fails: a
+ * harness that cannot make its file is broken, not the code under test.
+ * Not thread-safe (harnesses run one input at a time).
  */
-static inline int
-fuzz_memfd(const uint8_t *data, size_t size, char *path, size_t len)
+static inline const char *
+fuzz_file_fill(struct fuzz_file *f, const uint8_t *data, size_t size)
 {
-	int fd = memfd_create("vfo-fuzz", MFD_CLOEXEC);
 	size_t done = 0;
 
-	FUZZ_CHECK(fd >= 0);
+	if (!f->made) {
+		f->fd = memfd_create("vfo-fuzz", MFD_CLOEXEC);
+		FUZZ_CHECK(f->fd >= 0);
+		snprintf(f->path, sizeof(f->path), "/proc/self/fd/%d", f->fd);
+		f->made = true;
+	}
+	FUZZ_CHECK(ftruncate(f->fd, (off_t)size) == 0);
 	while (done < size) {
-		ssize_t n = write(fd, data + done, size - done);
+		ssize_t n = pwrite(f->fd, data + done, size - done, (off_t)done);
 
 		FUZZ_CHECK(n > 0);
 		done += (size_t)n;
 	}
-	snprintf(path, len, "/proc/self/fd/%d", fd);
-	return fd;
+	return f->path;
 }
 
 /** A cursor over the input bytes. */

@@ -19,12 +19,13 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *sep = memchr(data, 0x01, size);
-	char *argv[MAX_ARGS + 1], *buf, ini_path[64] = "";
+	static struct fuzz_file file;
+	char *argv[MAX_ARGS + 1], *buf, *ini_path = NULL;
 	size_t start = 0, i;
-	int argc = 0, fd = -1;
+	int argc = 0;
 
 	if (sep != NULL) {
-		fd = fuzz_memfd(data, (size_t)(sep - data), ini_path, sizeof(ini_path));
+		ini_path = (char *)fuzz_file_fill(&file, data, (size_t)(sep - data));
 		start = (size_t)(sep - data) + 1;
 	}
 	/* The arguments, NUL-terminated in a copy of their own. */
@@ -38,13 +39,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (strstr(a, "/dev/") || strstr(a, "/proc/") || strstr(a, "/sys/"))
 			goto out;
-		argv[argc++] = strcmp(a, "@") == 0 && fd >= 0 ? ini_path : a;
+		argv[argc++] = strcmp(a, "@") == 0 && ini_path != NULL ? ini_path : a;
 	}
 	argv[argc] = NULL;
 	fuzz_parse_twice(argc, argv);
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return 0;
 }

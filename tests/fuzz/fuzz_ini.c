@@ -18,21 +18,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{"--vf", "v", "--backup", "b", NULL},
 		{"--fwd", "flow", "--max-flows", "64", NULL},
 	};
-	char path[64], *argv[8];
-	int argc = 0, fd, i;
+	static struct fuzz_file file;
+	char *argv[8];
+	int argc = 0, i;
 	unsigned int pick;
 
 	if (size == 0)
 		return 0;
 	pick = data[0] % (sizeof(extra) / sizeof(extra[0]));
-	fd = fuzz_memfd(data + 1, size - 1, path, sizeof(path));
 	argv[argc++] = "vfailover";
 	argv[argc++] = "--config";
-	argv[argc++] = path;
+	argv[argc++] = (char *)fuzz_file_fill(&file, data + 1, size - 1);
 	for (i = 0; extra[pick][i] != NULL; i++)
 		argv[argc++] = extra[pick][i];
 	argv[argc] = NULL;
 	fuzz_parse_twice(argc, argv);
-	close(fd);
 	return 0;
 }

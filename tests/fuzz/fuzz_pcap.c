@@ -72,10 +72,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vfp_report_info info = {.mode = "offline", .source = "fuzz"};
 	struct vfp_analyzer_conf conf = {0};
 	struct vfp_offline_result res;
+	static struct fuzz_file file, gfile;
 	struct vfp_gapcap *gc = NULL;
 	struct vfp_analyzer *a;
-	char path[64], gpath[64], err[512];
-	int fd, gfd = -1;
+	const char *path;
+	char err[512];
 	uint8_t set;
 	json_t *j;
 
@@ -92,10 +93,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.max_events = 4;
 	a = vfp_analyzer_create(&conf, err, sizeof(err));
 	FUZZ_CHECK(a != NULL);
-	fd = fuzz_memfd(data + 1, size - 1, path, sizeof(path));
+	path = fuzz_file_fill(&file, data + 1, size - 1);
 	if (set & 0x80) {
-		gfd = fuzz_memfd(NULL, 0, gpath, sizeof(gpath));
-		gc = vfp_gapcap_open(gpath, 2, 128, err, sizeof(err));
+		gc = vfp_gapcap_open(fuzz_file_fill(&gfile, NULL, 0), 2, 128, err, sizeof(err));
 		FUZZ_CHECK(gc != NULL);
 	}
 	if (vfp_offline_run(path, a, gc, &res, err, sizeof(err)) == 0) {
@@ -113,9 +113,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (gc != NULL)
 		vfp_gapcap_close(gc, NULL, NULL, err, sizeof(err));
-	if (gfd >= 0)
-		close(gfd);
-	close(fd);
 	vfp_analyzer_destroy(a);
 	return 0;
 }
