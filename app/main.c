@@ -22,6 +22,7 @@
 #include "app.h"
 #include "vfo_log.h"
 #include "vfo_tsc.h"
+#include "vfo_unmap_guard.h"
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
 #define EXIT_USAGE 2
@@ -113,6 +114,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			 rte_strerror(rte_errno));
 		return -1;
 	}
+	/* A memif peer going away must not unmap a ring under a polling lcore. */
+	vfo_unmap_guard_arm(a->qsbr, VFO_UNMAP_GUARD_TIMEOUT_US);
 	vfo_pools_init(&a->pools, &need);
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
@@ -176,6 +179,7 @@ teardown(struct vfo_app *a)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
 	vfo_pools_free(&a->pools);
+	vfo_unmap_guard_arm(NULL, 0);
 	rte_free(a->qsbr);
 	a->qsbr = NULL;
 }

@@ -18,7 +18,9 @@
  *     TX events (switches);
  *   - owned by the control thread during a run, by the main thread after
  *     it: the marks.
- * No lock is taken on the fast path.
+ * No lock is taken on the fast path.  The lcores report a quiescent state
+ * on 'qsbr' once per loop turn, between bursts: the unmap guard
+ * (vfo_unmap_guard.h) waits for that before a PMD unmaps a port's memory.
  */
 #ifndef VFP_LIVE_H
 #define VFP_LIVE_H
@@ -29,6 +31,7 @@
 
 #include <rte_ether.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 
 #include "vfo_ctl.h"
 #include "vfp_analyzer.h"
@@ -119,6 +122,8 @@ struct vfp_live {
 	struct vfo_ctl *ctl;		       /**< --ctl socket or NULL */
 	pthread_t ctl_thread;		       /**< its thread */
 	bool ctl_quit;			       /**< ends the control thread (atomic) */
+	struct rte_rcu_qsbr *qsbr;	       /**< the lcores' RCU variable (thread id =
+						* lcore index), NULL: none */
 };
 
 /** Returns µs on the wall clock for TSC value 'tsc'. */
