@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app.h — the vfailover application's state, shared by main.c (init,
- * launch, teardown) and app_ctl.c (control thread, commands, stats).
+ * launch, teardown) and app_ctl.c (control thread, status commands, stats).
  *
  * Thread-safety: 'quit' is written by the signal handler, the control
  * thread and read by every lcore; uplinks follow vfo_uplink.h's rules;
@@ -17,8 +17,7 @@
 
 #include "args.h"
 #include "vfo_ctl.h"
-#include "vfo_events.h"
-#include "vfo_failover.h"
+#include "vfo_fo_engine.h"
 #include "vfo_fwd.h"
 #include "vfo_pool.h"
 #include "vfo_uplink.h"
@@ -32,9 +31,7 @@ struct vfo_app {
 	struct vfo_pools pools;			    /**< mbuf pools */
 	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
 	struct vfo_ctl *ctl;			    /**< control commands and socket */
-	struct vfo_failover fo[VFO_MAX_UPLINKS];    /**< failover machine per uplink */
-	struct vfo_events *events;		    /**< device and port events */
-	uint64_t last_tick_us;			    /**< last failover tick (control thread) */
+	struct vfo_fo_engine fo;		    /**< failover machines (control thread) */
 	volatile bool quit;			    /**< set to stop everything */
 	uint64_t start_tsc;			    /**< TSC when forwarding began */
 	pthread_t ctl_thread;			    /**< the control thread */
@@ -46,7 +43,7 @@ struct vfo_app {
 };
 
 /**
- * Creates the command table (status, stats, quit), listens on cfg.ctl_path
+ * Creates the command table (status, stats, flows, quit), listens on cfg.ctl_path
  * and opens the serial port cfg.ctl_serial when set, and publishes
  * /vfailover/status and /vfailover/stats through rte_telemetry.  Returns 0,
  * or -1 with 'err' set (nothing left listening).
@@ -58,22 +55,6 @@ int vfo_app_ctl_start(struct vfo_app *a);
 
 /** Joins the control thread and closes the socket (removing its file). */
 void vfo_app_ctl_stop(struct vfo_app *a);
-
-/**
- * Sets up a failover machine per uplink, starts the event sources and
- * registers prepare, attach, prefer and timeline.  Returns 0, or -1 with
- * 'err' set.
- */
-int vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen);
-
-/** Handles waiting events and, when due, ticks every machine. */
-void vfo_app_failover_run(struct vfo_app *a);
-
-/** Stops the event sources. */
-void vfo_app_failover_stop(struct vfo_app *a);
-
-/** Returns uplink i's failover state as a new JSON object. */
-json_t *vfo_app_failover_json(const struct vfo_app *a, unsigned int i);
 
 /** Prints per-uplink totals, drops and the lcores' cycles per packet. */
 void vfo_app_print_totals(struct vfo_app *a, FILE *f);

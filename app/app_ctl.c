@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_ctl.c — the application's control thread: control-socket commands
- * (status, stats, quit), the same data through rte_telemetry, and the
+ * (status, stats, flows, quit), the same data through rte_telemetry, and the
  * periodic stats lines.  Runs on a control thread, never on a forwarding
  * lcore.
  */
@@ -9,13 +9,16 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include "app.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
 #include "vfo_status.h"
+#include "vfo_telemetry.h"
 
 /* Longest the control thread sleeps between looks at its socket and its
  * failover machines (ms); events wake it at once. */
@@ -51,7 +54,7 @@ status_json(void *arg)
 	for (i = 0; i < a->nb_uplinks; i++) {
 		json_t *u = vfo_uplink_status_json(a->uplink[i]);
 
-		json_object_set_new(u, "failover", vfo_app_failover_json(a, i));
+		json_object_set_new(u, "failover", vfo_fo_engine_json(&a->fo, i));
 		json_array_append_new(ups, u);
 	}
 	json_object_set_new(o, "uplinks", ups);
@@ -106,6 +109,43 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/*
+ * Command "flows": the top flows of each uplink's flow table (--fwd flow),
+ * counters kept across switches.  Args: uplink, top (default 10, max 1000),
+ * by ("packets" or "bytes").
+ */
+static int
+cmd_flows(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	const json_t *top = json_object_get(req, "top");
+	const char *by = json_string_value(json_object_get(req, "by"));
+	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
+	json_t *ups;
+	unsigned int first, last, i;
+
+	if (vfo_uplink_pick(a->uplink, a->nb_uplinks, req, reply, &first, &last) < 0)
+		return -1;
+	if (n < 1 || n > 1000)
+		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
+	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
+		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
+	if (a->uplink[first]->flows == NULL)
+		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
+	ups = json_array();
+	for (i = first; i < last; i++) {
+		json_t *o = vfo_flow_top_json_by(a->uplink[i]->flows, (unsigned int)n,
+						 by != NULL && strcmp(by, "bytes") == 0
+							 ? VFO_FLOW_BY_BYTES
+							 : VFO_FLOW_BY_PACKETS);
+
+		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
+		json_array_append_new(ups, o);
+	}
+	json_object_set_new(reply, "uplinks", ups);
+	return 0;
+}
+
 /* Control command "quit": stops forwarding and exits cleanly. */
 static int
 cmd_quit(const json_t *req, json_t *reply, void *arg)
@@ -130,6 +170,9 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "uplinks, members, which is active, link state, MACs");
 	vfo_ctl_register(a->ctl, "stats", cmd_stats, a,
 			 "counters per uplink, member and lcore; drops by cause");
+	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
+			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
+			 "packets|bytes");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
@@ -222,7 +265,7 @@ ctl_thread_main(void *arg)
 	a->prev_tsc = rte_rdtsc();
 	while (!a->quit) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		vfo_app_failover_run(a);
+		vfo_fo_engine_run(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			print_stats(a);
 	}

@@ -17,7 +17,6 @@
 #include <rte_interrupts.h>
 #include <rte_log.h>
 
-#include "vfo_log.h"
 #include "vfo_unmap_guard.h"
 
 /** Armed RCU variable, NULL: the guard is off. */
@@ -60,9 +59,10 @@ wait_readers(struct rte_rcu_qsbr *v)
 	while (rte_rcu_qsbr_check(v, token, false) != 1) {
 		if (rte_get_tsc_cycles() >= end) {
 			__atomic_fetch_add(&guard_st.timeouts, 1, __ATOMIC_RELAXED);
-			VFO_LOG(WARNING,
-				"unmap guard: a forwarding lcore reported no quiescent state in "
-				"time; a PMD unmaps memory it may still poll");
+			/* EAL's log type: vfprobe links this without vfailover's. */
+			RTE_LOG(WARNING, EAL,
+				"unmap guard: a forwarding lcore reported no quiescent state "
+				"in time; a PMD unmaps memory it may still poll\n");
 			return;
 		}
 		nanosleep(&nap, NULL);

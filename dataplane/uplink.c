@@ -77,13 +77,13 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 
 	if (p->nb_rxq == 0 || p->nb_txq == 0 || p->nb_rxq > VFO_MAX_QUEUES ||
 	    p->nb_txq > VFO_MAX_QUEUES) {
-		uplink__fail(err, errlen, "uplink %s: %u RX / %u TX queues asked; give 1..%u",
-			     p->name, p->nb_rxq, p->nb_txq, VFO_MAX_QUEUES);
+		vfo_errf(err, errlen, "uplink %s: %u RX / %u TX queues asked; give 1..%u", p->name,
+			 p->nb_rxq, p->nb_txq, VFO_MAX_QUEUES);
 		return NULL;
 	}
 	u = rte_zmalloc("vfo_uplink", sizeof(*u), RTE_CACHE_LINE_SIZE);
 	if (u == NULL) {
-		uplink__fail(err, errlen, "uplink %s: out of memory", p->name);
+		vfo_errf(err, errlen, "uplink %s: out of memory", p->name);
 		return NULL;
 	}
 	u->params = *p;
@@ -115,9 +115,9 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 		u->flows = vfo_flow_create(name, p->max_flows, u->nb_queues,
 					   u->member[VFO_MEMBER_VF].socket);
 		if (u->flows == NULL) {
-			uplink__fail(err, errlen,
-				     "uplink %s: no flow table of %u flows: %s; lower --max-flows",
-				     p->name, p->max_flows, rte_strerror(rte_errno));
+			vfo_errf(err, errlen,
+				 "uplink %s: no flow table of %u flows: %s; lower --max-flows",
+				 p->name, p->max_flows, rte_strerror(rte_errno));
 			goto error;
 		}
 	}

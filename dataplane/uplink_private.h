@@ -7,11 +7,8 @@
 #ifndef VFO_UPLINK_PRIVATE_H
 #define VFO_UPLINK_PRIVATE_H
 
+#include "vfo_errf.h"
 #include "vfo_uplink.h"
-
-/** Formats an error message into err/errlen; returns -1. */
-int uplink__fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /**
  * Probes member 'id' from u->member[id].devargs (unless EAL already did) and

@@ -55,6 +55,8 @@ enum vfo_member_id {
 #define VFO_DEVARGS_MAX 512
 /** Longest uplink name (with its NUL). */
 #define VFO_NAME_MAX 32
+/** Most uplinks one application runs. */
+#define VFO_MAX_UPLINKS 2
 /** Most queues per member. */
 #define VFO_MAX_QUEUES 16
 /** Most frames the control thread hands the workers at once. */

@@ -27,7 +27,8 @@
 #include <rte_telemetry.h>
 
 #include "vfo_ctl.h"
-#include "../../control/ctl_internal.h"
+#include "ctl_internal.h"
+#include "vfo_telemetry.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>

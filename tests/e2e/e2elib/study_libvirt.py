@@ -32,7 +32,7 @@ import subprocess
 import time
 
 from .ctl import GuestCtl
-from .lvpair import BACKUP_BRIDGE, SRC, VF_BRIDGE, Pair, dest_xml, domain_xml, virsh, \
+from vfolib.libvirt_pair import BACKUP_BRIDGE, SRC, VF_BRIDGE, Pair, dest_xml, domain_xml, virsh, \
     vfmigrate_argv
 from .probe import BACKUP_PORT, Probe
 from .study import RunError, finish

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import tempfile
 
-from .hostnet import HostNet
+from vfolib.netns import HostNet
 from .vm import Vm
 
 GUEST_MAC = "52:54:00:e2:e0:01"

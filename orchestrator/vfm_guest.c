@@ -86,15 +86,15 @@ connect_side(struct vfm_domain *d, enum vfm_side side, char *err, size_t errlen)
 static json_t *
 ask(struct vfm_domain *d, enum vfm_side side, json_t *req, json_t *detail, char *err, size_t errlen)
 {
-	uint64_t deadline = vfm_now_ms() + d->o->guest_timeout_ms;
+	uint64_t deadline = vfo_mono_ms() + d->o->guest_timeout_ms;
 	char why[512] = "";
 	json_t *r = NULL;
 	int tries = 0;
 
 	if (d->o->uplink != NULL)
 		json_object_set_new(req, "uplink", json_string(d->o->uplink));
-	while (r == NULL && vfm_now_ms() < deadline) {
-		uint64_t left = deadline - vfm_now_ms();
+	while (r == NULL && vfo_mono_ms() < deadline) {
+		uint64_t left = deadline - vfo_mono_ms();
 
 		if (tries++ > 0)
 			json_object_set_new(detail, "retries",
@@ -246,7 +246,7 @@ int
 vfm_guest_vf(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	uint64_t t0 = vfm_now_ms(), deadline = t0 + d->o->guest_timeout_ms;
+	uint64_t t0 = vfo_mono_ms(), deadline = t0 + d->o->guest_timeout_ms;
 	struct timespec ts = {.tv_nsec = VF_POLL_MS * 1000000L};
 	json_t *r, *ups = NULL, *bad = NULL;
 	char why[512] = "";
@@ -267,15 +267,15 @@ vfm_guest_vf(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t er
 		json_decref(r);
 		bad = first_not(ups, "active", "vf");
 		/* Not cut short by Ctrl-C: a rollback waits here too. */
-	} while (bad != NULL && vfm_now_ms() < deadline);
+	} while (bad != NULL && vfo_mono_ms() < deadline);
 	json_object_set_new(detail, "polls", json_integer(polls));
-	json_object_set_new(detail, "vf_active_ms", json_integer((json_int_t)(vfm_now_ms() - t0)));
+	json_object_set_new(detail, "vf_active_ms", json_integer((json_int_t)(vfo_mono_ms() - t0)));
 	if (bad != NULL)
 		snprintf(err, errlen, "guest uplink %s still on %s (state %s) after %u ms",
 			 json_string_value(json_object_get(bad, "uplink")),
 			 json_string_value(json_object_get(bad, "active")),
 			 json_string_value(json_object_get(bad, "state")),
-			 (unsigned int)(vfm_now_ms() - t0));
+			 (unsigned int)(vfo_mono_ms() - t0));
 	json_object_set_new(detail, "uplinks", ups);
 	return bad == NULL ? VFM_STEP_OK : VFM_STEP_FAIL;
 }

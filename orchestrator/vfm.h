@@ -34,6 +34,8 @@
 
 #include <jansson.h>
 
+#include "vfo_clock.h"
+
 /** Most domains one run migrates. */
 #define VFM_MAX_DOMAINS 64
 /** The guest channel's default virtio-serial target name. */
@@ -94,9 +96,6 @@ struct vfm_timeline {
 	FILE *progress;		   /**< where progress lines go, NULL: nowhere */
 	pthread_mutex_t *out_lock; /**< serializes progress lines, or NULL */
 };
-
-/** Returns CLOCK_MONOTONIC in ms. */
-uint64_t vfm_now_ms(void);
 
 /** Starts timeline 'tl' now.  Returns 0, or -1 when memory is short. */
 int vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress,

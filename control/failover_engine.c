@@ -1,67 +1,41 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * app_failover.c — the application's failover engine: one state machine per
- * uplink, fed by device/port events and a periodic tick on the control
- * thread, and the control commands prepare, attach, prefer and timeline.
- * Everything here runs on the control thread.
+ * failover_engine.c — the failover engine (vfo_fo_engine.h): one state
+ * machine per uplink, fed by device/port events and a periodic tick on the
+ * control thread, and the control commands prepare, attach, prefer and
+ * timeline.  Everything here runs on the control thread.
  */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 
-#include "app.h"
-#include "vfo_events.h"
-#include "vfo_flow.h"
-#include "vfo_log.h"
+#include <rte_common.h>
+#include <rte_errno.h>
+
+#include "vfo_fo_engine.h"
+#include "vfo_status.h"
 
 /* How long "prepare" waits, between looks at a drain, when told to wait (µs). */
 #define DRAIN_POLL_US 100
-
-/* Returns the index of the uplink called 'name', or -1. */
-static int
-find_uplink(const struct vfo_app *a, const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < a->nb_uplinks; i++)
-		if (strcmp(a->uplink[i]->params.name, name) == 0)
-			return (int)i;
-	return -1;
-}
 
 /*
  * Reads the optional "uplink" of 'req' into [*first, *last).  Returns 0, or
  * -1 with an error in 'reply' naming the unknown uplink.
  */
 static int
-pick_uplinks(const struct vfo_app *a, const json_t *req, json_t *reply, unsigned int *first,
+pick_uplinks(const struct vfo_fo_engine *e, const json_t *req, json_t *reply, unsigned int *first,
 	     unsigned int *last)
 {
-	const json_t *name = json_object_get(req, "uplink");
-	int i;
-
-	*first = 0;
-	*last = a->nb_uplinks;
-	if (name == NULL)
-		return 0;
-	if (!json_is_string(name))
-		return vfo_ctl_error(reply, "\"uplink\" must be a string (an uplink name)");
-	i = find_uplink(a, json_string_value(name));
-	if (i < 0)
-		return vfo_ctl_error(reply, "no uplink named '%s'; see {\"cmd\":\"status\"}",
-				     json_string_value(name));
-	*first = (unsigned int)i;
-	*last = (unsigned int)i + 1;
-	return 0;
+	return vfo_uplink_pick(e->uplink, e->nb_uplinks, req, reply, first, last);
 }
 
 /* Returns uplink i's failover state as a new JSON object. */
 json_t *
-vfo_app_failover_json(const struct vfo_app *a, unsigned int i)
+vfo_fo_engine_json(const struct vfo_fo_engine *e, unsigned int i)
 {
-	const struct vfo_failover *fo = &a->fo[i];
+	const struct vfo_failover *fo = &e->fo[i];
 
-	json_t *o = json_pack("{ss ss sI sI sI sb}", "uplink", a->uplink[i]->params.name, "state",
+	json_t *o = json_pack("{ss ss sI sI sI sb}", "uplink", e->uplink[i]->params.name, "state",
 			      vfo_fo_state_name(fo->state), "switches", (json_int_t)fo->switches,
 			      "last_switch_us", (json_int_t)fo->last_switch_us, "lost_unplanned",
 			      (json_int_t)fo->lost_unplanned, "prefer_vf", fo->conf.prefer_vf);
@@ -90,7 +64,7 @@ sleep_us(long us)
  * reply["uplinks"].  Returns 0, or -1 with the first refusal in 'reply'.
  */
 static int
-run_event(struct vfo_app *a, enum vfo_fo_event ev, const char *devargs, unsigned int first,
+run_event(struct vfo_fo_engine *e, enum vfo_fo_event ev, const char *devargs, unsigned int first,
 	  unsigned int last, json_t *reply)
 {
 	json_t *ups = json_array();
@@ -98,14 +72,14 @@ run_event(struct vfo_app *a, enum vfo_fo_event ev, const char *devargs, unsigned
 	unsigned int i;
 
 	for (i = first; i < last; i++) {
-		int ret = vfo_fo_handle(&a->fo[i], ev, devargs, why, sizeof(why));
+		int ret = vfo_fo_handle(&e->fo[i], ev, devargs, why, sizeof(why));
 
 		if (ret < 0) {
 			json_decref(ups);
-			return vfo_ctl_error(reply, "uplink %s: %s", a->uplink[i]->params.name,
+			return vfo_ctl_error(reply, "uplink %s: %s", e->uplink[i]->params.name,
 					     why);
 		}
-		json_array_append_new(ups, vfo_app_failover_json(a, i));
+		json_array_append_new(ups, vfo_fo_engine_json(e, i));
 	}
 	json_object_set_new(reply, "uplinks", ups);
 	return 0;
@@ -113,19 +87,19 @@ run_event(struct vfo_app *a, enum vfo_fo_event ev, const char *devargs, unsigned
 
 /* Ticks the machines of [first, last) until none is draining (bounded). */
 static void
-wait_drained(struct vfo_app *a, unsigned int first, unsigned int last)
+wait_drained(struct vfo_fo_engine *e, unsigned int first, unsigned int last)
 {
 	unsigned int i;
 	bool draining = true;
 	long waited = 0, limit = 0;
 
 	for (i = first; i < last; i++)
-		limit = RTE_MAX(limit, (long)a->fo[i].conf.max_drain_us);
+		limit = RTE_MAX(limit, (long)e->fo[i].conf.max_drain_us);
 	while (draining && waited <= limit + 10000) {
 		draining = false;
 		for (i = first; i < last; i++) {
-			vfo_fo_handle(&a->fo[i], VFO_EV_TICK, NULL, NULL, 0);
-			draining |= a->fo[i].state == VFO_FO_DRAINING;
+			vfo_fo_handle(&e->fo[i], VFO_EV_TICK, NULL, NULL, 0);
+			draining |= e->fo[i].state == VFO_FO_DRAINING;
 		}
 		if (draining) {
 			sleep_us(DRAIN_POLL_US);
@@ -142,19 +116,19 @@ wait_drained(struct vfo_app *a, unsigned int first, unsigned int last)
 static int
 cmd_prepare(const json_t *req, json_t *reply, void *arg)
 {
-	struct vfo_app *a = arg;
+	struct vfo_fo_engine *e = arg;
 	unsigned int first, last;
 	const json_t *wait = json_object_get(req, "wait");
 
-	if (pick_uplinks(a, req, reply, &first, &last) < 0)
+	if (pick_uplinks(e, req, reply, &first, &last) < 0)
 		return -1;
 	if (wait != NULL && !json_is_boolean(wait))
 		return vfo_ctl_error(reply, "\"wait\" must be true or false");
-	if (run_event(a, VFO_EV_PREPARE, NULL, first, last, reply) < 0)
+	if (run_event(e, VFO_EV_PREPARE, NULL, first, last, reply) < 0)
 		return -1;
 	if (wait == NULL || json_is_true(wait)) {
-		wait_drained(a, first, last);
-		return run_event(a, VFO_EV_TICK, NULL, first, last, reply);
+		wait_drained(e, first, last);
+		return run_event(e, VFO_EV_TICK, NULL, first, last, reply);
 	}
 	return 0;
 }
@@ -166,19 +140,19 @@ cmd_prepare(const json_t *req, json_t *reply, void *arg)
 static int
 cmd_attach(const json_t *req, json_t *reply, void *arg)
 {
-	struct vfo_app *a = arg;
+	struct vfo_fo_engine *e = arg;
 	const json_t *devargs = json_object_get(req, "devargs");
 	unsigned int first, last;
 
-	if (pick_uplinks(a, req, reply, &first, &last) < 0)
+	if (pick_uplinks(e, req, reply, &first, &last) < 0)
 		return -1;
 	if (devargs != NULL && !json_is_string(devargs))
 		return vfo_ctl_error(reply,
 				     "\"devargs\" must be a string (DPDK devargs of the VF)");
 	if (devargs != NULL && last - first > 1)
 		return vfo_ctl_error(reply, "give \"uplink\" with \"devargs\" (%u uplinks)",
-				     a->nb_uplinks);
-	return run_event(a, VFO_EV_ATTACH, devargs ? json_string_value(devargs) : NULL, first, last,
+				     e->nb_uplinks);
+	return run_event(e, VFO_EV_ATTACH, devargs ? json_string_value(devargs) : NULL, first, last,
 			 reply);
 }
 
@@ -186,15 +160,15 @@ cmd_attach(const json_t *req, json_t *reply, void *arg)
 static int
 cmd_prefer(const json_t *req, json_t *reply, void *arg)
 {
-	struct vfo_app *a = arg;
+	struct vfo_fo_engine *e = arg;
 	const char *m = json_string_value(json_object_get(req, "member"));
 	unsigned int first, last;
 
-	if (pick_uplinks(a, req, reply, &first, &last) < 0)
+	if (pick_uplinks(e, req, reply, &first, &last) < 0)
 		return -1;
 	if (m == NULL || (strcmp(m, "vf") != 0 && strcmp(m, "backup") != 0))
 		return vfo_ctl_error(reply, "give \"member\": \"vf\" or \"backup\"");
-	return run_event(a, strcmp(m, "vf") == 0 ? VFO_EV_PREFER_VF : VFO_EV_PREFER_BACKUP, NULL,
+	return run_event(e, strcmp(m, "vf") == 0 ? VFO_EV_PREFER_VF : VFO_EV_PREFER_BACKUP, NULL,
 			 first, last, reply);
 }
 
@@ -202,55 +176,18 @@ cmd_prefer(const json_t *req, json_t *reply, void *arg)
 static int
 cmd_timeline(const json_t *req, json_t *reply, void *arg)
 {
-	struct vfo_app *a = arg;
+	struct vfo_fo_engine *e = arg;
 	json_t *ups = json_array();
 	unsigned int first, last, i;
 
-	if (pick_uplinks(a, req, reply, &first, &last) < 0) {
+	if (pick_uplinks(e, req, reply, &first, &last) < 0) {
 		json_decref(ups);
 		return -1;
 	}
 	for (i = first; i < last; i++) {
-		json_t *o = vfo_app_failover_json(a, i);
+		json_t *o = vfo_fo_engine_json(e, i);
 
-		json_object_set_new(o, "timeline", vfo_fo_timeline_json(&a->fo[i]));
-		json_array_append_new(ups, o);
-	}
-	json_object_set_new(reply, "uplinks", ups);
-	return 0;
-}
-
-/*
- * Command "flows": the top flows of each uplink's flow table (--fwd flow),
- * counters kept across switches.  Args: uplink, top (default 10, max 1000),
- * by ("packets" or "bytes").
- */
-static int
-cmd_flows(const json_t *req, json_t *reply, void *arg)
-{
-	struct vfo_app *a = arg;
-	const json_t *top = json_object_get(req, "top");
-	const char *by = json_string_value(json_object_get(req, "by"));
-	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
-	json_t *ups;
-	unsigned int first, last, i;
-
-	if (pick_uplinks(a, req, reply, &first, &last) < 0)
-		return -1;
-	if (n < 1 || n > 1000)
-		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
-	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
-		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
-	if (a->uplink[first]->flows == NULL)
-		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
-	ups = json_array();
-	for (i = first; i < last; i++) {
-		json_t *o = vfo_flow_top_json_by(a->uplink[i]->flows, (unsigned int)n,
-						 by != NULL && strcmp(by, "bytes") == 0
-							 ? VFO_FLOW_BY_BYTES
-							 : VFO_FLOW_BY_PACKETS);
-
-		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
+		json_object_set_new(o, "timeline", vfo_fo_timeline_json(&e->fo[i]));
 		json_array_append_new(ups, o);
 	}
 	json_object_set_new(reply, "uplinks", ups);
@@ -259,14 +196,14 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 
 /* Matches raw event 'ev' to an uplink member and runs the machine's event. */
 static void
-dispatch(struct vfo_app *a, const struct vfo_raw_event *ev)
+dispatch(struct vfo_fo_engine *e, const struct vfo_raw_event *ev)
 {
 	unsigned int i;
 	int id;
 
-	for (i = 0; i < a->nb_uplinks; i++) {
+	for (i = 0; i < e->nb_uplinks; i++) {
 		for (id = 0; id < VFO_MEMBER_COUNT; id++) {
-			const struct vfo_member *m = &a->uplink[i]->member[id];
+			const struct vfo_member *m = &e->uplink[i]->member[id];
 			bool present = m->port_id != VFO_PORT_NONE, vf = id == VFO_MEMBER_VF;
 			enum vfo_fo_event fe;
 
@@ -297,71 +234,68 @@ dispatch(struct vfo_app *a, const struct vfo_raw_event *ev)
 				fe = VFO_EV_LINK_CHANGE;
 				break;
 			}
-			vfo_fo_handle(&a->fo[i], fe, NULL, NULL, 0);
+			vfo_fo_handle(&e->fo[i], fe, NULL, NULL, 0);
 		}
 	}
 }
 
 void
-vfo_app_failover_run(struct vfo_app *a)
+vfo_fo_engine_run(struct vfo_fo_engine *e)
 {
 	struct vfo_raw_event ev;
 	uint64_t now = vfo_fo_uplink_ops.now_us(NULL);
 	unsigned int i;
 
-	while (a->events != NULL && vfo_events_pop(a->events, &ev))
-		dispatch(a, &ev);
-	if (now - a->last_tick_us < a->cfg.link_poll_us)
+	while (e->events != NULL && vfo_events_pop(e->events, &ev))
+		dispatch(e, &ev);
+	if (now - e->last_tick_us < e->tick_us)
 		return;
-	a->last_tick_us = now;
-	for (i = 0; i < a->nb_uplinks; i++)
-		vfo_fo_handle(&a->fo[i], VFO_EV_TICK, NULL, NULL, 0);
+	e->last_tick_us = now;
+	for (i = 0; i < e->nb_uplinks; i++)
+		vfo_fo_handle(&e->fo[i], VFO_EV_TICK, NULL, NULL, 0);
 }
 
 int
-vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen)
+vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
+		    unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
+		    struct vfo_ctl *ctl, char *err, size_t errlen)
 {
-	struct vfo_fo_conf conf;
+	struct vfo_fo_conf conf = ec->fo;
 	unsigned int i;
 
-	vfo_fo_conf_defaults(&conf);
-	conf.announce = a->cfg.announce;
-	conf.path_interval_us = (uint64_t)a->cfg.arp_interval_ms * 1000;
-	conf.path_missed = a->cfg.arp_missed;
-	conf.reprobe_down_us = (uint64_t)a->cfg.reprobe_down_ms * 1000;
-	for (i = 0; i < a->nb_uplinks; i++) {
-		conf.path_target = a->cfg.uplink[i].arp_target;
-		vfo_fo_init(&a->fo[i], a->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,
-			    a->uplink[i],
-			    (const char(*)[VFO_DEVARGS_MAX])a->uplink[i]->params.devargs,
+	e->uplink = uplinks;
+	e->nb_uplinks = nb_uplinks;
+	e->tick_us = ec->tick_us;
+	for (i = 0; i < e->nb_uplinks; i++) {
+		conf.path_target = ec->path_target[i];
+		vfo_fo_init(&e->fo[i], e->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,
+			    e->uplink[i],
+			    (const char(*)[VFO_DEVARGS_MAX])e->uplink[i]->params.devargs,
 			    VFO_FO_VF_ACTIVE);
 	}
-	a->events = vfo_events_start();
-	if (a->events == NULL) {
+	e->events = vfo_events_start();
+	if (e->events == NULL) {
 		snprintf(err, errlen, "cannot start the failover event queue: %s",
 			 rte_strerror(rte_errno));
 		return -1;
 	}
-	vfo_ctl_set_wake_fd(a->ctl, vfo_events_fd(a->events));
-	vfo_ctl_register(a->ctl, "prepare", cmd_prepare, a,
+	vfo_ctl_set_wake_fd(ctl, vfo_events_fd(e->events));
+	vfo_ctl_register(ctl, "prepare", cmd_prepare, e,
 			 "planned switch to the backup and release of the VF (before the host "
 			 "detaches it); args: uplink, wait (default true)");
-	vfo_ctl_register(a->ctl, "attach", cmd_attach, a,
+	vfo_ctl_register(ctl, "attach", cmd_attach, e,
 			 "bring the VF back; args: uplink, devargs (default: the VF's own)");
-	vfo_ctl_register(a->ctl, "prefer", cmd_prefer, a,
+	vfo_ctl_register(ctl, "prefer", cmd_prefer, e,
 			 "which member carries TX when both are usable; args: member vf|backup, "
 			 "uplink");
-	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
-			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
-			 "packets|bytes");
-	vfo_ctl_register(a->ctl, "timeline", cmd_timeline, a,
+	vfo_ctl_register(ctl, "timeline", cmd_timeline, e,
 			 "failover transitions with monotonic µs timestamps; args: uplink");
 	return 0;
 }
 
 void
-vfo_app_failover_stop(struct vfo_app *a)
+vfo_fo_engine_stop(struct vfo_fo_engine *e)
 {
-	vfo_events_stop(a->events);
-	a->events = NULL;
+	vfo_events_stop(e->events);
+	e->events = NULL;
 }

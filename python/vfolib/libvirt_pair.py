@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""lvpair — two libvirt daemons on this machine (scripts/libvirt-pair), the
+"""libvirt_pair — two libvirt daemons on this machine (scripts/libvirt-pair), the
 end-to-end guest as their domain, and vfmigrate's command line.
 
     with Pair(DIR) as pair:                 # libvirt-pair start DIR ... stop DIR
@@ -9,7 +9,7 @@ end-to-end guest as their domain, and vfmigrate's command line.
         subprocess.run(vfmigrate_argv(build, pair.uris, "a", "b", dest, "r.json", HOOK, ["vm1"]))
 
 Shared by scripts/bench-vfmigrate (the orchestrator's own checks) and the
-study's libvirt driver (e2elib/study_libvirt.py).  The domain's VF stand-in
+study's libvirt driver (tests/e2e/e2elib/study_libvirt.py).  The domain's VF stand-in
 (an e1000e on a PCIe root port, alias ua-vf) is on libvirt network vfm-vf
 (bridge VF_BRIDGE), its virtio backup on vfm-back (BACKUP_BRIDGE); its
 channel and serial console are files WORK/NAME.HOST.chan / .serial.
@@ -19,8 +19,7 @@ import re
 import subprocess
 import uuid
 
-SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PAIR = os.path.join(SRC, "scripts", "libvirt-pair")
 VF_BRIDGE = "vfmbr-vf"  # libvirt-pair's bridge of network vfm-vf
 BACKUP_BRIDGE = "vfmbr-bk"  # ... and of vfm-back

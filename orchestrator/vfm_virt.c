@@ -416,7 +416,7 @@ on_removal_failed(virConnectPtr conn, virDomainPtr dom, const char *alias, void 
 
 /*
  * Waits until the VF's removal event (or its failure) came, or until
- * 'deadline_ms' (vfm_now_ms).  Returns 1 removed, 0 timeout, -1 failed.
+ * 'deadline_ms' (vfo_mono_ms).  Returns 1 removed, 0 timeout, -1 failed.
  */
 static int
 wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
@@ -426,7 +426,7 @@ wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	{
-		uint64_t left = deadline_ms > vfm_now_ms() ? deadline_ms - vfm_now_ms() : 0;
+		uint64_t left = deadline_ms > vfo_mono_ms() ? deadline_ms - vfo_mono_ms() : 0;
 
 		ts.tv_sec += (time_t)(left / 1000);
 		ts.tv_nsec += (long)(left % 1000) * 1000000;
@@ -469,7 +469,7 @@ virt_detach(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
 	virConnectPtr c = d->conns->src;
-	uint64_t t0 = vfm_now_ms(), t1;
+	uint64_t t0 = vfo_mono_ms(), t1;
 	int ok_id, fail_id, rc;
 
 	pthread_mutex_lock(&d->lock);
@@ -490,10 +490,10 @@ virt_detach(void *ctx, json_t *detail, char *err, size_t errlen)
 		rc = VFM_STEP_FAIL;
 		goto out;
 	}
-	t1 = vfm_now_ms();
+	t1 = vfo_mono_ms();
 	rc = wait_removed(d, t1 + d->o->detach_timeout_ms);
 	json_object_set_new(detail, "call_ms", json_integer((json_int_t)(t1 - t0)));
-	json_object_set_new(detail, "event_ms", json_integer((json_int_t)(vfm_now_ms() - t1)));
+	json_object_set_new(detail, "event_ms", json_integer((json_int_t)(vfo_mono_ms() - t1)));
 	if (rc == 0 && !virt_vf_on_source(d)) {
 		json_object_set_new(detail, "event_missed", json_true());
 		rc = 1;
@@ -619,9 +619,9 @@ watch_main(void *arg)
 		if (st != NULL) {
 			json_decref(w->last);
 			w->last = st;
-			if (vfm_now_ms() - w->last_note >= 1000) {
+			if (vfo_mono_ms() - w->last_note >= 1000) {
 				note_progress(w->d, st);
-				w->last_note = vfm_now_ms();
+				w->last_note = vfo_mono_ms();
 			}
 		}
 		if (!w->aborted && *w->d->cancel) {
@@ -666,7 +666,7 @@ static int
 virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	struct job_watch w = {.d = d, .last_note = vfm_now_ms()};
+	struct job_watch w = {.d = d, .last_note = vfo_mono_ms()};
 	virTypedParameterPtr p = NULL;
 	virDomainPtr moved = NULL;
 	pthread_t watcher;

@@ -10,25 +10,14 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 
 #include "vfm.h"
-
-/* Returns CLOCK_MONOTONIC in ms. */
-uint64_t
-vfm_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* Returns ms since the timeline started. */
 static json_int_t
 rel_ms(const struct vfm_timeline *tl)
 {
-	return (json_int_t)(vfm_now_ms() - tl->t0_ms);
+	return (json_int_t)(vfo_mono_ms() - tl->t0_ms);
 }
 
 /* Starts timeline 'tl' now; returns 0, or -1 when memory is short. */
@@ -36,7 +25,7 @@ int
 vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress, pthread_mutex_t *out_lock)
 {
 	tl->domain = domain;
-	tl->t0_ms = vfm_now_ms();
+	tl->t0_ms = vfo_mono_ms();
 	tl->progress = progress;
 	tl->out_lock = out_lock;
 	tl->steps = json_array();

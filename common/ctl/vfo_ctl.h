@@ -95,14 +95,6 @@ void vfo_ctl_set_wake_fd(struct vfo_ctl *c, int fd);
 /** Closes every client and the socket, removes the socket file, frees 'c'. */
 void vfo_ctl_destroy(struct vfo_ctl *c);
 
-/**
- * Publishes a JSON-producing function as rte_telemetry command 'path' (e.g.
- * "/vfailover/status"), so dpdk-telemetry.py shows the same data as the
- * socket.  'fn' returns a new reference to a JSON object.  Returns 0 or a
- * negative errno.
- */
-int vfo_telemetry_register(const char *path, json_t *(*fn)(void *arg), void *arg, const char *help);
-
 #ifdef __cplusplus
 }
 #endif

@@ -7,7 +7,6 @@
  * Thread-safety: uses getopt's globals; call from one thread.
  */
 #include <ctype.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "vfm.h"
 #include "vfo_errf.h"
+#include "vfo_num.h"
 
 /* Option values of getopt_long for the long-only options. */
 enum {
@@ -111,13 +111,9 @@ opt_name(int val)
 static int
 set_num(const struct num_opt *n, struct vfm_opts *o, const char *arg, char *err, size_t errlen)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (!isdigit((unsigned char)arg[0]) || *end != '\0' || errno != 0 || v < n->min ||
-	    v > n->max)
+	if (vfo_parse_u64(arg, n->min, n->max, &v) != 0)
 		return vfo_errf(err, errlen, "--%s '%s': give a number %lu..%lu", opt_name(n->val),
 				arg, n->min, n->max);
 	*(unsigned int *)((char *)o + n->off) = (unsigned int)v;

@@ -32,9 +32,9 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "vfo_clock.h"
 #include "vfo_ctl.h"
 #include "ctl_internal.h"
 
@@ -226,16 +226,6 @@ queue_out(struct vfo_ctl_client *cl, const char *s, size_t len)
 	return 0;
 }
 
-/* Returns CLOCK_MONOTONIC in ms. */
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /*
  * The host end of serial port 'cl' is closed: drops its half-read input
  * (replies not sent yet stay queued) and leaves the port unpolled for
@@ -247,7 +237,7 @@ serial_hangup(struct vfo_ctl_client *cl)
 	cl->in_len = 0;
 	cl->discarding = false;
 	cl->eof = false;
-	cl->hold_until_ms = now_ms() + VFO_CTL_SERIAL_HOLD_MS;
+	cl->hold_until_ms = vfo_mono_ms() + VFO_CTL_SERIAL_HOLD_MS;
 }
 
 /*
@@ -478,7 +468,7 @@ static int
 poll_serial(struct vfo_ctl *c, struct pollfd *pfd, struct vfo_ctl_client **who, nfds_t *n,
 	    int timeout_ms)
 {
-	uint64_t now = now_ms();
+	uint64_t now = vfo_mono_ms();
 	unsigned int i;
 
 	for (i = 0; i < c->nb_serial; i++) {

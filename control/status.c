@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctl_status.c — an uplink's state and counters as JSON.
+ * status.c — an uplink's state and counters as JSON, and the "uplink"
+ * argument of control commands.
  */
+#include <string.h>
+
 #include <rte_ethdev.h>
 
+#include "vfo_ctl.h"
 #include "vfo_status.h"
 
 /* Returns the MAC 'a' as a JSON string. */
@@ -130,4 +134,27 @@ vfo_uplink_stats_json(struct vfo_uplink *u)
 	json_object_set_new(o, "drops", drops);
 	json_object_set_new(o, "members", members);
 	return o;
+}
+
+int
+vfo_uplink_pick(struct vfo_uplink *const *uplinks, unsigned int n, const json_t *req, json_t *reply,
+		unsigned int *first, unsigned int *last)
+{
+	const json_t *name = json_object_get(req, "uplink");
+	unsigned int i;
+
+	*first = 0;
+	*last = n;
+	if (name == NULL)
+		return 0;
+	if (!json_is_string(name))
+		return vfo_ctl_error(reply, "\"uplink\" must be a string (an uplink name)");
+	for (i = 0; i < n; i++)
+		if (strcmp(uplinks[i]->params.name, json_string_value(name)) == 0) {
+			*first = i;
+			*last = i + 1;
+			return 0;
+		}
+	return vfo_ctl_error(reply, "no uplink named '%s'; see {\"cmd\":\"status\"}",
+			     json_string_value(name));
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ctl_internal.h — what the control-socket sources share and only their
- * unit tests see: the layout of struct vfo_ctl and the telemetry converter.
+ * unit tests see: the layout of struct vfo_ctl.
  *
  * Thread-safety: as for struct vfo_ctl (vfo_ctl.h), one thread at a time.
  */
@@ -69,14 +69,5 @@ struct vfo_ctl {
  * vfo_ctl_destroy().  Changes: c->cmds, c->nb_cmds, c->cap_cmds.
  */
 void vfo_ctl__free_cmds(struct vfo_ctl *c);
-
-struct rte_tel_data;
-
-/**
- * Fills the fresh telemetry data 'd' with 'v', mapped as ctl_telemetry.c
- * describes.  Returns 0 or a negative errno.  Exposed for the unit tests;
- * needs no EAL.
- */
-int vfo_telemetry_from_json(struct rte_tel_data *d, const json_t *v);
 
 #endif /* VFO_CTL_INTERNAL_H */

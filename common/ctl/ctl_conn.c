@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vfo_clock.h"
 #include "vfo_ctl_conn.h"
 
 /** A connection (opaque in vfo_ctl_conn.h). */
@@ -50,16 +51,6 @@ new_id(void)
 				    (json_int_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000, false,
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	return __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
-}
-
-/* Returns CLOCK_MONOTONIC in ms. */
-static long long
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Connects to UNIX socket 'path'; returns the connection or NULL with 'err' set. */
@@ -108,7 +99,7 @@ vfo_ctl_conn_open(const char *path, char *err, size_t errlen)
 }
 
 /*
- * Waits until 'fd' has 'events' or 'deadline' (mono_ms) passes.  Returns
+ * Waits until 'fd' has 'events' or 'deadline' (vfo_mono_ms) passes.  Returns
  * 1 when ready, 0 on timeout, -1 on a poll error.
  */
 static int
@@ -116,7 +107,7 @@ wait_fd(int fd, short events, long long deadline)
 {
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = events};
-		long long left = deadline - mono_ms();
+		long long left = deadline - (long long)vfo_mono_ms();
 		int rc;
 
 		if (left < 0)
@@ -233,7 +224,7 @@ read_reply(struct vfo_ctl_conn *c, json_int_t id, long long deadline, char *err,
 json_t *
 vfo_ctl_conn_request(struct vfo_ctl_conn *c, json_t *req, int timeout_ms, char *err, size_t errlen)
 {
-	long long deadline = mono_ms() + timeout_ms;
+	long long deadline = (long long)vfo_mono_ms() + timeout_ms;
 	json_int_t id = new_id();
 	char *line;
 	int rc;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ctl_telemetry.c — publishes JSON-producing functions as rte_telemetry
+ * telemetry.c — publishes JSON-producing functions as rte_telemetry
  * commands, so dpdk-telemetry.py shows what the control socket shows.
  *
  * DPDK 22.11 telemetry callbacks get no user argument, so a static table
@@ -43,8 +43,7 @@
 #include <jansson.h>
 #include <rte_telemetry.h>
 
-#include "vfo_ctl.h"
-#include "ctl_internal.h"
+#include "vfo_telemetry.h"
 
 /** Most commands published. */
 #define TEL_MAX_CMDS 32

@@ -65,11 +65,11 @@ run_domain(struct workers *w, unsigned int i)
 	w->result[i] =
 		json_pack("{ss ss si ss sI sO}", "domain", name, "outcome", vfm_outcome_name(o),
 			  "exit", w->exit_status[i], "error", r.error, "total_ms",
-			  (json_int_t)(vfm_now_ms() - tl.t0_ms), "timeline", tl.steps);
+			  (json_int_t)(vfo_mono_ms() - tl.t0_ms), "timeline", tl.steps);
 	pthread_mutex_lock(&w->out_lock);
 	if (o == VFM_DONE)
 		fprintf(stderr, "vfmigrate: %s: done in %llu ms\n", name,
-			(unsigned long long)(vfm_now_ms() - tl.t0_ms));
+			(unsigned long long)(vfo_mono_ms() - tl.t0_ms));
 	else
 		fprintf(stderr, "vfmigrate: %s: %s (exit %d): %s\n", name, vfm_outcome_name(o),
 			w->exit_status[i], r.error);

@@ -65,7 +65,7 @@ hook_env(char **vars, size_t n)
 static int
 wait_hook(pid_t pid, unsigned int timeout_ms)
 {
-	uint64_t deadline = vfm_now_ms() + timeout_ms;
+	uint64_t deadline = vfo_mono_ms() + timeout_ms;
 	struct timespec ts = {.tv_nsec = HOOK_POLL_MS * 1000000L};
 	int status;
 
@@ -76,7 +76,7 @@ wait_hook(pid_t pid, unsigned int timeout_ms)
 			return status;
 		if (r < 0 && errno != EINTR)
 			return -1;
-		if (vfm_now_ms() >= deadline) {
+		if (vfo_mono_ms() >= deadline) {
 			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return -1;
@@ -123,7 +123,7 @@ vfm_hook_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *detail,
 	char tap[64], pci[16], *vars[HOOK_VARS] = {NULL}, **env = NULL;
 	char *argv[] = {"sh",	   "-c", (char *)cmd,	"vfm-hook", (char *)d->name,
 			d->vf.mac, tap,	 (char *)sname, NULL};
-	uint64_t t0 = vfm_now_ms();
+	uint64_t t0 = vfo_mono_ms();
 	int status = -1, rc = VFM_STEP_FAIL, i;
 	posix_spawnattr_t attr;
 	pid_t pid;
@@ -157,7 +157,7 @@ vfm_hook_steer(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *detail,
 		goto out;
 	}
 	status = wait_hook(pid, d->o->hook_timeout_ms);
-	json_object_set_new(detail, "hook_ms", json_integer((json_int_t)(vfm_now_ms() - t0)));
+	json_object_set_new(detail, "hook_ms", json_integer((json_int_t)(vfo_mono_ms() - t0)));
 	if (status == -1)
 		snprintf(err, errlen, "hook '%s' ran over %u ms and was killed (--hook-timeout)",
 			 cmd, d->o->hook_timeout_ms);
