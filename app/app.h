@@ -3,11 +3,21 @@
  * app.h — the vfailover application's state, shared by main.c (init,
  * launch, teardown) and app_ctl.c (control thread, status commands, stats).
  *
- * Thread-safety: 'quit' is written by the signal handler, the control
- * thread and read by every lcore; uplinks follow vfo_uplink.h's rules;
- * everything else is written by the main thread before the lcores and the
- * control thread start, and read-only afterwards, except the rate-tracking
- * fields, which only the control thread touches.
+ * Threads: the main thread (start-up, then forwarding lcore 0 with the
+ * other lcores, then teardown), the control thread (socket, failover
+ * engine, stats lines) and DPDK's telemetry thread (status, stats).
+ *
+ * Who writes what:
+ *   - cfg, uplink[], nb_uplinks, fwd, pools, qsbr, ctl: the main thread
+ *     before the control thread and the lcores start; read-only afterwards.
+ *   - quit: any thread or the signal handler (vfo_app_quit), read by the
+ *     lcores and the control thread (vfo_app_quitting): atomic.
+ *   - start_tsc: the main thread once forwarding begins, read by the
+ *     control and telemetry threads: atomic.
+ *   - fo: the control thread (vfo_fo_engine.h says how others read it).
+ *   - prev, prev_fwd, prev_tsc: the control thread only.
+ *   - the uplinks: vfo_uplink.h's rules; the lcores' counters:
+ *     vfo_fwd.h's.
  */
 #ifndef VFO_APP_H
 #define VFO_APP_H
@@ -32,15 +42,32 @@ struct vfo_app {
 	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
 	struct vfo_ctl *ctl;			    /**< control commands and socket */
 	struct vfo_fo_engine fo;		    /**< failover machines (control thread) */
-	volatile bool quit;			    /**< set to stop everything */
-	uint64_t start_tsc;			    /**< TSC when forwarding began */
-	pthread_t ctl_thread;			    /**< the control thread */
-	bool ctl_running;			    /**< ctl_thread was created */
+	bool quit;	      /**< set to stop everything: vfo_app_quit(), vfo_app_quitting() */
+	uint64_t start_tsc;   /**< TSC when forwarding began (atomic) */
+	pthread_t ctl_thread; /**< the control thread */
+	bool ctl_running;     /**< ctl_thread was created */
 	/* Rate tracking for the periodic stats line (control thread only). */
 	struct vfo_uplink_stats prev[VFO_MAX_UPLINKS]; /**< totals at the last line */
 	struct vfo_fwd_lcore_stats prev_fwd;	       /**< lcore totals at the last line */
 	uint64_t prev_tsc;			       /**< TSC of the last line */
 };
+
+/**
+ * Asks every loop to stop: the lcores' forwarding loops and the control
+ * thread.  Any thread, and a signal handler (a lock-free atomic store).
+ */
+static inline void
+vfo_app_quit(struct vfo_app *a)
+{
+	__atomic_store_n(&a->quit, true, __ATOMIC_RELAXED);
+}
+
+/** Returns true once vfo_app_quit() was called.  Any thread. */
+static inline bool
+vfo_app_quitting(const struct vfo_app *a)
+{
+	return __atomic_load_n(&a->quit, __ATOMIC_RELAXED);
+}
 
 /**
  * Creates the command table (status, stats, flows, quit), listens on cfg.ctl_path

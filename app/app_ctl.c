@@ -28,8 +28,9 @@
 static double
 uptime_s(const struct vfo_app *a)
 {
-	return a->start_tsc == 0 ? 0.0
-				 : (double)(rte_rdtsc() - a->start_tsc) / (double)rte_get_tsc_hz();
+	uint64_t t0 = __atomic_load_n(&a->start_tsc, __ATOMIC_RELAXED);
+
+	return t0 == 0 ? 0.0 : (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz();
 }
 
 /* Returns the cycles per packet of 'cycles' over 'pkts' (0 when no packet). */
@@ -154,7 +155,7 @@ cmd_quit(const json_t *req, json_t *reply, void *arg)
 
 	(void)req;
 	(void)reply;
-	a->quit = true;
+	vfo_app_quit(a);
 	return 0;
 }
 
@@ -263,7 +264,7 @@ ctl_thread_main(void *arg)
 	uint64_t interval = (uint64_t)a->cfg.stats_interval_ms * rte_get_tsc_hz() / 1000;
 
 	a->prev_tsc = rte_rdtsc();
-	while (!a->quit) {
+	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
 		vfo_fo_engine_run(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)

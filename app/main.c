@@ -35,7 +35,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	app.quit = true;
+	vfo_app_quit(&app);
 }
 
 /*
@@ -255,10 +255,10 @@ main(int argc, char **argv)
 	printf("vfailover: forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop\n",
 	       vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	fflush(stdout);
-	app.start_tsc = rte_rdtsc();
+	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
-	app.quit = true;
+	vfo_app_quit(&app);
 
 	printf("vfailover: stopping\n");
 	vfo_app_ctl_stop(&app);

@@ -31,23 +31,42 @@ pick_uplinks(const struct vfo_fo_engine *e, const json_t *req, json_t *reply, un
 
 /* Returns uplink i's failover state as a new JSON object. */
 json_t *
-vfo_fo_engine_json(const struct vfo_fo_engine *e, unsigned int i)
+vfo_fo_engine_json(struct vfo_fo_engine *e, unsigned int i)
 {
 	const struct vfo_failover *fo = &e->fo[i];
+	json_t *o, *path;
 
-	json_t *o = json_pack("{ss ss sI sI sI sb}", "uplink", e->uplink[i]->params.name, "state",
-			      vfo_fo_state_name(fo->state), "switches", (json_int_t)fo->switches,
-			      "last_switch_us", (json_int_t)fo->last_switch_us, "lost_unplanned",
-			      (json_int_t)fo->lost_unplanned, "prefer_vf", fo->conf.prefer_vf);
-	json_t *path = vfo_fo_path_json(fo);
+	vfo_mutex_lock(&e->lock);
+	o = json_pack("{ss ss sI sI sI sb}", "uplink", e->uplink[i]->params.name, "state",
+		      vfo_fo_state_name(fo->state), "switches", (json_int_t)fo->switches,
+		      "last_switch_us", (json_int_t)fo->last_switch_us, "lost_unplanned",
+		      (json_int_t)fo->lost_unplanned, "prefer_vf", fo->conf.prefer_vf);
+	path = vfo_fo_path_json(fo);
 
 	/* A VF that does not come back: failed attaches in a row, and whether
 	 * another is scheduled (false after the last one: send attach). */
 	json_object_set_new(o, "attach_failures", json_integer(fo->retries));
 	json_object_set_new(o, "attach_retry_pending", json_boolean(fo->retry_pending));
+	vfo_mutex_unlock(&e->lock);
 	if (path != NULL)
 		json_object_set_new(o, "path", path);
 	return o;
+}
+
+/*
+ * Runs event 'ev' on uplink i's machine (see vfo_fo_handle) with the
+ * engine's lock held: the only way the machines change.
+ */
+static int
+handle(struct vfo_fo_engine *e, unsigned int i, enum vfo_fo_event ev, const char *devargs,
+       char *why, size_t whylen) VFO_EXCLUDES(e->lock)
+{
+	int ret;
+
+	vfo_mutex_lock(&e->lock);
+	ret = vfo_fo_handle(&e->fo[i], ev, devargs, why, whylen);
+	vfo_mutex_unlock(&e->lock);
+	return ret;
 }
 
 /* Sleeps 'us' microseconds. */
@@ -72,7 +91,7 @@ run_event(struct vfo_fo_engine *e, enum vfo_fo_event ev, const char *devargs, un
 	unsigned int i;
 
 	for (i = first; i < last; i++) {
-		int ret = vfo_fo_handle(&e->fo[i], ev, devargs, why, sizeof(why));
+		int ret = handle(e, i, ev, devargs, why, sizeof(why));
 
 		if (ret < 0) {
 			json_decref(ups);
@@ -98,7 +117,7 @@ wait_drained(struct vfo_fo_engine *e, unsigned int first, unsigned int last)
 	while (draining && waited <= limit + 10000) {
 		draining = false;
 		for (i = first; i < last; i++) {
-			vfo_fo_handle(&e->fo[i], VFO_EV_TICK, NULL, NULL, 0);
+			handle(e, i, VFO_EV_TICK, NULL, NULL, 0);
 			draining |= e->fo[i].state == VFO_FO_DRAINING;
 		}
 		if (draining) {
@@ -234,7 +253,7 @@ dispatch(struct vfo_fo_engine *e, const struct vfo_raw_event *ev)
 				fe = VFO_EV_LINK_CHANGE;
 				break;
 			}
-			vfo_fo_handle(&e->fo[i], fe, NULL, NULL, 0);
+			handle(e, i, fe, NULL, NULL, 0);
 		}
 	}
 }
@@ -252,7 +271,7 @@ vfo_fo_engine_run(struct vfo_fo_engine *e)
 		return;
 	e->last_tick_us = now;
 	for (i = 0; i < e->nb_uplinks; i++)
-		vfo_fo_handle(&e->fo[i], VFO_EV_TICK, NULL, NULL, 0);
+		handle(e, i, VFO_EV_TICK, NULL, NULL, 0);
 }
 
 int
@@ -263,6 +282,10 @@ vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
 	struct vfo_fo_conf conf = ec->fo;
 	unsigned int i;
 
+	if (vfo_mutex_init(&e->lock) != 0) {
+		snprintf(err, errlen, "failover engine: cannot create its lock");
+		return -1;
+	}
 	e->uplink = uplinks;
 	e->nb_uplinks = nb_uplinks;
 	e->tick_us = ec->tick_us;
@@ -298,4 +321,7 @@ vfo_fo_engine_stop(struct vfo_fo_engine *e)
 {
 	vfo_events_stop(e->events);
 	e->events = NULL;
+	if (e->uplink != NULL)
+		vfo_mutex_destroy(&e->lock);
+	e->uplink = NULL;
 }

@@ -47,9 +47,12 @@ rx_modes_json(const struct vfo_uplink *u, uint16_t port, bool vlan_filter)
 	return o;
 }
 
+static json_t *member_status_json(struct vfo_uplink *u, enum vfo_member_id id)
+	VFO_REQUIRES(u->lock);
+
 /* Returns the state of member 'id' of 'u'.  Call with the uplink lock held. */
 static json_t *
-member_status_json(const struct vfo_uplink *u, enum vfo_member_id id)
+member_status_json(struct vfo_uplink *u, enum vfo_member_id id)
 {
 	const struct vfo_member *m = &u->member[id];
 	struct rte_eth_dev_info info;

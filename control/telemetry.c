@@ -44,6 +44,7 @@
 #include <rte_telemetry.h>
 
 #include "vfo_telemetry.h"
+#include "vfo_tsa.h"
 
 /** Most commands published. */
 #define TEL_MAX_CMDS 32
@@ -59,12 +60,12 @@ struct tel_cmd {
 	void *arg;		  /**< fn's argument */
 };
 
-/** Published commands; entries [0, tel_nb) are valid and never change. */
-static struct tel_cmd tel_cmds[TEL_MAX_CMDS];
-/** Number of valid entries in tel_cmds. */
-static unsigned int tel_nb;
 /** Guards tel_cmds and tel_nb. */
-static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct vfo_mutex tel_lock = VFO_MUTEX_INITIALIZER;
+/** Published commands; entries [0, tel_nb) are valid and never change. */
+static struct tel_cmd tel_cmds[TEL_MAX_CMDS] VFO_GUARDED_BY(tel_lock);
+/** Number of valid entries in tel_cmds. */
+static unsigned int tel_nb VFO_GUARDED_BY(tel_lock);
 
 static int fill(struct rte_tel_data *d, const json_t *v, unsigned int depth);
 
@@ -284,14 +285,14 @@ tel_callback(const char *cmd, const char *params, struct rte_tel_data *d)
 	int rc;
 
 	(void)params;
-	pthread_mutex_lock(&tel_lock);
+	vfo_mutex_lock(&tel_lock);
 	for (i = 0; i < tel_nb && fn == NULL; i++) {
 		if (strcmp(tel_cmds[i].path, cmd) == 0) {
 			fn = tel_cmds[i].fn;
 			arg = tel_cmds[i].arg;
 		}
 	}
-	pthread_mutex_unlock(&tel_lock);
+	vfo_mutex_unlock(&tel_lock);
 	if (fn == NULL)
 		return -ENOENT;
 	v = fn(arg);
@@ -321,7 +322,7 @@ vfo_telemetry_register(const char *path, json_t *(*fn)(void *arg), void *arg, co
 	if (strlen(path) >= TEL_PATH_MAX)
 		return -ENAMETOOLONG;
 	copy_ascii(help_cut, sizeof(help_cut), help != NULL ? help : "");
-	pthread_mutex_lock(&tel_lock);
+	vfo_mutex_lock(&tel_lock);
 	for (i = 0; i < tel_nb && rc == 0; i++)
 		if (strcmp(tel_cmds[i].path, path) == 0)
 			rc = -EEXIST;
@@ -337,6 +338,6 @@ vfo_telemetry_register(const char *path, json_t *(*fn)(void *arg), void *arg, co
 		if (rc == 0)
 			tel_nb++;
 	}
-	pthread_mutex_unlock(&tel_lock);
+	vfo_mutex_unlock(&tel_lock);
 	return rc;
 }

@@ -318,7 +318,7 @@ vfo_fwd_lcore_main(void *arg)
 		tx_first(f, c.q, c.txb);
 
 	prev = prev_drain = rte_rdtsc();
-	while (!*f->quit) {
+	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
 		uint64_t moved;
 
 		c.now = prev;

@@ -89,8 +89,10 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
 	u->tx_retry_tsc = vfo_us_to_tsc(p->tx_retry_us);
-	pthread_mutex_init(&u->lock, NULL);
+	vfo_mutex_init(&u->lock);
 	vfo_uplink_stats_reset(u);
+	/* Nobody else sees 'u' yet; the lock is the member helpers' contract. */
+	vfo_uplink_lock(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
 		snprintf(u->member[id].devargs, sizeof(u->member[id].devargs), "%s",
 			 p->devargs[id]);
@@ -126,8 +128,10 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 		uplink__member_set_mac(u, id);
 	u->active = VFO_MEMBER_VF;
 	uplink__publish_view(u, VFO_MEMBER_VF);
+	vfo_uplink_unlock(u);
 	return u;
 error:
+	vfo_uplink_unlock(u);
 	vfo_uplink_destroy(u);
 	return NULL;
 }
@@ -148,20 +152,20 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 	uplink__publish_view(u, -1);
 	vfo_uplink_unlock(u);
 	vfo_flow_destroy(u->flows);
-	pthread_mutex_destroy(&u->lock);
+	vfo_mutex_destroy(&u->lock);
 	rte_free(u);
 }
 
 void
 vfo_uplink_lock(struct vfo_uplink *u)
 {
-	pthread_mutex_lock(&u->lock);
+	vfo_mutex_lock(&u->lock);
 }
 
 void
 vfo_uplink_unlock(struct vfo_uplink *u)
 {
-	pthread_mutex_unlock(&u->lock);
+	vfo_mutex_unlock(&u->lock);
 }
 
 int

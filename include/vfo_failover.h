@@ -51,7 +51,8 @@
  *
  * Thread-safety: one struct vfo_failover is driven by one thread (the
  * control thread); vfo_fo_timeline_json() may be called from that thread
- * only.
+ * only.  Other threads read a machine through vfo_fo_engine_json(), under
+ * the engine's lock (vfo_fo_engine.h).
  */
 #ifndef VFO_FAILOVER_H
 #define VFO_FAILOVER_H

@@ -6,8 +6,11 @@
  * periodic tick, and the control commands prepare, attach, prefer and
  * timeline (control/failover_engine.c).
  *
- * Thread-safety: everything runs on the control thread: setup, run, the
- * commands (vfo_ctl_poll calls them there) and stop.
+ * Thread-safety: setup, run, the commands (vfo_ctl_poll calls them) and
+ * stop run on the control thread, the only one that changes a machine; it
+ * does so with the engine's lock held, and reads the machines without it.
+ * vfo_fo_engine_json() takes the lock, so any thread may call it (the
+ * rte_telemetry thread does, through the status command).
  */
 #ifndef VFO_FO_ENGINE_H
 #define VFO_FO_ENGINE_H
@@ -18,6 +21,7 @@
 #include <jansson.h>
 
 #include "vfo_ctl.h"
+#include "vfo_tsa.h"
 #include "vfo_events.h"
 #include "vfo_failover.h"
 #include "vfo_uplink.h"
@@ -29,14 +33,17 @@ struct vfo_fo_engine_conf {
 	uint64_t tick_us;		       /**< every machine ticks this often (link poll) */
 };
 
-/** The machines and their event source (control thread only). */
+/** The machines and their event source (see Thread-safety above). */
 struct vfo_fo_engine {
-	struct vfo_uplink *const *uplink;	 /**< the uplinks (the application's array) */
-	unsigned int nb_uplinks;		 /**< entries in uplink[] and fo[] */
-	struct vfo_failover fo[VFO_MAX_UPLINKS]; /**< failover machine per uplink */
-	struct vfo_events *events;		 /**< device and port events, NULL: stopped */
-	uint64_t tick_us;			 /**< tick period (µs) */
-	uint64_t last_tick_us;			 /**< when the machines last ticked */
+	struct vfo_uplink *const *uplink; /**< the uplinks (the application's array) */
+	unsigned int nb_uplinks;	  /**< entries in uplink[] and fo[] */
+	struct vfo_mutex lock;		  /**< held by the control thread while it changes fo[] */
+	/** Failover machine per uplink: written by the control thread with 'lock'
+	 * held, read by it without; other threads read with 'lock' held. */
+	struct vfo_failover fo[VFO_MAX_UPLINKS];
+	struct vfo_events *events; /**< device and port events, NULL: stopped */
+	uint64_t tick_us;	   /**< tick period (µs) */
+	uint64_t last_tick_us;	   /**< when the machines last ticked */
 };
 
 /**
@@ -55,7 +62,7 @@ void vfo_fo_engine_run(struct vfo_fo_engine *e);
 /** Stops the event sources.  Safe on an engine never set up (zeroed). */
 void vfo_fo_engine_stop(struct vfo_fo_engine *e);
 
-/** Returns uplink i's failover state as a new JSON object. */
-json_t *vfo_fo_engine_json(const struct vfo_fo_engine *e, unsigned int i);
+/** Returns uplink i's failover state as a new JSON object.  Any thread. */
+json_t *vfo_fo_engine_json(struct vfo_fo_engine *e, unsigned int i) VFO_EXCLUDES(e->lock);
 
 #endif /* VFO_FO_ENGINE_H */

@@ -48,7 +48,7 @@ struct vfo_fwd {
 	uint16_t tx_first_len;	   /**< size of those frames without FCS (0: 60) */
 	bool path_liveness;	   /**< run the loop that consumes path-check ARP replies
 				    * and sends path probes (an uplink has arp_target) */
-	volatile bool *quit;	   /**< the loop ends when this becomes true */
+	const bool *quit;	   /**< the loop ends when this becomes true (atomic) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

@@ -16,7 +16,7 @@
  * per member its devargs, port, driver, link state and MAC.  Takes the
  * uplink lock.
  */
-json_t *vfo_uplink_status_json(struct vfo_uplink *u);
+json_t *vfo_uplink_status_json(struct vfo_uplink *u) VFO_EXCLUDES(u->lock);
 
 /**
  * Returns a new JSON object with the counters of 'u': per member packets

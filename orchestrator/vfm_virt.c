@@ -182,10 +182,10 @@ vfm_domain_init(struct vfm_domain *d, const char *name, const struct vfm_opts *o
 	d->conns = conns;
 	d->tl = tl;
 	d->cancel = cancel;
-	if (pthread_mutex_init(&d->lock, NULL) != 0)
+	if (vfo_mutex_init(&d->lock) != 0)
 		return -1;
 	if (pthread_cond_init(&d->cond, NULL) != 0) {
-		pthread_mutex_destroy(&d->lock);
+		vfo_mutex_destroy(&d->lock);
 		return -1;
 	}
 	return 0;
@@ -204,7 +204,7 @@ vfm_domain_fini(struct vfm_domain *d)
 	free(d->dest_xml);
 	vfo_ctl_conn_close(d->guest);
 	pthread_cond_destroy(&d->cond);
-	pthread_mutex_destroy(&d->lock);
+	vfo_mutex_destroy(&d->lock);
 }
 
 /* Returns the host UUID of 'conn' from its capabilities (malloc'd), or NULL. */
@@ -385,7 +385,7 @@ virt_preflight(void *ctx, json_t *detail, char *err, size_t errlen)
 static void
 mark_removal(struct vfm_domain *d, const char *alias, bool failed)
 {
-	pthread_mutex_lock(&d->lock);
+	vfo_mutex_lock(&d->lock);
 	if (strcmp(alias, d->vf.alias) == 0) {
 		if (failed)
 			d->removal_failed = true;
@@ -393,7 +393,7 @@ mark_removal(struct vfm_domain *d, const char *alias, bool failed)
 			d->removed = true;
 		pthread_cond_broadcast(&d->cond);
 	}
-	pthread_mutex_unlock(&d->lock);
+	vfo_mutex_unlock(&d->lock);
 }
 
 /* Event callback: a device of the domain was removed. */
@@ -435,12 +435,12 @@ wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
 			ts.tv_nsec -= 1000000000;
 		}
 	}
-	pthread_mutex_lock(&d->lock);
+	vfo_mutex_lock(&d->lock);
 	while (!d->removed && !d->removal_failed)
-		if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT)
+		if (pthread_cond_timedwait(&d->cond, &d->lock.m, &ts) == ETIMEDOUT)
 			break;
 	rc = d->removal_failed ? -1 : d->removed ? 1 : 0;
-	pthread_mutex_unlock(&d->lock);
+	vfo_mutex_unlock(&d->lock);
 	return rc;
 }
 
@@ -472,9 +472,9 @@ virt_detach(void *ctx, json_t *detail, char *err, size_t errlen)
 	uint64_t t0 = vfo_mono_ms(), t1;
 	int ok_id, fail_id, rc;
 
-	pthread_mutex_lock(&d->lock);
+	vfo_mutex_lock(&d->lock);
 	d->removed = d->removal_failed = false;
-	pthread_mutex_unlock(&d->lock);
+	vfo_mutex_unlock(&d->lock);
 	ok_id = virConnectDomainEventRegisterAny(c, d->src, VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
 						 VIR_DOMAIN_EVENT_CALLBACK(on_removed), d, NULL);
 	fail_id = virConnectDomainEventRegisterAny(

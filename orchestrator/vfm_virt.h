@@ -14,6 +14,7 @@
 
 #include "vfm.h"
 #include "vfo_ctl_conn.h"
+#include "vfo_tsa.h"
 
 /** What vfmigrate knows of the domain's VF interface (from its live XML). */
 struct vfm_iface {
@@ -135,10 +136,12 @@ struct vfm_domain {
 	char channel[2][108];	       /**< guest channel per side ("": not known yet) */
 	struct vfo_ctl_conn *guest;    /**< open guest channel connection, or NULL */
 	enum vfm_side guest_side;      /**< which side 'guest' is connected on */
-	pthread_mutex_t lock;	       /**< guards removed / removal_failed */
-	pthread_cond_t cond;	       /**< signalled when one of them is set */
-	bool removed;		       /**< DEVICE_REMOVED for the VF's alias came */
-	bool removal_failed;	       /**< DEVICE_REMOVAL_FAILED came */
+	/* Written by libvirt's event thread, read by the domain's worker, both
+	 * with 'lock' held. */
+	struct vfo_mutex lock; /**< guards removed / removal_failed */
+	pthread_cond_t cond;   /**< signalled when one of them is set */
+	bool removed;	       /**< DEVICE_REMOVED for the VF's alias came */
+	bool removal_failed;   /**< DEVICE_REMOVAL_FAILED came */
 };
 
 /** Prepares 'd' for domain 'name'.  Returns 0, or -1 when 'lock' fails. */

@@ -14,8 +14,8 @@ import re
 import time
 
 from vfolib.checks import check_eq, log, wait_stable, wait_until
-from vfolib.ctl import member_stats
 from vfolib.failover import find_record, members_up, state, uplink_status
+from vfolib.rounds import exact_round
 from vfolib.testpmd import BURST
 
 ROUND_BURSTS = 8  # 256 packets per exact round
@@ -70,27 +70,9 @@ class Rig:
         self.peer.quit()
 
     def exact_round(self, port, member):
-        """The peer sends ROUND_BURSTS bursts on 'port'; all must come back
-        on it through vfailover's 'member', with no drop anywhere."""
-        want = ROUND_BURSTS * BURST
-        before = member_stats(self.ctl_path)
-        self.peer.cmd(f"set portlist {port}")
-        self.peer.cmd(f"start tx_first {ROUND_BURSTS}")
-        wait_until(lambda: member_stats(self.ctl_path)["members"][member]["tx_pkts"] -
-                   before["members"][member]["tx_pkts"] >= want, 20,
-                   f"vfailover to send {want} packets back on {member}")
-        wait_stable(lambda: self.peer.port_stats(port)["rx"], 10, "the peer's RX count",
-                    settle=0.2, interval=0.05)
-        fs = self.peer.stop_fwd()[port]
-        after = member_stats(self.ctl_path)
-        check_eq((fs["tx"], fs["rx"], fs["tx_dropped"]), (want, want, 0),
-                 f"peer TX / RX / TX-dropped on port {port}")
-        for c in ("rx_pkts", "tx_pkts"):
-            check_eq(after["members"][member][c] - before["members"][member][c], want,
-                     f"vfailover {member} {c}")
-        check_eq({k: after["drops"][k] - before["drops"][k] for k in after["drops"]},
-                 {k: 0 for k in after["drops"]}, "vfailover drops")
-        return want
+        """ROUND_BURSTS bursts on 'port' through 'member', every one back
+        (vfolib.rounds.exact_round); returns the packets sent."""
+        return exact_round(self.peer, self.ctl_path, port, member, ROUND_BURSTS)
 
 
 def detail_us(rec, pattern):

@@ -24,7 +24,7 @@ class CtlError(JsonLinesError):
     """The peer answered {"ok": false} (or nothing usable)."""
 
 
-class Ctl:
+class Ctl(JsonLines):
     """One connection to a control socket."""
 
     # Request ids of this process: start from the pid so that two processes
@@ -34,43 +34,28 @@ class Ctl:
     def __init__(self, path, timeout=5.0, connect_timeout=0.0, alive=None):
         """Connects to 'path' (retrying for 'connect_timeout' s while alive()
         holds, see JsonLines); replies are waited for up to 'timeout' s."""
-        self.conn = JsonLines(path, connect_timeout, alive)  # the connection
+        super().__init__(path, connect_timeout, alive)
         self.timeout = timeout  # default reply timeout (s)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def close(self):
-        """Closes the connection."""
-        self.conn.close()
-
-    def send_raw(self, data):
-        """Sends bytes as they are (tests of malformed requests)."""
-        self.conn.send_raw(data)
 
     def read_reply(self, timeout=None):
         """Returns the next reply, parsed; a line that is not JSON raises
         JsonLinesError."""
-        return self.conn.read(self.timeout if timeout is None else timeout, strict=True)
+        return self.read(self.timeout if timeout is None else timeout, strict=True)
 
     def request(self, obj, timeout=None):
         """Sends request object 'obj'; returns the next reply (ok or not)."""
-        self.conn.send(obj)
+        self.send(obj)
         return self.read_reply(timeout)
 
     def call(self, cmd, timeout=None, **args):
         """Sends {"cmd": cmd, "id": N, **args}; returns the reply with id N
         (ok or not), skipping other lines."""
         rid = next(self._ids)
-        self.conn.send(dict(cmd=cmd, id=rid, **args))
+        self.send(dict(cmd=cmd, id=rid, **args))
         timeout = self.timeout if timeout is None else timeout
         end = time.monotonic() + timeout
         while True:
-            r = self.conn.read(max(0.0, end - time.monotonic()))
+            r = self.read(max(0.0, end - time.monotonic()))
             if isinstance(r, dict) and r.get("id") == rid:
                 return r
 
@@ -78,7 +63,7 @@ class Ctl:
         """call() that raises CtlError unless the reply says "ok": true."""
         r = self.call(cmd, timeout, **args)
         if r.get("ok") is not True:
-            raise CtlError(f"control command {cmd!r} on {self.conn.path} failed: {r}")
+            raise CtlError(f"control command {cmd!r} on {self.path} failed: {r}")
         return r
 
 

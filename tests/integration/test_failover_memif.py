@@ -44,7 +44,8 @@ import os
 
 import vfotest
 from vfolib.failover import moves, state, timeline, wait_state
-from vfotest import check, check_eq, log, wait_until
+from vfolib.rounds import exact_round as exact_round_on
+from vfotest import check, check_eq, log
 
 # Planned cycles: 3 in the integration suite; the soak suite sets
 # VFO_CYCLES (500 in CI; scripts/soak takes any count, e.g. 10000).
@@ -53,33 +54,8 @@ BURSTS = 8  # 256 packets a round
 
 
 def exact_round(f, port, member):
-    """The peer sends BURSTS bursts on 'port' (0: VF path, 1: backup path)
-    and must get all back on the same port; vfailover's 'member' carries
-    them both ways."""
-    want = BURSTS * vfotest.BURST
-    before = vfotest.member_stats(f.ctl_path)
-    peer_rx0 = f.peer.port_stats(port)["rx"]
-    f.peer.cmd(f"set portlist {port}")
-    f.peer.cmd(f"start tx_first {BURSTS}")
-    wait_until(lambda: vfotest.member_stats(f.ctl_path)["members"][member]["tx_pkts"] -
-               before["members"][member]["tx_pkts"] >= want, 20,
-               f"vfailover to send {want} packets back on {member}", interval=0.01)
-    # Everything vfailover sent has reached the peer once its RX count has
-    # grown by 'want'; vfailover's TX count is checked to be exactly 'want'
-    # below, so nothing more can still be on its way.
-    wait_until(lambda: f.peer.port_stats(port)["rx"] - peer_rx0 >= want, 10,
-               "the peer's RX count", interval=0.01)
-    fs = f.peer.stop_fwd()[port]
-    after = vfotest.member_stats(f.ctl_path)
-    if CYCLES <= 10:
-        log(f"round on port {port} ({member}): peer {fs}")
-    check_eq((fs["tx"], fs["rx"], fs["tx_dropped"]), (want, want, 0),
-             f"peer TX / RX / TX-dropped on port {port}")
-    for c in ("rx_pkts", "tx_pkts"):
-        check_eq(after["members"][member][c] - before["members"][member][c], want,
-                 f"vfailover {member} {c}")
-    check_eq({k: after["drops"][k] - before["drops"][k] for k in after["drops"]},
-             {k: 0 for k in after["drops"]}, "vfailover drops")
+    """An exact-count round of BURSTS bursts on 'port' through 'member'."""
+    exact_round_on(f.peer, f.ctl_path, port, member, BURSTS, verbose=CYCLES <= 10)
 
 
 def planned_cycle(f):
