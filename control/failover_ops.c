@@ -3,6 +3,8 @@
  * failover_ops.c — the failover machine's port actions on a real uplink
  * (struct vfo_fo_ops with ctx = struct vfo_uplink *).
  */
+#include <errno.h>
+
 #include "vfo_clock.h"
 #include "vfo_failover.h"
 #include "vfo_log.h"
@@ -27,11 +29,20 @@ op_attach(void *ctx, int id, const char *devargs)
 	return ret;
 }
 
-/* Releases member 'id'; returns what its rings still held. */
-static uint64_t
-op_detach(void *ctx, int id)
+/* Releases member 'id' into 'rel'; 0, or -EINPROGRESS (finished by op_poll). */
+static int
+op_detach(void *ctx, int id, struct vfo_release *rel)
 {
-	return vfo_uplink_member_detach(ctx, id);
+	int ret = vfo_uplink_member_detach(ctx, id, rel);
+
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* Finishes pending releases (and the uplink's other background work). */
+static unsigned int
+op_poll(void *ctx, struct vfo_release rel[VFO_MEMBER_COUNT])
+{
+	return vfo_uplink_poll(ctx, rel);
 }
 
 /* Returns true when member 'id' has a port. */
@@ -40,7 +51,7 @@ op_present(void *ctx, int id)
 {
 	const struct vfo_uplink *u = ctx;
 
-	return u->member[id].port_id != VFO_PORT_NONE && !u->member[id].leaving;
+	return vfo_member_present(u, id);
 }
 
 /* Returns true when member 'id' is started with link up. */
@@ -95,6 +106,7 @@ const struct vfo_fo_ops vfo_fo_uplink_ops = {
 	.set_active = op_set_active,
 	.attach = op_attach,
 	.detach = op_detach,
+	.poll = op_poll,
 	.present = op_present,
 	.link_up = op_link_up,
 	.rx_count = op_rx_count,

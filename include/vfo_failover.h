@@ -217,15 +217,24 @@ enum vfo_fo_event {
 
 /** What the machine does to ports; the real ones drive an uplink. */
 struct vfo_fo_ops {
-	/** TX on member 'id' (-1: none); returns after the RCU grace period. */
+	/** TX on member 'id' (-1: none); returns after the RCU grace period.
+	 * Returns 0; -EBUSY: nothing changed (the previous switch's grace
+	 * period is not over); -ETIMEDOUT: TX moved, but its grace period
+	 * outlasted its bound (a stalled worker may still send on the previous
+	 * member); another negative errno: nothing changed. */
 	int (*set_active)(void *ctx, int id);
 	/** Probes, configures (replaying the uplink's settings) and starts member
-	 * 'id' from 'devargs'.  Returns 0 or a negative errno. */
+	 * 'id' from 'devargs'.  Returns 0 or a negative errno (-ETIMEDOUT: its
+	 * PMD did not return in time; -EBUSY: an earlier one still runs). */
 	int (*attach)(void *ctx, int id, const char *devargs);
-	/** Stops polling member 'id', waits for the grace period, completes its TX,
-	 * stops, closes and removes it.  Returns the packets its rings still held
-	 * (lost), or 0. */
-	uint64_t (*detach)(void *ctx, int id);
+	/** Stops polling member 'id', waits for the grace period, completes its
+	 * TX, stops, closes and removes it; fills 'rel' (what its rings held).
+	 * Returns 0; -EINPROGRESS: a step outlasted its bound, the member is
+	 * gone for present() and poll() reports the release once it is over. */
+	int (*detach)(void *ctx, int id, struct vfo_release *rel);
+	/** Finishes what detach left pending: returns a bit per member (1 << id)
+	 * whose release ended, 'rel[id]' filled.  May be NULL (never pending). */
+	unsigned int (*poll)(void *ctx, struct vfo_release rel[VFO_MEMBER_COUNT]);
 	/** Returns true when member 'id' is present. */
 	bool (*present)(void *ctx, int id);
 	/** Returns true when member 'id' has link (and its path answers). */
@@ -306,8 +315,25 @@ struct vfo_failover {
 	uint64_t vf_down_since_us; /**< when a present VF was first seen down, 0: up */
 	/* Counters. */
 	uint64_t switches;	 /**< changes of the TX member */
-	uint64_t lost_unplanned; /**< packets left in rings of members lost */
 	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */
+	/** Packets counted in the rings of members lost without warning (gone,
+	 * removed, down too long); releases that could not count them (the PMD
+	 * cannot tell, see struct vfo_release) are in lost_unplanned_unknown. */
+	uint64_t lost_unplanned;
+	uint64_t lost_unplanned_unknown; /**< unplanned releases whose loss is unknown */
+	/** Packets counted in the rings of members released on purpose (prepare,
+	 * removal request); planned_unconfirmed counts those releases whose TX
+	 * completion could not be confirmed. */
+	uint64_t lost_planned;
+	uint64_t planned_unconfirmed; /**< planned releases whose TX completion is unknown */
+	uint64_t timeouts;	      /**< port actions that outlasted their bound */
+	/** A release that outlasted its bound: was it planned (per member). */
+	bool release_planned[VFO_MEMBER_COUNT];
+	/* The event being handled (vfo_fo_handle): its first port action that
+	 * failed or outlasted its bound, returned to the caller. */
+	uint8_t op_event; /**< enum vfo_fo_event being handled */
+	int op_err;	  /**< negative errno, 0: none */
+	char op_why[128]; /**< what happened */
 	/* Path liveness (conf.path_target != 0). */
 	struct vfo_fo_path path[VFO_MEMBER_COUNT]; /**< per member */
 	/* Timeline ring. */
@@ -331,7 +357,11 @@ void vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_
  * Runs event 'ev' ('devargs' for VFO_EV_VF_ADDED / VFO_EV_ATTACH, else
  * NULL: then the devargs the VF was last probed from are used).  Returns 0, or a negative errno
  * when the event cannot be obeyed in this state (e.g. prepare with no usable backup: -EAGAIN), with
- * nothing changed; 'why' (may be NULL) then says why, in words.
+ * nothing changed; 'why' (may be NULL) then says why, in words.  A port action that outlasted its
+ * bound (a grace period, a probe, a release; -ETIMEDOUT or -EINPROGRESS) or failed is returned
+ * the same way even where the event went on (the state then changed as far as it could: 'why'
+ * says what happened); it is also in the timeline.  A TICK first counts and notes the releases
+ * that ended in the background (ops->poll).
  */
 int vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
 		  size_t whylen);
