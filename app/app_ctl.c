@@ -20,9 +20,9 @@
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
-/* Longest the control thread sleeps between looks at its socket and its
- * failover machines (ms); events wake it at once. */
-#define CTL_TICK_MS 1
+/* Longest the control thread sleeps between looks at its socket (ms); a
+ * client and a command finished by the failover thread wake it at once. */
+#define CTL_TICK_MS 10
 
 /* Returns seconds since forwarding began. */
 static double
@@ -266,7 +266,7 @@ ctl_thread_main(void *arg)
 	a->prev_tsc = rte_rdtsc();
 	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		vfo_fo_engine_run(&a->fo);
+		vfo_fo_engine_complete(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			print_stats(a);
 	}
@@ -288,6 +288,14 @@ vfo_app_ctl_stop(struct vfo_app *a)
 	if (a->ctl_running)
 		pthread_join(a->ctl_thread, NULL);
 	a->ctl_running = false;
+	/* Before the uplinks and the machines it reads go. */
+	vfo_telemetry_unregister("/vfailover/status");
+	vfo_telemetry_unregister("/vfailover/stats");
+}
+
+void
+vfo_app_ctl_close(struct vfo_app *a)
+{
 	vfo_ctl_destroy(a->ctl);
 	a->ctl = NULL;
 }

@@ -196,6 +196,7 @@ teardown(struct vfo_app *a)
 
 	vfo_app_ctl_stop(a);
 	vfo_fo_engine_stop(&a->fo);
+	vfo_app_ctl_close(a);
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
@@ -244,9 +245,11 @@ main(int argc, char **argv)
 	vfo_pools_print_memory(&app.pools, stdout);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ret = vfo_app_ctl_start(&app);
+	ret = vfo_fo_engine_start(&app.fo);
+	if (ret == 0)
+		ret = vfo_app_ctl_start(&app);
 	if (ret != 0) {
-		fprintf(stderr, "vfailover: cannot start the control thread: %s\n",
+		fprintf(stderr, "vfailover: cannot start the control and failover threads: %s\n",
 			rte_strerror(-ret));
 		teardown(&app);
 		rte_eal_cleanup();

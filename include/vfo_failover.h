@@ -397,7 +397,18 @@ const char *vfo_fo_state_name(enum vfo_fo_state s);
 /** Returns the event's name ("prepare", ...). */
 const char *vfo_fo_event_name(enum vfo_fo_event e);
 
-/** Port actions on a real uplink: ctx is the struct vfo_uplink *. */
+/**
+ * Context of the port actions on a real uplink: the uplink, and the lock
+ * the machine's caller holds (NULL: none), which the actions that wait (a
+ * switch's grace period, an attach, a release, the background work) let go
+ * of meanwhile, so that other threads can read the machine.
+ */
+struct vfo_fo_uplink_ctx {
+	struct vfo_uplink *u;	/**< the uplink */
+	struct vfo_mutex *lock; /**< held around vfo_fo_handle, or NULL */
+};
+
+/** Port actions on a real uplink: ctx is a struct vfo_fo_uplink_ctx *. */
 extern const struct vfo_fo_ops vfo_fo_uplink_ops;
 
 /** Returns the timeline, oldest first, as a JSON array (new reference). */
