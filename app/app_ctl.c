@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -147,6 +149,25 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/*
+ * Control command "test_stall" (only with VFO_TEST_HOOKS=1 in the
+ * environment): {"ms": N} makes the forwarding lcore of index 0 spin N ms
+ * holding its views, as a preempted lcore would, so that the tests can
+ * reach the bound of a grace period.  Answers at once.
+ */
+static int
+cmd_test_stall(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	json_int_t ms = json_integer_value(json_object_get(req, "ms"));
+
+	(void)reply;
+	if (ms < 1 || ms > 60000)
+		return vfo_ctl_error(reply, "\"ms\" must be 1..60000");
+	__atomic_store_n(&a->fwd.stall_ms, (uint32_t)ms, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* Control command "quit": stops forwarding and exits cleanly. */
 static int
 cmd_quit(const json_t *req, json_t *reply, void *arg)
@@ -175,6 +196,10 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
 			 "packets|bytes");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
+	if (getenv("VFO_TEST_HOOKS") != NULL && strcmp(getenv("VFO_TEST_HOOKS"), "1") == 0)
+		vfo_ctl_register(a->ctl, "test_stall", cmd_test_stall, a,
+				 "test hook: the first forwarding lcore holds its views for "
+				 "args: ms");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
 	if (a->cfg.ctl_serial[0] != '\0' &&

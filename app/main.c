@@ -115,7 +115,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		return -1;
 	}
 	/* A memif peer going away must not unmap a ring under a polling lcore. */
-	vfo_unmap_guard_arm(a->qsbr, VFO_UNMAP_GUARD_TIMEOUT_US);
+	vfo_unmap_guard_arm(a->qsbr, (uint64_t)cfg->grace_timeout_ms * 1000);
 	vfo_pools_init(&a->pools, &need);
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
@@ -134,6 +134,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.vlans = uc->vlans,
 			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
 			.tx_retry_us = cfg->tx_retry_us,
+			.grace_timeout_us = (uint64_t)cfg->grace_timeout_ms * 1000,
+			.member_timeout_us = (uint64_t)cfg->member_timeout_ms * 1000,
+			.tx_drain_us = (uint64_t)cfg->tx_drain_ms * 1000,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,

@@ -171,7 +171,7 @@ static int
 switch_tx(struct vfo_failover *fo, int id)
 {
 	uint64_t t0 = fo->ops->now_us(fo->ctx);
-	int ret = fo->ops->set_active(fo->ctx, id);
+	int prev = fo->tx, ret = fo->ops->set_active(fo->ctx, id);
 
 	if (ret != 0 && ret != -ETIMEDOUT) {
 		op_failed(fo, ret == -EBUSY ? -ETIMEDOUT : ret, "TX not moved to %s: %s",
@@ -185,7 +185,7 @@ switch_tx(struct vfo_failover *fo, int id)
 	fo->switches++;
 	if (ret == -ETIMEDOUT)
 		op_failed(fo, ret, "TX on %s, but a forwarding lcore has not let go of %s yet",
-			  tx_name(id), tx_name(fo->tx == id ? -1 : fo->tx));
+			  tx_name(id), tx_name(prev));
 	if (id >= 0 && fo->conf.announce)
 		fo->ops->announce(fo->ctx, id);
 	return 0;
@@ -286,6 +286,7 @@ start_drain(struct vfo_failover *fo, enum vfo_fo_event ev)
 	now = fo->ops->now_us(fo->ctx);
 	fo->drain_start_us = now;
 	fo->drain_quiet_since_us = now;
+	fo->drain_marked = false;
 	fo->drain_last_rx = fo->ops->rx_count(fo->ctx, VFO_MEMBER_VF);
 	fo->released_by_prepare = true;
 	GO(fo, VFO_FO_DRAINING, ev, "TX on backup in %" PRIu64 " us; draining VF RX",
@@ -356,6 +357,17 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		       "attach failed (%s); retry %u in %" PRIu64 " ms", strerror(-ret),
 		       fo->retries, fo->retry_delay_us / 1000);
 	}
+	if (ret == -ETIMEDOUT) {
+		fo->timeouts++;
+		return refuse(ret, why, whylen,
+			      "VF probe and start from '%s' did not finish within their bound; "
+			      "the VF is released once its PMD returns",
+			      fo->devargs[VFO_MEMBER_VF]);
+	}
+	if (ret == -EBUSY)
+		return refuse(ret, why, whylen,
+			      "VF attach refused: its release or an earlier bring-up is still "
+			      "running in its PMD; attach again later (see the timeline)");
 	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s",
 		      fo->devargs[VFO_MEMBER_VF], strerror(-ret));
 }
@@ -477,6 +489,7 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 {
 	uint64_t now = fo->ops->now_us(fo->ctx), rx;
 	struct vfo_release rel;
+	bool still, quiet, up;
 	char text[64];
 
 	switch (ev) {
@@ -486,19 +499,29 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 		if (rx != fo->drain_last_rx) {
 			fo->drain_last_rx = rx;
 			fo->drain_quiet_since_us = now;
+			fo->drain_marked = false;
 		}
-		if (now - fo->drain_quiet_since_us < fo->conf.settle_us &&
-		    now - fo->drain_start_us < fo->conf.max_drain_us &&
-		    fo->ops->link_up(fo->ctx, VFO_MEMBER_VF))
+		/* Quiet for settle_us, and the workers have polled since then: a
+		 * worker that was not running cannot make the VF look quiet. */
+		still = now - fo->drain_quiet_since_us >= fo->conf.settle_us;
+		quiet = still;
+		if (quiet && !fo->drain_marked) {
+			fo->drain_mark = fo->ops->poll_mark(fo->ctx);
+			fo->drain_marked = true;
+			quiet = false;
+		} else if (quiet) {
+			quiet = fo->ops->polled_since(fo->ctx, fo->drain_mark);
+		}
+		up = fo->ops->link_up(fo->ctx, VFO_MEMBER_VF);
+		if (!quiet && up && now - fo->drain_start_us < fo->conf.max_drain_us)
 			return 0;
 		/* Quiet, too long, or the VF lost link: release it. */
-		__attribute__((fallthrough));
-	case VFO_EV_VF_GONE:
-		if (ev != VFO_EV_VF_GONE && now - fo->drain_quiet_since_us < fo->conf.settle_us &&
-		    fo->ops->link_up(fo->ctx, VFO_MEMBER_VF))
+		if (!still && up)
 			op_failed(fo, -ETIMEDOUT,
 				  "VF RX not quiet after %" PRIu64 " ms of drain: released anyway",
 				  fo->conf.max_drain_us / 1000);
+		__attribute__((fallthrough));
+	case VFO_EV_VF_GONE:
 		release(fo, VFO_MEMBER_VF, ev != VFO_EV_VF_GONE, &rel);
 		GO(fo, VFO_FO_BACKUP_VF_GONE, ev, "VF released %" PRIu64 " us after the switch; %s",
 		   now - fo->drain_start_us, release_text(&rel, text, sizeof(text)));

@@ -109,6 +109,20 @@ op_rx_count(void *ctx, int id)
 	return vfo_uplink_member_rx_pkts(up(ctx), id);
 }
 
+/* Returns a mark of the workers' progress (an RCU token). */
+static uint64_t
+op_poll_mark(void *ctx)
+{
+	return vfo_uplink_poll_mark(up(ctx));
+}
+
+/* Returns true when every worker has polled again since 'mark'. */
+static bool
+op_polled_since(void *ctx, uint64_t mark)
+{
+	return vfo_uplink_polled_since(up(ctx), mark);
+}
+
 /* Announces the uplink MAC on the active member. */
 static void
 op_announce(void *ctx, int id)
@@ -151,6 +165,8 @@ const struct vfo_fo_ops vfo_fo_uplink_ops = {
 	.present = op_present,
 	.link_up = op_link_up,
 	.rx_count = op_rx_count,
+	.poll_mark = op_poll_mark,
+	.polled_since = op_polled_since,
 	.announce = op_announce,
 	.now_us = op_now_us,
 	.probe = op_probe,

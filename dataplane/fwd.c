@@ -284,6 +284,18 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 	},
 };
 
+/*
+ * Test hook: spins f->stall_ms ms without a quiescent state (holding the
+ * views read by the last turns), as an lcore preempted for that long
+ * would, then clears it.  Out of line: the loop only tests the flag.
+ */
+static void __rte_noinline
+stall(struct vfo_fwd *f)
+{
+	rte_delay_us_block(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) * 1000u);
+	__atomic_store_n(&f->stall_ms, 0, __ATOMIC_RELAXED);
+}
+
 /* Sends what every TX buffer of 'c' holds. */
 static void
 flush_all(struct fwd_ctx *c)
@@ -323,6 +335,8 @@ vfo_fwd_lcore_main(void *arg)
 
 		c.now = prev;
 		moved = turns(&c);
+		if (unlikely(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) != 0) && idx == 0)
+			stall(f);
 
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as

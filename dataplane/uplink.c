@@ -256,6 +256,18 @@ uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint64_t 
 }
 
 uint64_t
+vfo_uplink_poll_mark(struct vfo_uplink *u)
+{
+	return u->params.qsbr != NULL ? rte_rcu_qsbr_start(u->params.qsbr) : 0;
+}
+
+bool
+vfo_uplink_polled_since(struct vfo_uplink *u, uint64_t mark)
+{
+	return u->params.qsbr == NULL || rte_rcu_qsbr_check(u->params.qsbr, mark, false) == 1;
+}
+
+uint64_t
 vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id)
 {
 	uint64_t rx, tx;

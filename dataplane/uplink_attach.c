@@ -119,13 +119,13 @@ tx_complete(struct vfo_uplink *u, enum vfo_member_id id, struct vfo_release *rel
 			nap_ns(TX_POLL_NS);
 		}
 		if (left != 0)
-			snprintf(rel->why, sizeof(rel->why),
+			snprintf(rel->note, sizeof(rel->note),
 				 "%s: %" PRIu64 " packets not sent within %" PRIu64 " ms",
 				 info.driver_name, left, bound / 1000);
 	} else if (how == TX_DONE_UNKNOWN) {
 		/* The peer reads the ring when it runs: give it the bound. */
 		nap_ns((long)bound * 1000);
-		snprintf(rel->why, sizeof(rel->why),
+		snprintf(rel->note, sizeof(rel->note),
 			 "%s cannot tell whether its peer took what its TX ring held (left to it "
 			 "for %" PRIu64 " ms)",
 			 rte_eth_dev_info_get(m->port_id, &info) == 0 ? info.driver_name
@@ -296,9 +296,10 @@ release_step(struct vfo_uplink *u, enum vfo_member_id id, bool wait)
 	free(j);
 	member_gone(u, id);
 	m->rel.done = true;
+	m->rel.why[0] = '\0';
 	VFO_LOG(INFO, "uplink %s: %s released (%" PRIu64 " packets left in its rings%s%s)",
-		u->params.name, vfo_member_name(id), m->rel.lost, m->rel.exact ? "" : "; ",
-		m->rel.why);
+		u->params.name, vfo_member_name(id), m->rel.lost, m->rel.note[0] ? "; " : "",
+		m->rel.note);
 	return 0;
 }
 

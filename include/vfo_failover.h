@@ -24,7 +24,8 @@
  * |--------------------|---------|----------------|---------------------------------------------|
  * | VF_ACTIVE          | VF      | present, up    | prepare, remove request, link down, gone,   |
  * |                    |         |                | path silent, prefer backup                  |
- * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time (or max drain), |
+ * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time, the workers    |
+ * |                    |         |                | having polled since (or max drain),         |
  * |                    |         |                | VF gone                                     |
  * | BACKUP_VF_GONE     | backup  | absent         | VF added (uevent) or attach command         |
  * | VF_RETURNING       | backup  | started        | VF link up (and path answers), remove req., |
@@ -241,6 +242,11 @@ struct vfo_fo_ops {
 	bool (*link_up)(void *ctx, int id);
 	/** Returns the packets received so far on member 'id' (all queues). */
 	uint64_t (*rx_count)(void *ctx, int id);
+	/** Returns a mark of the forwarding workers' progress now (for polled_since). */
+	uint64_t (*poll_mark)(void *ctx);
+	/** Returns true when every forwarding worker has polled its queues
+	 * again since 'mark' (passed a quiescent state). */
+	bool (*polled_since)(void *ctx, uint64_t mark);
 	/** Announces the uplink MAC (RARP, gratuitous ARP) on member 'id'. */
 	void (*announce)(void *ctx, int id);
 	/** Returns the monotonic time in µs. */
@@ -283,11 +289,11 @@ struct vfo_fo_path {
 
 /** One timeline entry. */
 struct vfo_fo_record {
-	uint64_t t_us;	 /**< monotonic µs */
-	uint8_t from;	 /**< enum vfo_fo_state before */
-	uint8_t to;	 /**< enum vfo_fo_state after (== from: a note) */
-	uint8_t event;	 /**< enum vfo_fo_event that caused it */
-	char detail[93]; /**< what was done, numbers */
+	uint64_t t_us;	  /**< monotonic µs */
+	uint8_t from;	  /**< enum vfo_fo_state before */
+	uint8_t to;	  /**< enum vfo_fo_state after (== from: a note) */
+	uint8_t event;	  /**< enum vfo_fo_event that caused it */
+	char detail[221]; /**< what was done, numbers (a 256-byte record) */
 };
 
 /** Entries the timeline keeps (the oldest are overwritten). */
@@ -307,6 +313,8 @@ struct vfo_failover {
 	uint64_t drain_start_us;       /**< when TX moved to the backup */
 	uint64_t drain_last_rx;	       /**< VF rx count last seen */
 	uint64_t drain_quiet_since_us; /**< since when that count has not moved */
+	uint64_t drain_mark;	       /**< poll_mark() once quiet for settle_us */
+	bool drain_marked;	       /**< drain_mark is set for this quiet spell */
 	/* Attach retries (BACKUP_VF_GONE with devargs known). */
 	bool retry_pending;	   /**< an attach failed and will be retried */
 	uint64_t retry_at_us;	   /**< when */

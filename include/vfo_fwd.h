@@ -49,6 +49,9 @@ struct vfo_fwd {
 	bool path_liveness;	   /**< run the loop that consumes path-check ARP replies
 				    * and sends path probes (an uplink has arp_target) */
 	const bool *quit;	   /**< the loop ends when this becomes true (atomic) */
+	uint32_t stall_ms;	   /**< test hook (vfailover's test_stall command): the
+				    * lcore of index 0 spins this long holding its
+				    * views, then stores 0 (atomic) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

@@ -188,11 +188,12 @@ struct vfo_release {
 	bool done;	     /**< released; false: still leaving (see 'why'), finished
 			      * by a later vfo_uplink_poll() */
 	bool exact;	     /**< 'lost' is what the member's rings held; false: its PMD
-			      * cannot tell what its peer had not taken yet */
+			      * cannot tell what its peer had not taken yet ('note') */
 	uint64_t lost;	     /**< packets handed to its TX and not sent, plus packets
 			      * waiting in its RX queues, as far as its PMD tells */
 	uint64_t tx_wait_us; /**< how long TX completion was waited for */
-	char why[192];	     /**< not done or not exact: why, in words; else "" */
+	char note[128];	     /**< what its PMD could not tell, or "" */
+	char why[128];	     /**< not done: what the release waits for; else "" */
 };
 
 struct uplink_job;
@@ -391,6 +392,16 @@ int vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t targe
 
 /** Returns the ARP replies from params.arp_target received on member 'id' (every queue). */
 uint64_t vfo_uplink_member_path_replies(const struct vfo_uplink *u, enum vfo_member_id id);
+
+/** Returns a mark of the workers' progress now (an RCU token; 0 without workers). */
+uint64_t vfo_uplink_poll_mark(struct vfo_uplink *u);
+
+/**
+ * Returns true when every registered worker has passed a quiescent state
+ * since vfo_uplink_poll_mark() returned 'mark', so has polled all its
+ * queues again since (true without workers).
+ */
+bool vfo_uplink_polled_since(struct vfo_uplink *u, uint64_t mark);
 
 /** Returns the packets received on member 'id' so far (every queue). */
 uint64_t vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id);

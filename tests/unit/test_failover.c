@@ -33,6 +33,8 @@ struct fake {
 	int detach_ret;				  /* detach returns this (0 or -EINPROGRESS) */
 	unsigned int poll_done;			  /* members whose pending release poll ends */
 	int set_active_ret;			  /* set_active returns this (0 = works) */
+	uint64_t marks;				  /* poll_mark calls */
+	bool workers_run;			  /* polled_since: the workers poll */
 	char devargs[VFO_DEVARGS_MAX];		  /* last attach's devargs */
 	uint64_t replies[VFO_MEMBER_COUNT];	  /* path replies counters */
 	unsigned int probes[VFO_MEMBER_COUNT];	  /* probe calls that succeeded */
@@ -75,6 +77,7 @@ f_release(struct vfo_release *rel, bool done)
 	rel->exact = !fk.detach_unknown;
 	rel->lost = fk.detach_lost;
 	snprintf(rel->why, sizeof(rel->why), "%s", done ? "" : "fake: pending");
+	snprintf(rel->note, sizeof(rel->note), "%s", fk.detach_unknown ? "fake: unknown" : "");
 }
 
 static int
@@ -123,6 +126,20 @@ f_rx_count(void *ctx, int id)
 	return fk.rx[id];
 }
 
+static uint64_t
+f_poll_mark(void *ctx)
+{
+	(void)ctx;
+	return ++fk.marks;
+}
+
+static bool
+f_polled_since(void *ctx, uint64_t mark)
+{
+	(void)ctx;
+	return fk.workers_run && mark <= fk.marks;
+}
+
 static void
 f_announce(void *ctx, int id)
 {
@@ -164,6 +181,8 @@ static const struct vfo_fo_ops fake_ops = {
 	.present = f_present,
 	.link_up = f_link_up,
 	.rx_count = f_rx_count,
+	.poll_mark = f_poll_mark,
+	.polled_since = f_polled_since,
 	.announce = f_announce,
 	.now_us = f_now_us,
 	.probe = f_probe,
@@ -182,6 +201,7 @@ setup(void **state)
 	fk.present[0] = fk.present[1] = true;
 	fk.link[0] = fk.link[1] = true;
 	fk.link_on_attach = true;
+	fk.workers_run = true;
 	fk.now = 1000;
 	vfo_fo_conf_defaults(&conf);
 	vfo_fo_init(&fo, "t", &conf, &fake_ops, NULL, devargs, VFO_FO_VF_ACTIVE);
@@ -239,7 +259,13 @@ test_planned_drain_then_release(void **state)
 	}
 	tick(1000); /* quiet 1 ms: not yet */
 	assert_int_equal(fo.state, VFO_FO_DRAINING);
-	tick(1500); /* quiet 2.5 ms >= settle 2 ms */
+	tick(1500); /* quiet 2.5 ms >= settle 2 ms: the workers' progress is marked */
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	fk.workers_run = false; /* a descheduled worker does not make it quiet */
+	tick(100);
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	fk.workers_run = true; /* they polled since: released */
+	tick(100);
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 	assert_false(fk.present[VFO_MEMBER_VF]);
 	assert_int_equal(fk.detaches, 1);
@@ -283,7 +309,8 @@ test_loss_planned_unplanned_unknown(void **state)
 	(void)state;
 	fk.detach_lost = 5;
 	ev(VFO_EV_PREPARE);
-	tick(3000);
+	tick(3000); /* quiet: the mark */
+	tick(100);  /* polled since: released */
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 	assert_int_equal(fo.lost_planned, 5);
 	assert_int_equal(fo.planned_unconfirmed, 0);
@@ -336,7 +363,8 @@ test_release_pending(void **state)
 	fk.detach_ret = -EINPROGRESS;
 	fk.detach_lost = 3;
 	ev(VFO_EV_PREPARE);
-	fk.now += 3000;
+	tick(3000); /* quiet: the mark */
+	fk.now += 100;
 	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_TICK, NULL, why, sizeof(why)), -EINPROGRESS);
 	assert_non_null(strstr(why, "release pending"));
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
@@ -790,7 +818,8 @@ tt_reach(enum vfo_fo_state s)
 		break;
 	case VFO_FO_BACKUP_VF_GONE:
 		ev(VFO_EV_PREPARE);
-		tick(fo.conf.settle_us + 1);
+		tick(fo.conf.settle_us + 1); /* quiet: the workers' mark */
+		tick(1);		     /* they polled since */
 		break;
 	case VFO_FO_VF_RETURNING:
 		tt_reach(VFO_FO_BACKUP_VF_GONE);
