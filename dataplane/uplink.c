@@ -181,6 +181,7 @@ error:
 void
 vfo_uplink_destroy(struct vfo_uplink *u)
 {
+	bool busy = false;
 	int id;
 
 	if (u == NULL)
@@ -191,6 +192,7 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 
 		/* A member still in the port worker stays there: its PMD may
 		 * never return, and the process is ending. */
+		busy |= m->job != NULL;
 		if (m->job == NULL && m->port_id != VFO_PORT_NONE) {
 			uplink__member_keep_counters(u, id);
 			uplink__port_gen_set(m->port_id, 0);
@@ -202,6 +204,12 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 		u->probe_pkt[id] = NULL;
 	}
 	vfo_uplink_unlock(u);
+	if (busy) {
+		/* Its job reads the uplink's settings when its PMD returns. */
+		VFO_LOG(NOTICE, "uplink %s: a member is still in its PMD; the uplink is left "
+				"allocated", u->params.name);
+		return;
+	}
 	vfo_flow_destroy(u->flows);
 	vfo_mutex_destroy(&u->lock);
 	rte_free(u);

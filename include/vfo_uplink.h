@@ -297,7 +297,10 @@ struct vfo_uplink *vfo_uplink_create(const struct vfo_uplink_params *p, char *er
 
 /**
  * Stops, closes and removes both members and frees the uplink.  The caller
- * must have stopped every worker using it.  NULL is a no-op.
+ * must have stopped every worker using it.  A member whose bring-up or
+ * tear-down is still in the port worker (its PMD has not returned) is left
+ * to it, and the uplink is then not freed (the job reads its settings when
+ * it ends).  NULL is a no-op.
  */
 void vfo_uplink_destroy(struct vfo_uplink *u) VFO_EXCLUDES(u->lock);
 
