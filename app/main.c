@@ -202,6 +202,11 @@ teardown(struct vfo_app *a)
 	vfo_app_ctl_close(a);
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
+	/* Every port closed has given back what its rings held: what is still
+	 * in use now leaked (the soak checks it is 0). */
+	if (a->nb_uplinks != 0)
+		printf("totals: mbufs in use with every port closed: %u\n",
+		       vfo_pools_in_use(&a->pools));
 	a->nb_uplinks = 0;
 	vfo_pools_free(&a->pools);
 	vfo_unmap_guard_arm(NULL, 0);
