@@ -83,6 +83,19 @@ def others_answer(ctl_path, tel_path, blocked):
     return t_status
 
 
+def blocked_while_stopped(peer, ctl_path, tel, cmd):
+    """Sends 'cmd' with 'peer' stopped (SIGSTOP: it answers nothing), shows
+    the others answer meanwhile, lets the peer run again; returns
+    (reply, seconds)."""
+    os.kill(peer.pid, signal.SIGSTOP)
+    try:
+        b = Blocked(ctl_path, cmd)
+        others_answer(ctl_path, tel, b)
+        return b.reply()
+    finally:
+        os.kill(peer.pid, signal.SIGCONT)
+
+
 def telemetry_path(h, proc):
     """The DPDK telemetry socket of 'proc'."""
     p = os.path.join(vfotest.dpdk_runtime_dir(proc.prefix), "dpdk_telemetry.v2")
@@ -158,13 +171,7 @@ def part_peer_stopped(h):
     tel = telemetry_path(h, vfo)
 
     log("4. release in prepare: the peer stops answering")
-    os.kill(peer.pid, signal.SIGSTOP)
-    try:
-        b = Blocked(cp, "prepare")
-        others_answer(cp, tel, b)
-        r, secs = b.reply()
-    finally:
-        os.kill(peer.pid, signal.SIGCONT)
+    r, secs = blocked_while_stopped(peer, cp, tel, "prepare")
     check(r["ok"] is False and "release pending" in r["error"], f"prepare's reply: {r}")
     check(secs < 3.0, f"prepare took {secs:.2f} s with a {MEMBER_MS} ms member bound")
     wait_until(lambda: any("vf release finished" in e["detail"] for e in
@@ -172,13 +179,7 @@ def part_peer_stopped(h):
                "the VF's release to finish once the peer runs")
 
     log("3. probe in attach: the peer stops answering")
-    os.kill(peer.pid, signal.SIGSTOP)
-    try:
-        b = Blocked(cp, "attach")
-        others_answer(cp, tel, b)
-        r, secs = b.reply()
-    finally:
-        os.kill(peer.pid, signal.SIGCONT)
+    r, secs = blocked_while_stopped(peer, cp, tel, "attach")
     check(r["ok"] is False and "did not finish within" in r["error"], f"attach's reply: {r}")
     check(secs < 3.0, f"attach took {secs:.2f} s with a {MEMBER_MS} ms member bound")
 
