@@ -75,6 +75,7 @@ enum set_type {
 	SET_MAC,     /* any MAC address; sets the bool at has_off too */
 	SET_UMAC,    /* a unicast, non-zero MAC address; same */
 	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
+	SET_IPV6,    /* a unicast IPv6 address (16 bytes); sets the bool at has_off */
 	SET_VLANS,   /* comma-separated VLAN ids 1..4094 (struct vfo_vlan_list) */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
@@ -97,7 +98,7 @@ struct setting {
 	enum set_type type;
 	size_t off;		/* offset of the field in its structure */
 	size_t size;		/* size of the field */
-	size_t has_off;		/* SET_MAC, SET_UMAC: offset of the has_* bool */
+	size_t has_off;		/* SET_MAC, SET_UMAC, SET_IPV6: offset of the has_* bool */
 	unsigned long min, max; /* SET_UINT: accepted range */
 	const char *help;	/* usage text; '\n' continues on the next line */
 };
@@ -139,6 +140,15 @@ static const struct setting settings[] = {
 	 UPLINK_FIELD(ipv4),
 	 .help = "the uplink's IPv4 address: sent in a gratuitous\n"
 		 "ARP after every switch (default: none, RARP only)"},
+	{.key = "ip6",
+	 .opt = "ip6",
+	 .arg = "IPV6",
+	 .type = SET_IPV6,
+	 UPLINK_FIELD(ipv6),
+	 .has_off = offsetof(struct vfo_uplink_conf, has_ipv6),
+	 .help = "the uplink's IPv6 address: sent in an unsolicited\n"
+		 "Neighbor Advertisement (override flag, to ff02::1)\n"
+		 "after every switch (default: none)"},
 	{.key = "peer-mac",
 	 .opt = "peer-mac",
 	 .arg = "MAC",
@@ -310,7 +320,8 @@ static const struct setting settings[] = {
 	 .flag_value = "no",
 	 .type = SET_BOOL,
 	 GLOBAL_FIELD(announce),
-	 .help = "send no RARP/gratuitous ARP after a switch\n"
+	 .help = "send no RARP, gratuitous ARP or Neighbor\n"
+		 "Advertisement after a switch\n"
 		 "(default: send; INI: announce = yes|no)"},
 	{.key = "arp-interval-ms",
 	 .opt = "arp-interval-ms",
@@ -586,6 +597,24 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 					"%s '%s': not an IPv4 address; write it as 10.0.0.1", where,
 					val);
 		*(uint32_t *)p = ntohl(in.s_addr);
+		return 0;
+	}
+	case SET_IPV6: {
+		struct in6_addr in6;
+
+		if (inet_pton(AF_INET6, val, &in6) != 1)
+			return vfo_errf(err, errlen,
+					"%s '%s': not an IPv6 address; write it as 2001:db8::1 or "
+					"fe80::1",
+					where, val);
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6) || IN6_IS_ADDR_LOOPBACK(&in6) ||
+		    IN6_IS_ADDR_MULTICAST(&in6))
+			return vfo_errf(err, errlen,
+					"%s %s: not a unicast interface address; give the uplink's "
+					"own address, e.g. 2001:db8::1",
+					where, val);
+		memcpy(p, &in6, sizeof(in6));
+		*((bool *)((char *)base + s->has_off)) = true;
 		return 0;
 	}
 	case SET_VLANS:

@@ -112,6 +112,8 @@ struct vfo_uplink_params {
 	uint16_t mtu;		    /**< MTU to set on both members, 0: the PMD's default */
 	struct vfo_vlan_list vlans; /**< VLAN filters to program on both members */
 	uint32_t ipv4;		    /**< the uplink's IPv4 address (host order), 0: none */
+	bool has_ipv6;		    /**< ipv6 holds the uplink's IPv6 address */
+	uint8_t ipv6[16];	    /**< the uplink's IPv6 address (network order) */
 	uint32_t arp_target;	    /**< path liveness: IPv4 (host order) whose ARP replies
 				     * the liveness loop consumes and counts, 0: none */
 	uint32_t max_flows;	    /**< flow table size per queue, 0: no flow table */
@@ -410,9 +412,10 @@ bool vfo_uplink_polled_since(struct vfo_uplink *u, uint64_t mark);
 uint64_t vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id);
 
 /**
- * Announces the uplink MAC on the active member: a RARP frame, and a
- * gratuitous ARP when the uplink has an IPv4 address, handed to the thread
- * that owns queue 0 (see vfo_uplink_ctl_tx).  Returns the frames queued, or
+ * Announces the uplink MAC on the active member: a RARP frame, a gratuitous
+ * ARP when the uplink has an IPv4 address and an unsolicited Neighbor
+ * Advertisement when it has an IPv6 address, handed to the thread that owns
+ * queue 0 (see vfo_uplink_ctl_tx).  Returns the frames queued, or
  * a negative errno (-EBUSY: the previous announcement is still waiting).
  */
 int vfo_uplink_announce(struct vfo_uplink *u);
