@@ -1224,7 +1224,7 @@ print_wrapped(FILE *f, const char *text)
 void
 vfo_args_usage(FILE *f, const char *prog)
 {
-	char head[64], keys[256];
+	char head[64], keys[512];
 	unsigned int i;
 	int w;
 
