@@ -7,6 +7,7 @@
  * The executable must export munmap (meson: -Wl,--export-dynamic-symbol),
  * so that PMDs loaded as plugins bind to this definition.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -69,13 +70,32 @@ wait_readers(struct rte_rcu_qsbr *v)
 	}
 }
 
+/* The munmap the guard stands in front of (libc's, or a sanitizer's). */
+typedef int (*munmap_fn)(void *, size_t);
+
+/* Returns the next munmap in the lookup order (resolved once), or NULL. */
+static munmap_fn
+next_munmap(void)
+{
+	static munmap_fn next;
+	munmap_fn fn = __atomic_load_n(&next, __ATOMIC_ACQUIRE);
+
+	if (fn == NULL) {
+		fn = (munmap_fn)(uintptr_t)dlsym(RTLD_NEXT, "munmap");
+		__atomic_store_n(&next, fn, __ATOMIC_RELEASE);
+	}
+	return fn;
+}
+
 /* The interposed munmap(2): see vfo_unmap_guard.h. */
 int
 munmap(void *addr, size_t len)
 {
 	struct rte_rcu_qsbr *v = __atomic_load_n(&guard_qsbr, __ATOMIC_ACQUIRE);
+	munmap_fn fn;
 
 	if (v != NULL && rte_thread_is_intr())
 		wait_readers(v);
-	return (int)syscall(SYS_munmap, addr, len);
+	fn = next_munmap();
+	return fn != NULL ? fn(addr, len) : (int)syscall(SYS_munmap, addr, len);
 }
