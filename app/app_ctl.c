@@ -281,8 +281,13 @@ vfo_app_log_totals(struct vfo_app *a)
 		VFO_STATS_LOG(NOTICE, "totals: %s drops tx_full %" PRIu64 " no_member %" PRIu64,
 			      a->uplink[i]->params.name, st.drop_tx_full, st.drop_no_member);
 	}
-	VFO_STATS_LOG(NOTICE, "totals: forwarded %" PRIu64 " pkts, %.1f cycles/pkt while busy",
-		      fw.pkts, per_pkt(fw.busy_cycles, fw.pkts));
+	VFO_STATS_LOG(NOTICE,
+		      "totals: forwarded %" PRIu64 " pkts, %.1f cycles/pkt while busy, "
+		      "%" PRIu64 " idle batches, %.3f us per loop turn",
+		      fw.pkts, per_pkt(fw.busy_cycles, fw.pkts), fw.idle_batches,
+		      fw.batches != 0 ? (double)fw.total_cycles * 1e6 / (double)rte_get_tsc_hz() /
+						((double)fw.batches * VFO_FWD_TURNS_PER_BATCH)
+				      : 0.0);
 }
 
 /* The control thread: serves the socket and prints stats until quit. */

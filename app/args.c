@@ -229,6 +229,18 @@ static const struct setting settings[] = {
 		 "before freeing them: backpressure, not loss, for\n"
 		 "a peer that stalls briefly; 0.." S_MAX_TX_RETRY_US " (default 0:\n"
 		 "free at once, as l2fwd does)"},
+	{.key = "idle-poll",
+	 .opt = "idle-poll",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(idle_poll),
+	 .min = 1,
+	 .max = VFO_FWD_IDLE_EVERY_MAX,
+	 .help = "poll a member that is not active and has\n"
+		 "delivered nothing for " RTE_STR(
+			 VFO_FWD_IDLE_AFTER_US) " us one loop turn in N\n"
+						"(1, 2, 4, 8, 16 or " RTE_STR(VFO_FWD_IDLE_EVERY_MAX) "; 1: every turn; default " RTE_STR(
+							VFO_FWD_IDLE_EVERY_DEF) ")"},
 	{.key = "tx-first",
 	 .opt = "tx-first",
 	 .flag_value = "yes",
@@ -429,6 +441,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->nb_txd = DEF_DESC;
 	cfg->promisc = true;
 	cfg->drain_us = DEF_DRAIN_US;
+	cfg->idle_poll = VFO_FWD_IDLE_EVERY_DEF;
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
 	cfg->announce = true;
@@ -1200,6 +1213,10 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 				"no uplink: give --vf DEVARGS --backup DEVARGS or --config FILE");
 		if (rc == 0)
 			rc = uplinks_check_names(cfg, "", err, errlen);
+		if (rc == 0 && !rte_is_power_of_2(cfg->idle_poll))
+			rc = vfo_errf(err, errlen,
+				      "--idle-poll %u: give a power of 2 (1, 2, 4, 8, 16 or %u)",
+				      cfg->idle_poll, VFO_FWD_IDLE_EVERY_MAX);
 	}
 	free(todo);
 	return rc;

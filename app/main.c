@@ -161,6 +161,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.mode = cfg->fwd,
 		.burst = cfg->burst,
 		.drain_tsc = vfo_us_to_tsc(cfg->drain_us),
+		.idle_every = cfg->idle_poll,
+		.idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US),
 		.qsbr = a->qsbr,
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,

@@ -12,6 +12,11 @@ then cleans up after it.
 """
 import os
 
+# Where a multi-process primary maps its memory: above the sanitizers'
+# shadow regions (ASan's high shadow ends at 0x10007fff7fff on x86-64) and
+# far below where the kernel places shared libraries and mmap()s.
+SECONDARY_BASE = "0x200000000000"
+
 
 def eal_args(lcores, prefix, vdevs=(), lcore_opt="-l", main_lcore=None, single_file=False,
              log_level="lib.eal:warning", in_memory=True):
@@ -21,11 +26,16 @@ def eal_args(lcores, prefix, vdevs=(), lcore_opt="-l", main_lcore=None, single_f
     memory with its vhost-user peer, which maps at most 8 regions), the
     --file-prefix, the log level (None: DPDK's default), one --vdev each.
     Without 'in_memory', no --in-memory: hugepage files and the
-    multi-process socket, for secondary processes."""
+    multi-process socket, for secondary processes, and a fixed
+    --base-virtaddr (SECONDARY_BASE) so that a secondary maps the primary's
+    memory where the primary has it: left to chance, the primary's address
+    can be taken in the secondary (an ASan primary reserves its shadow first
+    and lands elsewhere; dpdk-proc-info then fails "Cannot reserve ...")."""
     a = [lcore_opt, lcores]
     if main_lcore is not None:
         a += ["--main-lcore", str(main_lcore)]
     a += (["--in-memory"] if in_memory else []) + ["--no-pci"]
+    a += [] if in_memory else ["--base-virtaddr", SECONDARY_BASE]
     a += ["--single-file-segments"] if single_file else []
     a += ["--file-prefix", prefix]
     if log_level:
