@@ -5,7 +5,8 @@
 Every wait of a port action has a bound (issue 12, section 3); each part
 makes the blocked call, shows its timeout error, and shows that 'status'
 (control socket, another connection) and /vfailover/status (DPDK telemetry)
-answer while it waits, before its reply:
+answer while it waits, before its reply, and that the timeline records the
+timeout (a record naming it, the uplink's timeout count up by one):
 
 1. grace period (--grace-timeout-ms 200): the forwarding lcore is made to
    hold its views for 1.5 s (test hook 'test_stall', VFO_TEST_HOOKS=1, as
@@ -83,6 +84,20 @@ def others_answer(ctl_path, tel_path, blocked):
     return t_status
 
 
+def timeouts(ctl_path):
+    """Uplink 0's count of port actions that outlasted their bound."""
+    return ctl(ctl_path, "timeline")["uplinks"][0]["timeouts"]
+
+
+def check_timeline(ctl_path, text, before):
+    """The timeout is in the timeline too: a record with 'text', and the
+    timeout count above 'before' (its value before the blocked call)."""
+    tl = ctl(ctl_path, "timeline")["uplinks"][0]
+    check(any(text in e["detail"] for e in tl["timeline"]),
+          f"no timeline record with '{text}': {[e['detail'] for e in tl['timeline'][-6:]]}")
+    check(tl["timeouts"] > before, f"timeouts {tl['timeouts']}, was {before}")
+
+
 def blocked_while_stopped(peer, ctl_path, tel, cmd):
     """Sends 'cmd' with 'peer' stopped (SIGSTOP: it answers nothing), shows
     the others answer meanwhile, lets the peer run again; returns
@@ -110,6 +125,7 @@ def part_grace_and_drain(h):
     f.check_round(4)
 
     log("1. grace period: the lcore holds its views for 1.5 s")
+    n0 = timeouts(f.ctl_path)
     ctl(f.ctl_path, "test_stall", ms=1500)
     time.sleep(0.05)
     b = Blocked(f.ctl_path, "prepare")
@@ -119,10 +135,10 @@ def part_grace_and_drain(h):
     check(secs < 1.0, f"prepare took {secs:.2f} s with a {GRACE_MS} ms grace bound")
     check(state(f.ctl_path) in (("draining", "backup"), ("backup_vf_gone", "backup")),
           f"state after prepare: {state(f.ctl_path)}")
+    check_timeline(f.ctl_path, "has not let go", n0)
     wait_until(lambda: any("vf release finished" in e["detail"] for e in
                            ctl(f.ctl_path, "timeline")["uplinks"][0]["timeline"]), 10,
                "the VF's release to finish once the lcore runs again")
-    check(ctl(f.ctl_path, "timeline")["uplinks"][0]["timeouts"] >= 1, "timeouts counted")
     ctl(f.ctl_path, "attach")
     wait_until(lambda: state(f.ctl_path)[0] == "vf_active", 10, "the VF back")
     f.check_round(4)
@@ -138,6 +154,7 @@ def part_grace_and_drain(h):
         f.peer.cmd("set fwd txonly")
         f.peer.cmd("start")
         time.sleep(0.2)
+        n0 = timeouts(f.ctl_path)
         b = Blocked(f.ctl_path, "prepare")
         others_answer(f.ctl_path, tel, b)
         r, secs = b.reply()
@@ -149,6 +166,7 @@ def part_grace_and_drain(h):
     check(r["ok"] is False and "not quiet" in r["error"], f"prepare's reply: {r}")
     check(secs < 2.0, f"prepare took {secs:.2f} s with a 200 ms drain bound")
     check_eq(state(f.ctl_path), ("backup_vf_gone", "backup"), "state after the drain bound")
+    check_timeline(f.ctl_path, "not quiet after", n0)
     check_eq(f.vfo.stop(), 0, "vfailover exit status after SIGTERM")
     f.peer.quit()
 
@@ -171,17 +189,21 @@ def part_peer_stopped(h):
     tel = telemetry_path(h, vfo)
 
     log("4. release in prepare: the peer stops answering")
+    n0 = timeouts(cp)
     r, secs = blocked_while_stopped(peer, cp, tel, "prepare")
     check(r["ok"] is False and "release pending" in r["error"], f"prepare's reply: {r}")
     check(secs < 3.0, f"prepare took {secs:.2f} s with a {MEMBER_MS} ms member bound")
+    check_timeline(cp, "release pending", n0)
     wait_until(lambda: any("vf release finished" in e["detail"] for e in
                            ctl(cp, "timeline")["uplinks"][0]["timeline"]), 15,
                "the VF's release to finish once the peer runs")
 
     log("3. probe in attach: the peer stops answering")
+    n0 = timeouts(cp)
     r, secs = blocked_while_stopped(peer, cp, tel, "attach")
     check(r["ok"] is False and "did not finish within" in r["error"], f"attach's reply: {r}")
     check(secs < 3.0, f"attach took {secs:.2f} s with a {MEMBER_MS} ms member bound")
+    check_timeline(cp, "attach failed (Connection timed out)", n0)
 
     # The failed attach scheduled a retry: once the late bring-up is
     # released, the VF comes back without another command.
