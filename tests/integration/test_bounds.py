@@ -45,7 +45,7 @@ from vfolib.failover import members_up, state
 
 GRACE_MS = 200
 MEMBER_MS = 500
-DRAIN_TRIES = 5
+DRAIN_TRIES = 20  # attempts at a drain the peer never lets go quiet (see part 2)
 
 
 class Blocked:
