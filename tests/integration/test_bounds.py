@@ -111,6 +111,17 @@ def blocked_while_stopped(peer, ctl_path, tel, cmd):
         os.kill(peer.pid, signal.SIGCONT)
 
 
+def stopped_bound(peer, ctl_path, tel, cmd, error, record):
+    """'cmd' with 'peer' stopped: the others answer meanwhile, it fails
+    within a few times the member bound with 'error' in its reply, and the
+    timeline has a 'record' of the timeout."""
+    n0 = timeouts(ctl_path)
+    r, secs = blocked_while_stopped(peer, ctl_path, tel, cmd)
+    check(r["ok"] is False and error in r["error"], f"{cmd}'s reply: {r}")
+    check(secs < 3.0, f"{cmd} took {secs:.2f} s with a {MEMBER_MS} ms member bound")
+    check_timeline(ctl_path, record, n0)
+
+
 def telemetry_path(h, proc):
     """The DPDK telemetry socket of 'proc'."""
     p = os.path.join(vfotest.dpdk_runtime_dir(proc.prefix), "dpdk_telemetry.v2")
@@ -189,21 +200,14 @@ def part_peer_stopped(h):
     tel = telemetry_path(h, vfo)
 
     log("4. release in prepare: the peer stops answering")
-    n0 = timeouts(cp)
-    r, secs = blocked_while_stopped(peer, cp, tel, "prepare")
-    check(r["ok"] is False and "release pending" in r["error"], f"prepare's reply: {r}")
-    check(secs < 3.0, f"prepare took {secs:.2f} s with a {MEMBER_MS} ms member bound")
-    check_timeline(cp, "release pending", n0)
+    stopped_bound(peer, cp, tel, "prepare", "release pending", "release pending")
     wait_until(lambda: any("vf release finished" in e["detail"] for e in
                            ctl(cp, "timeline")["uplinks"][0]["timeline"]), 15,
                "the VF's release to finish once the peer runs")
 
     log("3. probe in attach: the peer stops answering")
-    n0 = timeouts(cp)
-    r, secs = blocked_while_stopped(peer, cp, tel, "attach")
-    check(r["ok"] is False and "did not finish within" in r["error"], f"attach's reply: {r}")
-    check(secs < 3.0, f"attach took {secs:.2f} s with a {MEMBER_MS} ms member bound")
-    check_timeline(cp, "attach failed (Connection timed out)", n0)
+    stopped_bound(peer, cp, tel, "attach", "did not finish within",
+                  "attach failed (Connection timed out)")
 
     # The failed attach scheduled a retry: once the late bring-up is
     # released, the VF comes back without another command.
