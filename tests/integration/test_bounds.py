@@ -8,12 +8,12 @@ makes the blocked call, shows its timeout error, and shows that 'status'
 answer while it waits, before its reply, and that the timeline records the
 timeout (a record naming it, the uplink's timeout count up by one):
 
-1. grace period (--grace-timeout-ms 200): the forwarding lcore is made to
-   hold its views for 1.5 s (test hook 'test_stall', VFO_TEST_HOOKS=1, as
+1. grace period (--grace-timeout-ms 1000): the forwarding lcore is made to
+   hold its views for 3 s (test hook 'test_stall', VFO_TEST_HOOKS=1, as
    an lcore preempted that long would); 'prepare' moves TX to the backup
    and reports that the lcore has not let go of the VF; the VF's release
-   waits for the lcore and finishes in the background once it runs
-   (timeline: "vf release finished"); 'attach' brings the VF back and
+   waits for the lcore (in the background if that outlasts the bound:
+   timeline "vf release finished"); 'attach' brings the VF back and
    traffic is exact again.
 2. drain (max 200 ms): the peer keeps sending on the VF path, so the VF's
    RX never goes quiet; 'prepare' releases it at the bound and reports
@@ -34,6 +34,7 @@ it must exit 0 (telemetry is unpublished before the uplinks are freed).
     test_bounds.py VFAILOVER_BIN SOURCE_DIR
 """
 import os
+import select
 import signal
 import threading
 import time
@@ -43,7 +44,8 @@ from vfotest import check, check_eq, log, wait_until
 from vfolib.ctl import Ctl, ctl
 from vfolib.failover import members_up, state
 
-GRACE_MS = 200
+GRACE_MS = 1000  # --grace-timeout-ms (the default)
+STALL_MS = 3000  # the lcore held by test_stall in part 1
 MEMBER_MS = 500
 DRAIN_TRIES = 20  # attempts at a drain the peer never lets go quiet (see part 2)
 
@@ -57,6 +59,10 @@ class Blocked:
         self.c.send(dict(cmd=cmd, **args))
         self.cmd = cmd
 
+    def answered(self):
+        """True when the reply is there to read (the call no longer waits)."""
+        return bool(select.select([self.c.sock], [], [], 0)[0])
+
     def reply(self):
         """Waits for the reply; returns (reply, seconds since sent)."""
         r = self.c.read_reply()
@@ -68,8 +74,9 @@ class Blocked:
 
 def others_answer(ctl_path, tel_path, blocked):
     """While 'blocked' waits: 'status' on another connection and telemetry
-    answer, each well before the blocked call's bound.  Returns the ms the
-    status took."""
+    answer.  Returns True when both replies came while the blocked call
+    still waited (so they did not wait for it); False when its reply came
+    first (a loaded machine delayed them past its bound: no conclusion)."""
     t0 = time.monotonic()
     st = ctl(ctl_path, "status", timeout=2)
     t_status = (time.monotonic() - t0) * 1000
@@ -79,9 +86,10 @@ def others_answer(ctl_path, tel_path, blocked):
     t_tel = (time.monotonic() - t0) * 1000
     check("/vfailover/status" in tel, f"telemetry while {blocked.cmd} waits: {tel}")
     log(f"while {blocked.cmd} waits: status in {t_status:.1f} ms, telemetry in {t_tel:.1f} ms")
-    check(t_status < GRACE_MS and t_tel < GRACE_MS,
-          f"status ({t_status:.0f} ms) or telemetry ({t_tel:.0f} ms) waited for {blocked.cmd}")
-    return t_status
+    if blocked.answered():
+        log(f"{blocked.cmd} answered before them: no conclusion")
+        return False
+    return True
 
 
 def timeouts(ctl_path):
@@ -89,10 +97,17 @@ def timeouts(ctl_path):
     return ctl(ctl_path, "timeline")["uplinks"][0]["timeouts"]
 
 
-def releases_finished(ctl_path):
-    """How many late releases of uplink 0 the timeline says finished."""
-    return sum("vf release finished" in e["detail"]
-               for e in ctl(ctl_path, "timeline")["uplinks"][0]["timeline"])
+def attach_once_released(ctl_path):
+    """Once the VF's release is over (it may finish in the background, when
+    the lcore runs again), 'attach' brings it back: VF active."""
+    def attach():
+        with Ctl(ctl_path) as c:
+            r = c.call("attach")
+        check(r["ok"] or "still running" in r["error"], f"attach's reply: {r}")
+        return r["ok"]
+    wait_until(lambda: state(ctl_path)[0] == "backup_vf_gone", 10, "the VF released")
+    wait_until(attach, 10, "attach accepted once the VF's release is over", interval=0.1)
+    wait_until(lambda: state(ctl_path)[0] == "vf_active", 10, "the VF back")
 
 
 def check_timeline(ctl_path, text, before):
@@ -111,7 +126,8 @@ def blocked_while_stopped(peer, ctl_path, tel, cmd):
     os.kill(peer.pid, signal.SIGSTOP)
     try:
         b = Blocked(ctl_path, cmd)
-        others_answer(ctl_path, tel, b)
+        check(others_answer(ctl_path, tel, b),
+              f"status or telemetry answered only after {cmd} (bound {MEMBER_MS} ms)")
         return b.reply()
     finally:
         os.kill(peer.pid, signal.SIGCONT)
@@ -141,53 +157,52 @@ def part_grace_and_drain(h):
     tel = telemetry_path(h, f.vfo)
     f.check_round(4)
 
-    log("1. grace period: the lcore holds its views for 1.5 s")
-    n0, fin0 = timeouts(f.ctl_path), releases_finished(f.ctl_path)
-    ctl(f.ctl_path, "test_stall", ms=1500)
+    log(f"1. grace period: the lcore holds its views for {STALL_MS} ms")
+    n0 = timeouts(f.ctl_path)
+    ctl(f.ctl_path, "test_stall", ms=STALL_MS)
     time.sleep(0.05)
     b = Blocked(f.ctl_path, "prepare")
-    others_answer(f.ctl_path, tel, b)
+    check(others_answer(f.ctl_path, tel, b),
+          f"status or telemetry answered only after prepare (bound {GRACE_MS} ms)")
     r, secs = b.reply()
     check(r["ok"] is False and "has not let go" in r["error"], f"prepare's reply: {r}")
-    check(secs < 1.0, f"prepare took {secs:.2f} s with a {GRACE_MS} ms grace bound")
+    check(secs < (STALL_MS - 500) / 1000,
+          f"prepare took {secs:.2f} s: not bounded by the {GRACE_MS} ms grace bound")
     check(state(f.ctl_path) in (("draining", "backup"), ("backup_vf_gone", "backup")),
           f"state after prepare: {state(f.ctl_path)}")
     check_timeline(f.ctl_path, "has not let go", n0)
-    wait_until(lambda: releases_finished(f.ctl_path) > fin0, 10,
-               "the VF's release to finish once the lcore runs again")
-    ctl(f.ctl_path, "attach")
-    wait_until(lambda: state(f.ctl_path)[0] == "vf_active", 10, "the VF back")
+    attach_once_released(f.ctl_path)
     f.check_round(4)
 
     log("2. drain: the peer keeps sending on the VF path")
     # On a loaded machine the peer itself may pause for the settle time
     # (2 ms): then the VF is quiet for real and released as it should; or
-    # the lcore is not scheduled for the grace bound (200 ms here): then
+    # the lcore is not scheduled for the grace bound: then
     # the release waits for it, as part 1 shows.  Such an attempt is logged
     # and made again (at most DRAIN_TRIES).
     for attempt in range(DRAIN_TRIES):
         if attempt:
-            ctl(f.ctl_path, "attach")
-            wait_until(lambda: state(f.ctl_path)[0] == "vf_active", 10, "the VF back")
+            attach_once_released(f.ctl_path)
         f.peer.cmd("set fwd txonly")
         f.peer.cmd("start")
         time.sleep(0.2)
-        n0, fin0 = timeouts(f.ctl_path), releases_finished(f.ctl_path)
+        n0 = timeouts(f.ctl_path)
         b = Blocked(f.ctl_path, "prepare")
-        others_answer(f.ctl_path, tel, b)
+        conclusive = others_answer(f.ctl_path, tel, b)
         r, secs = b.reply()
         f.peer.stop_fwd()
         f.peer.cmd("set fwd rxonly")
-        if r["ok"] is False and "not quiet" in r["error"]:
+        if r["ok"] is False and "not quiet" in r["error"] and conclusive:
             break
+        if r["ok"] is False and "not quiet" in r["error"]:
+            log(f"attempt {attempt + 1}: the drain bound, but status or telemetry slower; again")
+            continue
         if r["ok"]:
             log(f"attempt {attempt + 1}: the VF went quiet (the peer paused); again")
             continue
         check("has not let go" in r["error"] or "quiescent state" in r["error"],
               f"prepare's reply: {r}")
         log(f"attempt {attempt + 1}: the lcore was not scheduled for {GRACE_MS} ms; again")
-        wait_until(lambda: releases_finished(f.ctl_path) > fin0, 10,
-                   "the VF's release to finish once the lcore runs again")
     check(r["ok"] is False and "not quiet" in r["error"], f"prepare's reply: {r}")
     check(secs < 2.0, f"prepare took {secs:.2f} s with a 200 ms drain bound")
     check_eq(state(f.ctl_path), ("backup_vf_gone", "backup"), "state after the drain bound")
