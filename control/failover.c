@@ -489,7 +489,7 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 {
 	uint64_t now = fo->ops->now_us(fo->ctx), rx;
 	struct vfo_release rel;
-	bool still, quiet, up;
+	bool still, quiet, up, marked;
 	char text[64];
 
 	switch (ev) {
@@ -504,6 +504,7 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 		/* Quiet for settle_us, and the workers have polled since then: a
 		 * worker that was not running cannot make the VF look quiet. */
 		still = now - fo->drain_quiet_since_us >= fo->conf.settle_us;
+		marked = fo->drain_marked;
 		quiet = still;
 		if (quiet && !fo->drain_marked) {
 			fo->drain_mark = fo->ops->poll_mark(fo->ctx);
@@ -515,10 +516,18 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 		up = fo->ops->link_up(fo->ctx, VFO_MEMBER_VF);
 		if (!quiet && up && now - fo->drain_start_us < fo->conf.max_drain_us)
 			return 0;
-		/* Quiet, too long, or the VF lost link: release it. */
-		if (!still && up)
+		/* Quiet, too long, or the VF lost link: release it.  Too long
+		 * with RX still but the workers not having polled since an
+		 * earlier look marked it is a timeout too: what the VF's RX
+		 * ring holds is not known. */
+		if (!quiet && up && !still)
 			op_failed(fo, -ETIMEDOUT,
 				  "VF RX not quiet after %" PRIu64 " ms of drain: released anyway",
+				  fo->conf.max_drain_us / 1000);
+		else if (!quiet && up && marked)
+			op_failed(fo, -ETIMEDOUT,
+				  "VF RX still, but the lcores did not poll it again within "
+				  "%" PRIu64 " ms of drain: released anyway",
 				  fo->conf.max_drain_us / 1000);
 		__attribute__((fallthrough));
 	case VFO_EV_VF_GONE:

@@ -200,7 +200,8 @@ def part_grace_and_drain(h):
         if r["ok"]:
             log(f"attempt {attempt + 1}: the VF went quiet (the peer paused); again")
             continue
-        check("has not let go" in r["error"] or "quiescent state" in r["error"],
+        check(any(t in r["error"] for t in ("has not let go", "quiescent state",
+                                            "did not poll it again")),
               f"prepare's reply: {r}")
         log(f"attempt {attempt + 1}: the lcore was not scheduled for {GRACE_MS} ms; again")
     check(r["ok"] is False and "not quiet" in r["error"], f"prepare's reply: {r}")

@@ -300,6 +300,31 @@ test_drain_bounded(void **state)
 }
 
 /*
+ * A drain whose VF RX is still but whose workers do not poll again (they
+ * are not scheduled) ends at max_drain_us too, reporting a timeout: the
+ * VF's RX ring may hold packets nobody read.
+ */
+static void
+test_drain_bounded_workers_stalled(void **state)
+{
+	char why[160] = "";
+	int ret = 0;
+
+	(void)state;
+	fk.workers_run = false;
+	ev(VFO_EV_REMOVE_REQUEST);
+	while (fo.state == VFO_FO_DRAINING && fk.now < 10000000) {
+		fk.now += 1000;
+		ret = vfo_fo_handle(&fo, VFO_EV_TICK, NULL, why, sizeof(why));
+	}
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_true(fk.now - 1000 <= fo.conf.max_drain_us + 1000);
+	assert_int_equal(ret, -ETIMEDOUT);
+	assert_non_null(strstr(why, "did not poll it again"));
+	assert_int_equal(fo.timeouts, 1);
+}
+
+/*
  * Loss is counted apart for planned and unplanned releases, and a release
  * whose PMD cannot tell what its rings held is counted as unknown, not 0.
  */
@@ -920,6 +945,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_planned_drain_then_release, setup),
 		cmocka_unit_test_setup(test_drain_bounded, setup),
+		cmocka_unit_test_setup(test_drain_bounded_workers_stalled, setup),
 		cmocka_unit_test_setup(test_loss_planned_unplanned_unknown, setup),
 		cmocka_unit_test_setup(test_switch_grace_timeouts, setup),
 		cmocka_unit_test_setup(test_release_pending, setup),
