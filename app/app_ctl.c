@@ -9,6 +9,8 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -20,9 +22,9 @@
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
-/* Longest the control thread sleeps between looks at its socket and its
- * failover machines (ms); events wake it at once. */
-#define CTL_TICK_MS 1
+/* Longest the control thread sleeps between looks at its socket (ms); a
+ * client and a command finished by the failover thread wake it at once. */
+#define CTL_TICK_MS 10
 
 /* Returns seconds since forwarding began. */
 static double
@@ -160,6 +162,25 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/*
+ * Control command "test_stall" (only with VFO_TEST_HOOKS=1 in the
+ * environment): {"ms": N} makes the forwarding lcore of index 0 spin N ms
+ * holding its views, as a preempted lcore would, so that the tests can
+ * reach the bound of a grace period.  Answers at once.
+ */
+static int
+cmd_test_stall(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	json_int_t ms = json_integer_value(json_object_get(req, "ms"));
+
+	(void)reply;
+	if (ms < 1 || ms > 60000)
+		return vfo_ctl_error(reply, "\"ms\" must be 1..60000");
+	__atomic_store_n(&a->fwd.stall_ms, (uint32_t)ms, __ATOMIC_RELAXED);
+	return 0;
+}
+
 /* Control command "quit": stops forwarding and exits cleanly. */
 static int
 cmd_quit(const json_t *req, json_t *reply, void *arg)
@@ -189,6 +210,10 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "packets|bytes, reset (true: empty the table after this reply)");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
 	vfo_ctl_set_idle_timeout(a->ctl, a->cfg.ctl_idle_ms);
+	if (getenv("VFO_TEST_HOOKS") != NULL && strcmp(getenv("VFO_TEST_HOOKS"), "1") == 0)
+		vfo_ctl_register(a->ctl, "test_stall", cmd_test_stall, a,
+				 "test hook: the first forwarding lcore holds its views for "
+				 "args: ms");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
 	if (a->cfg.ctl_serial[0] != '\0' &&
@@ -289,7 +314,7 @@ ctl_thread_main(void *arg)
 	a->prev_tsc = rte_rdtsc();
 	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		vfo_fo_engine_run(&a->fo);
+		vfo_fo_engine_complete(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			log_stats(a);
 	}
@@ -311,6 +336,14 @@ vfo_app_ctl_stop(struct vfo_app *a)
 	if (a->ctl_running)
 		pthread_join(a->ctl_thread, NULL);
 	a->ctl_running = false;
+	/* Before the uplinks and the machines it reads go. */
+	vfo_telemetry_unregister("/vfailover/status");
+	vfo_telemetry_unregister("/vfailover/stats");
+}
+
+void
+vfo_app_ctl_close(struct vfo_app *a)
+{
 	vfo_ctl_destroy(a->ctl);
 	a->ctl = NULL;
 }

@@ -389,6 +389,36 @@ static const struct setting settings[] = {
 	 .max = 600000,
 	 .help = "release and probe again a present VF whose link\n"
 		 "stays down N ms, 0..600000 (default 1000; 0: never)"},
+	{.key = "grace-timeout-ms",
+	 .opt = "grace-timeout-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(grace_timeout_ms),
+	 .min = 1,
+	 .max = 600000,
+	 .help = "longest wait for the forwarding lcores to let go\n"
+		 "of a member after a switch, 1..600000 (default 1000;\n"
+		 "then the command reports a timeout)"},
+	{.key = "member-timeout-ms",
+	 .opt = "member-timeout-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(member_timeout_ms),
+	 .min = 1,
+	 .max = 600000,
+	 .help = "longest wait for a PMD to probe and start, or stop\n"
+		 "and remove, a member, 1..600000 (default 5000)"},
+	{.key = "tx-drain-ms",
+	 .opt = "tx-drain-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(tx_drain_ms),
+	 .min = 1,
+	 .max = 10000,
+	 .help = "a member released on purpose whose PMD cannot tell\n"
+		 "when its peer took a packet (memif, virtio) keeps\n"
+		 "its TX ring for the peer this long, 1..10000\n"
+		 "(default 20)"},
 	{.group = "Control:",
 	 .key = "ctl",
 	 .opt = "ctl",
@@ -466,6 +496,9 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->arp_interval_ms = 100;
 	cfg->arp_missed = 3;
 	cfg->reprobe_down_ms = 1000;
+	cfg->grace_timeout_ms = VFO_GRACE_TIMEOUT_US / 1000;
+	cfg->member_timeout_ms = VFO_MEMBER_TIMEOUT_US / 1000;
+	cfg->tx_drain_ms = VFO_TX_DRAIN_US / 1000;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 
@@ -752,7 +785,8 @@ key_list(enum set_scope scope, size_t wrap, char *buf, size_t len)
 		if (settings[i].key == NULL || settings[i].scope != scope)
 			continue;
 		klen = strlen(settings[i].key);
-		if (used > 0 && wrap > 0 && used - line + klen + 2 > wrap) {
+		/* ", " before the key and the "," that may follow it. */
+		if (used > 0 && wrap > 0 && used - line + 2 + klen + 1 > wrap) {
 			used += (size_t)snprintf(buf + used, len - used, ",\n");
 			line = used;
 		} else if (used > 0) {

@@ -67,6 +67,9 @@ struct vfo_app_config {
 	unsigned int arp_interval_ms; /**< --arp-interval-ms: path probe period, default 100 */
 	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */
 	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
+	unsigned int grace_timeout_ms;	/**< --grace-timeout-ms: bound of a grace period */
+	unsigned int member_timeout_ms; /**< --member-timeout-ms: bound of a bring-up/tear-down */
+	unsigned int tx_drain_ms;	/**< --tx-drain-ms: a peer-ring member's TX left to its peer */
 	unsigned int max_flows;	      /**< --max-flows: flow table size per lcore (--fwd flow) */
 	unsigned int flow_idle_ms;    /**< --flow-idle-ms: flows idle this long leave, 0: never */
 	char attach_allow[VFO_ATTACH_ALLOW_LEN]; /**< --attach-allow: extra drivers/buses, "" */

@@ -24,6 +24,7 @@
 #include "vfo_events.h"
 #include "vfo_log.h"
 #include "vfo_tsan.h"
+#include "vfo_uplink.h"
 
 /* Events the queue holds (a power of two). */
 #define QUEUE_SIZE 1024
@@ -78,7 +79,7 @@ on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
 static int
 on_eth_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_param)
 {
-	struct vfo_raw_event ev = {.port = port};
+	struct vfo_raw_event ev = {.port = port, .gen = vfo_uplink_port_gen(port)};
 
 	(void)ret_param;
 	ev.kind = type == RTE_ETH_EVENT_INTR_RMV ? VFO_RAW_PORT_RMV : VFO_RAW_PORT_LSC;

@@ -315,6 +315,18 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 };
 
 /*
+ * Test hook: spins f->stall_ms ms without a quiescent state (holding the
+ * views read by the last turns), as an lcore preempted for that long
+ * would, then clears it.  Out of line: the loop only tests the flag.
+ */
+static void __rte_noinline
+stall(struct vfo_fwd *f)
+{
+	rte_delay_us_block(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) * 1000u);
+	__atomic_store_n(&f->stall_ms, 0, __ATOMIC_RELAXED);
+}
+
+/*
  * Path liveness, once per batch: sends the waiting probes (queue 0 only)
  * and returns true while any uplink's reply window is open.
  */
@@ -442,6 +454,8 @@ vfo_fwd_lcore_main(void *arg)
 		/* Path liveness: the loop that consumes the check's ARP replies
 		 * only while a probe's replies may arrive, per batch. */
 		moved = (f->path_liveness && path_window(&c) ? turns_live : turns)(&c);
+		if (unlikely(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) != 0) && idx == 0)
+			stall(f);
 
 		vfo_tsan_release(f->qsbr); /* DPDK's RCU, for TSan (vfo_tsan.h) */
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);

@@ -69,7 +69,10 @@ struct vfo_fwd {
 	/** A non-active member is idle when it delivered nothing, and its
 	 * uplink's view did not change, for this many TSC cycles. */
 	uint64_t idle_after_tsc;
-	const bool *quit; /**< the loop ends when this becomes true (atomic) */
+	const bool *quit;  /**< the loop ends when this becomes true (atomic) */
+	uint32_t stall_ms; /**< test hook (vfailover's test_stall command): the
+			    * lcore of index 0 spins this long holding its
+			    * views, then stores 0 (atomic) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

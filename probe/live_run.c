@@ -278,15 +278,42 @@ rx_over(struct rx_ctx *r, uint64_t tsc)
 	return l->o->ntx == 0 && __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
 }
 
+/* Puts the calling lcore online in l->qsbr (if any); returns its thread id. */
+static unsigned int
+lcore_online(struct vfp_live *l)
+{
+	unsigned int id = (unsigned int)rte_lcore_index(rte_lcore_id());
+
+	if (l->qsbr != NULL) {
+		rte_rcu_qsbr_thread_register(l->qsbr, id);
+		rte_rcu_qsbr_thread_online(l->qsbr, id);
+	}
+	return id;
+}
+
+/* Takes lcore thread 'id' offline in l->qsbr (if any). */
+static void
+lcore_offline(struct vfp_live *l, unsigned int id)
+{
+	if (l->qsbr != NULL) {
+		rte_rcu_qsbr_thread_offline(l->qsbr, id);
+		rte_rcu_qsbr_thread_unregister(l->qsbr, id);
+	}
+}
+
 /* lcore function: the TX loop.  Returns 0. */
 static int
 tx_loop(void *arg)
 {
-	struct tx_ctx *t = arg;
+	struct tx_ctx *t = (vfo_tsan_acquire(arg), arg); /* set up before the launch */
+	const unsigned int id = lcore_online(t->l);
 
-	vfo_tsan_acquire(t); /* set up before the launch (vfo_tsan.h) */
-	while (!t->done)
+	while (!t->done) {
 		tx_step(t, rte_rdtsc());
+		if (t->l->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(t->l->qsbr, id);
+	}
+	lcore_offline(t->l, id);
 	vfo_tsan_release(t); /* read after rte_eal_wait_lcore() */
 	return 0;
 }
@@ -296,8 +323,13 @@ tx_loop(void *arg)
 static void
 rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 {
+	const unsigned int id = lcore_online(r->l);
+
 	while (!r->done || (t != NULL && !t->done)) {
 		uint64_t tsc = rte_rdtsc();
+
+		if (r->l->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(r->l->qsbr, id);
 
 		if (t != NULL && !t->done)
 			tx_step(t, tsc);
@@ -314,6 +346,7 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 			}
 		}
 	}
+	lcore_offline(r->l, id);
 }
 
 /* An event of the run before it goes to the analyzer. */

@@ -219,10 +219,13 @@ vfo_ctl_listen(struct vfo_ctl *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Closes client 'cl' and frees its buffers; the slot becomes free. */
+/* Closes client 'cl' and frees its buffers; the slot becomes free.  A
+ * reply it still waits for is dropped when it comes. */
 static void
 drop_client(struct vfo_ctl_client *cl)
 {
+	if (cl->waiting != NULL)
+		cl->waiting->client = NULL;
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -323,9 +326,19 @@ flush_out(struct vfo_ctl_client *cl)
 static int
 answer_line(struct vfo_ctl *c, struct vfo_ctl_client *cl, const char *line, size_t len)
 {
-	char *reply = vfo_ctl_handle_line(c, line, len);
+	bool deferred;
+	char *reply;
 	int rc;
 
+	c->serving = cl;
+	reply = vfo_ctl__handle_line(c, line, len, &deferred);
+	c->serving = NULL;
+	if (deferred) {
+		/* The reply comes with vfo_ctl_complete(); later lines wait. */
+		cl->waiting = c->deferred;
+		c->deferred = NULL;
+		return 0;
+	}
 	if (reply == NULL)
 		return queue_out(cl, NOMEM_REPLY, strlen(NOMEM_REPLY));
 	rc = queue_out(cl, reply, strlen(reply));
@@ -346,7 +359,7 @@ process_input(struct vfo_ctl *c, struct vfo_ctl_client *cl)
 	size_t start = 0;
 	int handled = 0;
 
-	while (cl->out_len < OUT_HIGH && start < cl->in_len) {
+	while (cl->out_len < OUT_HIGH && start < cl->in_len && cl->waiting == NULL) {
 		char *line = cl->in + start;
 		char *nl = memchr(line, '\n', cl->in_len - start);
 		size_t len = nl ? (size_t)(nl - line) : cl->in_len - start;
@@ -413,9 +426,9 @@ read_in(struct vfo_ctl_client *cl)
 
 /*
  * Returns a slot for a new client of 'c': a free one, else the slot of the
- * client idle the longest (nothing half-read, nothing unsent, idle for
- * VFO_CTL_EVICT_IDLE_MS at least), which is told so and closed; NULL when
- * every client is busy.
+ * client idle the longest (nothing half-read, nothing unsent, no reply
+ * deferred, idle for VFO_CTL_EVICT_IDLE_MS at least), which is told so and
+ * closed; NULL when every client is busy.
  */
 static struct vfo_ctl_client *
 free_slot(struct vfo_ctl *c)
@@ -430,7 +443,7 @@ free_slot(struct vfo_ctl *c)
 
 		if (cl->fd < 0)
 			return cl;
-		if (cl->in_len == 0 && !cl->discarding && cl->out_len == 0 &&
+		if (cl->in_len == 0 && !cl->discarding && cl->out_len == 0 && cl->waiting == NULL &&
 		    now - cl->last_ms >= VFO_CTL_EVICT_IDLE_MS &&
 		    (oldest == NULL || cl->last_ms < oldest->last_ms))
 			oldest = cl;
@@ -504,7 +517,8 @@ expire_idle(struct vfo_ctl *c, uint64_t now, int timeout_ms)
 						    ? &c->clients[i]
 						    : &c->serial[i - VFO_CTL_MAX_CLIENTS];
 
-		if (cl->fd < 0)
+		/* A client waiting for a deferred reply waits for us, not idle. */
+		if (cl->fd < 0 || cl->waiting != NULL)
 			continue;
 		if (!cl->serial && now - cl->last_ms >= idle) {
 			snprintf(msg, sizeof(msg), IDLE_REPLY_FMT, c->idle_ms);
@@ -563,7 +577,7 @@ serve_client(struct vfo_ctl *c, struct vfo_ctl_client *cl, short revents)
 		goto gone;
 	if (hup)
 		serial_hangup(cl);
-	else if (cl->eof && cl->in_len == 0 && cl->out_len == 0)
+	else if (cl->eof && cl->in_len == 0 && cl->out_len == 0 && cl->waiting == NULL)
 		drop_client(cl);
 	return handled;
 gone:
@@ -572,6 +586,24 @@ gone:
 	else
 		drop_client(cl);
 	return handled;
+}
+
+void
+vfo_ctl__reply(struct vfo_ctl_client *cl, const char *line)
+{
+	int rc = line != NULL ? queue_out(cl, line, strlen(line)) : -1;
+
+	if (rc == 0)
+		rc = queue_out(cl, "\n", 1);
+	if (rc != 0)
+		queue_out(cl, NOMEM_REPLY, strlen(NOMEM_REPLY));
+}
+
+void
+vfo_ctl__resume(struct vfo_ctl *c, struct vfo_ctl_client *cl)
+{
+	/* What came meanwhile is answered as if it had just arrived. */
+	serve_client(c, cl, 0);
 }
 
 /*

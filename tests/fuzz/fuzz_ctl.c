@@ -6,15 +6,20 @@
  * real command table: status, stats, flows and quit (app/app_ctl.c), and
  * prepare, attach (with its policy), prefer and timeline (the failover
  * engine), over two uplinks without ports: their failover machines drive
- * fake ports (attach fails for devargs holding "fail"), their flow tables
- * are real.
+ * fake ports (attach fails for devargs holding "fail", times out for
+ * "slow", finds its PMD busy for "busy"), their flow tables are real.  No
+ * failover thread: the harness runs the engine's queued commands itself
+ * (vfo_fo_engine_run_commands), and the dispatcher's commands without a
+ * peer run at once.
  *
  * Input: a mode byte, then request lines.  Mode byte & 7 == 1 (an input in
  * eight): the bytes go over a connection to the control socket, whose
  * transport (shared with the serial port) frames them (long lines, missing
- * newlines, NULs) and answers; otherwise each line is handed to the
- * dispatcher (vfo_ctl_handle_line), which costs a connection less.  Each input starts from the same
- * state: machines on the VF, both members up, empty flow tables.
+ * newlines, NULs) and answers (prepare, attach and prefer deferred, as
+ * vfailover does); otherwise each line is handed to the dispatcher
+ * (vfo_ctl_handle_line), which costs a connection less.  Each input starts
+ * from the same state: machines on the VF, both members up, empty flow
+ * tables.
  *
  * Checks: every reply is one line of a JSON object with a boolean "ok", an
  * "error" string when not ok, and the request's "id" when it had one; the
@@ -46,11 +51,11 @@ static struct vfo_uplink uplinks[UPLINKS];
 static struct fake_port ports[UPLINKS];
 static char sock_path[64];
 
-/* Returns the fake ports of the uplink 'ctx'. */
+/* Returns the fake ports of the uplink whose machine has context 'ctx'. */
 static struct fake_port *
 port_of(void *ctx)
 {
-	return &ports[(struct vfo_uplink *)ctx - uplinks];
+	return &ports[(struct vfo_fo_uplink_ctx *)ctx - app.fo.port];
 }
 
 static int
@@ -67,14 +72,19 @@ f_attach(void *ctx, int id, const char *devargs)
 	FUZZ_CHECK(devargs != NULL && strlen(devargs) < VFO_DEVARGS_MAX);
 	if (strstr(devargs, "fail") != NULL)
 		return -ENODEV;
+	if (strstr(devargs, "slow") != NULL)
+		return -ETIMEDOUT;
+	if (strstr(devargs, "busy") != NULL)
+		return -EBUSY;
 	port_of(ctx)->present[id] = true;
 	return 0;
 }
 
-static uint64_t
-f_detach(void *ctx, int id)
+static int
+f_detach(void *ctx, int id, struct vfo_release *rel)
 {
 	port_of(ctx)->present[id] = false;
+	*rel = (struct vfo_release){.done = true, .exact = true};
 	return 0;
 }
 
@@ -90,6 +100,21 @@ f_rx_count(void *ctx, int id)
 	(void)ctx;
 	(void)id;
 	return 0;
+}
+
+static uint64_t
+f_poll_mark(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static bool
+f_polled_since(void *ctx, uint64_t mark)
+{
+	(void)ctx;
+	(void)mark;
+	return true; /* the (absent) workers never hold a view */
 }
 
 static void
@@ -130,6 +155,8 @@ static const struct vfo_fo_ops fake_ops = {
 	.present = f_present,
 	.link_up = f_present,
 	.rx_count = f_rx_count,
+	.poll_mark = f_poll_mark,
+	.polled_since = f_polled_since,
 	.announce = f_announce,
 	.now_us = f_now_us,
 	.probe = f_probe,
@@ -151,7 +178,7 @@ reset_state(void)
 
 		ports[i] = (struct fake_port){.present = {true, true}};
 		vfo_flow_reset(uplinks[i].flows);
-		vfo_fo_init(&app.fo.fo[i], p->name, &engine_conf.fo, &fake_ops, &uplinks[i],
+		vfo_fo_init(&app.fo.fo[i], p->name, &engine_conf.fo, &fake_ops, &app.fo.port[i],
 			    (const char(*)[VFO_DEVARGS_MAX])p->devargs, VFO_FO_VF_ACTIVE);
 	}
 	__atomic_store_n(&app.quit, false, __ATOMIC_RELAXED);
@@ -211,7 +238,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	engine_conf.fo.max_drain_us = 0;
 	snprintf(engine_conf.attach_allow, sizeof(engine_conf.attach_allow), "net_null");
 	FUZZ_CHECK(vfo_fo_engine_init(&app.fo, app.uplink, UPLINKS, &engine_conf, &fake_ops,
-				      drivers, err, sizeof(err)) == 0);
+				      drivers, app.ctl, err, sizeof(err)) == 0);
 	vfo_fo_engine_register(&app.fo, app.ctl);
 	return 0;
 }
@@ -280,6 +307,16 @@ drain_replies(int fd, char *buf, size_t *got, size_t cap, size_t *replies)
 	return n != 0;
 }
 
+/* One turn of vfailover's control side: the socket, then the commands the
+ * failover thread would run, then their deferred replies. */
+static void
+serve(void)
+{
+	vfo_ctl_poll(app.ctl, 0);
+	vfo_fo_engine_run_commands(&app.fo);
+	vfo_fo_engine_complete(&app.fo);
+}
+
 /*
  * Sends data[0..size) and a final newline on a new connection, then EOF,
  * and checks the replies until vfailover closes it: exactly one per newline
@@ -306,13 +343,13 @@ run_socket(const uint8_t *data, size_t size)
 
 		if (n > 0)
 			sent += (size_t)n;
-		vfo_ctl_poll(app.ctl, 0);
+		serve();
 		drain_replies(fd, buf, &got, sizeof(buf), &replies);
 	}
 	FUZZ_CHECK(shutdown(fd, SHUT_WR) == 0);
 	/* Socket delivery is immediate: a few polls answer everything. */
 	while (open && polls++ < 100000) {
-		vfo_ctl_poll(app.ctl, 0);
+		serve();
 		open = drain_replies(fd, buf, &got, sizeof(buf), &replies);
 	}
 	FUZZ_CHECK(!open);

@@ -23,6 +23,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#ifndef RTE_DIM
+#define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #include <jansson.h>
 #include <rte_telemetry.h>
 
@@ -70,7 +74,26 @@ mute_handler(const json_t *req, json_t *reply, void *arg)
 	return -1;
 }
 
-/* Returns a new control object with echo, fail and mute registered. */
+/* Deferred requests of handler "later" (tests complete them). */
+static struct vfo_ctl_pending *later_pending[4];
+static unsigned int later_n;
+
+/* Handler "later": defers its reply when it can, else answers at once. */
+static int
+later_handler(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_ctl_pending *p = vfo_ctl_defer(arg);
+
+	(void)req;
+	if (p == NULL || later_n == RTE_DIM(later_pending)) {
+		json_object_set_new(reply, "at_once", json_true());
+		return 0;
+	}
+	later_pending[later_n++] = p;
+	return VFO_CTL_DEFERRED;
+}
+
+/* Returns a new control object with echo, fail, mute and later registered. */
 static struct vfo_ctl *
 make_ctl(void)
 {
@@ -80,6 +103,7 @@ make_ctl(void)
 	assert_int_equal(vfo_ctl_register(c, "echo", echo_handler, NULL, "echoes x"), 0);
 	assert_int_equal(vfo_ctl_register(c, "fail", fail_handler, NULL, "always fails"), 0);
 	assert_int_equal(vfo_ctl_register(c, "mute", mute_handler, NULL, "fails silently"), 0);
+	assert_int_equal(vfo_ctl_register(c, "later", later_handler, c, "answers later"), 0);
 	return c;
 }
 
@@ -206,7 +230,7 @@ test_help_lists_commands(void **state)
 	expect_reply(*state, "{\"cmd\":\"help\"}",
 		     "{\"ok\":true,\"cmd\":\"help\",\"commands\":{\"help\":\"lists the commands "
 		     "with their help text\",\"echo\":\"echoes x\",\"fail\":\"always fails\","
-		     "\"mute\":\"fails silently\"}}");
+		     "\"mute\":\"fails silently\",\"later\":\"answers later\"}}");
 }
 
 static void
@@ -358,6 +382,71 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 	}
 	buf[got] = '\0';
 	return buf;
+}
+
+/*
+ * A deferred reply: other peers are answered meanwhile; the same peer's
+ * next request waits for it (replies stay in order); the completion carries
+ * the request's id; a peer gone before its completion gets nothing.
+ */
+static void
+test_socket_deferred(void **state)
+{
+	struct sock_fixture *f = *state;
+	const char two[] = "{\"cmd\":\"later\",\"id\":7}\n{\"cmd\":\"echo\",\"x\":3}\n";
+	const char one_echo[] = "{\"cmd\":\"echo\",\"x\":1}\n", later[] = "{\"cmd\":\"later\"}\n";
+	json_t *result = json_object();
+	char buf[256];
+	char *r;
+	int a, b, i;
+	ssize_t n;
+
+	later_n = 0;
+	a = connect_to(f->path);
+	b = connect_to(f->path);
+	assert_int_equal(write(a, two, strlen(two)), (ssize_t)strlen(two));
+	for (i = 0; i < 50 && later_n == 0; i++)
+		vfo_ctl_poll(f->c, 1);
+	assert_int_equal(later_n, 1);
+	/* b is served while a waits; a has no reply yet, not even to its echo. */
+	r = talk(f->c, b, one_echo, strlen(one_echo), 1, 0);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":1}\n");
+	free(r);
+	assert_true(read(a, buf, sizeof(buf)) < 0 && errno == EAGAIN);
+	/* Completing it sends its reply, then the waiting echo's. */
+	json_object_set_new(result, "done", json_true());
+	vfo_ctl_complete(f->c, later_pending[0], result, 0);
+	r = talk(f->c, a, "", 0, 2, 0);
+	assert_string_equal(r, "{\"done\":true,\"ok\":true,\"cmd\":\"later\",\"id\":7}\n"
+			       "{\"ok\":true,\"cmd\":\"echo\",\"echo\":3}\n");
+	free(r);
+	/* A failed completion; then a peer that leaves before its reply. */
+	assert_int_equal(write(b, later, strlen(later)), (ssize_t)strlen(later));
+	for (i = 0; i < 50 && later_n == 1; i++)
+		vfo_ctl_poll(f->c, 1);
+	assert_int_equal(later_n, 2);
+	json_object_clear(result);
+	vfo_ctl_error(result, "timed out after %d ms", 5);
+	vfo_ctl_complete(f->c, later_pending[1], result, -1);
+	r = talk(f->c, b, "", 0, 1, 0);
+	assert_string_equal(r, "{\"ok\":false,\"error\":\"timed out after 5 ms\"}\n");
+	free(r);
+	assert_int_equal(write(b, later, strlen(later)), (ssize_t)strlen(later));
+	for (i = 0; i < 50 && later_n == 2; i++)
+		vfo_ctl_poll(f->c, 1);
+	assert_int_equal(later_n, 3);
+	close(b);
+	for (i = 0; i < 20; i++)
+		vfo_ctl_poll(f->c, 1);
+	vfo_ctl_complete(f->c, later_pending[2], result, -1); /* dropped, no crash */
+	/* Outside a peer's request (no socket), a handler cannot defer. */
+	r = vfo_ctl_handle_line(f->c, later, strlen(later) - 1);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"later\",\"at_once\":true}");
+	free(r);
+	n = read(a, buf, sizeof(buf));
+	assert_true(n < 0 && errno == EAGAIN);
+	close(a);
+	json_decref(result);
 }
 
 static void
@@ -888,6 +977,7 @@ main(void)
 	const struct CMUnitTest sock[] = {
 		cmocka_unit_test_setup_teardown(test_socket_mode_and_pairs, setup_sock,
 						teardown_sock),
+		cmocka_unit_test_setup_teardown(test_socket_deferred, setup_sock, teardown_sock),
 		cmocka_unit_test_setup_teardown(test_socket_overlong_line, setup_sock,
 						teardown_sock),
 		cmocka_unit_test_setup_teardown(test_socket_flood_and_eof, setup_sock,
