@@ -95,7 +95,7 @@ struct vfp_live {
 	struct vfp_port ports[VFP_MAX_PORTS];  /**< --port order */
 	unsigned int nports_up;		       /**< ports started (first ones) */
 	struct rte_mempool *mp;		       /**< mbufs of every port */
-	uint64_t tsc_hz;		       /**< TSC frequency */
+	uint64_t tsc_hz;		       /**< TSC frequency, measured at start */
 	uint64_t tsc0;			       /**< TSC at wall0_us */
 	uint64_t wall0_us;		       /**< CLOCK_REALTIME µs at tsc0 */
 	uint64_t us_mult;		       /**< µs per tick, 32.32 fixed point */
