@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_ctl.c — the application's control thread: control-socket commands
- * (status, stats, quit), the same data through rte_telemetry, and the
+ * (status, stats, clock, marks, quit), the same data through rte_telemetry, and the
  * periodic stats lines.  Runs on a control thread, never on a forwarding
  * lcore.
  */
@@ -106,6 +106,36 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* Control command "clock": the guest's CLOCK_MONOTONIC now (µs), the clock
+ * of the failover timeline and of the marks; a host relates it to its own
+ * by the time the round trip took. */
+static int
+cmd_clock(const json_t *req, json_t *reply, void *arg)
+{
+	(void)req;
+	(void)arg;
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	return 0;
+}
+
+/* Control command "marks": every lcore's marks (stalls of its loop, RX
+ * resuming after a quiet spell) and the stall and quiet thresholds. */
+static int
+cmd_marks(const json_t *req, json_t *reply, void *arg)
+{
+	const struct vfo_app *a = arg;
+	const uint64_t hz = rte_get_tsc_hz();
+
+	(void)req;
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	json_object_set_new(reply, "stall_us",
+			    json_integer((json_int_t)(a->fwd.stall_tsc * 1000000u / hz)));
+	json_object_set_new(reply, "quiet_us",
+			    json_integer((json_int_t)(a->fwd.quiet_tsc * 1000000u / hz)));
+	json_object_set_new(reply, "lcores", vfo_fwd_marks_json(a->fwd.marks, rte_lcore_count()));
+	return 0;
+}
+
 /* Control command "quit": stops forwarding and exits cleanly. */
 static int
 cmd_quit(const json_t *req, json_t *reply, void *arg)
@@ -130,6 +160,10 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "uplinks, members, which is active, link state, MACs");
 	vfo_ctl_register(a->ctl, "stats", cmd_stats, a,
 			 "counters per uplink, member and lcore; drops by cause");
+	vfo_ctl_register(a->ctl, "clock", cmd_clock, a,
+			 "the guest's CLOCK_MONOTONIC in us (timeline and marks clock)");
+	vfo_ctl_register(a->ctl, "marks", cmd_marks, a,
+			 "per lcore: stalls of its loop, RX resuming after a quiet spell");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
