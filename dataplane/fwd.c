@@ -334,7 +334,7 @@ vfo_fwd_lcore_main(void *arg)
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
 		if (unlikely(now - prev > stall_tsc))
-			vfo_fwd_mark_stall(marks, prev, now);
+			vfo_fwd_mark_stall(marks, prev, now, moved);
 		st->total_cycles += now - prev;
 		if (moved != 0) {
 			st->busy_cycles += now - prev;

@@ -20,6 +20,16 @@ vfo_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Returns the calling thread's CPU time in µs. */
+static uint64_t
+thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* Returns 'now_us' moved back by the TSC cycles from 'tsc' to 'now_tsc'. */
 static uint64_t
 back_us(uint64_t now_us, uint64_t now_tsc, uint64_t tsc)
@@ -42,16 +52,17 @@ put(struct vfo_fwd_marks *m, enum vfo_fwd_mark_kind kind, uint64_t from_tsc, uin
 	e->from_us = back_us(now_us, now_tsc, from_tsc);
 	e->batch_us = back_us(now_us, now_tsc, batch_tsc);
 	e->to_us = now_us;
+	e->cpu_us = thread_cpu_us();
 	e->pkts = pkts > UINT32_MAX ? UINT32_MAX : (uint32_t)pkts;
 	e->kind = kind;
 	__atomic_store_n(&m->next, seq + 1, __ATOMIC_RELEASE);
 }
 
 void
-vfo_fwd_mark_stall(struct vfo_fwd_marks *m, uint64_t from_tsc, uint64_t now_tsc)
+vfo_fwd_mark_stall(struct vfo_fwd_marks *m, uint64_t from_tsc, uint64_t now_tsc, uint64_t pkts)
 {
 	if (m != NULL)
-		put(m, VFO_FWD_MARK_STALL, from_tsc, from_tsc, now_tsc, 0);
+		put(m, VFO_FWD_MARK_STALL, from_tsc, from_tsc, now_tsc, pkts);
 }
 
 void
@@ -81,11 +92,11 @@ ring_json(const struct vfo_fwd_marks *m, uint32_t *total)
 		const struct vfo_fwd_mark *e = &copy[i % VFO_FWD_MARKS];
 
 		json_array_append_new(
-			a,
-			json_pack("{ss sI sI sI sI}", "kind",
-				  e->kind == VFO_FWD_MARK_STALL ? "stall" : "rx_resumed", "from_us",
-				  (json_int_t)e->from_us, "batch_us", (json_int_t)e->batch_us,
-				  "to_us", (json_int_t)e->to_us, "pkts", (json_int_t)e->pkts));
+			a, json_pack("{ss sI sI sI sI sI}", "kind",
+				     e->kind == VFO_FWD_MARK_STALL ? "stall" : "rx_resumed",
+				     "from_us", (json_int_t)e->from_us, "batch_us",
+				     (json_int_t)e->batch_us, "to_us", (json_int_t)e->to_us,
+				     "cpu_us", (json_int_t)e->cpu_us, "pkts", (json_int_t)e->pkts));
 	}
 	*total = end;
 	return a;

@@ -25,7 +25,7 @@
 #include <rte_common.h>
 
 /** Marks kept per lcore (the oldest are overwritten). */
-#define VFO_FWD_MARKS 128
+#define VFO_FWD_MARKS 512
 
 /** Kinds of marks. */
 enum vfo_fwd_mark_kind {
@@ -38,7 +38,9 @@ struct vfo_fwd_mark {
 	uint64_t from_us;  /**< stall: the TSC read before; rx: end of the last batch that moved */
 	uint64_t batch_us; /**< rx: start of the batch that moved again (stall: = from_us) */
 	uint64_t to_us;	   /**< the TSC read that noticed it (end of that batch) */
-	uint32_t pkts;	   /**< rx: packets that batch moved (stall: 0) */
+	uint64_t cpu_us;   /**< the lcore thread's CPU time at to_us (CLOCK_THREAD_CPUTIME_ID):
+			    * against the previous mark's, whether the lcore ran or waited */
+	uint32_t pkts;	   /**< packets the batch that ended at to_us moved */
 	uint32_t kind;	   /**< enum vfo_fwd_mark_kind */
 };
 
@@ -50,9 +52,11 @@ struct vfo_fwd_marks {
 
 /**
  * Records a stall: the lcore's TSC reads at 'from_tsc' and 'now_tsc' are
- * further apart than its threshold.  'm' NULL: nothing.  Lcore only.
+ * further apart than its threshold; the batch between them moved 'pkts'.
+ * 'm' NULL: nothing.  Lcore only.
  */
-void vfo_fwd_mark_stall(struct vfo_fwd_marks *m, uint64_t from_tsc, uint64_t now_tsc);
+void vfo_fwd_mark_stall(struct vfo_fwd_marks *m, uint64_t from_tsc, uint64_t now_tsc,
+			uint64_t pkts);
 
 /**
  * Records RX resuming: the last batch that moved packets ended at
@@ -65,7 +69,7 @@ void vfo_fwd_mark_rx(struct vfo_fwd_marks *m, uint64_t last_tsc, uint64_t batch_
 /**
  * Returns the marks of 'n' lcores (array 'm', by lcore index) as a JSON
  * array, one object per lcore: {"lcore_index", "total" (ever written),
- * "marks": [{"kind", "from_us", "batch_us", "to_us", "pkts"}, ...] oldest
+ * "marks": [{"kind", "from_us", "batch_us", "to_us", "cpu_us", "pkts"}, ...] oldest
  * first}.  New reference.
  */
 json_t *vfo_fwd_marks_json(const struct vfo_fwd_marks *m, unsigned int n);

@@ -71,6 +71,14 @@ class HostNet:
         self._ip(["link", "set", peer, "master", bridge, "up"], netns=False)
         self._ip(["link", "set", name, "up"])
 
+    def address(self, dev, cidr):
+        """Adds address 'cidr' to interface 'dev'."""
+        self._ip(["addr", "add", cidr, "dev", dev])
+
+    def link_down(self, dev):
+        """Sets interface 'dev' down."""
+        self._ip(["link", "set", "dev", dev, "down"])
+
     def destroy(self):
         """Deletes the namespace with everything in it (idempotent)."""
         if self.created:
