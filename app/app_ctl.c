@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_ctl.c — the application's control thread: control-socket commands
- * (status, stats, clock, marks, quit), the same data through rte_telemetry, and the
+ * (status, stats, clock, marks, threads, quit), the same data through rte_telemetry, and the
  * periodic stats lines.  Runs on a control thread, never on a forwarding
  * lcore.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -136,6 +138,60 @@ cmd_marks(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* Appends {"tid", "name", "run_ns", "wait_ns", "slices"} of thread 'tid'
+ * (its /proc schedstat: time on a CPU, time runnable but waiting) to 'a';
+ * nothing when the kernel keeps no schedstat. */
+static void
+thread_json(json_t *a, const char *tid)
+{
+	unsigned long long run, wait, slices;
+	char path[320], name[32] = "";
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	n = fscanf(f, "%llu %llu %llu", &run, &wait, &slices);
+	fclose(f);
+	if (n != 3)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fgets(name, sizeof(name), f) != NULL)
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	json_array_append_new(a, json_pack("{ss ss sI sI sI}", "tid", tid, "name", name, "run_ns",
+					   (json_int_t)run, "wait_ns", (json_int_t)wait, "slices",
+					   (json_int_t)slices));
+}
+
+/* Control command "threads": CPU time of each of vfailover's threads (the
+ * lcores, the control thread, EAL's interrupt thread...), to tell who had
+ * the CPU when the forwarding loop did not. */
+static int
+cmd_threads(const json_t *req, json_t *reply, void *arg)
+{
+	json_t *a = json_array();
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	(void)req;
+	(void)arg;
+	if (d == NULL)
+		return vfo_ctl_error(reply, "cannot read /proc/self/task");
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			thread_json(a, e->d_name);
+	closedir(d);
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	json_object_set_new(reply, "threads", a);
+	return 0;
+}
+
 /* Control command "quit": stops forwarding and exits cleanly. */
 static int
 cmd_quit(const json_t *req, json_t *reply, void *arg)
@@ -164,6 +220,8 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "the guest's CLOCK_MONOTONIC in us (timeline and marks clock)");
 	vfo_ctl_register(a->ctl, "marks", cmd_marks, a,
 			 "per lcore: stalls of its loop, RX resuming after a quiet spell");
+	vfo_ctl_register(a->ctl, "threads", cmd_threads, a,
+			 "CPU time (schedstat) of each of vfailover's threads");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;

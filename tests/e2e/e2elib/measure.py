@@ -174,7 +174,7 @@ def stalled_within(marks, sync, a, b):
     return total
 
 
-def tap_events(taps, stop, resume, seq_after):
+def tap_events(taps, stop, resume, seq_after, src=("sv", "sb"), dst=("dv", "db")):
     """From the tap captures {name: (sent, received)} (sent: host -> guest,
     received: guest -> host, as pcapcount.packets), returns: tap_in (first
     host -> guest probe packet on a destination tap after the RESUME),
@@ -182,8 +182,8 @@ def tap_events(taps, stop, resume, seq_after):
     host on a source tap up to the RESUME), and avail_tap (when seq_after
     first reached any tap towards the guest) with where ("src"/"dst")."""
     out = {}
-    dst = [n for n in taps if n.startswith("d")]
-    src = [n for n in taps if n.startswith("s")]
+    dst = [n for n in dst if n in taps]
+    src = [n for n in src if n in taps]
     ins = sorted(t for n in dst for t, _, _ in taps[n][0] if t > resume)
     outs = sorted(t for n in dst for t, _, _ in taps[n][1] if t > resume)
     last = sorted(t for n in src for t, _, _ in taps[n][1] if t <= resume)
@@ -197,7 +197,7 @@ def tap_events(taps, stop, resume, seq_after):
         seen = sorted((t, n) for n in taps for t, q, _ in taps[n][0] if q == seq_after)
         if seen:
             out["avail_tap"] = seen[0][0]
-            out["avail_where"] = "src" if seen[0][1].startswith("s") else "dst"
+            out["avail_where"] = "src" if seen[0][0] <= stop and seen[0][1] in src else "dst"
     return out
 
 
@@ -264,7 +264,12 @@ def decompose(ev, stop, resume):
     over the events 'ev' has (wall µs; see the module comment): consecutive
     events of CHAIN, so that they add up to the migration gap."""
     ev = dict(ev, stop=stop, resume=resume)
-    if ev.get("turn") is not None and ev.get("fwd") is not None:
+    if ev.get("tx_pending_at_stop"):
+        # The gap ended with a reply the guest had forwarded before the
+        # STOP, sent by the destination's QEMU from the TX ring it received:
+        # the guest's loop after the RESUME is not on the gap's path.
+        ev = {k: v for k, v in ev.items() if k not in ("turn", "fwd")}
+    elif ev.get("turn") is not None and ev.get("fwd") is not None:
         ev["ready"] = min(ev["fwd"], max(ev["turn"], ev.get("avail") or ev["turn"]))
     have = [k for k in CHAIN if ev.get(k) is not None]
     out = []
@@ -343,6 +348,10 @@ def summary(values):
             "n": len(vals), "ci_lo": lo, "ci_hi": hi, "ci_cov": cov}
 
 
-def count_captures(paths, probe_mac, guest_mac):
-    """pcapcount.count over the probe-side captures."""
-    return pcapcount.count(paths, probe_mac, guest_mac)
+def count_captures(paths, probe_mac, guest_mac, report):
+    """pcapcount.count over the probe-side captures, receptions up to the
+    end of vfprobe's receiving window (the two must count the same span:
+    a frame the guest releases after vfprobe stopped listening is lost to
+    it)."""
+    return pcapcount.count(paths, probe_mac, guest_mac,
+                           until_us=report["t0_us"] + report["duration_us"])

@@ -100,12 +100,15 @@ def packets(paths, probe_mac, guest_mac, stream=0):
     return sent, received
 
 
-def count(paths, probe_mac, guest_mac, stream=0):
+def count(paths, probe_mac, guest_mac, stream=0, until_us=None):
     """Returns the outside check's figures over the captures 'paths': sent,
     received (distinct sequence numbers), lost (sent, never received),
     duplicates, longest_gap_us and gap (its start and end µs, the sequence
-    numbers around it, the file index it ended on)."""
+    numbers around it, the file index it ended on).  Receptions after
+    'until_us' (the end of the receiver's window) do not count."""
     sent, received = packets(paths, probe_mac, guest_mac, stream)
+    if until_us is not None:
+        received = [r for r in received if r[0] <= until_us]
     sent_seqs = {s for _, s, _ in sent}
     got = {s for _, s, _ in received}
     gap = None

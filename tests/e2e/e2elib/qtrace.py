@@ -10,10 +10,11 @@ TRACE_EVENTS, log backend: "PID@SEC.USEC:event args", wall-clock µs).
 
 The virtio NIC's queues are told apart by what QEMU hands back: an RX
 buffer comes back with the frame's length (60 B probe frames + the 12 B
-virtio-net header: 72), a TX buffer with 0; of the virtqueues with such
-fills, the RX queue is the one with the most 72 B fills, the TX queue the
-one with the most 0 B fills (the virtio-serial control channel's queues
-carry other lengths and far fewer buffers).
+virtio-net header: 72), a TX buffer with 0; the RX queue is the virtqueue
+with the most 72 B fills, the TX queue the one with the most 0 B fills
+(the virtio-serial control channel's queues carry other lengths and far
+fewer buffers), and every fill on them counts.  QEMU must run with
+-msg timestamp=on for the stamps.
 """
 import collections
 import re
@@ -25,7 +26,7 @@ RX_LEN = 72
 def read(path):
     """Returns {"rx": [µs], "tx": [µs], "stopped": [µs], "running": [µs]}
     from QEMU trace log 'path' ({} lists when it is missing)."""
-    fills = collections.defaultdict(list)  # (vq, len) -> [µs]
+    fills = collections.defaultdict(list)  # vq -> [(µs, len)]
     out = {"rx": [], "tx": [], "stopped": [], "running": []}
     try:
         f = open(path, errors="replace")
@@ -41,13 +42,16 @@ def read(path):
             if ev == "virtqueue_fill":
                 a = args.split()
                 # vq 0x... elem 0x... len N idx I
-                fills[(a[1], int(a[5]))].append(t)
+                fills[a[1]].append((t, int(a[5])))
             elif ev == "vm_state_notify":
                 out["running" if args.startswith("running 1") else "stopped"].append(t)
-    rx = max((k for k in fills if k[1] == RX_LEN), key=lambda k: len(fills[k]), default=None)
-    tx = max((k for k in fills if k[1] == 0), key=lambda k: len(fills[k]), default=None)
+    def most(length):
+        """The virtqueue with the most fills of 'length'."""
+        return max(fills, key=lambda vq: sum(1 for _, n in fills[vq] if n == length),
+                   default=None)
+    rx, tx = most(RX_LEN), most(0)
     if rx:
-        out["rx"] = fills[rx]
-    if tx:
-        out["tx"] = fills[tx]
+        out["rx"] = [t for t, _ in fills[rx]]
+    if tx and tx != rx:
+        out["tx"] = [t for t, _ in fills[tx]]
     return out

@@ -24,6 +24,9 @@ it the same way.  Fields (defaults in brackets):
   cut        surprise removal: "tap": the VF's host-side tap is set down
              (its traffic blackholed, the guest not told; the emulated link
              stays up) before device_del                               [None]
+  pause_ms   no migration: the VM is paused in place this long (QMP stop,
+             cont) instead: the pause's cost without the move (QEMU keeps
+             its translated code), the control for TCG's cold start [None]
   args       more e2e.KEY=VALUE words for the guest's kernel command line
   rules      the per-run pass rules that apply (study.RULES)           [()]
   quick      in --quick (CI)                                           [False]
@@ -61,6 +64,7 @@ class Scenario:
     steer: str = "follow"
     prefer: str = None
     cut: str = None
+    pause_ms: int = None
     args: tuple = ()
     rules: tuple = ()
     quick: bool = False
@@ -84,8 +88,7 @@ ARP = ("e2e.arp=198.18.0.1", "e2e.arp_ms=10", "e2e.arp_missed=3")
 
 SCENARIOS = {
     "migration-only": Scenario(
-        "migration only, VF kept (baseline; emulated NIC)", unplug=False, steer="vf",
-        quick=True),
+        "migration only, VF kept (baseline; emulated NIC)", unplug=False, steer="vf"),
     "migration-only-backup": Scenario(
         "migration only, on the virtio backup (baseline of the planned path)", unplug=False,
         prefer="backup", quick=True, ndr=True),
@@ -99,6 +102,9 @@ SCENARIOS = {
     "vfailover-surprise": Scenario(
         "vfailover, surprise removal (VF tap cut, then device_del; path check 10 ms x 3)",
         steer="learn", cut="tap", args=ARP, rules=SURPRISE, quick=True),
+    "vfailover-pause": Scenario(
+        "vfailover on its backup, VM paused in place 100 ms (no migration: control)",
+        unplug=False, prefer="backup", pause_ms=100, rules=("own_segments",)),
     "vfailover-planned-libvirt": Scenario(
         "vfailover, planned (libvirt + vfmigrate)", driver="libvirt", planned=True,
         rules=VFAILOVER),

@@ -45,7 +45,7 @@ import time
 from . import gclock, measure
 from .capture import Capture, RarpWatch
 from .ctl import GuestCtl
-from .migration import migrate
+from .migration import migrate, pause
 from .pcapcount import packets
 from .probe import BACKUP_PORT, VF_PORT, Probe, ndr
 from .scenarios import GUESTS, SCENARIOS
@@ -152,7 +152,7 @@ def measure_run(r):
     probe_caps = [caps[n]["path"] for n in PROBE_CAPTURES if n in caps]
     counted = sent_c = recv_c = None
     if len(probe_caps) == len(PROBE_CAPTURES):
-        counted = measure.count_captures(probe_caps, PROBE_MAC, GUEST_MAC)
+        counted = measure.count_captures(probe_caps, PROBE_MAC, GUEST_MAC, rep)
         sent_c, recv_c = packets(probe_caps, PROBE_MAC, GUEST_MAC)
     out = {
         "total_ms": r["mig"].get("total_ms"),
@@ -187,7 +187,9 @@ def measure_run(r):
             seq_after = None
         taps = {n: packets([caps[n]["path"]], PROBE_MAC, GUEST_MAC) for n in TAP_CAPTURES
                 if n in caps}
-        ev.update(measure.tap_events(taps, stop, resume, seq_after))
+        same = sc.pause_ms is not None  # paused in place: one VM, its taps both sides
+        ev.update(measure.tap_events(taps, stop, resume, seq_after,
+                                     dst=("sv", "sb") if same else ("dv", "db")))
         ev.update(measure.qemu_events(r.get("qemu_trace", {}), ev, stop, resume))
     ev.update(measure.guest_events(r.get("marks"), r.get("syncs", {}), stop, resume))
     if ev.get("tap_out") is not None and ev.get("turn") is not None and \
@@ -304,16 +306,19 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
     steps = {}
     with Testbed(guest_dir, [f"e2e.guest={sc.guest}", *sc.args], workdir=workdir) as tb:
         src = tb.start_source()
-        dst = tb.start_destination(with_vf=not sc.unplug)
+        dst = None if sc.pause_ms else tb.start_destination(with_vf=not sc.unplug)
         # One announcement, at once: later rounds would reach the e1000e
         # plugged in after the migration, which a real VF never sends.
-        dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
-                                                 "announce-rounds": 1})
+        if dst:
+            dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
+                                                     "announce-rounds": 1})
         src.wait_serial(sc.ready, 120)
         sctl = GuestCtl(src.ctl_path) if sc.ctl else None
         dctl = None  # the destination's channel, once the guest runs there
         cap = Capture(tb, {**PROBE_CAPTURES, **TAP_CAPTURES})
-        rarp = RarpWatch(tb, PROBE_CAPTURES["pb"]) if sc.steer == "learn" else None
+        # Steer "learn": the host follows the guest's RARPs, per side.
+        rarp = ({port: RarpWatch(tb, PROBE_CAPTURES[n]) for port, n in
+                 ((BACKUP_PORT, "pb"), (VF_PORT, "pv"))} if sc.steer == "learn" else None)
         probe = Probe(tb, vfprobe, str(rate_pps), duration=300, gap_us=10000)
         time.sleep(warm)
         steps["first_step"] = time.monotonic()
@@ -332,7 +337,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             steps["prepare_acked"] = time.monotonic()
         if sc.cut == "tap":
             steps["cut"] = tb.cut(src.taps["vf"])
-            t = rarp.wait_after(steps["cut"], CUT_TIMEOUT_S)
+            t = rarp[BACKUP_PORT].wait_after(steps["cut"], CUT_TIMEOUT_S)
             if t is None:
                 log(f"{name}: no RARP on the backup side within {CUT_TIMEOUT_S} s of the cut")
             else:
@@ -345,18 +350,24 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                 raise RunError(f"the VF was not released: {e} ({src.name} console: "
                                f"{' | '.join(src.serial().strip().splitlines()[-3:])})")
         if sctl:
+            r["threads_src"] = sctl.call("threads")
             r["syncs"]["src"] = gclock.sync(sctl).doc()
             r["guest_timeline_src"] = sctl.call("timeline")["uplinks"][0]["timeline"]
-        r["jit_src"] = src.qmp.cmd("human-monitor-command", **{"command-line": "info jit"})
-        mig = migrate(src, dst, MIGRATE_PORT)
-        back = probe.rx_probes()
-        steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
-                     vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
-        src.qmp.cmd("quit")
-        src.proc.wait(10)
-        steps["source_quit"] = time.monotonic()
-        if sc.ctl:
-            dctl = GuestCtl(dst.ctl_path)
+        if sc.pause_ms:
+            mig = pause(src, sc.pause_ms / 1e3)
+            back = probe.rx_probes()
+            steps.update(vm_paused=mig["t_stop"], vm_resumed=mig["t_resume"])
+            dst, dctl = src, sctl
+        else:
+            mig = migrate(src, dst, MIGRATE_PORT)
+            back = probe.rx_probes()
+            steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
+                         vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
+            src.qmp.cmd("quit")
+            src.proc.wait(10)
+            steps["source_quit"] = time.monotonic()
+            if sc.ctl:
+                dctl = GuestCtl(dst.ctl_path)
         # The guest forwards again (its first probe packet back after the
         # RESUME) before the host plugs the VF in (as vfmigrate asks the
         # guest first): plugged in at the RESUME, the hot-plug work takes
@@ -368,8 +379,8 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                 log(f"{name}: nothing back within {RESUMED_TIMEOUT_S} s of the migration")
             else:
                 steps["forwarding_again"] = t
-        r["jit_dst"] = dst.qmp.cmd("human-monitor-command", **{"command-line": "info jit"})
         if dctl:
+            r["threads_dst"] = dctl.call("threads")
             r["syncs"]["dst"] = gclock.sync(dctl).doc()
             r["marks"] = dctl.call("marks")
         if sc.unplug:
@@ -384,8 +395,12 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                 else:
                     steps["guest_vf_active"] = time.monotonic()
             # The guest's first frame on the VF side (its announcement or a
-            # reply) is what makes a learning switch send there.
-            t = _wait_more(lambda: probe.rx_ports()[VF_PORT], before, 30)
+            # reply) is what makes a learning switch send there (with a path
+            # check, its ARPs come first: then its RARP).
+            if rarp:
+                t = rarp[VF_PORT].wait_after(steps["device_add"], 30)
+            else:
+                t = _wait_more(lambda: probe.rx_ports()[VF_PORT], before, 30)
             if t is None:
                 log(f"{name}: no traffic back on the VF side within 30 s of device_add")
             else:
@@ -396,8 +411,8 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
         r["stop_us"], r["resume_us"] = clock.wall_us(mig["t_stop"]), clock.wall_us(mig["t_resume"])
         r["steps"] = {k: clock.wall_us(v) for k, v in steps.items() if v is not None}
         r["qemu_trace"] = {"src": src.trace_path, "dst": dst.trace_path}
-        if rarp:
-            rarp.stop()
+        for w in (rarp or {}).values():
+            w.stop()
         return finish(probe, cap, r, dctl, post, clock)
 
 

@@ -73,7 +73,7 @@ class Vm:
             "-device", "virtio-serial-pci,id=vser,bus=pcie.0,addr=0x4",
             "-device", "virtserialport,bus=vser.0,chardev=vfoctl,name=org.vfailover.0",
         ] + [a for ev in TRACE_EVENTS for a in ("-trace", f"enable={ev}")] + [
-            "-D", self.trace_path,
+            "-D", self.trace_path, "-msg", "timestamp=on",
         ]
         if with_vf:
             argv += ["-netdev", f"tap,id=nvf,ifname={taps['vf']},script=no,downscript=no",
