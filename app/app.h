@@ -1,13 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app.h — the vfailover application's state, shared by main.c (init,
- * launch, teardown) and app_ctl.c (control thread, commands, stats).
+ * launch, teardown) and app_ctl.c (control thread, status commands, stats).
  *
- * Thread-safety: 'quit' is written by the signal handler, the control
- * thread and read by every lcore; uplinks follow vfo_uplink.h's rules;
- * everything else is written by the main thread before the lcores and the
- * control thread start, and read-only afterwards, except the rate-tracking
- * fields, which only the control thread touches.
+ * Threads: the main thread (start-up, then forwarding lcore 0 with the
+ * other lcores, then teardown), the control thread (socket, failover
+ * engine, stats lines) and DPDK's telemetry thread (status, stats).
+ *
+ * Who writes what:
+ *   - cfg, uplink[], nb_uplinks, fwd, pools, qsbr, ctl: the main thread
+ *     before the control thread and the lcores start; read-only afterwards.
+ *   - quit: any thread or the signal handler (vfo_app_quit), read by the
+ *     lcores and the control thread (vfo_app_quitting): atomic.
+ *   - start_tsc: the main thread once forwarding begins, read by the
+ *     control and telemetry threads: atomic.
+ *   - fo: the control thread (vfo_fo_engine.h says how others read it).
+ *   - prev, prev_fwd, prev_tsc: the control thread only.
+ *   - the uplinks: vfo_uplink.h's rules; the lcores' counters:
+ *     vfo_fwd.h's.
  */
 #ifndef VFO_APP_H
 #define VFO_APP_H
@@ -17,8 +27,7 @@
 
 #include "args.h"
 #include "vfo_ctl.h"
-#include "vfo_events.h"
-#include "vfo_failover.h"
+#include "vfo_fo_engine.h"
 #include "vfo_fwd.h"
 #include "vfo_pool.h"
 #include "vfo_uplink.h"
@@ -32,13 +41,11 @@ struct vfo_app {
 	struct vfo_pools pools;			    /**< mbuf pools */
 	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
 	struct vfo_ctl *ctl;			    /**< control commands and socket */
-	struct vfo_failover fo[VFO_MAX_UPLINKS];    /**< failover machine per uplink */
-	struct vfo_events *events;		    /**< device and port events */
-	uint64_t last_tick_us;			    /**< last failover tick (control thread) */
-	volatile bool quit;			    /**< set to stop everything */
-	uint64_t start_tsc;			    /**< TSC when forwarding began */
-	pthread_t ctl_thread;			    /**< the control thread */
-	bool ctl_running;			    /**< ctl_thread was created */
+	struct vfo_fo_engine fo;		    /**< failover machines (control thread) */
+	bool quit;	      /**< set to stop everything: vfo_app_quit(), vfo_app_quitting() */
+	uint64_t start_tsc;   /**< TSC when forwarding began (atomic) */
+	pthread_t ctl_thread; /**< the control thread */
+	bool ctl_running;     /**< ctl_thread was created */
 	/* Rate tracking for the periodic stats line (control thread only). */
 	struct vfo_uplink_stats prev[VFO_MAX_UPLINKS]; /**< totals at the last line */
 	struct vfo_fwd_lcore_stats prev_fwd;	       /**< lcore totals at the last line */
@@ -46,7 +53,24 @@ struct vfo_app {
 };
 
 /**
- * Creates the command table (status, stats, quit), listens on cfg.ctl_path
+ * Asks every loop to stop: the lcores' forwarding loops and the control
+ * thread.  Any thread, and a signal handler (a lock-free atomic store).
+ */
+static inline void
+vfo_app_quit(struct vfo_app *a)
+{
+	__atomic_store_n(&a->quit, true, __ATOMIC_RELAXED);
+}
+
+/** Returns true once vfo_app_quit() was called.  Any thread. */
+static inline bool
+vfo_app_quitting(const struct vfo_app *a)
+{
+	return __atomic_load_n(&a->quit, __ATOMIC_RELAXED);
+}
+
+/**
+ * Creates the command table (status, stats, flows, quit), listens on cfg.ctl_path
  * and opens the serial port cfg.ctl_serial when set, and publishes
  * /vfailover/status and /vfailover/stats through rte_telemetry.  Returns 0,
  * or -1 with 'err' set (nothing left listening).
@@ -58,22 +82,6 @@ int vfo_app_ctl_start(struct vfo_app *a);
 
 /** Joins the control thread and closes the socket (removing its file). */
 void vfo_app_ctl_stop(struct vfo_app *a);
-
-/**
- * Sets up a failover machine per uplink, starts the event sources and
- * registers prepare, attach, prefer and timeline.  Returns 0, or -1 with
- * 'err' set.
- */
-int vfo_app_failover_setup(struct vfo_app *a, char *err, size_t errlen);
-
-/** Handles waiting events and, when due, ticks every machine. */
-void vfo_app_failover_run(struct vfo_app *a);
-
-/** Stops the event sources. */
-void vfo_app_failover_stop(struct vfo_app *a);
-
-/** Returns uplink i's failover state as a new JSON object. */
-json_t *vfo_app_failover_json(const struct vfo_app *a, unsigned int i);
 
 /** Prints per-uplink totals, drops and the lcores' cycles per packet. */
 void vfo_app_print_totals(struct vfo_app *a, FILE *f);

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_ctl.c — the application's control thread: control-socket commands
- * (status, stats, clock, marks, threads, quit), the same data through rte_telemetry, and the
+ * (status, stats, flows, clock, marks, threads, quit), the same data through
+ * rte_telemetry, and the
  * periodic stats lines.  Runs on a control thread, never on a forwarding
  * lcore.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <dirent.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,8 +17,10 @@
 #include <rte_lcore.h>
 
 #include "app.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
 #include "vfo_status.h"
+#include "vfo_telemetry.h"
 
 /* Longest the control thread sleeps between looks at its socket and its
  * failover machines (ms); events wake it at once. */
@@ -27,8 +30,9 @@
 static double
 uptime_s(const struct vfo_app *a)
 {
-	return a->start_tsc == 0 ? 0.0
-				 : (double)(rte_rdtsc() - a->start_tsc) / (double)rte_get_tsc_hz();
+	uint64_t t0 = __atomic_load_n(&a->start_tsc, __ATOMIC_RELAXED);
+
+	return t0 == 0 ? 0.0 : (double)(rte_rdtsc() - t0) / (double)rte_get_tsc_hz();
 }
 
 /* Returns the cycles per packet of 'cycles' over 'pkts' (0 when no packet). */
@@ -53,7 +57,7 @@ status_json(void *arg)
 	for (i = 0; i < a->nb_uplinks; i++) {
 		json_t *u = vfo_uplink_status_json(a->uplink[i]);
 
-		json_object_set_new(u, "failover", vfo_app_failover_json(a, i));
+		json_object_set_new(u, "failover", vfo_fo_engine_json(&a->fo, i));
 		json_array_append_new(ups, u);
 	}
 	json_object_set_new(o, "uplinks", ups);
@@ -192,6 +196,43 @@ cmd_threads(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/*
+ * Command "flows": the top flows of each uplink's flow table (--fwd flow),
+ * counters kept across switches.  Args: uplink, top (default 10, max 1000),
+ * by ("packets" or "bytes").
+ */
+static int
+cmd_flows(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	const json_t *top = json_object_get(req, "top");
+	const char *by = json_string_value(json_object_get(req, "by"));
+	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
+	json_t *ups;
+	unsigned int first, last, i;
+
+	if (vfo_uplink_pick(a->uplink, a->nb_uplinks, req, reply, &first, &last) < 0)
+		return -1;
+	if (n < 1 || n > 1000)
+		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
+	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
+		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
+	if (a->uplink[first]->flows == NULL)
+		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
+	ups = json_array();
+	for (i = first; i < last; i++) {
+		json_t *o = vfo_flow_top_json_by(a->uplink[i]->flows, (unsigned int)n,
+						 by != NULL && strcmp(by, "bytes") == 0
+							 ? VFO_FLOW_BY_BYTES
+							 : VFO_FLOW_BY_PACKETS);
+
+		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
+		json_array_append_new(ups, o);
+	}
+	json_object_set_new(reply, "uplinks", ups);
+	return 0;
+}
+
 /* Control command "quit": stops forwarding and exits cleanly. */
 static int
 cmd_quit(const json_t *req, json_t *reply, void *arg)
@@ -200,7 +241,7 @@ cmd_quit(const json_t *req, json_t *reply, void *arg)
 
 	(void)req;
 	(void)reply;
-	a->quit = true;
+	vfo_app_quit(a);
 	return 0;
 }
 
@@ -216,6 +257,9 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "uplinks, members, which is active, link state, MACs");
 	vfo_ctl_register(a->ctl, "stats", cmd_stats, a,
 			 "counters per uplink, member and lcore; drops by cause");
+	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
+			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
+			 "packets|bytes");
 	vfo_ctl_register(a->ctl, "clock", cmd_clock, a,
 			 "the guest's CLOCK_MONOTONIC in us (timeline and marks clock)");
 	vfo_ctl_register(a->ctl, "marks", cmd_marks, a,
@@ -312,9 +356,9 @@ ctl_thread_main(void *arg)
 	uint64_t interval = (uint64_t)a->cfg.stats_interval_ms * rte_get_tsc_hz() / 1000;
 
 	a->prev_tsc = rte_rdtsc();
-	while (!a->quit) {
+	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		vfo_app_failover_run(a);
+		vfo_fo_engine_run(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			print_stats(a);
 	}

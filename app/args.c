@@ -24,6 +24,7 @@
 
 #include "args.h"
 #include "vfo_errf.h"
+#include "vfo_num.h"
 
 #define DEF_STATS_MS	1000
 #define MAX_STATS_MS	3600000
@@ -67,7 +68,7 @@
 enum set_type {
 	SET_UINT,    /* decimal number in [min, max]; field of 2 or 4 bytes */
 	SET_BOOL,    /* yes/no/true/false/1/0 */
-	SET_FWD,     /* io, mac or macswap */
+	SET_FWD,     /* io, mac, macswap or flow */
 	SET_PATH,    /* a string that fits the field; may be empty */
 	SET_DEVARGS, /* a non-empty string that fits the field */
 	SET_NAME,    /* an uplink name: letters, digits, '_', '-', '.' */
@@ -396,24 +397,6 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 
-/*
- * Parses s as a plain decimal number (digits only) into *v.  Returns 0,
- * -1 when s is not a number, or -ERANGE when it does not fit an unsigned long.
- */
-static int
-parse_uint(const char *s, unsigned long *v)
-{
-	char *end;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	if (*end != '\0')
-		return -1;
-	return errno == ERANGE ? -ERANGE : 0;
-}
-
 /* Parses a yes/no value into *b (case-insensitive).  Returns 0 or -1. */
 static int
 parse_bool(const char *s, bool *b)
@@ -474,14 +457,14 @@ parse_vlans(const char *val, struct vfo_vlan_list *l, const char *where, char *e
 {
 	struct vfo_vlan_list out = {.n = 0};
 	char buf[128], *tok, *save = NULL;
-	unsigned long v;
+	uint64_t v;
 
 	if (strlen(val) >= sizeof(buf))
 		return vfo_errf(err, errlen, "%s: list too long; at most %d VLAN ids", where,
 				VFO_MAX_VLANS);
 	snprintf(buf, sizeof(buf), "%s", val);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_uint(tok, &v) != 0 || v < 1 || v > 4094)
+		if (vfo_parse_u64(tok, 1, 4094, &v) != 0)
 			return vfo_errf(err, errlen,
 					"%s '%s': not a VLAN id; give ids 1..4094 like 100,200",
 					where, tok);
@@ -509,16 +492,16 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 {
 	char *p = (char *)base + s->off;
 	struct rte_ether_addr mac;
-	unsigned long v;
+	uint64_t v;
 	int rc;
 
 	switch (s->type) {
 	case SET_UINT:
-		rc = parse_uint(val, &v);
-		if (rc == -1)
+		rc = vfo_parse_u64(val, s->min, s->max, &v);
+		if (rc == -EINVAL)
 			return vfo_errf(err, errlen, "%s '%s': not a number; give %lu..%lu", where,
 					val, s->min, s->max);
-		if (rc < 0 || v < s->min || v > s->max)
+		if (rc < 0)
 			return vfo_errf(err, errlen, "%s %s is out of range; give %lu..%lu", where,
 					val, s->min, s->max);
 		if (s->size == sizeof(uint16_t))

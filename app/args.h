@@ -19,8 +19,6 @@
 #include "vfo_fwd.h"
 #include "vfo_uplink.h"
 
-/** Most uplinks the forwarder runs. */
-#define VFO_MAX_UPLINKS 2
 /** Largest --burst. */
 #define VFO_MAX_BURST VFO_TXBUF_MAX
 /** Longest control-socket path (sun_path). */

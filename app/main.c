@@ -40,7 +40,7 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	app.quit = true;
+	vfo_app_quit(&app);
 }
 
 /*
@@ -179,6 +179,27 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Sets up the failover engine on the uplinks with the options' tunables.
+ * Returns 0, or -1 with 'err' set.
+ */
+static int
+setup_failover(struct vfo_app *a, char *err, size_t errlen)
+{
+	const struct vfo_app_config *cfg = &a->cfg;
+	struct vfo_fo_engine_conf ec = {.tick_us = cfg->link_poll_us};
+	unsigned int i;
+
+	vfo_fo_conf_defaults(&ec.fo);
+	ec.fo.announce = cfg->announce;
+	ec.fo.path_interval_us = (uint64_t)cfg->arp_interval_ms * 1000;
+	ec.fo.path_missed = cfg->arp_missed;
+	ec.fo.reprobe_down_us = (uint64_t)cfg->reprobe_down_ms * 1000;
+	for (i = 0; i < a->nb_uplinks; i++)
+		ec.path_target[i] = cfg->uplink[i].arp_target;
+	return vfo_fo_engine_setup(&a->fo, a->uplink, a->nb_uplinks, &ec, a->ctl, err, errlen);
+}
+
 /* Releases whatever setup created, in reverse order. */
 static void
 teardown(struct vfo_app *a)
@@ -186,7 +207,7 @@ teardown(struct vfo_app *a)
 	unsigned int i;
 
 	vfo_app_ctl_stop(a);
-	vfo_app_failover_stop(a);
+	vfo_fo_engine_stop(&a->fo);
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
@@ -227,7 +248,7 @@ main(int argc, char **argv)
 	if (resolve_queues(&app.cfg, err, sizeof(err)) < 0 ||
 	    setup_dataplane(&app, err, sizeof(err)) < 0 ||
 	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||
-	    vfo_app_failover_setup(&app, err, sizeof(err)) < 0) {
+	    setup_failover(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "vfailover: %s\n", err);
 		teardown(&app);
 		rte_eal_cleanup();
@@ -247,10 +268,10 @@ main(int argc, char **argv)
 	printf("vfailover: forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop\n",
 	       vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	fflush(stdout);
-	app.start_tsc = rte_rdtsc();
+	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
-	app.quit = true;
+	vfo_app_quit(&app);
 
 	printf("vfailover: stopping\n");
 	vfo_app_ctl_stop(&app);

@@ -88,7 +88,7 @@ on_netlink(void *arg)
 	ssize_t len;
 
 	while ((len = recv(rte_intr_fd_get(q->nl), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		int left = (int)len;
+		unsigned int left = (unsigned int)len;
 		struct nlmsghdr *nh;
 
 		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {

@@ -3,8 +3,7 @@
  * failover_ops.c — the failover machine's port actions on a real uplink
  * (struct vfo_fo_ops with ctx = struct vfo_uplink *).
  */
-#include <time.h>
-
+#include "vfo_clock.h"
 #include "vfo_failover.h"
 #include "vfo_log.h"
 
@@ -88,11 +87,8 @@ op_path_replies(void *ctx, int id)
 static uint64_t
 op_now_us(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return vfo_mono_us();
 }
 
 const struct vfo_fo_ops vfo_fo_uplink_ops = {

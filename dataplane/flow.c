@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_common.h>
@@ -26,6 +25,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "vfo_clock.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
 
@@ -90,16 +90,6 @@ static __rte_always_inline void
 bump(uint64_t *p, uint64_t v)
 {
 	__atomic_store_n(p, *p + v, __ATOMIC_RELAXED);
-}
-
-/* Returns CLOCK_MONOTONIC in µs. */
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Frees the hashes and entries of 't' and 't' itself. */
@@ -171,7 +161,7 @@ vfo_flow_create(const char *name, uint32_t max_flows, unsigned int nb_lcores, in
 	}
 	t->tsc_hz = rte_get_tsc_hz();
 	t->tsc0 = rte_rdtsc();
-	t->mono_us0 = mono_us();
+	t->mono_us0 = vfo_mono_us();
 	return t;
 }
 

@@ -196,10 +196,10 @@ tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
 
 /* What one lcore works with: its queue and a TX buffer per uplink. */
 struct fwd_ctx {
-	struct vfo_fwd *f;			   /* the forwarder */
-	uint16_t q;				   /* the lcore's queue */
-	uint64_t now;				   /* TSC at the start of this batch of turns */
-	struct vfo_txbuf txb[VFO_FWD_MAX_UPLINKS]; /* TX buffer per out uplink */
+	struct vfo_fwd *f;		       /* the forwarder */
+	uint16_t q;			       /* the lcore's queue */
+	uint64_t now;			       /* TSC at the start of this batch of turns */
+	struct vfo_txbuf txb[VFO_MAX_UPLINKS]; /* TX buffer per out uplink */
 };
 
 /*
@@ -215,8 +215,8 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	struct vfo_fwd *f = c->f;
 	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
 	const uint16_t burst = f->burst, q = c->q;
-	struct vfo_uplink *u[VFO_FWD_MAX_UPLINKS];
-	const struct vfo_uplink_view *v[VFO_FWD_MAX_UPLINKS];
+	struct vfo_uplink *u[VFO_MAX_UPLINKS];
+	const struct vfo_uplink_view *v[VFO_MAX_UPLINKS];
 	uint64_t moved = 0;
 	unsigned int turn, i;
 
@@ -271,7 +271,7 @@ TURNS_FN(flow, VFO_FWD_FLOW, 1)
 TURNS_FN(flow, VFO_FWD_FLOW, 2)
 
 /* run_turns() variants by [path liveness][mode][uplinks - 1]. */
-static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_FWD_MAX_UPLINKS])(struct fwd_ctx *) = {
+static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct fwd_ctx *) = {
 	{
 		[VFO_FWD_IO] = {run_turns_io_1, run_turns_io_2},
 		[VFO_FWD_MAC] = {run_turns_mac_1, run_turns_mac_2},
@@ -323,7 +323,7 @@ vfo_fwd_lcore_main(void *arg)
 		tx_first(f, c.q, c.txb);
 
 	prev = prev_drain = last_rx = rte_rdtsc();
-	while (!*f->quit) {
+	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
 		uint64_t moved;
 
 		c.now = prev;

@@ -77,20 +77,22 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 
 	if (p->nb_rxq == 0 || p->nb_txq == 0 || p->nb_rxq > VFO_MAX_QUEUES ||
 	    p->nb_txq > VFO_MAX_QUEUES) {
-		uplink__fail(err, errlen, "uplink %s: %u RX / %u TX queues asked; give 1..%u",
-			     p->name, p->nb_rxq, p->nb_txq, VFO_MAX_QUEUES);
+		vfo_errf(err, errlen, "uplink %s: %u RX / %u TX queues asked; give 1..%u", p->name,
+			 p->nb_rxq, p->nb_txq, VFO_MAX_QUEUES);
 		return NULL;
 	}
 	u = rte_zmalloc("vfo_uplink", sizeof(*u), RTE_CACHE_LINE_SIZE);
 	if (u == NULL) {
-		uplink__fail(err, errlen, "uplink %s: out of memory", p->name);
+		vfo_errf(err, errlen, "uplink %s: out of memory", p->name);
 		return NULL;
 	}
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
 	u->tx_retry_tsc = vfo_us_to_tsc(p->tx_retry_us);
-	pthread_mutex_init(&u->lock, NULL);
+	vfo_mutex_init(&u->lock);
 	vfo_uplink_stats_reset(u);
+	/* Nobody else sees 'u' yet; the lock is the member helpers' contract. */
+	vfo_uplink_lock(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
 		snprintf(u->member[id].devargs, sizeof(u->member[id].devargs), "%s",
 			 p->devargs[id]);
@@ -115,9 +117,9 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 		u->flows = vfo_flow_create(name, p->max_flows, u->nb_queues,
 					   u->member[VFO_MEMBER_VF].socket);
 		if (u->flows == NULL) {
-			uplink__fail(err, errlen,
-				     "uplink %s: no flow table of %u flows: %s; lower --max-flows",
-				     p->name, p->max_flows, rte_strerror(rte_errno));
+			vfo_errf(err, errlen,
+				 "uplink %s: no flow table of %u flows: %s; lower --max-flows",
+				 p->name, p->max_flows, rte_strerror(rte_errno));
 			goto error;
 		}
 	}
@@ -126,8 +128,10 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 		uplink__member_set_mac(u, id);
 	u->active = VFO_MEMBER_VF;
 	uplink__publish_view(u, VFO_MEMBER_VF);
+	vfo_uplink_unlock(u);
 	return u;
 error:
+	vfo_uplink_unlock(u);
 	vfo_uplink_destroy(u);
 	return NULL;
 }
@@ -148,20 +152,20 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 	uplink__publish_view(u, -1);
 	vfo_uplink_unlock(u);
 	vfo_flow_destroy(u->flows);
-	pthread_mutex_destroy(&u->lock);
+	vfo_mutex_destroy(&u->lock);
 	rte_free(u);
 }
 
 void
 vfo_uplink_lock(struct vfo_uplink *u)
 {
-	pthread_mutex_lock(&u->lock);
+	vfo_mutex_lock(&u->lock);
 }
 
 void
 vfo_uplink_unlock(struct vfo_uplink *u)
 {
-	pthread_mutex_unlock(&u->lock);
+	vfo_mutex_unlock(&u->lock);
 }
 
 int

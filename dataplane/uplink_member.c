@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,18 +20,6 @@
 #include "uplink_private.h"
 #include "vfo_port.h"
 #include "vfo_log.h"
-
-/* Formats an error message into err/errlen and returns -1. */
-int
-uplink__fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /*
  * Probes the device named by 'devargs' (unless EAL already did) and finds its
@@ -49,12 +36,12 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 	int ret;
 
 	if (vfo_port_probe(m->devargs, &port, why, sizeof(why)) != 0)
-		return uplink__fail(err, errlen, "uplink %s: %s %s", u->params.name,
-				    vfo_member_name(id), why);
+		return vfo_errf(err, errlen, "uplink %s: %s %s", u->params.name,
+				vfo_member_name(id), why);
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s",
-				    u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "uplink %s: %s port %u: no device info: %s",
+				u->params.name, vfo_member_name(id), port, rte_strerror(-ret));
 	m->port_id = port;
 	m->dev = info.device;
 	/* Kernel-backed PMDs (net_tap, net_af_packet) name their interface. */
@@ -124,10 +111,10 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 
 	ret = rte_eth_dev_info_get(port, &info);
 	if (ret != 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u: no device info: %s",
-				    p->name, what, port, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name,
+				what, port, rte_strerror(-ret));
 	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
-		return uplink__fail(
+		return vfo_errf(
 			err, errlen,
 			"uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
 			"asked: lower --rxq/--txq (one per forwarding lcore)",
@@ -153,16 +140,15 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
-				    p->name, what, port, info.driver_name, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
+				p->name, what, port, info.driver_name, rte_strerror(-ret));
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (ret < 0)
-		return uplink__fail(err, errlen,
-				    "uplink %s: %s port %u: descriptor counts refused: %s", p->name,
-				    what, port, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "uplink %s: %s port %u: descriptor counts refused: %s",
+				p->name, what, port, rte_strerror(-ret));
 	mp = p->pool_for_socket(m->socket, p->pool_arg);
 	if (mp == NULL)
-		return uplink__fail(
+		return vfo_errf(
 			err, errlen,
 			"uplink %s: %s port %u: no mbuf pool on socket %d: %s; reserve more "
 			"hugepages (scripts/setup)",
@@ -170,22 +156,20 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 	for (q = 0; q < p->nb_rxq; q++) {
 		ret = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)m->socket, NULL, mp);
 		if (ret < 0)
-			return uplink__fail(err, errlen,
-					    "uplink %s: %s port %u: RX queue %u setup: %s", p->name,
-					    what, port, q, rte_strerror(-ret));
+			return vfo_errf(err, errlen, "uplink %s: %s port %u: RX queue %u setup: %s",
+					p->name, what, port, q, rte_strerror(-ret));
 	}
 	for (q = 0; q < p->nb_txq; q++) {
 		ret = rte_eth_tx_queue_setup(port, q, txd, (unsigned int)m->socket, NULL);
 		if (ret < 0)
-			return uplink__fail(err, errlen,
-					    "uplink %s: %s port %u: TX queue %u setup: %s", p->name,
-					    what, port, q, rte_strerror(-ret));
+			return vfo_errf(err, errlen, "uplink %s: %s port %u: TX queue %u setup: %s",
+					p->name, what, port, q, rte_strerror(-ret));
 	}
 	member_apply_rx_modes(u, id, info.driver_name);
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
-		return uplink__fail(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
-				    p->name, what, port, info.driver_name, rte_strerror(-ret));
+		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
+				p->name, what, port, info.driver_name, rte_strerror(-ret));
 	m->started = true;
 	rte_eth_macaddr_get(port, &m->port_mac);
 	VFO_LOG(INFO, "uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d",
@@ -276,8 +260,8 @@ vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char
 	vfo_uplink_lock(u);
 	if (m->port_id != VFO_PORT_NONE) {
 		vfo_uplink_unlock(u);
-		uplink__fail(err, errlen, "uplink %s: %s is present already", u->params.name,
-			     vfo_member_name(id));
+		vfo_errf(err, errlen, "uplink %s: %s is present already", u->params.name,
+			 vfo_member_name(id));
 		return -EEXIST;
 	}
 	if (devargs != NULL && devargs[0] != '\0')

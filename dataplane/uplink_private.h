@@ -7,17 +7,15 @@
 #ifndef VFO_UPLINK_PRIVATE_H
 #define VFO_UPLINK_PRIVATE_H
 
+#include "vfo_errf.h"
 #include "vfo_uplink.h"
-
-/** Formats an error message into err/errlen; returns -1. */
-int uplink__fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /**
  * Probes member 'id' from u->member[id].devargs (unless EAL already did) and
  * finds its one ethdev port.  Returns 0, or -1 with 'err' set.
  */
-int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
+int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+	VFO_REQUIRES(u->lock);
 
 /**
  * Configures member 'id' with the uplink's settings (queues, RSS,
@@ -25,20 +23,21 @@ int uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err,
  * starts it; a setting the PMD refuses is logged, not fatal (the member
  * comes back as it was first brought up).  Returns 0, or -1 with 'err' naming the port.
  */
-int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen);
+int uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+	VFO_REQUIRES(u->lock);
 
 /** Programs the uplink MAC on member 'id'; a refusal is logged, not fatal. */
-void uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id);
+void uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id) VFO_REQUIRES(u->lock);
 
 /** Stops, closes and removes member 'id' if present, keeping its PMD counters. */
-void uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id);
+void uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id) VFO_REQUIRES(u->lock);
 
 /**
  * Publishes a view in which every started member is polled (active first)
  * and 'active' (-1: none) transmits.  Call with the lock held; the caller
  * waits for the grace period before touching a member left out.
  */
-void uplink__publish_view(struct vfo_uplink *u, int active);
+void uplink__publish_view(struct vfo_uplink *u, int active) VFO_REQUIRES(u->lock);
 
 /** Sums member 'id''s packet counters over every queue into *rx and *tx. */
 void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint64_t *rx,

@@ -33,6 +33,9 @@
  * |                    |         |                | link still down after reprobe_down_us       |
  * | NO_MEMBER          | none    | absent or down | a member becomes usable                     |
  *
+ * VFO_FO_TRANSITIONS below lists what every event does in every state,
+ * and the unit tests hold the machine to it row by row.
+ *
  * "Usable" means present, link up and, with path liveness on
  * (conf.path_target != 0), a path that answers: every path_interval_us the
  * machine has an ARP request for the target sent on each present member, and
@@ -48,7 +51,8 @@
  *
  * Thread-safety: one struct vfo_failover is driven by one thread (the
  * control thread); vfo_fo_timeline_json() may be called from that thread
- * only.
+ * only.  Other threads read a machine through vfo_fo_engine_json(), under
+ * the engine's lock (vfo_fo_engine.h).
  */
 #ifndef VFO_FAILOVER_H
 #define VFO_FAILOVER_H
@@ -86,6 +90,130 @@ enum vfo_fo_event {
 	VFO_EV_PREFER_BACKUP,  /**< prefer command: backup */
 	VFO_EV_COUNT,
 };
+
+/*
+ * The transition table: every (state, event) pair has at least one row, and
+ * test_failover.c runs every row on fake ports and checks the state the
+ * machine leaves on, what the event returns and where TX is.  A row reads
+ *
+ *   X(FROM, EVENT, VF, BACKUP, WHEN, TO, ERR)
+ *
+ * in state VFO_FO_<FROM>, event VFO_EV_<EVENT> arrives while the VF and the
+ * backup are UP (present, link up), DOWN (present, link down) or ABSENT;
+ * WHEN is NOW, LATER (every timer has run out: the drain settled, a VF down
+ * since the last look is due for a re-probe), FAILS (probing the VF fails
+ * with -EIO) or PREFER_BACKUP (prefer backup was set).  The machine leaves
+ * on VFO_FO_<TO>; ERR is 0 or the errno the event is refused with (the
+ * state then stays).  The first row of each state is its usual world.
+ *
+ * TX is on the VF in VF_ACTIVE, on none in NO_MEMBER, and on the backup
+ * otherwise (VF_RETURNING: on none when the VF returns with no backup).
+ */
+#define VFO_FO_TRANSITIONS(X)                                                                      \
+	X(VF_ACTIVE, TICK, UP, UP, NOW, VF_ACTIVE, 0)                                              \
+	X(VF_ACTIVE, TICK, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                                    \
+	X(VF_ACTIVE, TICK, DOWN, DOWN, NOW, NO_MEMBER, 0)                                          \
+	X(VF_ACTIVE, PREPARE, UP, UP, NOW, DRAINING, 0)                                            \
+	X(VF_ACTIVE, PREPARE, UP, DOWN, NOW, VF_ACTIVE, EAGAIN)                                    \
+	X(VF_ACTIVE, REMOVE_REQUEST, UP, UP, NOW, DRAINING, 0)                                     \
+	X(VF_ACTIVE, REMOVE_REQUEST, UP, DOWN, NOW, NO_MEMBER, 0)                                  \
+	X(VF_ACTIVE, VF_GONE, UP, UP, NOW, BACKUP_VF_GONE, 0)                                      \
+	X(VF_ACTIVE, VF_GONE, UP, DOWN, NOW, NO_MEMBER, 0)                                         \
+	X(VF_ACTIVE, VF_ADDED, UP, UP, NOW, VF_ACTIVE, EEXIST)                                     \
+	X(VF_ACTIVE, ATTACH, UP, UP, NOW, VF_ACTIVE, EEXIST)                                       \
+	X(VF_ACTIVE, LINK_CHANGE, UP, UP, NOW, VF_ACTIVE, 0)                                       \
+	X(VF_ACTIVE, LINK_CHANGE, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                             \
+	X(VF_ACTIVE, LINK_CHANGE, DOWN, DOWN, NOW, NO_MEMBER, 0)                                   \
+	X(VF_ACTIVE, BACKUP_GONE, UP, UP, NOW, VF_ACTIVE, 0)                                       \
+	X(VF_ACTIVE, BACKUP_ADDED, UP, UP, NOW, VF_ACTIVE, 0)                                      \
+	X(VF_ACTIVE, PREFER_VF, UP, UP, NOW, VF_ACTIVE, 0)                                         \
+	X(VF_ACTIVE, PREFER_BACKUP, UP, UP, NOW, BACKUP_VF_PRESENT, 0)                             \
+	X(VF_ACTIVE, PREFER_BACKUP, UP, DOWN, NOW, VF_ACTIVE, 0)                                   \
+	X(DRAINING, TICK, UP, UP, NOW, DRAINING, 0)                                                \
+	X(DRAINING, TICK, UP, UP, LATER, BACKUP_VF_GONE, 0)                                        \
+	X(DRAINING, TICK, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                                        \
+	X(DRAINING, TICK, UP, DOWN, LATER, NO_MEMBER, 0)                                           \
+	X(DRAINING, PREPARE, UP, UP, NOW, DRAINING, 0)                                             \
+	X(DRAINING, REMOVE_REQUEST, UP, UP, NOW, DRAINING, 0)                                      \
+	X(DRAINING, VF_GONE, UP, UP, NOW, BACKUP_VF_GONE, 0)                                       \
+	X(DRAINING, VF_GONE, UP, DOWN, NOW, NO_MEMBER, 0)                                          \
+	X(DRAINING, VF_ADDED, UP, UP, NOW, DRAINING, EBUSY)                                        \
+	X(DRAINING, ATTACH, UP, UP, NOW, DRAINING, EBUSY)                                          \
+	X(DRAINING, LINK_CHANGE, UP, UP, NOW, DRAINING, 0)                                         \
+	X(DRAINING, LINK_CHANGE, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                                 \
+	X(DRAINING, BACKUP_GONE, UP, UP, NOW, DRAINING, 0)                                         \
+	X(DRAINING, BACKUP_ADDED, UP, UP, NOW, DRAINING, 0)                                        \
+	X(DRAINING, PREFER_VF, UP, UP, NOW, DRAINING, 0)                                           \
+	X(DRAINING, PREFER_BACKUP, UP, UP, NOW, DRAINING, 0)                                       \
+	X(BACKUP_VF_GONE, TICK, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                                \
+	X(BACKUP_VF_GONE, TICK, ABSENT, DOWN, NOW, NO_MEMBER, 0)                                   \
+	X(BACKUP_VF_GONE, PREPARE, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                             \
+	X(BACKUP_VF_GONE, REMOVE_REQUEST, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                      \
+	X(BACKUP_VF_GONE, VF_GONE, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                             \
+	X(BACKUP_VF_GONE, VF_ADDED, ABSENT, UP, NOW, VF_RETURNING, 0)                              \
+	X(BACKUP_VF_GONE, VF_ADDED, ABSENT, UP, FAILS, BACKUP_VF_GONE, EIO)                        \
+	X(BACKUP_VF_GONE, ATTACH, ABSENT, UP, NOW, VF_RETURNING, 0)                                \
+	X(BACKUP_VF_GONE, ATTACH, ABSENT, UP, FAILS, BACKUP_VF_GONE, EIO)                          \
+	X(BACKUP_VF_GONE, LINK_CHANGE, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                         \
+	X(BACKUP_VF_GONE, LINK_CHANGE, ABSENT, DOWN, NOW, NO_MEMBER, 0)                            \
+	X(BACKUP_VF_GONE, BACKUP_GONE, ABSENT, UP, NOW, NO_MEMBER, 0)                              \
+	X(BACKUP_VF_GONE, BACKUP_ADDED, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                        \
+	X(BACKUP_VF_GONE, PREFER_VF, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                           \
+	X(BACKUP_VF_GONE, PREFER_BACKUP, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                       \
+	X(VF_RETURNING, TICK, DOWN, UP, NOW, VF_RETURNING, 0)                                      \
+	X(VF_RETURNING, TICK, UP, UP, NOW, VF_ACTIVE, 0)                                           \
+	X(VF_RETURNING, TICK, UP, UP, PREFER_BACKUP, BACKUP_VF_PRESENT, 0)                         \
+	X(VF_RETURNING, TICK, DOWN, DOWN, NOW, NO_MEMBER, 0)                                       \
+	X(VF_RETURNING, PREPARE, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                                 \
+	X(VF_RETURNING, REMOVE_REQUEST, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                          \
+	X(VF_RETURNING, VF_GONE, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                                 \
+	X(VF_RETURNING, VF_ADDED, DOWN, UP, NOW, VF_RETURNING, EEXIST)                             \
+	X(VF_RETURNING, ATTACH, DOWN, UP, NOW, VF_RETURNING, EEXIST)                               \
+	X(VF_RETURNING, LINK_CHANGE, DOWN, UP, NOW, VF_RETURNING, 0)                               \
+	X(VF_RETURNING, LINK_CHANGE, UP, UP, NOW, VF_ACTIVE, 0)                                    \
+	X(VF_RETURNING, BACKUP_GONE, DOWN, UP, NOW, VF_RETURNING, 0)                               \
+	X(VF_RETURNING, BACKUP_ADDED, DOWN, UP, NOW, VF_RETURNING, 0)                              \
+	X(VF_RETURNING, PREFER_VF, DOWN, UP, NOW, VF_RETURNING, 0)                                 \
+	X(VF_RETURNING, PREFER_BACKUP, DOWN, UP, NOW, VF_RETURNING, 0)                             \
+	X(BACKUP_VF_PRESENT, TICK, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                            \
+	X(BACKUP_VF_PRESENT, TICK, DOWN, UP, LATER, BACKUP_VF_GONE, 0)                             \
+	X(BACKUP_VF_PRESENT, TICK, UP, UP, NOW, VF_ACTIVE, 0)                                      \
+	X(BACKUP_VF_PRESENT, TICK, UP, UP, PREFER_BACKUP, BACKUP_VF_PRESENT, 0)                    \
+	X(BACKUP_VF_PRESENT, TICK, DOWN, DOWN, NOW, NO_MEMBER, 0)                                  \
+	X(BACKUP_VF_PRESENT, PREPARE, DOWN, UP, NOW, DRAINING, 0)                                  \
+	X(BACKUP_VF_PRESENT, REMOVE_REQUEST, DOWN, UP, NOW, DRAINING, 0)                           \
+	X(BACKUP_VF_PRESENT, VF_GONE, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                            \
+	X(BACKUP_VF_PRESENT, VF_ADDED, DOWN, UP, NOW, BACKUP_VF_PRESENT, EEXIST)                   \
+	X(BACKUP_VF_PRESENT, ATTACH, DOWN, UP, NOW, BACKUP_VF_PRESENT, EEXIST)                     \
+	X(BACKUP_VF_PRESENT, LINK_CHANGE, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                     \
+	X(BACKUP_VF_PRESENT, LINK_CHANGE, UP, UP, NOW, VF_ACTIVE, 0)                               \
+	X(BACKUP_VF_PRESENT, BACKUP_GONE, DOWN, UP, NOW, NO_MEMBER, 0)                             \
+	X(BACKUP_VF_PRESENT, BACKUP_GONE, UP, UP, NOW, VF_ACTIVE, 0)                               \
+	X(BACKUP_VF_PRESENT, BACKUP_ADDED, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                    \
+	X(BACKUP_VF_PRESENT, PREFER_VF, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                       \
+	X(BACKUP_VF_PRESENT, PREFER_VF, UP, UP, PREFER_BACKUP, VF_ACTIVE, 0)                       \
+	X(BACKUP_VF_PRESENT, PREFER_BACKUP, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                   \
+	X(NO_MEMBER, TICK, DOWN, DOWN, NOW, NO_MEMBER, 0)                                          \
+	X(NO_MEMBER, TICK, UP, DOWN, NOW, VF_ACTIVE, 0)                                            \
+	X(NO_MEMBER, TICK, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                                    \
+	X(NO_MEMBER, TICK, ABSENT, UP, NOW, BACKUP_VF_GONE, 0)                                     \
+	X(NO_MEMBER, PREPARE, DOWN, DOWN, NOW, NO_MEMBER, 0)                                       \
+	X(NO_MEMBER, REMOVE_REQUEST, DOWN, DOWN, NOW, NO_MEMBER, 0)                                \
+	X(NO_MEMBER, REMOVE_REQUEST, DOWN, UP, NOW, BACKUP_VF_GONE, 0)                             \
+	X(NO_MEMBER, VF_GONE, DOWN, DOWN, NOW, NO_MEMBER, 0)                                       \
+	X(NO_MEMBER, VF_ADDED, DOWN, DOWN, NOW, NO_MEMBER, EEXIST)                                 \
+	X(NO_MEMBER, VF_ADDED, ABSENT, DOWN, NOW, VF_RETURNING, 0)                                 \
+	X(NO_MEMBER, ATTACH, DOWN, DOWN, NOW, NO_MEMBER, EEXIST)                                   \
+	X(NO_MEMBER, ATTACH, ABSENT, DOWN, NOW, VF_RETURNING, 0)                                   \
+	X(NO_MEMBER, ATTACH, ABSENT, DOWN, FAILS, NO_MEMBER, EIO)                                  \
+	X(NO_MEMBER, LINK_CHANGE, DOWN, DOWN, NOW, NO_MEMBER, 0)                                   \
+	X(NO_MEMBER, LINK_CHANGE, UP, DOWN, NOW, VF_ACTIVE, 0)                                     \
+	X(NO_MEMBER, LINK_CHANGE, DOWN, UP, NOW, BACKUP_VF_PRESENT, 0)                             \
+	X(NO_MEMBER, BACKUP_GONE, DOWN, DOWN, NOW, NO_MEMBER, 0)                                   \
+	X(NO_MEMBER, BACKUP_ADDED, DOWN, DOWN, NOW, NO_MEMBER, 0)                                  \
+	X(NO_MEMBER, BACKUP_ADDED, DOWN, ABSENT, NOW, BACKUP_VF_PRESENT, 0)                        \
+	X(NO_MEMBER, PREFER_VF, DOWN, DOWN, NOW, NO_MEMBER, 0)                                     \
+	X(NO_MEMBER, PREFER_BACKUP, DOWN, DOWN, NOW, NO_MEMBER, 0)
 
 /** What the machine does to ports; the real ones drive an uplink. */
 struct vfo_fo_ops {

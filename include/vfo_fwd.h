@@ -21,9 +21,6 @@
 #include "vfo_fwd_marks.h"
 #include "vfo_uplink.h"
 
-/** Most uplinks a forwarder serves. */
-#define VFO_FWD_MAX_UPLINKS 2
-
 /** Forwarding modes, with testpmd's meanings. */
 enum vfo_fwd_mode {
 	VFO_FWD_IO = 0,	 /**< forward untouched */
@@ -41,18 +38,18 @@ struct vfo_fwd_lcore_stats {
 
 /** A forwarder: filled by the application, then run on every lcore. */
 struct vfo_fwd {
-	struct vfo_uplink *uplink[VFO_FWD_MAX_UPLINKS]; /**< the uplinks */
-	unsigned int nb_uplinks;			/**< 1 or 2 */
-	enum vfo_fwd_mode mode;				/**< what to do to a packet */
-	uint16_t burst;					/**< RX burst and TX buffer size */
+	struct vfo_uplink *uplink[VFO_MAX_UPLINKS]; /**< the uplinks */
+	unsigned int nb_uplinks;		    /**< 1 or 2 */
+	enum vfo_fwd_mode mode;			    /**< what to do to a packet */
+	uint16_t burst;				    /**< RX burst and TX buffer size */
 	uint64_t drain_tsc; /**< flush TX buffers at least this often (TSC cycles) */
-	struct rte_ether_addr peer_mac[VFO_FWD_MAX_UPLINKS]; /**< dst MAC per out uplink */
+	struct rte_ether_addr peer_mac[VFO_MAX_UPLINKS]; /**< dst MAC per out uplink */
 	struct rte_rcu_qsbr *qsbr; /**< RCU variable of the uplinks (thread id = lcore index) */
 	bool tx_first;		   /**< send one burst per uplink before forwarding */
 	uint16_t tx_first_len;	   /**< size of those frames without FCS (0: 60) */
 	bool path_liveness;	   /**< run the loop that consumes path-check ARP replies
 				    * and sends path probes (an uplink has arp_target) */
-	volatile bool *quit;	   /**< the loop ends when this becomes true */
+	const bool *quit;	   /**< the loop ends when this becomes true (atomic) */
 	uint64_t stall_tsc;	   /**< a mark when two batches' TSC reads are further apart
 				    * (0: never) */
 	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */
@@ -70,7 +67,7 @@ int vfo_fwd_lcore_main(void *arg);
 /** Sums the counters of every lcore into 'sum'. */
 void vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum);
 
-/** Returns "io", "mac" or "macswap" ("?" for a value out of range). */
+/** Returns "io", "mac", "macswap" or "flow" ("?" for a value out of range). */
 const char *vfo_fwd_mode_name(enum vfo_fwd_mode m);
 
 /** Sets *m to the mode named 's'.  Returns 0, or -1 for an unknown name. */

@@ -21,7 +21,26 @@
  *     member and then know that no worker still uses the old one.
  *   - Control side (everything else): callers serialise through
  *     vfo_uplink_lock()/vfo_uplink_unlock(); the functions here that change
- *     state take the lock themselves unless their comment says otherwise.
+ *     state take the lock themselves unless their comment says otherwise
+ *     (VFO_EXCLUDES / VFO_REQUIRES, checked by clang -Wthread-safety).
+ *
+ * Who writes what (struct vfo_uplink):
+ *   - params, mac, nb_queues, flows, tx_retry_tsc: vfo_uplink_create(),
+ *     read-only afterwards.
+ *   - member[], views[], active, gone[]: the control thread only, with the
+ *     lock held.  Being the only writer, the control thread also reads them
+ *     without the lock (the failover engine, its port actions); any other
+ *     thread (rte_telemetry's, through the status JSON) reads them with the
+ *     lock held.  The lcores never read them.
+ *   - view: the control thread publishes a new one (release store, lock
+ *     held) and waits for an RCU grace period before it reuses the old
+ *     one; the lcores load it (acquire) and use it until their next
+ *     quiescent state (QSBR).
+ *   - qstats[q]: the lcore that owns queue q only (plain stores); the
+ *     control thread sums them with atomic loads (vfo_uplink_stats_get).
+ *   - ctl_pkts / ctl_n, probe_pkt[]: one-slot mailboxes from the control
+ *     thread to the lcore of queue 0 (see there); probe_unsent: that lcore
+ *     adds atomically, the control thread reads.
  */
 #ifndef VFO_UPLINK_H
 #define VFO_UPLINK_H
@@ -37,6 +56,8 @@
 #include <rte_mbuf.h>
 #include <rte_memcpy.h>
 #include <rte_rcu_qsbr.h>
+
+#include "vfo_tsa.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +76,8 @@ enum vfo_member_id {
 #define VFO_DEVARGS_MAX 512
 /** Longest uplink name (with its NUL). */
 #define VFO_NAME_MAX 32
+/** Most uplinks one application runs. */
+#define VFO_MAX_UPLINKS 2
 /** Most queues per member. */
 #define VFO_MAX_QUEUES 16
 /** Most frames the control thread hands the workers at once. */
@@ -161,21 +184,24 @@ struct vfo_uplink {
 	/** Counters per queue (first nb_queues used), inline: one load less per burst. */
 	struct vfo_queue_stats qstats[VFO_MAX_QUEUES];
 	uint64_t tx_retry_tsc; /**< params.tx_retry_us in TSC cycles (slow path only) */
-	/* Control side, guarded by lock. */
-	struct vfo_uplink_view views[2];	    /**< storage the view points into */
-	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
-	struct vfo_uplink_params params;	    /**< settings it was created with */
-	struct rte_ether_addr mac;		    /**< the uplink MAC */
-	uint16_t nb_queues;			    /**< entries in qstats */
-	int active;				    /**< member TX should use, -1: none */
+	/* Set by vfo_uplink_create(), read-only afterwards. */
+	struct vfo_uplink_params params; /**< settings it was created with */
+	struct rte_ether_addr mac;	 /**< the uplink MAC */
+	uint16_t nb_queues;		 /**< entries in qstats */
 	/** Flow table (params.max_flows > 0), owned by the uplink, not a port,
 	 * so flows keep their counters across any number of switches. */
 	struct vfo_flow_table *flows;
+	/* Control side (see "Who writes what" above): written by the control
+	 * thread with 'lock' held; read by it with or without the lock, by any
+	 * other thread with the lock. */
+	struct vfo_mutex lock;			    /**< serialises control changes */
+	struct vfo_uplink_view views[2];	    /**< storage the view points into */
+	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
+	int active;				    /**< member TX should use, -1: none */
 	/** PMD counters of member incarnations already removed (bytes, drops). */
 	struct vfo_member_pmd {
 		uint64_t rx_bytes, tx_bytes, rx_missed, rx_nombuf, rx_errors, tx_errors;
 	} gone[VFO_MEMBER_COUNT];
-	pthread_mutex_t lock; /**< serialises control changes */
 	/*
 	 * Control-to-worker mailbox: frames the control thread wants sent on the
 	 * active member (announcements).  The control thread fills ctl_pkts when
@@ -223,12 +249,12 @@ struct vfo_uplink *vfo_uplink_create(const struct vfo_uplink_params *p, char *er
  * Stops, closes and removes both members and frees the uplink.  The caller
  * must have stopped every worker using it.  NULL is a no-op.
  */
-void vfo_uplink_destroy(struct vfo_uplink *u);
+void vfo_uplink_destroy(struct vfo_uplink *u) VFO_EXCLUDES(u->lock);
 
 /** Takes the uplink's control lock. */
-void vfo_uplink_lock(struct vfo_uplink *u);
+void vfo_uplink_lock(struct vfo_uplink *u) VFO_ACQUIRES(u->lock);
 /** Releases the uplink's control lock. */
-void vfo_uplink_unlock(struct vfo_uplink *u);
+void vfo_uplink_unlock(struct vfo_uplink *u) VFO_RELEASES(u->lock);
 
 /**
  * Makes 'id' the active member (TX goes there; RX keeps being polled on every
@@ -237,7 +263,7 @@ void vfo_uplink_unlock(struct vfo_uplink *u);
  * on the previous member any more.  Must not be called from a registered
  * worker.  Returns 0, or -ENODEV if 'id' is not present.  Takes the lock.
  */
-int vfo_uplink_set_active(struct vfo_uplink *u, int id);
+int vfo_uplink_set_active(struct vfo_uplink *u, int id) VFO_EXCLUDES(u->lock);
 
 /**
  * Brings member 'id' back: probes it from 'devargs' (NULL or "": the devargs
@@ -247,7 +273,7 @@ int vfo_uplink_set_active(struct vfo_uplink *u, int id);
  * with 'err' saying what failed (nothing left probed).  Takes the lock.
  */
 int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
-			     char *err, size_t errlen);
+			     char *err, size_t errlen) VFO_EXCLUDES(u->lock);
 
 /**
  * Releases member 'id': leaves it out of the view (TX moves to none if it
@@ -256,14 +282,15 @@ int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const 
  * the uplink's totals.  Returns the packets its rings still held (lost),
  * as far as the PMD tells.  Takes the lock.
  */
-uint64_t vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id);
+uint64_t vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
+	VFO_EXCLUDES(u->lock);
 
 /**
  * Returns true when member 'id' is present, started and has link; for a
  * member backed by a kernel interface (net_tap, net_af_packet, which report
  * link up whatever the wire does), that interface must have carrier too.
  */
-bool vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id);
+bool vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id) VFO_EXCLUDES(u->lock);
 
 /** Returns true when kernel interface 'kif' has carrier (/sys/class/net/KIF/carrier). */
 bool vfo_uplink_kernel_carrier(const char *kif);
@@ -296,7 +323,10 @@ int vfo_uplink_announce(struct vfo_uplink *u);
  */
 int vfo_uplink_active(const struct vfo_uplink *u);
 
-/** Returns true when member 'id' has a port.  Call with the lock held. */
+/**
+ * Returns true when member 'id' has a port.  Call with the lock held, or on
+ * the control thread (the only writer of member[]).
+ */
 static inline bool
 vfo_member_present(const struct vfo_uplink *u, enum vfo_member_id id)
 {
@@ -304,7 +334,7 @@ vfo_member_present(const struct vfo_uplink *u, enum vfo_member_id id)
 }
 
 /** Sums the counters of every queue and the members' PMD counters. */
-void vfo_uplink_stats_get(struct vfo_uplink *u, struct vfo_uplink_stats *st);
+void vfo_uplink_stats_get(struct vfo_uplink *u, struct vfo_uplink_stats *st) VFO_EXCLUDES(u->lock);
 
 /** Clears the uplink's software counters. Call with workers stopped. */
 void vfo_uplink_stats_reset(struct vfo_uplink *u);

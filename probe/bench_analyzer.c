@@ -15,22 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "vfo_clock.h"
 #include "vfp.h"
 #include "vfp_analyzer.h"
 
 #define CHUNK 4096
-
-/* Returns the monotonic time in ns. */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* Returns the next value of the xorshift64 state *s. */
 static uint64_t
@@ -114,7 +104,7 @@ run(uint64_t total, uint32_t nstreams, bool frames)
 				vfp_build(fr[i], sizeof(fr[i]), VFP_FRAME_MIN, &hp, p[i].seq,
 					  p[i].tsc);
 			}
-		t1 = now_ns();
+		t1 = vfo_mono_ns();
 		if (frames)
 			for (unsigned int i = 0; i < n; i++)
 				vfp_analyzer_frame(a, 0, t[i], tsc[i], fr[i], VFP_FRAME_MIN,
@@ -122,7 +112,7 @@ run(uint64_t total, uint32_t nstreams, bool frames)
 		else
 			for (unsigned int i = 0; i < n; i++)
 				vfp_analyzer_rx(a, 0, t[i], tsc[i], &p[i]);
-		spent += now_ns() - t1;
+		spent += vfo_mono_ns() - t1;
 		done += n;
 	}
 	/* Whole chunks are fed; finishing without 'sent' closes each stream at

@@ -10,13 +10,13 @@
  * Exit status: 0 report printed, 1 the file could not be read or the report
  * not written, 2 bad options.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "vfo_num.h"
 #include "vfp_analyzer.h"
 #include "vfp_gapcap.h"
 #include "vfp_offline.h"
@@ -49,18 +49,8 @@ usage(FILE *f)
 static int
 parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (s[0] == '-' || s[0] == '+' || s[0] == '\0')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
+	if (vfo_parse_u64(s, min, max, out) == 0)
+		return 0;
 	fprintf(stderr,
 		"vfprobe-offline: %s '%s': expected an integer in %" PRIu64 "..%" PRIu64 "\n", opt,
 		s, min, max);

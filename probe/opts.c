@@ -15,6 +15,7 @@
 
 #include "vfp_opts.h"
 #include "vfo_errf.h"
+#include "vfo_num.h"
 
 /* Ethernet preamble + start delimiter + inter-frame gap, bytes. */
 #define WIRE_OVERHEAD 20
@@ -100,23 +101,6 @@ usage(FILE *f)
 		"  1 start-up failure.\n",
 		VFP_MAX_BURST, VFP_FLOW_PORT_BASE, VFP_MAX_STREAMS - 1, VFP_DEFAULT_GAP_US,
 		VFP_DEFAULT_WINDOW);
-}
-
-/* Parses decimal 's' into *out within [min, max].  Returns 0 or -1. */
-static int
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* Parses a finite decimal number 's' into *out within [min, max].  Returns 0 or -1. */
@@ -222,7 +206,7 @@ parse_list(const char *opt, const char *s, unsigned int nports, uint16_t *list, 
 				"%s '%s': expected a comma list of port numbers or none", opt, s);
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (parse_u64(tok, 0, VFP_OPTS_MAX_PORTS - 1, &v) != 0)
+		if (vfo_parse_u64(tok, 0, VFP_OPTS_MAX_PORTS - 1, &v) != 0)
 			return vfo_errf(
 				err, errlen,
 				"%s '%s': '%s' is not a port number; ports are numbered 0,1,.. "
@@ -305,7 +289,7 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		*rx_s = arg;
 		return 0;
 	case OPT_SIZE:
-		if (parse_u64(arg, 64, 9000, &v) != 0)
+		if (vfo_parse_u64(arg, 64, 9000, &v) != 0)
 			return vfo_errf(
 				err, errlen,
 				"--size '%s': frame size must be an integer in 64..9000 (bytes "
@@ -322,13 +306,13 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 				arg);
 		return 0;
 	case OPT_BURST:
-		if (parse_u64(arg, 1, VFP_MAX_BURST, &v) != 0)
+		if (vfo_parse_u64(arg, 1, VFP_MAX_BURST, &v) != 0)
 			return vfo_errf(err, errlen, "--burst '%s': expected an integer in 1..%d",
 					arg, VFP_MAX_BURST);
 		o->burst = (unsigned int)v;
 		return 0;
 	case OPT_FLOWS:
-		if (parse_u64(arg, 1, 65536 - VFP_FLOW_PORT_BASE, &v) != 0)
+		if (vfo_parse_u64(arg, 1, 65536 - VFP_FLOW_PORT_BASE, &v) != 0)
 			return vfo_errf(err, errlen, "--flows '%s': expected an integer in 1..%d",
 					arg, 65536 - VFP_FLOW_PORT_BASE);
 		o->flows = (unsigned int)v;
@@ -341,12 +325,12 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		o->duration_s = d;
 		return 0;
 	case OPT_COUNT:
-		if (parse_u64(arg, 1, UINT64_MAX / 2, &o->count) != 0)
+		if (vfo_parse_u64(arg, 1, UINT64_MAX / 2, &o->count) != 0)
 			return vfo_errf(err, errlen, "--count '%s': expected a packet count >= 1",
 					arg);
 		return 0;
 	case OPT_LINGER:
-		if (parse_u64(arg, 0, 3600000, &v) != 0)
+		if (vfo_parse_u64(arg, 0, 3600000, &v) != 0)
 			return vfo_errf(err, errlen, "--linger-ms '%s': expected ms in 0..3600000",
 					arg);
 		o->linger_ms = (unsigned int)v;
@@ -365,25 +349,25 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 	case OPT_DST_IP:
 		return parse_ip("--dst-ip", arg, &o->dst_ip, err, errlen);
 	case OPT_STREAM:
-		if (parse_u64(arg, 0, VFP_MAX_STREAMS - 1, &v) != 0)
+		if (vfo_parse_u64(arg, 0, VFP_MAX_STREAMS - 1, &v) != 0)
 			return vfo_errf(err, errlen, "--stream '%s': expected an integer in 0..%d",
 					arg, VFP_MAX_STREAMS - 1);
 		o->stream = (uint16_t)v;
 		return 0;
 	case OPT_GAP_US:
-		if (parse_u64(arg, 1, UINT64_MAX - 1, &o->gap_us) != 0)
+		if (vfo_parse_u64(arg, 1, UINT64_MAX - 1, &o->gap_us) != 0)
 			return vfo_errf(err, errlen, "--gap-us '%s': expected microseconds >= 1",
 					arg);
 		return 0;
 	case OPT_WINDOW:
-		if (parse_u64(arg, 64, 1u << 24, &v) != 0 || (v & (v - 1)) != 0)
+		if (vfo_parse_u64(arg, 64, 1u << 24, &v) != 0 || (v & (v - 1)) != 0)
 			return vfo_errf(err, errlen,
 					"--window '%s': expected a power of two in 64..16777216",
 					arg);
 		o->window = (uint32_t)v;
 		return 0;
 	case OPT_TIMELINE:
-		if (parse_u64(arg, 1, 24u * 3600 * 1000, &v) != 0)
+		if (vfo_parse_u64(arg, 1, 24u * 3600 * 1000, &v) != 0)
 			return vfo_errf(err, errlen,
 					"--timeline-ms '%s': expected ms in 1..86400000", arg);
 		o->timeline_ms = (uint32_t)v;
@@ -395,7 +379,7 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 		o->pcap_gaps = arg;
 		return 0;
 	case OPT_GAP_FRAMES:
-		if (parse_u64(arg, 1, 65536, &v) != 0)
+		if (vfo_parse_u64(arg, 1, 65536, &v) != 0)
 			return vfo_errf(err, errlen,
 					"--gap-frames '%s': expected an integer in 1..65536", arg);
 		o->gap_frames = (unsigned int)v;
@@ -429,19 +413,19 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 					arg);
 		return 0;
 	case OPT_NDR_TRIALS:
-		if (parse_u64(arg, 1, 1000, &v) != 0)
+		if (vfo_parse_u64(arg, 1, 1000, &v) != 0)
 			return vfo_errf(err, errlen, "--ndr-max-trials '%s': expected 1..1000",
 					arg);
 		o->ndr_trials = (unsigned int)v;
 		return 0;
 	case OPT_LINK_WAIT:
-		if (parse_u64(arg, 0, 600000, &v) != 0)
+		if (vfo_parse_u64(arg, 0, 600000, &v) != 0)
 			return vfo_errf(err, errlen,
 					"--link-wait-ms '%s': expected ms in 0..600000", arg);
 		o->link_wait_ms = (unsigned int)v;
 		return 0;
 	case OPT_MAX_GAPS_PRINT:
-		if (parse_u64(arg, 0, UINT32_MAX, &v) != 0)
+		if (vfo_parse_u64(arg, 0, UINT32_MAX, &v) != 0)
 			return vfo_errf(err, errlen,
 					"--max-gaps-print '%s': expected an integer >= 0", arg);
 		o->max_gaps_print = (unsigned int)v;

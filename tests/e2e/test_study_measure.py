@@ -13,7 +13,7 @@ import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path[:0] = [HERE, os.path.join(HERE, "..", "..", "python")]  # e2elib; vfolib
 from e2elib import measure, pcapcount  # noqa: E402
 
 PROBE = "02:e2:e0:00:00:01"

@@ -43,7 +43,9 @@ stays exact.
 import os
 
 import vfotest
-from vfotest import check, check_eq, log, wait_until
+from vfolib.failover import moves, state, timeline, wait_state
+from vfolib.rounds import exact_round as exact_round_on
+from vfotest import check, check_eq, log
 
 # Planned cycles: 3 in the integration suite; the soak suite sets
 # VFO_CYCLES (500 in CI; scripts/soak takes any count, e.g. 10000).
@@ -51,46 +53,9 @@ CYCLES = int(os.environ.get("VFO_CYCLES", "3"))
 BURSTS = 8  # 256 packets a round
 
 
-def state(ctl_path):
-    """Returns (failover state, active member) of uplink 0."""
-    up = vfotest.ctl(ctl_path, "status")["uplinks"][0]
-    return up["failover"]["state"], up["active"]
-
-
-def wait_state(ctl_path, want, what):
-    """Waits until uplink 0's failover state is 'want'."""
-    wait_until(lambda: state(ctl_path)[0] == want, 15, f"{what} (state {want})",
-               interval=0.01)
-
-
 def exact_round(f, port, member):
-    """The peer sends BURSTS bursts on 'port' (0: VF path, 1: backup path)
-    and must get all back on the same port; vfailover's 'member' carries
-    them both ways."""
-    want = BURSTS * vfotest.BURST
-    before = vfotest.member_stats(f.ctl_path)
-    peer_rx0 = f.peer.port_stats(port)["rx"]
-    f.peer.cmd(f"set portlist {port}")
-    f.peer.cmd(f"start tx_first {BURSTS}")
-    wait_until(lambda: vfotest.member_stats(f.ctl_path)["members"][member]["tx_pkts"] -
-               before["members"][member]["tx_pkts"] >= want, 20,
-               f"vfailover to send {want} packets back on {member}", interval=0.01)
-    # Everything vfailover sent has reached the peer once its RX count has
-    # grown by 'want'; vfailover's TX count is checked to be exactly 'want'
-    # below, so nothing more can still be on its way.
-    wait_until(lambda: f.peer.port_stats(port)["rx"] - peer_rx0 >= want, 10,
-               "the peer's RX count", interval=0.01)
-    fs = f.peer.stop_fwd()[port]
-    after = vfotest.member_stats(f.ctl_path)
-    if CYCLES <= 10:
-        log(f"round on port {port} ({member}): peer {fs}")
-    check_eq((fs["tx"], fs["rx"], fs["tx_dropped"]), (want, want, 0),
-             f"peer TX / RX / TX-dropped on port {port}")
-    for c in ("rx_pkts", "tx_pkts"):
-        check_eq(after["members"][member][c] - before["members"][member][c], want,
-                 f"vfailover {member} {c}")
-    check_eq({k: after["drops"][k] - before["drops"][k] for k in after["drops"]},
-             {k: 0 for k in after["drops"]}, "vfailover drops")
+    """An exact-count round of BURSTS bursts on 'port' through 'member'."""
+    exact_round_on(f.peer, f.ctl_path, port, member, BURSTS, verbose=CYCLES <= 10)
 
 
 def planned_cycle(f):
@@ -103,7 +68,7 @@ def planned_cycle(f):
              "active member and VF presence after prepare")
     exact_round(f, 1, "backup")
     vfotest.ctl(f.ctl_path, "attach")
-    wait_state(f.ctl_path, "vf_active", "the VF to come back")
+    wait_state(f.ctl_path, "vf_active", 15, "the VF to come back")
     check_eq(state(f.ctl_path)[1], "vf", "active member after attach")
     exact_round(f, 0, "vf")
 
@@ -136,7 +101,7 @@ def vf_never_returns(f):
              ("backup_vf_gone", 1, True), "state, failures, retry pending")
     check_eq(state(f.ctl_path)[1], "backup", "active member while the VF is missing")
     vfotest.ctl(f.ctl_path, "attach", devargs=good)
-    wait_state(f.ctl_path, "vf_active", "the VF to come back with its own devargs")
+    wait_state(f.ctl_path, "vf_active", 15, "the VF to come back with its own devargs")
     fo = vfotest.ctl(f.ctl_path, "status")["uplinks"][0]["failover"]
     check_eq((fo["attach_failures"], fo["attach_retry_pending"]), (0, False),
              "failures and retry after the VF came back")
@@ -151,8 +116,8 @@ def test(h):
             log(f"planned cycle {i + 1}/{CYCLES}")
         planned_cycle(f)
     prefer_cycle(f)
-    tl = vfotest.ctl(f.ctl_path, "timeline")["uplinks"][0]
-    events = [(e["from"], e["to"], e["event"]) for e in tl["timeline"] if e["from"] != e["to"]]
+    tl = timeline(f.ctl_path)
+    events = moves(tl)
     log(f"timeline: {events[-12:]}")
     for want in [("vf_active", "draining", "prepare"),
                  ("draining", "backup_vf_gone", "tick"),
@@ -167,8 +132,8 @@ def test(h):
         check_eq(prepares, CYCLES, "planned cycles in the timeline")
     else:
         check(prepares >= 60, f"only {prepares} planned cycles in a full timeline")
-    check(all(tl["timeline"][i]["t_us"] <= tl["timeline"][i + 1]["t_us"]
-              for i in range(len(tl["timeline"]) - 1)), "timeline timestamps are monotonic")
+    check(all(tl[i]["t_us"] <= tl[i + 1]["t_us"] for i in range(len(tl) - 1)),
+          "timeline timestamps are monotonic")
     # The peer's frames are all one UDP flow: its counters span every switch.
     st = vfotest.member_stats(f.ctl_path)
     rx = st["members"]["vf"]["rx_pkts"] + st["members"]["backup"]["rx_pkts"]

@@ -25,10 +25,11 @@ up, whatever the wire does.  Checks:
     test_failover_path.py VFAILOVER_BIN SOURCE_DIR
 """
 import os
-import subprocess
 import time
 
 import vfotest
+from vfolib.failover import state, timeline, uplink_status, wait_state
+from vfolib.netns import HostNet
 from vfotest import check, check_eq, log, wait_until
 
 INTERVAL_MS = 20
@@ -36,41 +37,19 @@ MISSED = 3
 TARGET = "198.18.5.1"
 
 
-IPV6_CONF = "/proc/sys/net/ipv6/conf"
-
-
-def no_ipv6(iface):
-    """Turns IPv6 off on 'iface' (nothing to do on a kernel without IPv6)."""
-    if os.path.isdir(IPV6_CONF):
-        with open(f"{IPV6_CONF}/{iface}/disable_ipv6", "w") as f:
-            f.write("1")
-
-
-def sh(*argv):
-    """Runs a command that must succeed."""
-    subprocess.run(list(argv), check=True)
-
-
 class Namespace:
-    """A network namespace with two veth pairs; removed by close()."""
+    """A network namespace with the far ends of two veth pairs (the VF's
+    holds TARGET); the near ends are vfailover's members.  Removed by
+    close()."""
 
     def __init__(self, tag):
-        self.ns = f"vfl{tag}"
         # Root-side ends (vfailover's members) and namespace-side ends.
         self.vf, self.vf_far = f"vfl{tag}v", f"vfl{tag}w"
         self.bk, self.bk_far = f"vfl{tag}b", f"vfl{tag}c"
-        sh("ip", "netns", "add", self.ns)
+        self.net = HostNet(f"vfl{tag}")
         try:
-            for near, far in ((self.vf, self.vf_far), (self.bk, self.bk_far)):
-                sh("ip", "link", "add", near, "type", "veth", "peer", "name", far,
-                   "netns", self.ns)
-                # No IPv6: the kernel then sends nothing but ARP replies on them.
-                no_ipv6(near)
-                sh("ip", "netns", "exec", self.ns, "sh", "-c",
-                   f"[ ! -d {IPV6_CONF} ] || echo 1 > {IPV6_CONF}/{far}/disable_ipv6")
-                sh("ip", "link", "set", near, "up")
-                self.ip("link", "set", far, "up")
-            self.ip("link", "set", "lo", "up")
+            self.net.veth_out(self.vf_far, self.vf)
+            self.net.veth_out(self.bk_far, self.bk)
             self.ip("addr", "add", f"{TARGET}/24", "dev", self.vf_far)
         except BaseException:
             self.close()
@@ -78,37 +57,22 @@ class Namespace:
 
     def ip(self, *args):
         """Runs 'ip ARGS' inside the namespace."""
-        sh("ip", "-n", self.ns, *args)
+        self.net.ip(*args)
 
     def close(self):
         """Removes the namespace (and with it both veth pairs)."""
-        subprocess.run(["ip", "netns", "del", self.ns], stderr=subprocess.DEVNULL)
-        for near in (self.vf, self.bk):
-            subprocess.run(["ip", "link", "del", near], stderr=subprocess.DEVNULL)
+        self.net.destroy()
 
 
-def uplink(ctl_path):
-    """Returns the status of uplink 0."""
-    return vfotest.ctl(ctl_path, "status")["uplinks"][0]
-
-
-def state(ctl_path):
-    """Returns (failover state, active member) of uplink 0."""
-    up = uplink(ctl_path)
-    return up["failover"]["state"], up["active"]
-
-
-def wait_state(ctl_path, want, what, timeout=5, t0=None):
-    """Waits for (state, active member) == want; returns the seconds since
-    t0 (time.monotonic(), default: now)."""
-    t0 = time.monotonic() if t0 is None else t0
-    wait_until(lambda: state(ctl_path) == want, timeout, what, interval=0.005)
-    return time.monotonic() - t0
+def wait_moved(ctl_path, want, what, t0=None):
+    """Waits up to 5 s for (state, active member) == want; returns the
+    seconds since t0 (time.monotonic(), default: now)."""
+    return wait_state(ctl_path, want, 5, what, interval=0.005, t0=t0)
 
 
 def details(ctl_path):
     """Returns the details of uplink 0's timeline entries."""
-    return [e["detail"] for e in vfotest.ctl(ctl_path, "timeline")["uplinks"][0]["timeline"]]
+    return [e["detail"] for e in timeline(ctl_path)]
 
 
 def test(h):
@@ -130,10 +94,10 @@ def run(h, ns):
     silent_max = MISSED * INTERVAL_MS / 1000
 
     # Both paths answer.
-    wait_until(lambda: all(uplink(ctl_path)["failover"]["path"][m]["replies"] >= 5
+    wait_until(lambda: all(uplink_status(ctl_path)["failover"]["path"][m]["replies"] >= 5
                            for m in ("vf", "backup")), 10, "5 ARP replies on each member")
     mbufs0 = vfotest.ctl(ctl_path, "stats")["mbufs_in_use"]
-    up = uplink(ctl_path)
+    up = uplink_status(ctl_path)
     path = up["failover"]["path"]
     log(f"path: {path}")
     check_eq((path["target"], path["interval_us"], path["missed"]),
@@ -154,18 +118,18 @@ def run(h, ns):
     # The VF's path goes silent, link up: switch after MISSED intervals.
     t_off = time.monotonic()
     ns.ip("link", "set", ns.vf_far, "arp", "off")
-    took = wait_state(ctl_path, ("backup_vf_present", "backup"),
+    took = wait_moved(ctl_path, ("backup_vf_present", "backup"),
                       "TX to move to the backup when the VF path stops answering", t0=t_off)
     log(f"VF path silent -> TX on backup in {took * 1000:.0f} ms "
         f"({MISSED} x {INTERVAL_MS} ms allowed silence)")
     # The last reply may have come up to one interval before 'arp off'.
     check(took >= silent_max - INTERVAL_MS / 1000 - 0.005,
           f"switched after {took:.3f} s: too early")
-    vf = uplink(ctl_path)["members"]["vf"]
+    vf = uplink_status(ctl_path)["members"]["vf"]
     check_eq((vf["link_up"], vf["carrier"]), (True, True), "VF link and carrier (still up)")
     check(any("vf path failed" in d for d in details(ctl_path)), "timeline lacks the path failure")
     ns.ip("link", "set", ns.vf_far, "arp", "on")
-    wait_state(ctl_path, ("vf_active", "vf"), "TX back on the VF when its path answers")
+    wait_moved(ctl_path, ("vf_active", "vf"), "TX back on the VF when its path answers")
 
     # A returning VF is only made active once its path has answered.
     rep = vfotest.ctl(ctl_path, "prepare")
@@ -176,27 +140,27 @@ def run(h, ns):
     time.sleep(25 * INTERVAL_MS / 1000)
     check_eq(state(ctl_path), ("vf_returning", "backup"),
              "state of a returning VF whose path does not answer")
-    vf = uplink(ctl_path)["members"]["vf"]
+    vf = uplink_status(ctl_path)["members"]["vf"]
     check(vf["present"] and vf["link_up"], f"returning VF should be up: {vf}")
     ns.ip("link", "set", ns.vf_far, "arp", "on")
-    took = wait_state(ctl_path, ("vf_active", "vf"), "the returning VF to become active")
+    took = wait_moved(ctl_path, ("vf_active", "vf"), "the returning VF to become active")
     log(f"returning VF's path answers -> TX on VF in {took * 1000:.0f} ms")
 
     # Carrier: the far end goes down; the PMD still says link up.
     ns.ip("link", "set", ns.vf_far, "down")
-    took = wait_state(ctl_path, ("backup_vf_present", "backup"),
+    took = wait_moved(ctl_path, ("backup_vf_present", "backup"),
                       "TX to move to the backup when the VF loses carrier")
     log(f"VF carrier lost -> TX on backup in {took * 1000:.1f} ms")
-    vf = uplink(ctl_path)["members"]["vf"]
+    vf = uplink_status(ctl_path)["members"]["vf"]
     check_eq((vf["link_up"], vf["carrier"]), (True, False), "VF PMD link and kernel carrier")
     ns.ip("link", "set", ns.vf_far, "up")
-    wait_state(ctl_path, ("vf_active", "vf"), "TX back on the VF with carrier and path")
+    wait_moved(ctl_path, ("vf_active", "vf"), "TX back on the VF with carrier and path")
     # No leak of probes or replies (hundreds of each went by); a probe per
     # member may be waiting for the queue-0 lcore at either look.
     mbufs = vfotest.ctl(ctl_path, "stats")["mbufs_in_use"]
     check(abs(mbufs - mbufs0) <= 2, f"mbufs in use {mbufs0} -> {mbufs} (leak?)")
     # One failure: the returning VF had not answered yet, so it never failed.
-    check_eq(uplink(ctl_path)["failover"]["path"]["vf"]["failures"], 1,
+    check_eq(uplink_status(ctl_path)["failover"]["path"]["vf"]["failures"], 1,
              "VF path failures counted")
 
 

@@ -18,7 +18,8 @@ import os
 import subprocess
 
 import vfotest
-from vfotest import check, check_eq, log, wait_until
+from vfolib.failover import wait_state
+from vfotest import check, check_eq, log
 
 MTU = 1400
 VLANS = [100, 200]
@@ -46,12 +47,6 @@ def check_member(ctl_path, member, iface, what):
     check({"PROMISC", "ALLMULTI"} <= flags, f"{what}: {iface} flags {sorted(flags)}")
 
 
-def state(ctl_path):
-    """Returns (failover state, active member) of uplink 0."""
-    up = vfotest.ctl(ctl_path, "status")["uplinks"][0]
-    return up["failover"]["state"], up["active"]
-
-
 def test(h):
     tag = os.getpid() % 100000
     vf_if, bk_if = f"vfr{tag}v", f"vfr{tag}b"
@@ -68,7 +63,7 @@ def test(h):
         check(not os.path.exists(f"/sys/class/net/{vf_if}"),
               f"{vf_if} should be gone with the VF")
         vfotest.ctl(ctl_path, "attach")
-        wait_until(lambda: state(ctl_path) == ("vf_active", "vf"), 10, "the VF to return")
+        wait_state(ctl_path, ("vf_active", "vf"), 10, "the VF to return")
         check_member(ctl_path, "vf", vf_if, f"after return {cycle + 1}")
 
 

@@ -19,6 +19,7 @@ import os
 import subprocess
 
 import vfotest
+from vfolib.failover import moves, wait_state
 from vfotest import check, check_eq, log, wait_stable, wait_until
 
 CYCLES = 10
@@ -28,12 +29,6 @@ BURSTS = 8  # 256 packets a round
 def ip_link(iface, updown):
     """Sets the kernel interface 'iface' up or down."""
     subprocess.run(["ip", "link", "set", iface, updown], check=True)
-
-
-def state(ctl_path):
-    """Returns (failover state, active member) of uplink 0."""
-    up = vfotest.ctl(ctl_path, "status")["uplinks"][0]
-    return up["failover"]["state"], up["active"]
 
 
 def backup_round(peer, ctl_path):
@@ -73,18 +68,18 @@ def test(h):
     start = vfotest.ctl(ctl_path, "stats")["mbufs_in_use"]
     for i in range(CYCLES):
         ip_link(iface, "down")
-        wait_until(lambda: state(ctl_path) == ("backup_vf_present", "backup"), 10,
+        wait_state(ctl_path, ("backup_vf_present", "backup"), 10,
                    "TX to move to the backup on link loss")
         backup_round(peer, ctl_path)
         ip_link(iface, "up")
-        wait_until(lambda: state(ctl_path) == ("vf_active", "vf"), 10,
+        wait_state(ctl_path, ("vf_active", "vf"), 10,
                    "TX to move back to the VF when its link returns")
         log(f"cycle {i + 1}/{CYCLES}: down -> backup -> exact round -> up -> vf")
     up = vfotest.ctl(ctl_path, "timeline")["uplinks"][0]
-    moves = [(e["from"], e["to"]) for e in up["timeline"] if e["from"] != e["to"]]
-    check_eq(moves.count(("vf_active", "backup_vf_present")), CYCLES, "switches to the backup")
-    back = moves.count(("backup_vf_present", "vf_active"))
-    check(back == CYCLES, f"switches back to the VF: got {back}, want {CYCLES}; timeline {moves}")
+    moved = [(m[0], m[1]) for m in moves(up["timeline"])]
+    check_eq(moved.count(("vf_active", "backup_vf_present")), CYCLES, "switches to the backup")
+    back = moved.count(("backup_vf_present", "vf_active"))
+    check(back == CYCLES, f"switches back to the VF: got {back}, want {CYCLES}; timeline {moved}")
     check_eq(up["lost_unplanned"], 0, "packets lost in the VF's rings")
     check(up["switches"] >= 2 * CYCLES, f"switch count {up['switches']}")
     check_eq(vfotest.ctl(ctl_path, "stats")["mbufs_in_use"], start, "mbufs in use (leak check)")

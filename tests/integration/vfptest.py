@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""vfptest — helpers of vfprobe's integration tests, on top of vfotest.
+"""vfptest — helpers of vfprobe's integration tests, on top of vfotest and vfolib.
 
 A probe test is run as
 
@@ -15,12 +15,11 @@ and does:
 Every process goes through the Harness, so it is killed and its files
 removed however the test ends.
 """
-import json
 import os
 import sys
 
-import vfotest
-from vfotest import check, check_eq, log, wait_until
+from vfolib.checks import check, check_eq, log, wait_until
+from vfolib.probe import read_report, vfprobe_argv
 
 
 class Probe:
@@ -35,27 +34,20 @@ class Probe:
         self.runs = 0
 
     def argv(self, lcores, ports, args):
-        """Returns vfprobe's command line: EAL, then one --port per devargs, then
-        args.  --single-file-segments: a virtio_user port shares all memory with
-        its vhost-user peer, which maps at most 8 regions."""
-        a = [self.bin] + self.h.eal(lcores) + ["--single-file-segments", "--"]
-        for p in ports:
-            a += ["--port", p]
-        return a + list(args)
+        """Returns vfprobe's command line (EAL with --single-file-segments:
+        a virtio_user port shares all memory with its vhost-user peer)."""
+        return vfprobe_argv(self.bin, self.h.eal(lcores, single_file=True), ports, args)
 
     def start(self, name, lcores, ports, args):
         """Starts vfprobe (does not wait); returns the Proc and its JSON report path."""
         path = self.h.path(f"{name}.json")
-        p = vfotest.Proc(self.h, name, self.argv(lcores, ports, list(args) + ["--json", path]))
-        self.h.procs.append(p)
-        return p, path
+        return self.h.spawn(name, self.argv(lcores, ports, list(args) + ["--json", path])), path
 
     def finish(self, p, path, timeout=60.0):
         """Waits for vfprobe 'p' to exit 0; returns its JSON report (dict)."""
         rc = p.wait(timeout)
         check_eq(rc, 0, f"{p.name} exit status (stderr: {p.stderr()[-800:]})")
-        with open(path) as f:
-            rep = json.load(f)
+        rep = read_report(path)
         t = rep["totals"]
         log(f"{p.name}: sent {rep['tx']['sent']} at {rep['tx']['achieved_pps']:.0f} pps, "
             f"received {t['received']} lost {t['lost']} gaps {t['gaps']}")
@@ -71,8 +63,7 @@ class Probe:
         path = self.h.path(f"{name}.json")
         p = self.h.run(name, [self.offline_bin, pcap, "--json", path] + list(args))
         check_eq(p.popen.returncode, 0, f"{name} exit status (stderr: {p.stderr()[-800:]})")
-        with open(path) as f:
-            return json.load(f)
+        return read_report(path)
 
     def dut(self, name, args=(), lcores="1"):
         """Starts vfp_dut with one vhost-user port (server) and waits until it
@@ -80,9 +71,8 @@ class Probe:
         port to it.  (vhost-user, not memif: a memif peer that goes away can
         crash DPDK 22.11's memif RX, and memif reconnects are unreliable.)"""
         sock = self.h.path(f"{name}.sock")
-        p = vfotest.Proc(self.h, name, [self.dut_bin] + self.h.eal(
+        p = self.h.spawn(name, [self.dut_bin] + self.h.eal(
             lcores, [f"net_vhost0,iface={sock},queues=1"]) + ["--"] + list(args))
-        self.h.procs.append(p)
 
         def ready():
             check(p.running(), f"{name} exited with {p.popen.returncode}: {p.stderr()}")

@@ -26,8 +26,10 @@
 #include <jansson.h>
 #include <rte_telemetry.h>
 
+#include "vfo_clock.h"
 #include "vfo_ctl.h"
-#include "../../control/ctl_internal.h"
+#include "ctl_internal.h"
+#include "vfo_telemetry.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/lsan_interface.h>
@@ -308,16 +310,6 @@ connect_to(const char *path)
 	return fd;
 }
 
-/* Returns a monotonic time in milliseconds. */
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Sends 'len' bytes of 'data' on socket or pty 'fd' (then shuts its writing side if
  * 'shut'), running vfo_ctl_poll meanwhile; then reads until 'nlines'
@@ -329,7 +321,7 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 {
 	size_t sent = 0, got = 0, cap = 4096, end;
 	char *buf = malloc(cap);
-	long deadline = now_ms() + 10000;
+	long deadline = (long)vfo_mono_ms() + 10000;
 	int lines = 0;
 
 	assert_non_null(buf);
@@ -341,7 +333,7 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 		else
 			assert_true(errno == EAGAIN);
 		assert_true(vfo_ctl_poll(c, 1) >= 0);
-		assert_true(now_ms() < deadline);
+		assert_true((long)vfo_mono_ms() < deadline);
 	}
 	if (shut)
 		assert_int_equal(shutdown(fd, SHUT_WR), 0);
@@ -361,7 +353,7 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 			assert_true(n < 0 && errno == EAGAIN);
 		}
 		assert_true(vfo_ctl_poll(c, 1) >= 0);
-		if (now_ms() > deadline)
+		if ((long)vfo_mono_ms() > deadline)
 			fail_msg("timeout: %d of %d replies", lines, nlines);
 	}
 	buf[got] = '\0';
@@ -560,8 +552,8 @@ test_serial_pty(void **state)
 	assert_true(port->fd >= 0);
 	assert_int_equal(port->in_len, 0);
 	assert_true(port->hold_until_ms > 0);
-	until = now_ms() + 200;
-	while (now_ms() < until) {
+	until = (long)vfo_mono_ms() + 200;
+	while ((long)vfo_mono_ms() < until) {
 		assert_true(vfo_ctl_poll(f->c, 100) >= 0);
 		calls++;
 	}

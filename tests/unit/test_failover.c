@@ -3,7 +3,8 @@
  * test_failover.c — the failover state machine driven by injected events
  * over fake ports: every transition, and the bad situations (no backup,
  * VF never returning, both members gone, flapping, removal during return),
- * and path liveness (a path that stops answering, a returning VF verified).
+ * and path liveness (a path that stops answering, a returning VF verified);
+ * and every row of the header's transition table (VFO_FO_TRANSITIONS).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -628,6 +629,144 @@ test_path_off_sends_nothing(void **state)
 	assert_null(vfo_fo_path_json(&fo));
 }
 
+/* ------------------------------------------------- the transition table */
+
+/* How a member is when a row's event arrives (VFO_FO_TRANSITIONS). */
+enum tt_member { TT_ABSENT, TT_DOWN, TT_UP };
+
+/* What else holds when a row's event arrives (VFO_FO_TRANSITIONS). */
+enum tt_when { TT_NOW, TT_LATER, TT_FAILS, TT_PREFER_BACKUP };
+
+/* One row of VFO_FO_TRANSITIONS. */
+struct tt_row {
+	enum vfo_fo_state from, to; /* before and after the event */
+	enum vfo_fo_event ev;	    /* the event */
+	enum tt_member vf, backup;  /* the members as the event finds them */
+	enum tt_when when;	    /* what else holds */
+	int err;		    /* 0, or the errno the event is refused with */
+	const char *text;	    /* the row as written, for failure messages */
+};
+
+#define TT_ROW(from_, ev_, vf_, bk_, when_, to_, err_)                                             \
+	{.from = VFO_FO_##from_,                                                                   \
+	 .to = VFO_FO_##to_,                                                                       \
+	 .ev = VFO_EV_##ev_,                                                                       \
+	 .vf = TT_##vf_,                                                                           \
+	 .backup = TT_##bk_,                                                                       \
+	 .when = TT_##when_,                                                                       \
+	 .err = err_,                                                                              \
+	 .text = #from_ " " #ev_ " vf=" #vf_ " backup=" #bk_ " " #when_ " -> " #to_ " " #err_},
+
+static const struct tt_row tt_rows[] = {VFO_FO_TRANSITIONS(TT_ROW)};
+
+/* Brings the machine (set up by setup()) to state 's' by events, both
+ * members up, as the runtime would get there. */
+static void
+tt_reach(enum vfo_fo_state s)
+{
+	switch (s) {
+	case VFO_FO_VF_ACTIVE:
+		break;
+	case VFO_FO_DRAINING:
+		ev(VFO_EV_PREPARE);
+		break;
+	case VFO_FO_BACKUP_VF_GONE:
+		ev(VFO_EV_PREPARE);
+		tick(fo.conf.settle_us + 1);
+		break;
+	case VFO_FO_VF_RETURNING:
+		tt_reach(VFO_FO_BACKUP_VF_GONE);
+		fk.link_on_attach = false;
+		ev(VFO_EV_ATTACH);
+		break;
+	case VFO_FO_BACKUP_VF_PRESENT:
+		fk.link[VFO_MEMBER_VF] = false;
+		ev(VFO_EV_LINK_CHANGE);
+		break;
+	case VFO_FO_NO_MEMBER:
+		fk.link[VFO_MEMBER_VF] = fk.link[VFO_MEMBER_BACKUP] = false;
+		ev(VFO_EV_LINK_CHANGE);
+		break;
+	default:
+		fail_msg("no way to state %d", s);
+	}
+	assert_int_equal(fo.state, s);
+}
+
+/* Makes member 'id' of the fake ports 'm'. */
+static void
+tt_member_set(int id, enum tt_member m)
+{
+	fk.present[id] = m != TT_ABSENT;
+	fk.link[id] = m == TT_UP;
+}
+
+/* Returns true when TX is where state 's' puts it (see VFO_FO_TRANSITIONS). */
+static bool
+tt_tx_ok(enum vfo_fo_state s, int tx)
+{
+	switch (s) {
+	case VFO_FO_VF_ACTIVE:
+		return tx == VFO_MEMBER_VF;
+	case VFO_FO_NO_MEMBER:
+		return tx == -1;
+	case VFO_FO_VF_RETURNING:
+		return tx == VFO_MEMBER_BACKUP || tx == -1;
+	default:
+		return tx == VFO_MEMBER_BACKUP;
+	}
+}
+
+/* Every row: reach FROM, set the members and WHEN, run EVENT, check the
+ * state the machine leaves on, the return, and where TX is. */
+static void
+test_transition_table(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tt_rows) / sizeof(tt_rows[0]); i++) {
+		const struct tt_row *r = &tt_rows[i];
+		char why[128] = "";
+		int ret;
+
+		setup(state);
+		tt_reach(r->from);
+		tt_member_set(VFO_MEMBER_VF, r->vf);
+		tt_member_set(VFO_MEMBER_BACKUP, r->backup);
+		fk.link_on_attach = true;
+		if (r->when == TT_LATER)
+			fk.now += 10 * (fo.conf.max_drain_us + fo.conf.reprobe_down_us);
+		else if (r->when == TT_FAILS)
+			fk.attach_err = -EIO;
+		else if (r->when == TT_PREFER_BACKUP)
+			fo.conf.prefer_vf = false;
+		ret = vfo_fo_handle(&fo, r->ev, NULL, why, sizeof(why));
+		if (ret != -r->err || fo.state != r->to || !tt_tx_ok(fo.state, fo.tx))
+			fail_msg("row '%s': returned %d (%s), left on %s with TX on %d", r->text,
+				 ret, why, vfo_fo_state_name(fo.state), fo.tx);
+		if (r->err != 0 && why[0] == '\0')
+			fail_msg("row '%s': refused without a reason", r->text);
+	}
+}
+
+/* Every (state, event) pair has a row: the table leaves nothing out. */
+static void
+test_transition_table_complete(void **state)
+{
+	bool seen[VFO_FO_STATE_COUNT][VFO_EV_COUNT] = {{false}};
+	size_t i;
+	int s, e;
+
+	(void)state;
+	for (i = 0; i < sizeof(tt_rows) / sizeof(tt_rows[0]); i++)
+		seen[tt_rows[i].from][tt_rows[i].ev] = true;
+	for (s = 0; s < VFO_FO_STATE_COUNT; s++)
+		for (e = 0; e < VFO_EV_COUNT; e++)
+			if (!seen[s][e])
+				fail_msg("VFO_FO_TRANSITIONS has no row for %s on %s",
+					 vfo_fo_state_name(s), vfo_fo_event_name(e));
+}
+
 int
 main(void)
 {
@@ -652,6 +791,8 @@ main(void)
 		cmocka_unit_test_setup(test_path_both_silent, setup_path),
 		cmocka_unit_test_setup(test_path_probe_retried, setup_path),
 		cmocka_unit_test_setup(test_path_off_sends_nothing, setup),
+		cmocka_unit_test(test_transition_table),
+		cmocka_unit_test(test_transition_table_complete),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

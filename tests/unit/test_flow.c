@@ -23,6 +23,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "vfo_clock.h"
 #include "vfo_flow.h"
 
 /* Mbufs in the test pool. */
@@ -444,7 +445,6 @@ test_json(void **state)
 {
 	struct vfo_flow_table *t = vfo_flow_create("json", 64, 1, SOCKET_ID_ANY);
 	struct rte_mbuf *pkts[3];
-	struct timespec ts;
 	uint64_t now_us;
 	json_t *j, *fl, *f0;
 
@@ -455,8 +455,7 @@ test_json(void **state)
 	build(pkts[1], &fc, 300);
 	build(pkts[2], &fa, 1000);
 	vfo_flow_update_burst(t, 0, pkts, 3, rte_rdtsc());
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	now_us = vfo_mono_us();
 
 	j = vfo_flow_top_json(t, 1);
 	assert_non_null(j);

@@ -122,18 +122,21 @@ test_counters(void **state)
 	vfo_uplink_destroy(u);
 }
 
-/* Argument of switcher(): the uplink and a flag set when the switch returned. */
+/* Argument of switcher(): the uplink, a delay, a flag set when the switch returned. */
 struct switch_arg {
 	struct vfo_uplink *u;
+	unsigned int delay_ms; /* wait this long before switching */
 	volatile int done;
 };
 
-/* Thread body: switches the uplink to its backup. */
+/* Thread body: after delay_ms, switches the uplink to its backup. */
 static void *
 switcher(void *arg)
 {
 	struct switch_arg *s = arg;
+	struct timespec ts = {s->delay_ms / 1000, (long)(s->delay_ms % 1000) * 1000000};
 
+	nanosleep(&ts, NULL);
 	vfo_uplink_set_active(s->u, VFO_MEMBER_BACKUP);
 	s->done = 1;
 	return NULL;
@@ -353,11 +356,14 @@ test_tx_retry(void **state)
 	assert_int_equal(st.drop_tx_full, 32);
 
 	/* A switch to the backup while the worker (us) waits on the full VF:
-	 * the burst goes to the backup, then the switch completes. */
+	 * the burst goes to the backup, then the switch completes.  The switch
+	 * comes 100 ms into the 5 s wait (switching before the burst would
+	 * send it to the backup without a retry). */
 	u->tx_retry_tsc = rte_get_tsc_hz() * 5;
 	assert_int_equal(rte_rcu_qsbr_thread_register(qsbr, 0), 0);
 	rte_rcu_qsbr_thread_online(qsbr, 0);
 	s.u = u;
+	s.delay_ms = 100;
 	assert_int_equal(pthread_create(&t, NULL, switcher, &s), 0);
 	alloc_pkts(pkts, 32);
 	vfo_txbuf_add(u, 0, &b, pkts, 32);

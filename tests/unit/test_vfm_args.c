@@ -17,7 +17,7 @@
 
 #include "unit_argv.h"
 
-#include "../../control/vfm.h"
+#include "vfm.h"
 
 /* Parses the NULL-terminated arguments after the program name into 'o'. */
 static int

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "../../control/vfm.h"
+#include "vfm.h"
 
 /** The fake: what each op returns, and the calls made, in order. */
 struct fake {

@@ -23,7 +23,7 @@
 #include <libxml/parser.h>
 
 #include "vfo_ctl.h"
-#include "../../control/vfm_virt.h"
+#include "vfm_virt.h"
 
 /** Two test-driver "hosts", the checker, options, a domain context. */
 struct fix {

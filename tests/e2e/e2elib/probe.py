@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""probe — the host-side sender/receiver: vfprobe (contract in the README).
+"""probe — the host-side sender/receiver: vfprobe (docs/probe.md), run in the
+testbed's namespace through vfolib.probe.
 
     p = Probe(tb, vfprobe_bin, rate="1k", duration=20)  # ports 0: pv (VF side),
     p.switch(1)                                           #   1: pb (backup side)
@@ -14,28 +15,23 @@ the VMs still times every arrival exactly), sends sequence-numbered UDP to
 the guest's MAC at the given rate and analyzes everything that comes back
 on either port.  Its report's times are CLOCK_REALTIME µs.
 """
-import json
 import os
-import time
 
-from .jsonlines import JsonLines, JsonLinesError
+from vfolib.probe import ProbeError, ProbeRun, read_report, vfprobe_argv
+
 from .testbed import GUEST_MAC
 
 VF_PORT = 0  # probe port on the VF bridge
 BACKUP_PORT = 1  # probe port on the backup bridge
 
 
-class ProbeError(Exception):
-    """vfprobe failed or did not answer."""
-
-
 def _argv(binary, *opts):
     """Returns vfprobe's command line on the testbed's two ports, sending to
     the guest's MAC, with 'opts' added."""
-    return [binary, "-l", "0", "--in-memory", "--no-pci", "--file-prefix",
-            f"e2eprobe{os.getpid()}", "--",
-            "--port", "net_pcap0,iface=pv,phy_mac=1", "--port", "net_pcap1,iface=pb,phy_mac=1",
-            "--dst-mac", GUEST_MAC, *opts]
+    eal = ["-l", "0", "--in-memory", "--no-pci", "--file-prefix", f"e2eprobe{os.getpid()}"]
+    return vfprobe_argv(binary, eal, ["net_pcap0,iface=pv,phy_mac=1",
+                                      "net_pcap1,iface=pb,phy_mac=1"],
+                        ["--dst-mac", GUEST_MAC, *opts])
 
 
 def ndr(tb, binary, port, max_rate, trial_s, res_pct):
@@ -53,11 +49,10 @@ def ndr(tb, binary, port, max_rate, trial_s, res_pct):
         raise ProbeError("vfprobe --ndr did not finish in time")
     if p.returncode != 0:
         raise ProbeError(f"vfprobe --ndr exited {p.returncode} (see {tb.path(f'ndr-{port}.log')})")
-    with open(path) as f:
-        return json.load(f)
+    return read_report(path)
 
 
-class Probe:
+class Probe(ProbeRun):
     """One vfprobe run inside a Testbed."""
 
     def __init__(self, tb, binary, rate, duration, gap_us=2000, start_port=VF_PORT):
@@ -65,23 +60,13 @@ class Probe:
         returns once it sends."""
         self.tb = tb  # the Testbed
         self.ctl_path = tb.path("probe.ctl")  # control socket
-        self.json_path = tb.path("probe.json")  # report
         tx = f"{start_port},{1 - start_port}"
-        self.proc = tb.popen(_argv(
+        proc = tb.popen(_argv(
             binary, "--tx", tx, "--rate", rate, "--duration", str(duration),
             "--gap-us", str(gap_us), "--linger-ms", "500",
-            "--json", self.json_path, "--ctl", self.ctl_path), "probe.log")
-        try:
-            self.conn = JsonLines(self.ctl_path, 20, alive=lambda: self.proc.poll() is None)
-        except JsonLinesError:
-            raise ProbeError(f"vfprobe did not start: {self.log_tail()}")
-        # It answers before it sends (it first waits for its links); a
-        # switch is only taken while it sends.
-        end = time.monotonic() + 20
-        while not self.call("stats").get("sending"):
-            if time.monotonic() > end:
-                raise ProbeError(f"vfprobe did not start sending: {self.log_tail()}")
-            time.sleep(0.05)
+            "--json", tb.path("probe.json"), "--ctl", self.ctl_path), "probe.log")
+        super().__init__(proc, self.ctl_path, tb.path("probe.json"), log_tail=self.log_tail)
+        self.wait_sending()
 
     def log_tail(self):
         """Returns vfprobe's last output lines."""
@@ -91,46 +76,16 @@ class Probe:
         except OSError:
             return ""
 
-    def call(self, cmd, **args):
-        """Sends one control command, returns the reply object."""
-        self.conn.send(dict(cmd=cmd, **args))
-        try:
-            r = self.conn.read(15)  # a starved vfprobe can be slow to answer
-        except JsonLinesError as e:
-            raise ProbeError(f"vfprobe {cmd}: {e}")
-        if not r.get("ok", False):
-            raise ProbeError(f"vfprobe {cmd}: {r.get('error')}")
-        return r
-
     def switch(self, port, attempts=3):
-        """Moves sending to 'port', asking again (up to 'attempts' times) if
-        vfprobe's TX lcore, starved of CPU, did not take it in time; returns
-        the monotonic time of the command that worked."""
-        for i in range(attempts):
-            t = time.monotonic()
-            try:
-                self.call("switch", port=port)
-                return t
-            except ProbeError:
-                if i == attempts - 1:
-                    raise
+        """Moves sending to 'port' (see ProbeRun.switch); returns the
+        monotonic time of the command that worked."""
+        return super().switch(port, attempts)[0]
 
     def rx_ports(self):
         """Returns the frames received so far per port (any frame)."""
-        return self.call("stats")["rx"]["ports"]
+        return self.stats()["rx"]["ports"]
 
     def rx_probes(self):
         """Returns the probe packets (vfprobe's own, sequence-numbered)
         received so far, on any port."""
-        return self.call("stats")["rx"]["probes"]
-
-    def finish(self, timeout=60):
-        """Waits for the run to end and returns the JSON report."""
-        try:
-            self.proc.wait(timeout)
-        except Exception:
-            raise ProbeError("vfprobe did not finish in time")
-        if self.proc.returncode != 0:
-            raise ProbeError(f"vfprobe exited {self.proc.returncode}: {self.log_tail()}")
-        with open(self.json_path) as f:
-            return json.load(f)
+        return self.stats()["rx"]["probes"]

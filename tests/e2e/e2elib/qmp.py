@@ -11,7 +11,7 @@ wait_event().  Not thread-safe: one user per connection.
 """
 import time
 
-from .jsonlines import JsonLines, JsonLinesError
+from vfolib.jsonlines import JsonLines, JsonLinesError
 
 
 class QmpError(Exception):

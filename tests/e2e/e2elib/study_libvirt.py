@@ -34,7 +34,7 @@ import time
 from . import gclock, study
 from .capture import Capture
 from .ctl import GuestCtl
-from .lvpair import BACKUP_BRIDGE, SRC, VF_BRIDGE, Pair, dest_xml, domain_xml, virsh, \
+from vfolib.libvirt_pair import BACKUP_BRIDGE, SRC, VF_BRIDGE, Pair, dest_xml, domain_xml, virsh, \
     vfmigrate_argv
 from .probe import BACKUP_PORT, Probe
 from .study import RunError

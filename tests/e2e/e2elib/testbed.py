@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import time
 
-from .hostnet import HostNet
+from vfolib.netns import HostNet
 from .vm import Vm
 
 GUEST_MAC = "52:54:00:e2:e0:01"
@@ -78,14 +78,14 @@ class Testbed:
                 self.net.tap(t, br)
         self.net.veth("pv", "brv", PROBE_MAC)
         self.net.veth("pb", "brb", PROBE_MAC)
-        self.net.address("lo", HOST_IP + "/32")
+        self.net.ip("addr", "add", HOST_IP + "/32", "dev", "lo")
 
     def cut(self, tap):
         """Sets 'tap' down (its bridge port stops forwarding both ways, the
         VM's NIC model keeps its link up); returns the monotonic time of the
         command's start."""
         t = time.monotonic()
-        self.net.link_down(tap)
+        self.net.ip("link", "set", "dev", tap, "down")
         return t
 
     def __exit__(self, *exc):

@@ -10,12 +10,12 @@ same machine without the e1000e, waiting for an incoming migration; the VF
 is added to it afterwards (netdev_add before device_add).  QEMU logs the
 trace events TRACE_EVENTS to NAME.trace (qtrace.py reads them).
 """
-import ctypes
 import os
 import re
-import signal
 import subprocess
 import time
+
+from vfolib.proc import set_pdeathsig
 
 from .qmp import Qmp
 
@@ -25,12 +25,6 @@ MEM_MB = 1024
 # the virtio NIC's RX ring, a TX frame sent) and the VM's run state.
 TRACE_EVENTS = ("virtqueue_fill", "vm_state_notify")
 VF_BUS = "rp1"  # the pcie-root-port the e1000e sits on (guest 0000:01:00.0)
-
-
-def _pdeathsig():
-    """preexec_fn: the child gets SIGKILL if the study process dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 
 class VmError(Exception):
@@ -84,7 +78,7 @@ class Vm:
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(net.run(argv), stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT,
-                                         preexec_fn=_pdeathsig)
+                                         preexec_fn=set_pdeathsig)
         try:
             self.qmp = Qmp(self.qmp_path, timeout=20)  # the QMP connection
         except Exception:

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vfm.h — vfmigrate, the host-side migration orchestrator: what its
+ * modules share.
+ *
+ *   vfm_args.c      command line -> struct vfm_opts
+ *   vfm_timeline.c  per-domain timeline of steps (monotonic ms), progress lines
+ *   vfm_seq.c       the step sequencer and its rollback, over struct vfm_ops
+ *   vfm_xml.c       domain / network / device XML (libxml2): find the VF,
+ *                   its backup and the guest channel, build attach XML
+ *   vfm_virt.c      libvirt: connections, event loop, preflight, detach and
+ *                   its DEVICE_REMOVED wait, migration with job statistics,
+ *                   attach
+ *   vfm_guest.c     the guest's control protocol over its virtio-serial channel
+ *   vfm_hook.c      the host steering hooks
+ *   vfm_main.c      the domain list, --parallel workers, Ctrl-C, the report
+ *
+ * The sequencer only calls struct vfm_ops, so tests drive it with fakes;
+ * vfm_domain_ops (vfm_virt.c, vfm_guest.c, vfm_hook.c) is the real one.
+ *
+ * Thread-safety: one struct vfm_domain and its timeline per worker thread;
+ * the libvirt connections (struct vfm_conns) are shared (libvirt's are
+ * thread-safe); progress lines are written under one lock.
+ */
+#ifndef VFM_H
+#define VFM_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "vfo_clock.h"
+
+/** Most domains one run migrates. */
+#define VFM_MAX_DOMAINS 64
+/** The guest channel's default virtio-serial target name. */
+#define VFM_CHANNEL_NAME "org.vfailover.0"
+
+/* ------------------------------------------------------------------ options */
+
+/** What vfmigrate was told (vfm_args_parse). */
+struct vfm_opts {
+	const char *domains[VFM_MAX_DOMAINS]; /**< domain names, in order */
+	unsigned int nb_domains;	      /**< entries in domains */
+	const char *src_uri;		      /**< --src URI (NULL: libvirt's default) */
+	const char *dst_uri;		      /**< --dst URI (required) */
+	const char *vf;			      /**< --vf ALIAS|MAC: the VF interface */
+	bool vf_is_mac;			      /**< vf is a MAC address */
+	const char *vf_network;		      /**< --vf-network: destination hostdev pool */
+	const char *vf_xml;		      /**< --vf-xml FILE: destination device XML */
+	const char *channel;		      /**< --channel PATH: guest channel, source host end */
+	const char *channel_dst;	      /**< --channel-dst PATH: same after migration */
+	const char *channel_name;	      /**< --channel-name (default VFM_CHANNEL_NAME) */
+	const char *uplink;		      /**< --uplink NAME: the guest uplink (NULL: all) */
+	const char *steer_backup;	      /**< --steer-backup CMD hook, or NULL */
+	const char *steer_vf;		      /**< --steer-vf CMD hook, or NULL */
+	const char *xml;       /**< --xml FILE|DIR: destination definition (DIR/DOMAIN.xml) */
+	const char *json_path; /**< --json FILE ("-": stdout), or NULL */
+	bool live;	       /**< --live */
+	bool p2p;	       /**< --p2p */
+	bool persistent;       /**< --persistent */
+	bool undefine_source;  /**< --undefine-source */
+	bool no_guest;	       /**< --no-guest: no vfailover in the guest */
+	bool quiet;	       /**< --quiet: no progress lines */
+	bool help;	       /**< --help */
+	unsigned int max_downtime_ms;	/**< --max-downtime (0: libvirt's default) */
+	unsigned int bandwidth_mibs;	/**< --bandwidth MiB/s (0: unlimited) */
+	unsigned int parallel;		/**< --parallel N (default 1) */
+	unsigned int detach_timeout_ms; /**< --detach-timeout (default 10000) */
+	unsigned int guest_timeout_ms;	/**< --guest-timeout (default 10000) */
+	unsigned int hook_timeout_ms;	/**< --hook-timeout (default 30000) */
+};
+
+/**
+ * Parses argv[0..argc) (argv[0]: program name) into 'o' (reset first).
+ * Returns 0 (o->help set: print usage), or -1 with one line in 'err'
+ * naming the culprit and the fix.
+ */
+int vfm_args_parse(int argc, char **argv, struct vfm_opts *o, char *err, size_t errlen);
+
+/** Prints the usage text to 'f'. */
+void vfm_args_usage(FILE *f);
+
+/* ----------------------------------------------------------------- timeline */
+
+/** The timeline of one domain's run. */
+struct vfm_timeline {
+	const char *domain;	   /**< named in progress lines */
+	uint64_t t0_ms;		   /**< CLOCK_MONOTONIC ms at the start */
+	json_t *steps;		   /**< array of step objects */
+	FILE *progress;		   /**< where progress lines go, NULL: nowhere */
+	pthread_mutex_t *out_lock; /**< serializes progress lines, or NULL */
+};
+
+/** Starts timeline 'tl' now.  Returns 0, or -1 when memory is short. */
+int vfm_tl_init(struct vfm_timeline *tl, const char *domain, FILE *progress,
+		pthread_mutex_t *out_lock);
+
+/**
+ * Opens step 'name' ({"step","start_ms"}; "rollback":true when 'rollback').
+ * Returns the step object (borrowed; filled by vfm_tl_end, which prints
+ * the step's one progress line).
+ */
+json_t *vfm_tl_begin(struct vfm_timeline *tl, const char *name, bool rollback);
+
+/**
+ * Closes 'step': sets "end_ms", "ms", "ok", "error" (when 'error' is not
+ * NULL) and "detail" (stolen; NULL or empty: none), and prints its
+ * progress line.
+ */
+void vfm_tl_end(struct vfm_timeline *tl, json_t *step, bool ok, const char *error, json_t *detail);
+
+/** Prints a progress line for 'tl' (printf-style; not recorded). */
+void vfm_tl_note(struct vfm_timeline *tl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/** Frees the steps of 'tl'. */
+void vfm_tl_free(struct vfm_timeline *tl);
+
+/* ---------------------------------------------------------------- sequencer */
+
+/** Which host a step acts on. */
+enum vfm_side {
+	VFM_SRC, /**< the source host */
+	VFM_DST, /**< the destination host */
+};
+
+/** Where host steering sends the guest MAC's traffic. */
+enum vfm_steer {
+	VFM_STEER_BACKUP, /**< to the virtio backup's tap */
+	VFM_STEER_VF,	  /**< back to the VF */
+};
+
+/** How a step ended: 0 or one of these. */
+enum vfm_step_rc {
+	VFM_STEP_OK = 0,	 /**< done */
+	VFM_STEP_FAIL = -1,	 /**< failed, err says why */
+	VFM_STEP_CANCELLED = -2, /**< stopped by Ctrl-C */
+};
+
+/**
+ * The actions of a migration.  Each fills 'detail' (a JSON object it may
+ * add fields to) and, on failure, 'err'; returns an enum vfm_step_rc.
+ */
+struct vfm_ops {
+	/** Libvirt side of preflight: changes nothing. */
+	int (*preflight)(void *ctx, json_t *detail, char *err, size_t errlen);
+	/** The guest answers on its channel and reports its backup up. */
+	int (*guest_check)(void *ctx, json_t *detail, char *err, size_t errlen);
+	/** The guest moves TX to the backup and releases the VF. */
+	int (*guest_prepare)(void *ctx, json_t *detail, char *err, size_t errlen);
+	/** The guest takes the VF on 'side' back; waits until TX is on it. */
+	int (*guest_vf)(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t errlen);
+	/** Runs the steering hook 'to' on 'side' (no hook: done). */
+	int (*steer)(void *ctx, enum vfm_steer to, enum vfm_side side, json_t *detail, char *err,
+		     size_t errlen);
+	/** Detaches the VF on the source and waits until it is gone. */
+	int (*detach)(void *ctx, json_t *detail, char *err, size_t errlen);
+	/** Returns true while the VF is still attached on the source. */
+	bool (*vf_on_source)(void *ctx);
+	/** Migrates the domain (job statistics into detail); may be cancelled. */
+	int (*migrate)(void *ctx, json_t *detail, char *err, size_t errlen);
+	/** Attaches a VF with the same MAC on 'side'. */
+	int (*attach)(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t errlen);
+};
+
+/** How a domain's run ended; vfm_outcome_exit() maps it to an exit status. */
+enum vfm_outcome {
+	VFM_DONE,	     /**< migrated, VF back, steered to it */
+	VFM_NOT_STARTED,     /**< preflight failed or cancelled first: nothing changed */
+	VFM_ROLLED_BACK,     /**< failed or cancelled, restored on the source */
+	VFM_ON_BACKUP,	     /**< migrated, but left on the backup (no VF / guest) */
+	VFM_ROLLBACK_FAILED, /**< a rollback step failed: see the timeline */
+	VFM_OUTCOME_COUNT,
+};
+
+/** One domain's run of the sequencer. */
+struct vfm_run {
+	const struct vfm_ops *ops;     /**< the actions */
+	void *ctx;		       /**< their context */
+	bool no_guest;		       /**< skip the guest steps */
+	volatile sig_atomic_t *cancel; /**< set (Ctrl-C) to stop; NULL: never */
+	struct vfm_timeline *tl;       /**< where the steps go */
+	enum vfm_outcome outcome;      /**< set by vfm_seq_run */
+	char error[512];	       /**< the first failure, "" when none */
+};
+
+/**
+ * Runs preflight -> prepare -> steer to backup -> detach -> migrate ->
+ * attach on the destination -> guest on the VF -> steer to the VF, and
+ * the rollback a failure calls for.  Returns (and sets) r->outcome.
+ */
+enum vfm_outcome vfm_seq_run(struct vfm_run *r);
+
+/** Returns the outcome's name ("done", "rolled_back", ...). */
+const char *vfm_outcome_name(enum vfm_outcome o);
+
+/** Returns the exit status for 'o': 0 done, 1 not started, 3..5 otherwise. */
+int vfm_outcome_exit(enum vfm_outcome o);
+
+#endif /* VFM_H */

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""eal — DPDK EAL arguments of the processes tests and scripts start.
+
+    pre = Prefixes("vfot")                        # vfot<PID>x0, vfot<PID>x1, ...
+    argv = [vfailover] + eal_args("1", pre.new(), vdevs=[...]) + ["--", ...]
+
+Every process runs --in-memory --no-pci with a --file-prefix of its own,
+so that several can run at once and none leaves hugepage files behind.
+"""
+import os
+
+
+def eal_args(lcores, prefix, vdevs=(), lcore_opt="-l", main_lcore=None, single_file=False,
+             log_level="lib.eal:warning"):
+    """Returns EAL arguments: 'lcores' given to 'lcore_opt' (-l, or --lcores
+    for a map such as 0@0,1@0), --main-lcore when given, --in-memory
+    --no-pci (and --single-file-segments: a virtio_user port shares all
+    memory with its vhost-user peer, which maps at most 8 regions), the
+    --file-prefix, the log level (None: DPDK's default), one --vdev each."""
+    a = [lcore_opt, lcores]
+    if main_lcore is not None:
+        a += ["--main-lcore", str(main_lcore)]
+    a += ["--in-memory", "--no-pci"] + (["--single-file-segments"] if single_file else [])
+    a += ["--file-prefix", prefix]
+    if log_level:
+        a += ["--log-level", log_level]
+    for v in vdevs:
+        a += ["--vdev", v]
+    return a
+
+
+class Prefixes:
+    """Unique --file-prefix values of one process: BASE<pid>x<n>."""
+
+    def __init__(self, base):
+        self.base = base  # e.g. "vfot"
+        self.used = []  # every prefix handed out
+
+    def new(self):
+        """Returns a prefix no other process of this machine uses now."""
+        p = f"{self.base}{os.getpid()}x{len(self.used)}"
+        self.used.append(p)
+        return p
+
+
+def runtime_dir(prefix):
+    """Returns the directory DPDK uses for --file-prefix 'prefix'."""
+    if os.geteuid() == 0:
+        base = "/var/run/dpdk"
+    else:
+        base = os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/tmp"), "dpdk")
+    return os.path.join(base, prefix)
+
+
+def hugepages_free():
+    """Returns the number of free hugepages (all sizes in /proc/meminfo)."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("HugePages_Free:"):
+                return int(line.split()[1])
+    return 0
