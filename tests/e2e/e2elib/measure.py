@@ -24,9 +24,10 @@ to it:
               without one, the batch took less than the stall threshold and
               turn = resume (bounded by it)
   ready       a packet is there for the loop: the later of turn and avail
-  fwd         the first packet through the guest's loop after the RESUME
-              (end of the batch that moved it: that stall mark if it moved
-              packets, else the rx_resumed mark)
+  fwd         the first packet through the guest's loop after the RESUME:
+              the end of the batch that moved it (that stall mark if it
+              moved packets, else the rx_resumed mark), or its reply's exit
+              from the destination's tap if that came first (clip())
   tap_out     that packet leaving the destination's tap (tcpdump)
   rx_first    the receiver gets it
 
@@ -163,11 +164,14 @@ def guest_events(marks, syncs, stop, resume):
 
 def stalled_within(marks, sync, a, b):
     """Returns the µs of [a, b] (wall) during which the lcore was stalled,
-    from the stall marks converted with 'sync'."""
+    from the stall marks that ended by b, converted with 'sync'.  The batch
+    that spans the pause is not counted: its part before the STOP may have
+    been the loop running (its TX is flushed at the batch's end), so that
+    time stays vfailover's (conservative)."""
     total = 0
     for lc in (marks or {}).get("lcores", []):
         for m in lc["marks"]:
-            if m["kind"] != "stall":
+            if m["kind"] != "stall" or to_host(sync, m["to_us"]) > b:
                 continue
             lo, hi = max(a, to_host(sync, m["from_us"])), min(b, to_host(sync, m["to_us"]))
             total += max(0, hi - lo)
@@ -228,7 +232,7 @@ def qemu_events(paths, ev, stop, resume):
     out = {}
     if not src or not dst:
         return out
-    end_src = (src["stopped"] or [stop])[-1]
+    end_src = max((t for t in src["stopped"] if t <= resume), default=stop)
     last = [t for t in src["rx"] if t <= end_src]
     if last:
         out["q_src_rx_last"] = last[-1]
@@ -236,7 +240,7 @@ def qemu_events(paths, ev, stop, resume):
     if last:
         out["q_src_tx_last"] = last[-1]
     if src["stopped"]:
-        out["q_src_stopped"] = src["stopped"][-1]
+        out["q_src_stopped"] = end_src
     run = [t for t in dst["running"] if t >= stop]
     if run:
         out["q_dst_running"] = run[0]
@@ -259,18 +263,28 @@ def qemu_events(paths, ev, stop, resume):
     return out
 
 
+def clip(ev):
+    """Returns the events with what the marks give as upper bounds made
+    consistent with what the host saw: the first packet forwarded after the
+    RESUME (fwd: the end of the batch that moved it) left the destination's
+    tap at tap_out, so it was forwarded by then (fwd_clipped when tap_out is
+    earlier); the loop ran (turn) by the time it forwarded; ready is the
+    later of turn and avail, at most fwd."""
+    ev = dict(ev)
+    if ev.get("fwd") is not None and ev.get("tap_out") is not None and ev["tap_out"] < ev["fwd"]:
+        ev["fwd"] = max(ev["tap_out"], ev["resume"])
+        ev["fwd_clipped"] = True
+    if ev.get("turn") is not None and ev.get("fwd") is not None:
+        ev["turn"] = min(ev["turn"], ev["fwd"])
+        ev["ready"] = min(ev["fwd"], max(ev["turn"], ev.get("avail") or ev["turn"]))
+    return ev
+
+
 def decompose(ev, stop, resume):
     """Returns the chain's segments [{"from", "to", "what", "owner", "ms"}]
     over the events 'ev' has (wall µs; see the module comment): consecutive
     events of CHAIN, so that they add up to the migration gap."""
-    ev = dict(ev, stop=stop, resume=resume)
-    if ev.get("tx_pending_at_stop"):
-        # The gap ended with a reply the guest had forwarded before the
-        # STOP, sent by the destination's QEMU from the TX ring it received:
-        # the guest's loop after the RESUME is not on the gap's path.
-        ev = {k: v for k, v in ev.items() if k not in ("turn", "fwd")}
-    elif ev.get("turn") is not None and ev.get("fwd") is not None:
-        ev["ready"] = min(ev["fwd"], max(ev["turn"], ev.get("avail") or ev["turn"]))
+    ev = clip(dict(ev, stop=stop, resume=resume))
     have = [k for k in CHAIN if ev.get(k) is not None]
     out = []
     for a, b in zip(have, have[1:]):
@@ -286,14 +300,12 @@ def own_segments(ev, marks, syncs, stop):
     STOP, how long a packet that had reached the guest's tap waited,
     unforwarded, while the loop ran.  None where unknown."""
     out = {"after_resume_ms": None, "before_stop_ms": None}
+    ev = clip(ev)
     if ev.get("fwd") is not None:
-        ready = max(ev["turn"], ev.get("avail", ev["resume"]))
-        out["after_resume_ms"] = round(max(0.0, ev["fwd"] - ready) / 1e3, 3)
-        if ev.get("fwd_bound"):
+        out["after_resume_ms"] = round(max(0.0, ev["fwd"] - ev["ready"]) / 1e3, 3)
+        if ev.get("fwd_bound") and not ev.get("fwd_clipped"):
             out["after_resume_bound"] = True  # at most this: no mark closer
-    if ev.get("tx_pending_at_stop"):
-        out["before_stop_ms"] = 0.0  # forwarded before the STOP; QEMU sent it after
-    elif ev.get("pending_since") is not None and "src" in syncs:
+    if ev.get("pending_since") is not None and "src" in syncs:
         wait = max(0.0, stop - ev["pending_since"])
         stalled = stalled_within(marks, syncs["src"], ev["pending_since"], stop)
         out["before_stop_waited_ms"] = round(wait / 1e3, 3)

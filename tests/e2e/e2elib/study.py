@@ -87,7 +87,8 @@ TAP_CAPTURES = {"sv": "sv", "sb": "sb", "dv": "dv", "db": "db"}
 # events_us are annotations (error bounds, counts, flags).
 EVENTS = ("rx_last", "stop", "resume", "turn_from", "turn", "fwd_last", "fwd", "tap_in", "tap_out",
           "src_out_last", "avail", "avail_tap", "pending_since", "rx_first", "q_src_rx_last",
-          "q_src_tx_last", "q_src_stopped", "q_dst_running", "q_dst_rx_first", "q_dst_tx_first")
+          "q_src_tx_last", "q_src_stopped", "q_dst_running", "q_dst_rx_first", "q_dst_tx_first",
+          "ready")
 
 
 class RunError(Exception):
@@ -192,12 +193,7 @@ def measure_run(r):
                                      dst=("sv", "sb") if same else ("dv", "db")))
         ev.update(measure.qemu_events(r.get("qemu_trace", {}), ev, stop, resume))
     ev.update(measure.guest_events(r.get("marks"), r.get("syncs", {}), stop, resume))
-    if ev.get("tap_out") is not None and ev.get("turn") is not None and \
-            ev["tap_out"] < ev["turn"] and not ev.get("turn_bound"):
-        # The first reply left the destination before the guest's loop ran
-        # there: the guest had forwarded it before the STOP, QEMU had not
-        # sent it yet (its TX ring migrated).
-        ev["tx_pending_at_stop"] = True
+    ev = measure.clip(dict(ev, resume=resume))
     out["events_us"] = {k: (round(v) if isinstance(v, float) else v) for k, v in ev.items()}
     out["events_ms"] = {k: round((v - stop) / 1e3, 3) for k, v in ev.items()
                         if k in EVENTS and v is not None}
