@@ -274,6 +274,7 @@ def finish(probe, cap, r, dctl, post, clock):
         r["syncs"]["dst_end"] = gclock.sync(dctl).doc()
         r["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
         r["marks_end"] = dctl.call("marks")
+        r["guest_stats"] = dctl.call("stats")  # drops by cause: where the guest lost
     if cap:
         r["captures"] = cap.stop(end)
     r["host_load"] = [r["host_load"], os.getloadavg()[0]]  # 1-min load, start and end
