@@ -143,6 +143,7 @@ def guest_events(marks, syncs, stop, resume):
         before = [m for m in every if m["to_us"] < s["to_us"] and m is not s]
         if before:  # the lcore's CPU time over the spanning batch (and since the last mark)
             out["turn_cpu_ms"] = round((s["cpu_us"] - before[-1]["cpu_us"]) / 1e3, 3)
+            out["turn_guest_ms"] = round((s["to_us"] - before[-1]["to_us"]) / 1e3, 3)
     else:
         out["turn"] = resume
         out["turn_bound"] = True
