@@ -164,18 +164,25 @@ def guest_events(marks, syncs, stop, resume):
 
 
 def stalled_within(marks, sync, a, b):
-    """Returns the µs of [a, b] (wall) during which the lcore was stalled,
-    from the stall marks that ended by b, converted with 'sync'.  The batch
-    that spans the pause is not counted: its part before the STOP may have
-    been the loop running (its TX is flushed at the batch's end), so that
-    time stays vfailover's (conservative)."""
+    """Returns the µs of [a, b] (wall; b: the VM's stop) during which the
+    lcore was stalled, from its stall marks converted with 'sync'.  The
+    batch that spans the pause counts too, but for its first stall_us (the
+    marks' threshold): a batch that runs takes far less (the loop reads the
+    TSC once per batch), so the rest of its part before the stop is the
+    vCPU not running (a host that did not schedule it), as for every other
+    stall mark; the first stall_us stays vfailover's (conservative: its TX
+    is flushed at the batch's end)."""
     total = 0
+    thresh = (marks or {}).get("stall_us", 1000)
     for lc in (marks or {}).get("lcores", []):
         for m in lc["marks"]:
-            if m["kind"] != "stall" or to_host(sync, m["to_us"]) > b:
+            if m["kind"] != "stall":
                 continue
-            lo, hi = max(a, to_host(sync, m["from_us"])), min(b, to_host(sync, m["to_us"]))
-            total += max(0, hi - lo)
+            lo, hi = max(a, to_host(sync, m["from_us"])), to_host(sync, m["to_us"])
+            if hi > b:  # spans the stop (its end is on the other side of the pause)
+                total += max(0, b - lo - thresh) if lo < b else 0
+            else:
+                total += max(0, hi - lo)
     return total
 
 
@@ -299,7 +306,10 @@ def own_segments(ev, marks, syncs, stop):
     """Returns vfailover's own parts of the gap (ms): after the RESUME, from
     when it ran with a packet there to the packet forwarded; before the
     STOP, how long a packet that had reached the guest's tap waited,
-    unforwarded, while the loop ran.  None where unknown."""
+    unforwarded, while the loop ran, up to the VM's stop: QEMU's trace of
+    it (q_src_stopped, after its vCPU paused) when that is earlier than the
+    STOP event, which QEMU sends after the stop's handlers ran (10 ms later
+    in a run on a loaded host).  None where unknown."""
     out = {"after_resume_ms": None, "before_stop_ms": None}
     ev = clip(ev)
     if ev.get("fwd") is not None:
@@ -307,8 +317,9 @@ def own_segments(ev, marks, syncs, stop):
         if ev.get("fwd_bound") and not ev.get("fwd_clipped"):
             out["after_resume_bound"] = True  # at most this: no mark closer
     if ev.get("pending_since") is not None and "src" in syncs:
-        wait = max(0.0, stop - ev["pending_since"])
-        stalled = stalled_within(marks, syncs["src"], ev["pending_since"], stop)
+        stopped = min(stop, ev.get("q_src_stopped") or stop)
+        wait = max(0.0, stopped - ev["pending_since"])
+        stalled = stalled_within(marks, syncs["src"], ev["pending_since"], stopped)
         out["before_stop_waited_ms"] = round(wait / 1e3, 3)
         out["before_stop_stalled_ms"] = round(stalled / 1e3, 3)
         out["before_stop_ms"] = round(max(0.0, wait - stalled) / 1e3, 3)
@@ -329,8 +340,13 @@ def outside_check(report, counted):
     diff = {k: (None if mine[k] is None else mine[k] - counted[k]) for k in mine}
     ok = all(d is not None and abs(d) <= (AGREE_GAP_US if k == "longest_gap_us" else AGREE_PKTS)
              for k, d in diff.items())
+    # What vfprobe's own ports dropped before it saw them (it counts those
+    # as lost): where a disagreement comes from, when it is there.
+    drops = {f"port{p['port']}": sum(p.get(k) or 0
+                                     for k in ("rx_missed", "rx_nombuf", "rx_errors"))
+             for p in report.get("ports", []) if "rx_missed" in p}
     return {"vfprobe": mine, "capture": {k: counted[k] for k in mine}, "diff": diff,
-            "agree": ok}
+            "agree": ok, "vfprobe_port_drops": drops}
 
 
 def median_ci(values, conf=0.95):

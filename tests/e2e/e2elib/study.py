@@ -258,7 +258,8 @@ def check_rules(sc, r):
             o = r.get("outside")
             out[rule] = ({"ok": False, "why": "no capture"} if o is None else
                          {"ok": o["agree"] and not any(o["capture_drops"].values()),
-                          "why": f"diff {o['diff']}, capture drops {o['capture_drops']}"})
+                          "why": f"diff {o['diff']}, capture drops {o['capture_drops']}, "
+                                 f"vfprobe port drops {o.get('vfprobe_port_drops')}"})
     return out
 
 
