@@ -17,6 +17,7 @@
 #include <rte_interrupts.h>
 
 #include "fwd_sleep.h"
+#include "vfo_counter.h"
 #include "vfo_log.h"
 
 /* Events taken from epoll per wake. */
@@ -342,20 +343,20 @@ fwd__sleep_wait(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd_
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
 	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
 	t1 = rte_rdtsc();
-	st->sleeps++;
-	st->sleep_cycles += t1 - t0;
+	vfo_counter_add(&st->sleeps, 1);
+	vfo_counter_add(&st->sleep_cycles, t1 - t0);
 	for (k = 0; k < n && ev[k].epdata.data != s; k++)
 		;
 	if (n <= 0) {
-		st->wake_timeout++;
+		vfo_counter_add(&st->wake_timeout, 1);
 		s->woke = WOKE_TIMEOUT;
 	} else if (k < n) {
-		st->wake_kick++;
+		vfo_counter_add(&st->wake_kick, 1);
 		s->woke = 0; /* a kick says nothing about the interrupts */
 		if (read(s->kick_fd, &count, sizeof(count)) < 0)
 			count = 0; /* EAGAIN: already drained */
 	} else {
-		st->wake_rx++;
+		vfo_counter_add(&st->wake_rx, 1);
 		s->woke = WOKE_RX;
 	}
 	if (s->woke != 0)
@@ -395,7 +396,7 @@ fwd__sleep_judge(struct vfo_fwd *f, unsigned int idx, uint16_t q, struct vfo_fwd
 				rte_lcore_id(), f->uplink[i]->params.name, vfo_member_name(m),
 				r->port, VFO_FWD_WAKE_MISSES);
 		}
-	st->wake_missed += missed;
+	vfo_counter_add(&st->wake_missed, missed);
 	/* A timeout with nothing waiting anywhere: the next sleep may be longer. */
 	if (s->woke == WOKE_TIMEOUT && !missed)
 		s->sleep_ms = RTE_MIN(2 * s->sleep_ms, (unsigned int)VFO_YIELD_MAX_SLEEP_MS);

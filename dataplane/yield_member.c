@@ -70,9 +70,8 @@ uplink__yield_wants_intr(const struct vfo_uplink *u)
 }
 
 int
-uplink__yield_pmgmt_enable(struct vfo_uplink *u, enum vfo_member_id id)
+uplink__yield_pmgmt_enable(const struct vfo_uplink *u, struct vfo_member *m)
 {
-	struct vfo_member *m = &u->member[id];
 	uint16_t q;
 	int ret = 0;
 
@@ -92,9 +91,8 @@ uplink__yield_pmgmt_enable(struct vfo_uplink *u, enum vfo_member_id id)
 }
 
 void
-uplink__yield_release(struct vfo_uplink *u, enum vfo_member_id id)
+uplink__yield_release(const struct vfo_uplink *u, struct vfo_member *m)
 {
-	struct vfo_member *m = &u->member[id];
 	uint16_t q;
 
 	if (m->yield == VFO_MEMBER_YIELD_PAUSE)
@@ -118,16 +116,15 @@ needs_no_arming(const char *driver)
 }
 
 /*
- * Checks that every RX queue of started member 'id' has an interrupt fd and
+ * Checks that every RX queue of started member 'm' has an interrupt fd and
  * can be armed (rte_eth_dev_rx_intr_enable, then disabled again).  Returns
  * the VFO_VIEW_WAKE_* flags, or 0 with m->yield_note saying why not.  The
  * ethdev and EAL errors of a PMD without RX interrupts are silenced for the
  * check: it is a question, not a failure.
  */
 static uint8_t
-member_rx_intr(struct vfo_uplink *u, enum vfo_member_id id)
+member_rx_intr(const struct vfo_uplink *u, struct vfo_member *m)
 {
-	struct vfo_member *m = &u->member[id];
 	struct rte_eth_dev_info info;
 	uint32_t eth_lvl = rte_log_get_level(rte_eth_dev_logtype);
 	uint32_t eal_lvl = rte_log_get_level(RTE_LOGTYPE_EAL);
@@ -164,13 +161,12 @@ member_rx_intr(struct vfo_uplink *u, enum vfo_member_id id)
 }
 
 int
-uplink__yield_classify(struct vfo_uplink *u, enum vfo_member_id id, bool intr, char *err,
-		       size_t errlen)
+uplink__yield_classify(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+		       bool intr, char *err, size_t errlen)
 {
-	struct vfo_member *m = &u->member[id];
 	int ret;
 
-	m->wake = intr ? member_rx_intr(u, id) : 0;
+	m->wake = intr ? member_rx_intr(u, m) : 0;
 	if (m->wake != 0) {
 		m->yield = VFO_MEMBER_YIELD_INTERRUPT;
 		m->yield_note[0] = '\0';
@@ -181,7 +177,7 @@ uplink__yield_classify(struct vfo_uplink *u, enum vfo_member_id id, bool intr, c
 	/* AUTO: PAUSE instead, which DPDK sets up on stopped queues only. */
 	ret = rte_eth_dev_stop(m->port_id);
 	if (ret == 0) {
-		uplink__yield_pmgmt_enable(u, id);
+		uplink__yield_pmgmt_enable(u, m);
 		ret = rte_eth_dev_start(m->port_id);
 	}
 	if (ret != 0) {

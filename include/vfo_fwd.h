@@ -20,6 +20,7 @@
 
 #include <rte_epoll.h>
 
+#include "vfo_fwd_marks.h"
 #include "vfo_uplink.h"
 #include "vfo_yield.h"
 
@@ -122,8 +123,15 @@ struct vfo_fwd {
 	/** How long every queue of an lcore must stay empty before it sleeps
 	 * (TSC cycles, --idle-yield-us). */
 	uint64_t yield_after_tsc;
-	bool yield_ready; /**< vfo_fwd_yield_setup() done */
-	const bool *quit; /**< the loop ends when this becomes true (atomic) */
+	bool yield_ready;   /**< vfo_fwd_yield_setup() done */
+	const bool *quit;   /**< the loop ends when this becomes true (atomic) */
+	uint32_t stall_ms;  /**< test hook (vfailover's test_stall command): the
+			     * lcore of index 0 spins this long holding its
+			     * views, then stores 0 (atomic) */
+	uint64_t stall_tsc; /**< a mark when two batches' TSC reads are further apart
+			     * (0: never) */
+	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */
+	struct vfo_fwd_marks *marks; /**< marks per lcore index (NULL: none kept) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 	struct vfo_fwd_sleeper sleeper[RTE_MAX_LCORE];	 /**< per lcore index (idle yield) */
 };

@@ -14,7 +14,7 @@
     libvirt_pair  two libvirt daemons on this machine, domain XML, vfmigrate's argv
     cpu           CPU time of processes' threads (schedstat)
     plot          matplotlib for PNGs (Agg; Debian's python3 if needed)
-    gitrev        the commit figures come from (benchmarks, studies)
+    results       what a benchmark records beside its figures (the commit)
 
 Import it the normal way (`import vfolib.ctl`, `from vfolib.checks import
 check`).  meson's test environment puts python/ on PYTHONPATH; the scripts

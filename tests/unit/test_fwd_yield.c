@@ -190,6 +190,27 @@ wait_peer_link(int id)
 	fail_msg("peer %d: no link", id);
 }
 
+/* Runs the uplink's background work (as the failover engine's ticks do)
+ * until every present member is in its RX view (a member joins once its
+ * link is up), for up to WAIT_MS. */
+static void
+join_rx(struct vfo_uplink *u)
+{
+	struct vfo_release rel[VFO_MEMBER_COUNT];
+	unsigned int ms, want;
+	int id;
+
+	for (ms = 0; ms < WAIT_MS; ms++) {
+		vfo_uplink_poll(u, rel);
+		for (want = 0, id = 0; id < VFO_MEMBER_COUNT; id++)
+			want += vfo_member_present(u, id);
+		if (vfo_uplink_view(u)->nb_rx == want)
+			return;
+		sleep_ms(1);
+	}
+	fail_msg("members not in the RX view after %u ms", WAIT_MS);
+}
+
 /* Sends one packet from peer 'id' and waits up to WAIT_MS for it to come
  * back on the same peer port (the uplink reflects on its active member).
  * Returns true when it did. */
@@ -228,6 +249,7 @@ test_virtio_members(void **state)
 {
 	struct vfo_uplink *u = make_uplink(VFO_YIELD_INTERRUPT, false);
 	struct vfo_fwd_lcore_stats s;
+	struct vfo_release rel;
 	unsigned int i, ok = 0;
 	char err[256];
 
@@ -238,6 +260,7 @@ test_virtio_members(void **state)
 	fwd_start(u, VFO_YIELD_INTERRUPT);
 	wait_peer_link(VFO_MEMBER_VF);
 	wait_peer_link(VFO_MEMBER_BACKUP);
+	join_rx(u);
 
 	/* Asleep between single packets, each of which an interrupt brings. */
 	assert_true(sleeps_more(3));
@@ -256,7 +279,7 @@ test_virtio_members(void **state)
 	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_BACKUP), 0);
 	assert_true(round_trip(VFO_MEMBER_BACKUP));
 	assert_true(sleeps_more(2));
-	vfo_uplink_member_detach(u, VFO_MEMBER_VF);
+	assert_int_equal(vfo_uplink_member_detach(u, VFO_MEMBER_VF, &rel), 0);
 	assert_false(vfo_member_present(u, VFO_MEMBER_VF));
 	assert_true(sleeps_more(2)); /* still sleeps, on the backup alone */
 	assert_true(round_trip(VFO_MEMBER_BACKUP));
@@ -264,6 +287,7 @@ test_virtio_members(void **state)
 	assert_int_equal(vfo_uplink_member_attach(u, VFO_MEMBER_VF, NULL, err, sizeof(err)), 0);
 	assert_int_equal(u->member[VFO_MEMBER_VF].yield, VFO_MEMBER_YIELD_INTERRUPT);
 	wait_peer_link(VFO_MEMBER_VF);
+	join_rx(u);
 	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_VF), 0);
 	assert_true(sleeps_more(2));
 	assert_true(round_trip(VFO_MEMBER_VF)); /* the returned VF's interrupt wakes it */

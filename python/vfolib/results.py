@@ -1,14 +1,14 @@
 # SPDX-License-Identifier: BSD-3-Clause
-"""gitrev — which commit a benchmark's or study's figures come from.
+"""results — what a benchmark records beside its figures.
 
-    git_rev(root)       # "4f4761c", "4f4761c+dirty", or "unknown" outside git
+    rev = git_rev(root)     # "c8f84dc", "c8f84dc+dirty" or "unknown"
 """
 import subprocess
 
 
 def git_rev(root):
-    """Returns the short commit of the checkout at 'root', with "+dirty"
-    when tracked files have uncommitted changes, or "unknown"."""
+    """The commit checked out at 'root' (short hash, '+dirty' when tracked
+    files changed), or "unknown" outside a git checkout."""
     try:
         rev = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True, check=True).stdout.strip()
