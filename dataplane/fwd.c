@@ -3,7 +3,9 @@
  * fwd.c — the forwarding lcore loop: RX bursts from every member of every
  * uplink, the mode's header rewrite with prefetch, buffered TX to the
  * destination uplink's active member, a TSC-timed drain, and the lcore's
- * own cycle accounting.  No locks, no per-packet branch on control state.
+ * own cycle accounting and marks (stalls, RX resuming; vfo_fwd_marks.h),
+ * checked once per batch where the TSC is read.  No locks, no per-packet
+ * branch on control state.
  */
 #include <string.h>
 
@@ -303,7 +305,10 @@ vfo_fwd_lcore_main(void *arg)
 	uint64_t (*const turns)(struct fwd_ctx *) =
 		turns_of[f->path_liveness][f->mode][f->nb_uplinks - 1];
 	struct fwd_ctx c = {.f = f, .q = (uint16_t)idx};
-	uint64_t now, prev, prev_drain;
+	struct vfo_fwd_marks *marks = f->marks != NULL ? &f->marks[idx] : NULL;
+	const uint64_t stall_tsc = f->stall_tsc != 0 ? f->stall_tsc : UINT64_MAX;
+	const uint64_t quiet_tsc = f->quiet_tsc != 0 ? f->quiet_tsc : UINT64_MAX;
+	uint64_t now, prev, prev_drain, last_rx;
 	unsigned int i;
 
 	for (i = 0; i < f->nb_uplinks; i++) {
@@ -317,7 +322,7 @@ vfo_fwd_lcore_main(void *arg)
 	if (f->tx_first)
 		tx_first(f, c.q, c.txb);
 
-	prev = prev_drain = rte_rdtsc();
+	prev = prev_drain = last_rx = rte_rdtsc();
 	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
 		uint64_t moved;
 
@@ -328,10 +333,15 @@ vfo_fwd_lcore_main(void *arg)
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
+		if (unlikely(now - prev > stall_tsc))
+			vfo_fwd_mark_stall(marks, prev, now, moved);
 		st->total_cycles += now - prev;
 		if (moved != 0) {
 			st->busy_cycles += now - prev;
 			st->pkts += moved;
+			if (unlikely(prev - last_rx > quiet_tsc))
+				vfo_fwd_mark_rx(marks, last_rx, prev, now, moved);
+			last_rx = now;
 		}
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {

@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
 
+#include "vfo_fwd_marks.h"
 #include "vfo_uplink.h"
 
 /** Forwarding modes, with testpmd's meanings. */
@@ -49,6 +50,10 @@ struct vfo_fwd {
 	bool path_liveness;	   /**< run the loop that consumes path-check ARP replies
 				    * and sends path probes (an uplink has arp_target) */
 	const bool *quit;	   /**< the loop ends when this becomes true (atomic) */
+	uint64_t stall_tsc;	   /**< a mark when two batches' TSC reads are further apart
+				    * (0: never) */
+	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */
+	struct vfo_fwd_marks *marks; /**< marks per lcore index (NULL: none kept) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

@@ -58,7 +58,8 @@ tx_json(const struct vfp_live *l)
 	return t;
 }
 
-/* Returns the "ports" array: devargs, driver, MAC, frames received. */
+/* Returns the "ports" array: devargs, driver, MAC, frames received, where
+ * receive times come from ("kernel" stamps or the "poll"). */
 static json_t *
 ports_json(const struct vfp_live *l)
 {
@@ -67,10 +68,11 @@ ports_json(const struct vfp_live *l)
 
 	for (unsigned int i = 0; i < l->o->nports; i++) {
 		rte_ether_format_addr(mac, sizeof(mac), &l->ports[i].mac);
-		json_array_append_new(a,
-				      json_pack("{s:i,s:s,s:s,s:s,s:I}", "port", (int)i, "devargs",
-						l->o->ports[i], "driver", l->ports[i].driver, "mac",
-						mac, "rx_frames", (json_int_t)l->rx.port_rx[i]));
+		json_array_append_new(a, json_pack("{s:i,s:s,s:s,s:s,s:I,s:s}", "port", (int)i,
+						   "devargs", l->o->ports[i], "driver",
+						   l->ports[i].driver, "mac", mac, "rx_frames",
+						   (json_int_t)l->rx.port_rx[i], "rx_time",
+						   l->ports[i].kstamp ? "kernel" : "poll"));
 	}
 	return a;
 }
