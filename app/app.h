@@ -25,6 +25,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include <rte_log.h>
+
 #include "args.h"
 #include "vfo_ctl.h"
 #include "vfo_fo_engine.h"
@@ -83,7 +85,29 @@ int vfo_app_ctl_start(struct vfo_app *a);
 /** Joins the control thread and closes the socket (removing its file). */
 void vfo_app_ctl_stop(struct vfo_app *a);
 
-/** Prints per-uplink totals, drops and the lcores' cycles per packet. */
-void vfo_app_print_totals(struct vfo_app *a, FILE *f);
+/** Logs per-uplink totals, drops and the lcores' cycles per packet (NOTICE). */
+void vfo_app_log_totals(struct vfo_app *a);
+
+/** The "vfailover.stats" rte_log type: periodic stats lines and exit totals. */
+extern int vfo_stats_logtype;
+
+/** Logs one line of statistics at rte_log level 'lvl' under "vfailover.stats". */
+#define VFO_STATS_LOG(lvl, fmt, ...)                                                               \
+	rte_log(RTE_LOG_##lvl, vfo_stats_logtype, fmt "\n", ##__VA_ARGS__)
+
+/**
+ * Points rte_log at the journal when stderr is systemd's journal stream
+ * (JOURNAL_STREAM): each line once, at its own priority, instead of DPDK's
+ * stderr-plus-syslog copy.  Otherwise leaves DPDK's default.  Call first in
+ * main(), before anything logs.
+ */
+void vfo_app_log_init(void);
+
+/**
+ * Sends 'state' ("READY=1", "STOPPING=1", "STATUS=...", lines joined by
+ * '\n') to systemd when it runs vfailover as a Type=notify service
+ * (NOTIFY_SOCKET); does nothing otherwise.  A failure is logged, not fatal.
+ */
+void vfo_app_notify(const char *state);
 
 #endif /* VFO_APP_H */

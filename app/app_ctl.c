@@ -2,8 +2,8 @@
 /*
  * app_ctl.c — the application's control thread: control-socket commands
  * (status, stats, flows, clock, marks, threads, quit), the same data through
- * rte_telemetry, and the
- * periodic stats lines.  Runs on a control thread, never on a forwarding
+ * rte_telemetry, and the periodic stats lines (rte_log type
+ * "vfailover.stats").  Runs on a control thread, never on a forwarding
  * lcore.
  */
 #include <dirent.h>
@@ -279,49 +279,53 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 	return 0;
 }
 
-/* Prints one stats block: rates since the last one, per uplink and member. */
+/* Logs one stats block: rates since the last one, per uplink and member. */
 static void
-print_stats(struct vfo_app *a)
+log_stats(struct vfo_app *a)
 {
 	uint64_t now = rte_rdtsc();
 	double dt = (double)(now - a->prev_tsc) / (double)rte_get_tsc_hz();
 	struct vfo_fwd_lcore_stats fw;
+	char line[512];
+	size_t n;
 	unsigned int i;
 	int id;
 
 	if (dt <= 0)
 		return;
 	vfo_fwd_stats_sum(&a->fwd, &fw);
-	printf("[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%\n", uptime_s(a),
-	       (double)(fw.pkts - a->prev_fwd.pkts) / dt,
-	       per_pkt(fw.busy_cycles - a->prev_fwd.busy_cycles, fw.pkts - a->prev_fwd.pkts),
-	       fw.total_cycles == a->prev_fwd.total_cycles
-		       ? 0.0
-		       : 100.0 * (double)(fw.busy_cycles - a->prev_fwd.busy_cycles) /
-				 (double)(fw.total_cycles - a->prev_fwd.total_cycles));
+	VFO_STATS_LOG(INFO, "[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%",
+		      uptime_s(a), (double)(fw.pkts - a->prev_fwd.pkts) / dt,
+		      per_pkt(fw.busy_cycles - a->prev_fwd.busy_cycles, fw.pkts - a->prev_fwd.pkts),
+		      fw.total_cycles == a->prev_fwd.total_cycles
+			      ? 0.0
+			      : 100.0 * (double)(fw.busy_cycles - a->prev_fwd.busy_cycles) /
+					(double)(fw.total_cycles - a->prev_fwd.total_cycles));
 	for (i = 0; i < a->nb_uplinks; i++) {
 		struct vfo_uplink_stats st;
 		const struct vfo_uplink_stats *p = &a->prev[i];
 		int active = vfo_uplink_active(a->uplink[i]);
 
 		vfo_uplink_stats_get(a->uplink[i], &st);
-		printf("  %s active=%s", a->uplink[i]->params.name,
-		       active < 0 ? "none" : vfo_member_name(active));
-		for (id = 0; id < VFO_MEMBER_COUNT; id++)
-			printf(" | %s rx %.0f pps tx %.0f pps", vfo_member_name(id),
-			       (double)(st.member[id].rx_pkts - p->member[id].rx_pkts) / dt,
-			       (double)(st.member[id].tx_pkts - p->member[id].tx_pkts) / dt);
-		printf(" | drops tx_full %" PRIu64 " no_member %" PRIu64 "\n", st.drop_tx_full,
-		       st.drop_no_member);
+		n = (size_t)snprintf(line, sizeof(line), "  %s active=%s",
+				     a->uplink[i]->params.name,
+				     active < 0 ? "none" : vfo_member_name(active));
+		for (id = 0; id < VFO_MEMBER_COUNT && n < sizeof(line); id++)
+			n += (size_t)snprintf(
+				line + n, sizeof(line) - n, " | %s rx %.0f pps tx %.0f pps",
+				vfo_member_name(id),
+				(double)(st.member[id].rx_pkts - p->member[id].rx_pkts) / dt,
+				(double)(st.member[id].tx_pkts - p->member[id].tx_pkts) / dt);
+		VFO_STATS_LOG(INFO, "%s | drops tx_full %" PRIu64 " no_member %" PRIu64, line,
+			      st.drop_tx_full, st.drop_no_member);
 		a->prev[i] = st;
 	}
-	fflush(stdout);
 	a->prev_fwd = fw;
 	a->prev_tsc = now;
 }
 
 void
-vfo_app_print_totals(struct vfo_app *a, FILE *f)
+vfo_app_log_totals(struct vfo_app *a)
 {
 	struct vfo_fwd_lcore_stats fw;
 	unsigned int i;
@@ -333,19 +337,24 @@ vfo_app_print_totals(struct vfo_app *a, FILE *f)
 
 		vfo_uplink_stats_get(a->uplink[i], &st);
 		for (id = 0; id < VFO_MEMBER_COUNT; id++)
-			fprintf(f,
-				"totals: %s %-6s rx %" PRIu64 " pkts %" PRIu64 " B, tx %" PRIu64
-				" pkts %" PRIu64 " B, rx_missed %" PRIu64 " rx_nombuf %" PRIu64
-				"\n",
-				a->uplink[i]->params.name, vfo_member_name(id),
-				st.member[id].rx_pkts, st.member[id].rx_bytes,
-				st.member[id].tx_pkts, st.member[id].tx_bytes, st.rx_missed[id],
-				st.rx_nombuf[id]);
-		fprintf(f, "totals: %s drops tx_full %" PRIu64 " no_member %" PRIu64 "\n",
-			a->uplink[i]->params.name, st.drop_tx_full, st.drop_no_member);
+			VFO_STATS_LOG(NOTICE,
+				      "totals: %s %-6s rx %" PRIu64 " pkts %" PRIu64
+				      " B, tx %" PRIu64 " pkts %" PRIu64 " B, rx_missed %" PRIu64
+				      " rx_nombuf %" PRIu64,
+				      a->uplink[i]->params.name, vfo_member_name(id),
+				      st.member[id].rx_pkts, st.member[id].rx_bytes,
+				      st.member[id].tx_pkts, st.member[id].tx_bytes,
+				      st.rx_missed[id], st.rx_nombuf[id]);
+		VFO_STATS_LOG(NOTICE, "totals: %s drops tx_full %" PRIu64 " no_member %" PRIu64,
+			      a->uplink[i]->params.name, st.drop_tx_full, st.drop_no_member);
 	}
-	fprintf(f, "totals: forwarded %" PRIu64 " pkts, %.1f cycles/pkt while busy\n", fw.pkts,
-		per_pkt(fw.busy_cycles, fw.pkts));
+	VFO_STATS_LOG(NOTICE,
+		      "totals: forwarded %" PRIu64 " pkts, %.1f cycles/pkt while busy, "
+		      "%" PRIu64 " idle batches, %.3f us per loop turn",
+		      fw.pkts, per_pkt(fw.busy_cycles, fw.pkts), fw.idle_batches,
+		      fw.batches != 0 ? (double)fw.total_cycles * 1e6 / (double)rte_get_tsc_hz() /
+						((double)fw.batches * VFO_FWD_TURNS_PER_BATCH)
+				      : 0.0);
 }
 
 /* The control thread: serves the socket and prints stats until quit. */
@@ -360,7 +369,7 @@ ctl_thread_main(void *arg)
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
 		vfo_fo_engine_run(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
-			print_stats(a);
+			log_stats(a);
 	}
 	return NULL;
 }

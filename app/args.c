@@ -75,6 +75,7 @@ enum set_type {
 	SET_MAC,     /* any MAC address; sets the bool at has_off too */
 	SET_UMAC,    /* a unicast, non-zero MAC address; same */
 	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
+	SET_IPV6,    /* a unicast IPv6 address (16 bytes); sets the bool at has_off */
 	SET_VLANS,   /* comma-separated VLAN ids 1..4094 (struct vfo_vlan_list) */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
@@ -97,7 +98,7 @@ struct setting {
 	enum set_type type;
 	size_t off;		/* offset of the field in its structure */
 	size_t size;		/* size of the field */
-	size_t has_off;		/* SET_MAC, SET_UMAC: offset of the has_* bool */
+	size_t has_off;		/* SET_MAC, SET_UMAC, SET_IPV6: offset of the has_* bool */
 	unsigned long min, max; /* SET_UINT: accepted range */
 	const char *help;	/* usage text; '\n' continues on the next line */
 };
@@ -139,6 +140,15 @@ static const struct setting settings[] = {
 	 UPLINK_FIELD(ipv4),
 	 .help = "the uplink's IPv4 address: sent in a gratuitous\n"
 		 "ARP after every switch (default: none, RARP only)"},
+	{.key = "ip6",
+	 .opt = "ip6",
+	 .arg = "IPV6",
+	 .type = SET_IPV6,
+	 UPLINK_FIELD(ipv6),
+	 .has_off = offsetof(struct vfo_uplink_conf, has_ipv6),
+	 .help = "the uplink's IPv6 address: sent in an unsolicited\n"
+		 "Neighbor Advertisement (override flag, to ff02::1)\n"
+		 "after every switch (default: none)"},
 	{.key = "peer-mac",
 	 .opt = "peer-mac",
 	 .arg = "MAC",
@@ -219,6 +229,18 @@ static const struct setting settings[] = {
 		 "before freeing them: backpressure, not loss, for\n"
 		 "a peer that stalls briefly; 0.." S_MAX_TX_RETRY_US " (default 0:\n"
 		 "free at once, as l2fwd does)"},
+	{.key = "idle-poll",
+	 .opt = "idle-poll",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(idle_poll),
+	 .min = 1,
+	 .max = VFO_FWD_IDLE_EVERY_MAX,
+	 .help = "poll a member that is not active and has\n"
+		 "delivered nothing for " RTE_STR(
+			 VFO_FWD_IDLE_AFTER_US) " us one loop turn in N\n"
+						"(1, 2, 4, 8, 16 or " RTE_STR(VFO_FWD_IDLE_EVERY_MAX) "; 1: every turn; default " RTE_STR(
+							VFO_FWD_IDLE_EVERY_DEF) ")"},
 	{.key = "tx-first",
 	 .opt = "tx-first",
 	 .flag_value = "yes",
@@ -310,7 +332,8 @@ static const struct setting settings[] = {
 	 .flag_value = "no",
 	 .type = SET_BOOL,
 	 GLOBAL_FIELD(announce),
-	 .help = "send no RARP/gratuitous ARP after a switch\n"
+	 .help = "send no RARP, gratuitous ARP or Neighbor\n"
+		 "Advertisement after a switch\n"
 		 "(default: send; INI: announce = yes|no)"},
 	{.key = "arp-interval-ms",
 	 .opt = "arp-interval-ms",
@@ -388,6 +411,7 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->nb_txd = DEF_DESC;
 	cfg->promisc = true;
 	cfg->drain_us = DEF_DRAIN_US;
+	cfg->idle_poll = VFO_FWD_IDLE_EVERY_DEF;
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
 	cfg->announce = true;
@@ -553,6 +577,24 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 					"%s '%s': not an IPv4 address; write it as 10.0.0.1", where,
 					val);
 		*(uint32_t *)p = ntohl(in.s_addr);
+		return 0;
+	}
+	case SET_IPV6: {
+		struct in6_addr in6;
+
+		if (inet_pton(AF_INET6, val, &in6) != 1)
+			return vfo_errf(err, errlen,
+					"%s '%s': not an IPv6 address; write it as 2001:db8::1 or "
+					"fe80::1",
+					where, val);
+		if (IN6_IS_ADDR_UNSPECIFIED(&in6) || IN6_IS_ADDR_LOOPBACK(&in6) ||
+		    IN6_IS_ADDR_MULTICAST(&in6))
+			return vfo_errf(err, errlen,
+					"%s %s: not a unicast interface address; give the uplink's "
+					"own address, e.g. 2001:db8::1",
+					where, val);
+		memcpy(p, &in6, sizeof(in6));
+		*((bool *)((char *)base + s->has_off)) = true;
 		return 0;
 	}
 	case SET_VLANS:
@@ -1138,6 +1180,10 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 				"no uplink: give --vf DEVARGS --backup DEVARGS or --config FILE");
 		if (rc == 0)
 			rc = uplinks_check_names(cfg, "", err, errlen);
+		if (rc == 0 && !rte_is_power_of_2(cfg->idle_poll))
+			rc = vfo_errf(err, errlen,
+				      "--idle-poll %u: give a power of 2 (1, 2, 4, 8, 16 or %u)",
+				      cfg->idle_poll, VFO_FWD_IDLE_EVERY_MAX);
 	}
 	free(todo);
 	return rc;

@@ -33,6 +33,8 @@ struct vfo_uplink_conf {
 	bool has_mac;					 /**< mac was given */
 	struct rte_ether_addr mac;			 /**< uplink MAC (default: the backup's) */
 	uint32_t ipv4;			/**< uplink IPv4 (host order) for gratuitous ARP, 0: none */
+	bool has_ipv6;			/**< ipv6 was given */
+	uint8_t ipv6[16];		/**< uplink IPv6 (network order) for the unsolicited NA */
 	uint32_t arp_target;		/**< path liveness: IPv4 (host order) to ARP, 0: off */
 	struct vfo_vlan_list vlans;	/**< VLAN filters on both members (--vlan) */
 	bool has_peer_mac;		/**< peer_mac was given */
@@ -57,10 +59,11 @@ struct vfo_app_config {
 	unsigned int mtu;		/**< --mtu: members' MTU, 0 = the PMD's default */
 	unsigned int drain_us;		/**< --drain-us, TX drain period, default 100 */
 	unsigned int tx_retry_us;	/**< --tx-retry-us: retry a refusing TX ring, 0 = drop */
-	bool tx_first;			/**< --tx-first: send one burst per uplink at start */
-	unsigned int link_poll_us;	/**< --link-poll-us: link polling period, default 1000 */
-	bool announce;			/**< RARP/GARP after a switch; --no-announce */
-	unsigned int arp_interval_ms;	/**< --arp-interval-ms: path probe period, default 100 */
+	unsigned int idle_poll;	   /**< --idle-poll: idle backup polled one turn in N, default 8 */
+	bool tx_first;		   /**< --tx-first: send one burst per uplink at start */
+	unsigned int link_poll_us; /**< --link-poll-us: link polling period, default 1000 */
+	bool announce;		   /**< RARP/GARP/NA after a switch; --no-announce */
+	unsigned int arp_interval_ms; /**< --arp-interval-ms: path probe period, default 100 */
 	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */
 	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
 	unsigned int max_flows;	      /**< --max-flows: flow table size per lcore (--fwd flow) */

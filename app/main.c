@@ -2,15 +2,19 @@
 /*
  * main.c — vfailover: parse options, initialise EAL, bring the uplinks up,
  * start the control thread, run the forwarding loop on every lcore, and tear
- * everything down on SIGINT/SIGTERM or the "quit" command.
+ * everything down on SIGINT/SIGTERM or the "quit" command.  Everything it
+ * reports goes through rte_log ("vfailover", "vfailover.stats"); only --help
+ * writes to stdout.
  *
  *   vfailover [EAL options] -- [app options]     (see --help)
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -18,6 +22,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_pdump.h>
 
 #include "app.h"
 #include "vfo_log.h"
@@ -131,6 +136,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.nb_txd = cfg->nb_txd,
 			.promisc = cfg->promisc,
 			.ipv4 = uc->ipv4,
+			.has_ipv6 = uc->has_ipv6,
 			.arp_target = uc->arp_target,
 			.allmulti = cfg->allmulti,
 			.mtu = (uint16_t)cfg->mtu,
@@ -144,6 +150,7 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 
 		snprintf(p.name, sizeof(p.name), "%s", uc->name);
 		memcpy(p.devargs, uc->devargs, sizeof(p.devargs));
+		memcpy(p.ipv6, uc->ipv6, sizeof(p.ipv6));
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
 		if (a->uplink[i] == NULL)
 			return -1;
@@ -154,6 +161,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.mode = cfg->fwd,
 		.burst = cfg->burst,
 		.drain_tsc = vfo_us_to_tsc(cfg->drain_us),
+		.idle_every = cfg->idle_poll,
+		.idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US),
 		.qsbr = a->qsbr,
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,
@@ -177,6 +186,35 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			a->fwd.peer_mac[i] = (struct rte_ether_addr){{2, 0, 0, 0, 0, (uint8_t)i}};
 	}
 	return 0;
+}
+
+/*
+ * Lets dpdk-dumpcap and dpdk-pdump capture on the members and
+ * dpdk-proc-info read their counters: secondary processes of the same
+ * --file-prefix, which reach vfailover through EAL's multi-process socket
+ * (absent with --in-memory).  Nothing runs on the fast path until a capture
+ * starts.  Says which --file-prefix they need, or why they cannot attach.
+ */
+static void
+capture_init(void)
+{
+	const char *dir = rte_eal_get_runtime_dir();
+	const char *prefix = strrchr(dir, '/');
+	char sock[PATH_MAX];
+
+	if (rte_pdump_init() < 0) {
+		VFO_LOG(WARNING, "packet capture unavailable: %s", rte_strerror(rte_errno));
+		return;
+	}
+	snprintf(sock, sizeof(sock), "%s/mp_socket", dir);
+	if (access(sock, F_OK) == 0)
+		VFO_LOG(INFO,
+			"dpdk-dumpcap, dpdk-pdump and dpdk-proc-info can attach with "
+			"--file-prefix %s",
+			prefix != NULL ? prefix + 1 : dir);
+	else
+		VFO_LOG(INFO, "no multi-process socket (--in-memory?): dpdk-dumpcap, dpdk-pdump "
+			      "and dpdk-proc-info cannot attach");
 }
 
 /*
@@ -208,6 +246,7 @@ teardown(struct vfo_app *a)
 
 	vfo_app_ctl_stop(a);
 	vfo_fo_engine_stop(&a->fo);
+	rte_pdump_uninit();
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
 	a->nb_uplinks = 0;
@@ -226,11 +265,12 @@ main(int argc, char **argv)
 	int eal_argc = sep == 0 ? 1 : sep;
 	int ret;
 
+	vfo_app_log_init();
 	/* Application options first, so that bad ones start nothing. */
 	argv[sep] = argv[0];
 	ret = vfo_args_parse(argc - sep, argv + sep, &app.cfg, err, sizeof(err));
 	if (ret < 0) {
-		fprintf(stderr, "vfailover: %s\n", err);
+		VFO_LOG(ERR, "%s", err);
 		return EXIT_USAGE;
 	}
 	if (app.cfg.help) {
@@ -239,43 +279,44 @@ main(int argc, char **argv)
 	}
 	ret = rte_eal_init(eal_argc, argv);
 	if (ret < 0) {
-		fprintf(stderr,
-			"vfailover: EAL init failed: %s; check the EAL options and hugepages "
-			"(scripts/setup), or run with --in-memory\n",
+		VFO_LOG(ERR,
+			"EAL init failed: %s; check the EAL options and hugepages "
+			"(scripts/setup), or run with --in-memory",
 			rte_strerror(rte_errno));
 		return EXIT_FAILURE;
 	}
+	capture_init();
 	if (resolve_queues(&app.cfg, err, sizeof(err)) < 0 ||
 	    setup_dataplane(&app, err, sizeof(err)) < 0 ||
 	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||
 	    setup_failover(&app, err, sizeof(err)) < 0) {
-		fprintf(stderr, "vfailover: %s\n", err);
+		VFO_LOG(ERR, "%s", err);
 		teardown(&app);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
-	vfo_pools_print_memory(&app.pools, stdout);
+	vfo_pools_log_memory(&app.pools);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	ret = vfo_app_ctl_start(&app);
 	if (ret != 0) {
-		fprintf(stderr, "vfailover: cannot start the control thread: %s\n",
-			rte_strerror(-ret));
+		VFO_LOG(ERR, "cannot start the control thread: %s", rte_strerror(-ret));
 		teardown(&app);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
-	printf("vfailover: forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop\n",
-	       vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
-	fflush(stdout);
+	VFO_LOG(NOTICE, "forwarding (%s) on %u lcore(s), %u uplink(s); Ctrl-C to stop",
+		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
+	vfo_app_notify("READY=1\nSTATUS=forwarding");
 	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
 	vfo_app_quit(&app);
 
-	printf("vfailover: stopping\n");
+	VFO_LOG(NOTICE, "stopping");
+	vfo_app_notify("STOPPING=1");
 	vfo_app_ctl_stop(&app);
-	vfo_app_print_totals(&app, stdout);
+	vfo_app_log_totals(&app);
 	teardown(&app);
 	rte_eal_cleanup();
 	return 0;

@@ -19,11 +19,13 @@
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_tsc.h"
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
 #define PREFETCH_OFFSET 3
-/* Loop turns between two reads of the TSC (time accounting, TX drain, RCU). */
-#define TURNS_PER_TSC_READ 32
+/* Loop turns between two reads of the TSC (time accounting, TX drain, RCU):
+ * a batch.  Also in vfo_fwd.h as VFO_FWD_TURNS_PER_BATCH. */
+#define TURNS_PER_TSC_READ VFO_FWD_TURNS_PER_BATCH
 /* Addresses of --tx-first frames: 198.18.0.1 -> 198.19.0.1 (RFC 2544 test range). */
 #define TX_FIRST_SRC_IP ((198u << 24) | (18u << 16) | 1u)
 #define TX_FIRST_DST_IP ((198u << 24) | (19u << 16) | 1u)
@@ -156,58 +158,58 @@ wait_link_up(const struct vfo_uplink *u)
 	return false;
 }
 
-/* Sends one burst of test frames on queue 'q' of every uplink (--tx-first). */
-static void
-tx_first(struct vfo_fwd *f, uint16_t q, struct vfo_txbuf *txb)
-{
-	struct rte_mbuf *pkts[VFO_TXBUF_MAX];
-	const uint16_t len = RTE_MAX(f->tx_first_len, (uint16_t)TX_FIRST_LEN);
-	unsigned int i, t;
-	uint16_t j, sent;
-
-	for (i = 0; i < f->nb_uplinks; i++) {
-		struct vfo_uplink *u = f->uplink[i];
-		struct rte_mempool *mp = u->params.pool_for_socket(u->member[VFO_MEMBER_VF].socket,
-								   u->params.pool_arg);
-
-		if (!wait_link_up(u))
-			VFO_LOG(WARNING,
-				"lcore %u: uplink %s: link still down after %u ms; "
-				"--tx-first sends anyway",
-				rte_lcore_id(), u->params.name, TX_FIRST_LINK_WAIT_MS);
-		if (mp == NULL || rte_pktmbuf_alloc_bulk(mp, pkts, f->burst) != 0) {
-			VFO_LOG(WARNING, "lcore %u: no mbufs for --tx-first on uplink %s",
-				rte_lcore_id(), u->params.name);
-			continue;
-		}
-		for (j = 0; j < f->burst; j++)
-			build_frame(pkts[j], &u->mac, &f->peer_mac[i], len);
-		/* A link that just came up may not take packets yet: retry for a
-		 * while rather than start a closed loop with fewer packets. */
-		for (sent = 0, t = 0; sent < f->burst && t < TX_FIRST_LINK_WAIT_MS; t++) {
-			sent += vfo_uplink_tx_burst(u, q, pkts + sent, f->burst - sent);
-			if (sent < f->burst)
-				rte_delay_ms(1);
-		}
-		if (sent < f->burst)
-			vfo_txbuf_add(u, q, &txb[i], pkts + sent, f->burst - sent);
-	}
-}
-
-/* What one lcore works with: its queue and a TX buffer per uplink. */
+/* What one lcore works with: its queue, a TX buffer per uplink, and per
+ * uplink what it knows of the non-active members' recent deliveries. */
 struct fwd_ctx {
+	/* --tx-first frames a ring refused, retried by first_retry() */
+	struct rte_mbuf *first[VFO_MAX_UPLINKS][VFO_TXBUF_MAX];
+	uint16_t first_n[VFO_MAX_UPLINKS];     /* frames in first[i] */
+	bool first_pending;		       /* some first_n[i] != 0 */
+	uint64_t first_until;		       /* TSC when the retries give up */
 	struct vfo_fwd *f;		       /* the forwarder */
+	struct vfo_fwd_lcore_stats *st;	       /* this lcore's counters */
 	uint16_t q;			       /* the lcore's queue */
+	unsigned int idle_mask;		       /* f->idle_every - 1 (0: every turn) */
 	uint64_t now;			       /* TSC at the start of this batch of turns */
 	struct vfo_txbuf txb[VFO_MAX_UPLINKS]; /* TX buffer per out uplink */
+	uint32_t seen_gen[VFO_MAX_UPLINKS];    /* view generation seen last batch */
+	/* TSC of the last batch in which the uplink's non-active members
+	 * delivered, or its view changed (a switch, a member coming or going) */
+	uint64_t others_busy_at[VFO_MAX_UPLINKS];
 };
 
 /*
+ * Per batch: how often the non-active members of uplink 'i' (view 'v') are
+ * polled during its turns, as a mask of the turn number: 0, every turn;
+ * f->idle_every - 1, one turn in f->idle_every, when the view allows it
+ * (the VF transmits) and they delivered nothing, and the view did not
+ * change, for the last f->idle_after_tsc cycles.
+ */
+static __rte_always_inline unsigned int
+others_mask(struct fwd_ctx *c, unsigned int i, const struct vfo_uplink_view *v)
+{
+	const struct vfo_fwd *f = c->f;
+
+	if (unlikely(v->gen != c->seen_gen[i])) {
+		c->seen_gen[i] = v->gen;
+		c->others_busy_at[i] = c->now;
+	}
+	if (!v->others_idle_ok || c->idle_mask == 0 ||
+	    c->now - c->others_busy_at[i] < f->idle_after_tsc)
+		return 0;
+	c->st->idle_batches++;
+	return c->idle_mask;
+}
+
+/*
  * Runs TURNS_PER_TSC_READ loop turns: each polls every uplink, rewrites what
- * arrived as 'mode' says and buffers it for the out uplink.  With 'live'
- * (path liveness), ARP replies of the path check are consumed on RX and the
- * waiting path probes are sent after the turns.  Returns the packets moved.
- * Inlined once per mode, uplink count and 'live', so that no turn tests them.
+ * arrived as 'mode' says and buffers it for the out uplink.  The active
+ * member is polled every turn, the others after it while the burst has room
+ * on the turns others_mask() allows, and first on turn 0 (so a saturated
+ * active member cannot starve them); a delivery from them brings back
+ * polling every turn at once.  With 'live' (path liveness), ARP replies of
+ * the path check are consumed on RX.  Returns the packets moved.  Inlined once per mode,
+ * uplink count and 'live', so that no turn tests them.
  */
 static __rte_always_inline uint64_t
 run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplinks, const bool live)
@@ -217,6 +219,8 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	const uint16_t burst = f->burst, q = c->q;
 	struct vfo_uplink *u[VFO_MAX_UPLINKS];
 	const struct vfo_uplink_view *v[VFO_MAX_UPLINKS];
+	unsigned int mask[VFO_MAX_UPLINKS];
+	uint16_t others_rx[VFO_MAX_UPLINKS] = {0};
 	uint64_t moved = 0;
 	unsigned int turn, i;
 
@@ -224,14 +228,30 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 	for (i = 0; i < nb_uplinks; i++) {
 		u[i] = f->uplink[i];
 		v[i] = vfo_uplink_view(u[i]);
+		mask[i] = others_mask(c, i, v[i]);
 	}
 	for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
+		const uint64_t moved_before = moved;
+
 		for (i = 0; i < nb_uplinks; i++) {
 			/* One uplink reflects, two forward to each other. */
 			const unsigned int out = nb_uplinks == 2 ? 1 - i : i;
-			uint16_t n = live ? vfo_view_rx_burst_live(u[i], v[i], q, pkts, burst)
-					  : vfo_view_rx_burst(u[i], v[i], q, pkts, burst);
+			uint16_t n = 0, o = 0;
 
+			if (unlikely(v[i]->nb_rx == 0))
+				continue;
+			if (unlikely(turn == 0))
+				o = vfo_view_rx_others(u[i], v[i], q, pkts, burst, live);
+			n = vfo_view_rx_first(u[i], v[i], q, pkts + o, burst - o, live) + o;
+			if (turn != 0 && (turn & mask[i]) == 0 && n < burst) {
+				o = vfo_view_rx_others(u[i], v[i], q, pkts + n, burst - n, live);
+				n += o;
+			}
+			if (unlikely(o != 0)) {
+				/* The others deliver: every turn from now on. */
+				mask[i] = 0;
+				others_rx[i] = 1;
+			}
 			if (n == 0)
 				continue;
 			moved += n;
@@ -243,10 +263,18 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 				vfo_flow_update_burst(u[i]->flows, q, pkts, n, c->now);
 			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
+		/* A turn that received nothing: nothing more is coming now, so
+		 * what the TX buffers hold goes out instead of waiting for the
+		 * drain timer (a closed loop would stall on it).  Saturated
+		 * input sends full bursts and never gets here. */
+		if (moved == moved_before)
+			for (i = 0; i < nb_uplinks; i++)
+				if (c->txb[i].len != 0)
+					vfo_view_txbuf_flush(u[i], v[i], q, &c->txb[i]);
 	}
-	if (live)
-		for (i = 0; i < nb_uplinks; i++)
-			vfo_uplink_path_tx(u[i], q);
+	for (i = 0; i < nb_uplinks; i++)
+		if (others_rx[i])
+			c->others_busy_at[i] = c->now;
 	return moved;
 }
 
@@ -286,6 +314,85 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 	},
 };
 
+/*
+ * Path liveness, once per batch: sends the waiting probes (queue 0 only)
+ * and returns true while any uplink's reply window is open.
+ */
+static bool
+path_window(struct fwd_ctx *c)
+{
+	bool open = false;
+	unsigned int i;
+
+	for (i = 0; i < c->f->nb_uplinks; i++) {
+		vfo_uplink_path_tx(c->f->uplink[i], c->q);
+		open |= vfo_uplink_path_window_open(c->f->uplink[i], c->now);
+	}
+	return open;
+}
+
+/* Builds one burst of test frames per uplink (--tx-first) into c->first[],
+ * sent by first_retry(). */
+static void
+tx_first(struct fwd_ctx *c)
+{
+	struct vfo_fwd *f = c->f;
+	const uint16_t len = RTE_MAX(f->tx_first_len, (uint16_t)TX_FIRST_LEN);
+	unsigned int i;
+	uint16_t j;
+
+	for (i = 0; i < f->nb_uplinks; i++) {
+		struct vfo_uplink *u = f->uplink[i];
+		struct rte_mempool *mp = u->params.pool_for_socket(u->member[VFO_MEMBER_VF].socket,
+								   u->params.pool_arg);
+
+		if (!wait_link_up(u))
+			VFO_LOG(WARNING,
+				"lcore %u: uplink %s: link still down after %u ms; "
+				"--tx-first sends anyway",
+				rte_lcore_id(), u->params.name, TX_FIRST_LINK_WAIT_MS);
+		if (mp == NULL || rte_pktmbuf_alloc_bulk(mp, c->first[i], f->burst) != 0) {
+			VFO_LOG(WARNING, "lcore %u: no mbufs for --tx-first on uplink %s",
+				rte_lcore_id(), u->params.name);
+			continue;
+		}
+		for (j = 0; j < f->burst; j++)
+			build_frame(c->first[i][j], &u->mac, &f->peer_mac[i], len);
+		c->first_n[i] = f->burst;
+	}
+	c->first_until = rte_rdtsc() + vfo_us_to_tsc(TX_FIRST_LINK_WAIT_MS * 1000u);
+}
+
+/*
+ * Offers the --tx-first frames still waiting again, from the loop: a ring
+ * may refuse them until the loop has run (a memif server's ring fills only
+ * once its client, maybe this very lcore, polls), so a closed loop does not
+ * start with fewer packets.  Past c->first_until what is left goes to the
+ * TX buffer's refusal path (freed and counted).
+ */
+static void
+first_retry(struct fwd_ctx *c, uint64_t now)
+{
+	unsigned int i;
+
+	c->first_pending = false;
+	for (i = 0; i < c->f->nb_uplinks; i++) {
+		struct vfo_uplink *u = c->f->uplink[i];
+		uint16_t sent;
+
+		if (c->first_n[i] == 0)
+			continue;
+		sent = vfo_uplink_tx_burst(u, c->q, c->first[i], c->first_n[i]);
+		c->first_n[i] = (uint16_t)(c->first_n[i] - sent);
+		memmove(c->first[i], c->first[i] + sent, c->first_n[i] * sizeof(c->first[i][0]));
+		if (c->first_n[i] != 0 && (int64_t)(now - c->first_until) > 0) {
+			vfo__tx_refused(u, vfo_uplink_view(u), c->q, c->first[i], c->first_n[i]);
+			c->first_n[i] = 0;
+		}
+		c->first_pending |= c->first_n[i] != 0;
+	}
+}
+
 /* Sends what every TX buffer of 'c' holds. */
 static void
 flush_all(struct fwd_ctx *c)
@@ -302,32 +409,40 @@ vfo_fwd_lcore_main(void *arg)
 	struct vfo_fwd *f = arg;
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
-	uint64_t (*const turns)(struct fwd_ctx *) =
-		turns_of[f->path_liveness][f->mode][f->nb_uplinks - 1];
-	struct fwd_ctx c = {.f = f, .q = (uint16_t)idx};
+	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
+	uint64_t (*const turns_live)(struct fwd_ctx *) = turns_of[1][f->mode][f->nb_uplinks - 1];
+	struct fwd_ctx c = {.f = f, .st = st, .q = (uint16_t)idx};
 	struct vfo_fwd_marks *marks = f->marks != NULL ? &f->marks[idx] : NULL;
 	const uint64_t stall_tsc = f->stall_tsc != 0 ? f->stall_tsc : UINT64_MAX;
 	const uint64_t quiet_tsc = f->quiet_tsc != 0 ? f->quiet_tsc : UINT64_MAX;
 	uint64_t now, prev, prev_drain, last_rx;
 	unsigned int i;
 
+	c.idle_mask = f->idle_every > 1 ? f->idle_every - 1 : 0;
 	for (i = 0; i < f->nb_uplinks; i++) {
 		c.txb[i].len = 0;
 		c.txb[i].size = f->burst;
+		c.seen_gen[i] = vfo_uplink_view(f->uplink[i])->gen;
 	}
 	rte_rcu_qsbr_thread_register(f->qsbr, idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
 	VFO_LOG(INFO, "lcore %u forwards queue %u of %u uplink(s), mode %s", rte_lcore_id(), c.q,
 		f->nb_uplinks, vfo_fwd_mode_name(f->mode));
-	if (f->tx_first)
-		tx_first(f, c.q, c.txb);
+	if (f->tx_first) {
+		tx_first(&c);
+		first_retry(&c, rte_rdtsc());
+	}
 
 	prev = prev_drain = last_rx = rte_rdtsc();
+	for (i = 0; i < f->nb_uplinks; i++)
+		c.others_busy_at[i] = prev;
 	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
 		uint64_t moved;
 
 		c.now = prev;
-		moved = turns(&c);
+		/* Path liveness: the loop that consumes the check's ARP replies
+		 * only while a probe's replies may arrive, per batch. */
+		moved = (f->path_liveness && path_window(&c) ? turns_live : turns)(&c);
 
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
@@ -336,6 +451,7 @@ vfo_fwd_lcore_main(void *arg)
 		if (unlikely(now - prev > stall_tsc))
 			vfo_fwd_mark_stall(marks, prev, now, moved);
 		st->total_cycles += now - prev;
+		st->batches++;
 		if (moved != 0) {
 			st->busy_cycles += now - prev;
 			st->pkts += moved;
@@ -346,12 +462,16 @@ vfo_fwd_lcore_main(void *arg)
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {
 			flush_all(&c);
+			if (unlikely(c.first_pending))
+				first_retry(&c, now);
 			prev_drain = now;
 		}
 		for (i = 0; i < f->nb_uplinks; i++)
 			vfo_uplink_ctl_tx(f->uplink[i], c.q);
 	}
 	flush_all(&c);
+	for (i = 0; i < f->nb_uplinks; i++)
+		rte_pktmbuf_free_bulk(c.first[i], c.first_n[i]);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
 	return 0;
@@ -370,5 +490,7 @@ vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum)
 		sum->pkts += __atomic_load_n(&s->pkts, __ATOMIC_RELAXED);
 		sum->busy_cycles += __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 		sum->total_cycles += __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
+		sum->idle_batches += __atomic_load_n(&s->idle_batches, __ATOMIC_RELAXED);
+		sum->batches += __atomic_load_n(&s->batches, __ATOMIC_RELAXED);
 	}
 }

@@ -52,7 +52,7 @@ vfo_pools_get(int socket, void *arg)
 }
 
 void
-vfo_pools_print_memory(const struct vfo_pools *pools, FILE *f)
+vfo_pools_log_memory(const struct vfo_pools *pools)
 {
 	struct rte_malloc_socket_stats ms;
 	int s;
@@ -64,11 +64,13 @@ vfo_pools_print_memory(const struct vfo_pools *pools, FILE *f)
 		if (mp == NULL)
 			continue;
 		obj = mp->header_size + mp->elt_size + mp->trailer_size;
-		fprintf(f, "memory: pool %s on socket %d: %u mbufs x %zu B = %.1f MiB\n", mp->name,
-			s, mp->size, obj, (double)mp->size * (double)obj / (1024.0 * 1024.0));
+		rte_log(RTE_LOG_INFO, vfo_logtype,
+			"memory: pool %s on socket %d: %u mbufs x %zu B = %.1f MiB\n", mp->name, s,
+			mp->size, obj, (double)mp->size * (double)obj / (1024.0 * 1024.0));
 		if (rte_malloc_get_socket_stats(s, &ms) == 0)
-			fprintf(f, "memory: DPDK heap on socket %d: %.1f MiB in use of %.1f MiB\n",
-				s, (double)ms.heap_allocsz_bytes / (1024.0 * 1024.0),
+			rte_log(RTE_LOG_INFO, vfo_logtype,
+				"memory: DPDK heap on socket %d: %.1f MiB in use of %.1f MiB\n", s,
+				(double)ms.heap_allocsz_bytes / (1024.0 * 1024.0),
 				(double)ms.heap_totalsz_bytes / (1024.0 * 1024.0));
 	}
 }

@@ -40,9 +40,11 @@ void
 uplink__publish_view(struct vfo_uplink *u, int active)
 {
 	struct vfo_uplink_view *v = u->view == &u->views[0] ? &u->views[1] : &u->views[0];
+	const uint32_t gen = u->view != NULL ? u->view->gen + 1 : 0;
 	int id;
 
 	memset(v, 0, sizeof(*v));
+	v->gen = gen;
 	v->tx_port = VFO_PORT_NONE;
 	if (active >= 0 && u->member[active].started && !u->member[active].leaving) {
 		v->tx_port = u->member[active].port_id;
@@ -58,6 +60,7 @@ uplink__publish_view(struct vfo_uplink *u, int active)
 		v->rx_member[v->nb_rx] = (uint8_t)m;
 		v->nb_rx++;
 	}
+	v->others_idle_ok = v->tx_port != VFO_PORT_NONE && v->tx_member == VFO_MEMBER_VF;
 	__atomic_store_n(&u->view, v, __ATOMIC_RELEASE);
 }
 
@@ -89,6 +92,7 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	u->params = *p;
 	u->nb_queues = RTE_MAX(p->nb_rxq, p->nb_txq);
 	u->tx_retry_tsc = vfo_us_to_tsc(p->tx_retry_us);
+	u->path_window_tsc = vfo_us_to_tsc(VFO_PATH_REPLY_WINDOW_US);
 	vfo_mutex_init(&u->lock);
 	vfo_uplink_stats_reset(u);
 	/* Nobody else sees 'u' yet; the lock is the member helpers' contract. */

@@ -10,6 +10,7 @@
 
 #include <rte_arp.h>
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -53,6 +54,9 @@ vfo__path_tx(struct vfo_uplink *u)
 		if (sent == 0) {
 			rte_pktmbuf_free(m);
 			__atomic_fetch_add(&u->probe_unsent, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_store_n(&u->path_until_tsc, rte_rdtsc() + u->path_window_tsc,
+					 __ATOMIC_RELAXED);
 		}
 		__atomic_store_n(&u->probe_pkt[id], NULL, __ATOMIC_RELEASE);
 	}

@@ -55,4 +55,12 @@ void uplink__build_arp(struct rte_mbuf *m, uint16_t type, uint16_t op,
 		       const struct rte_ether_addr *mac, uint32_t sip, uint32_t tip,
 		       const struct rte_ether_addr *tha);
 
+/**
+ * Writes into 'm' an unsolicited Neighbor Advertisement (86 B) from 'mac'
+ * for the IPv6 address 'addr' (network order): to ff02::1 from 'addr', hop
+ * limit 255, override flag set, target 'addr', Target Link-Layer Address
+ * option 'mac', ICMPv6 checksum filled in.
+ */
+void uplink__build_na(struct rte_mbuf *m, const struct rte_ether_addr *mac, const uint8_t addr[16]);
+
 #endif /* VFO_UPLINK_PRIVATE_H */

@@ -21,6 +21,17 @@
 #include "vfo_fwd_marks.h"
 #include "vfo_uplink.h"
 
+/** Loop turns per batch: the view is read, the time taken and an RCU
+ * quiescent state reported once per batch. */
+#define VFO_FWD_TURNS_PER_BATCH 32
+/** Most loop turns between two polls of an idle non-active member (the
+ * turns per batch: the others are polled first once per batch anyway). */
+#define VFO_FWD_IDLE_EVERY_MAX VFO_FWD_TURNS_PER_BATCH
+/** Default of vfo_fwd.idle_every (see README: chosen by measurement). */
+#define VFO_FWD_IDLE_EVERY_DEF 8
+/** How long (µs) a non-active member must stay silent to count as idle. */
+#define VFO_FWD_IDLE_AFTER_US 1000
+
 /** Forwarding modes, with testpmd's meanings. */
 enum vfo_fwd_mode {
 	VFO_FWD_IO = 0,	 /**< forward untouched */
@@ -34,6 +45,10 @@ struct vfo_fwd_lcore_stats {
 	uint64_t pkts;	       /**< packets received and handed to TX */
 	uint64_t busy_cycles;  /**< TSC cycles of the spans of turns that received packets */
 	uint64_t total_cycles; /**< TSC cycles spent in the loop */
+	uint64_t batches;      /**< batches of loop turns run (a turn polls every uplink once) */
+	/** batches of turns (per uplink) in which the non-active members were
+	 * polled one turn in idle_every, being idle */
+	uint64_t idle_batches;
 } __rte_cache_aligned;
 
 /** A forwarder: filled by the application, then run on every lcore. */
@@ -49,6 +64,12 @@ struct vfo_fwd {
 	uint16_t tx_first_len;	   /**< size of those frames without FCS (0: 60) */
 	bool path_liveness;	   /**< run the loop that consumes path-check ARP replies
 				    * and sends path probes (an uplink has arp_target) */
+	/** Poll an idle non-active member one loop turn in this many (a power
+	 * of 2, 1..VFO_FWD_IDLE_EVERY_MAX; 0 or 1: every turn); see --idle-poll. */
+	unsigned int idle_every;
+	/** A non-active member is idle when it delivered nothing, and its
+	 * uplink's view did not change, for this many TSC cycles. */
+	uint64_t idle_after_tsc;
 	const bool *quit;	   /**< the loop ends when this becomes true (atomic) */
 	uint64_t stall_tsc;	   /**< a mark when two batches' TSC reads are further apart
 				    * (0: never) */

@@ -9,8 +9,6 @@
 #ifndef VFO_POOL_H
 #define VFO_POOL_H
 
-#include <stdio.h>
-
 #include <rte_mempool.h>
 
 /** The pools of an application. */
@@ -45,8 +43,8 @@ unsigned int vfo_pools_init(struct vfo_pools *pools, const struct vfo_pool_need 
  */
 struct rte_mempool *vfo_pools_get(int socket, void *arg);
 
-/** Prints each pool's size and the DPDK heap in use on each socket to 'f'. */
-void vfo_pools_print_memory(const struct vfo_pools *pools, FILE *f);
+/** Logs (INFO) each pool's size and the DPDK heap in use on each socket. */
+void vfo_pools_log_memory(const struct vfo_pools *pools);
 
 /** Returns the mbufs taken out of every pool (in rings, caches and flight). */
 unsigned int vfo_pools_in_use(const struct vfo_pools *pools);

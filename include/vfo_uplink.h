@@ -106,6 +106,8 @@ struct vfo_uplink_params {
 	uint16_t mtu;		    /**< MTU to set on both members, 0: the PMD's default */
 	struct vfo_vlan_list vlans; /**< VLAN filters to program on both members */
 	uint32_t ipv4;		    /**< the uplink's IPv4 address (host order), 0: none */
+	bool has_ipv6;		    /**< ipv6 holds the uplink's IPv6 address */
+	uint8_t ipv6[16];	    /**< the uplink's IPv6 address (network order) */
 	uint32_t arp_target;	    /**< path liveness: IPv4 (host order) whose ARP replies
 				     * the liveness loop consumes and counts, 0: none */
 	uint32_t max_flows;	    /**< flow table size per queue, 0: no flow table */
@@ -157,6 +159,12 @@ struct vfo_uplink_view {
 	uint8_t nb_rx;			     /**< valid entries in rx_port[] */
 	uint8_t tx_member;		     /**< active member (if tx_port valid) */
 	uint16_t tx_port;		     /**< active member's port or VFO_PORT_NONE */
+	/** true: the VF transmits and the backup is polled after it, so a
+	 * forwarder may poll the backup less while it delivers nothing (see
+	 * vfo_view_rx_others); false: poll every member every turn (the backup
+	 * transmits, a switch is under way, or no member does). */
+	bool others_idle_ok;
+	uint32_t gen; /**< publication number: a new view has a new one */
 };
 
 /** A member's control-side state (guarded by the uplink lock). */
@@ -217,7 +225,17 @@ struct vfo_uplink {
 	 */
 	struct rte_mbuf *probe_pkt[VFO_MEMBER_COUNT]; /**< probe waiting, or NULL (atomic) */
 	uint64_t probe_unsent; /**< probes freed: member not in the view or TX full */
+	/** TSC until which the forwarder looks for the path check's replies
+	 * (atomic): set by vfo__path_tx() to VFO_PATH_REPLY_WINDOW_US after it
+	 * sends a probe, read once per batch by every lcore. */
+	uint64_t path_until_tsc;
+	uint64_t path_window_tsc; /**< VFO_PATH_REPLY_WINDOW_US in TSC cycles */
 };
+
+/** How long after a path probe the forwarder consumes the target's ARP
+ * replies (µs); a reply later than that is forwarded like any packet and
+ * the probe counts as unanswered. */
+#define VFO_PATH_REPLY_WINDOW_US 20000
 
 /** Totals of an uplink, summed over its queues. */
 struct vfo_uplink_stats {
@@ -310,9 +328,10 @@ uint64_t vfo_uplink_member_path_replies(const struct vfo_uplink *u, enum vfo_mem
 uint64_t vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id);
 
 /**
- * Announces the uplink MAC on the active member: a RARP frame, and a
- * gratuitous ARP when the uplink has an IPv4 address, handed to the thread
- * that owns queue 0 (see vfo_uplink_ctl_tx).  Returns the frames queued, or
+ * Announces the uplink MAC on the active member: a RARP frame, a gratuitous
+ * ARP when the uplink has an IPv4 address and an unsolicited Neighbor
+ * Advertisement when it has an IPv6 address, handed to the thread that owns
+ * queue 0 (see vfo_uplink_ctl_tx).  Returns the frames queued, or
  * a negative errno (-EBUSY: the previous announcement is still waiting).
  */
 int vfo_uplink_announce(struct vfo_uplink *u);
@@ -428,6 +447,42 @@ vfo_view_rx_burst_live(struct vfo_uplink *u, const struct vfo_uplink_view *v, ui
 		       struct rte_mbuf **pkts, uint16_t n)
 {
 	return vfo__view_rx_burst(u, v, q, pkts, n, true);
+}
+
+/**
+ * Receives up to 'n' packets from queue 'q' of the first member of view 'v'
+ * (the active one) only; with 'live' (a constant) the path check's ARP
+ * replies are consumed.  The view must poll at least one member (nb_rx > 0).
+ * With vfo_view_rx_others(), the parts of vfo_view_rx_burst() for callers
+ * that decide per batch of bursts when to poll the other member.
+ */
+static __rte_always_inline uint16_t
+vfo_view_rx_first(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		  struct rte_mbuf **pkts, uint16_t n, const bool live)
+{
+	return vfo__rx_member(u, v, 0, q, pkts, n, live);
+}
+
+/**
+ * Receives up to 'n' packets from queue 'q' of every member of view 'v' but
+ * the first (the active one), while there is room.  Returns how many.
+ *
+ * A forwarder must call it at least every VFO_RX_OTHERS_FIRST_EVERY bursts
+ * (before polling the active member: fairness), and after every burst of the
+ * active member while the view's others_idle_ok is false or the others
+ * delivered anything recently; otherwise it may call it less often, as long
+ * as what can arrive meanwhile fits the member's RX ring.
+ */
+static __rte_always_inline uint16_t
+vfo_view_rx_others(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t q,
+		   struct rte_mbuf **pkts, uint16_t n, const bool live)
+{
+	uint16_t nb = 0;
+	uint8_t i;
+
+	for (i = 1; i < v->nb_rx && nb < n; i++)
+		nb += vfo__rx_member(u, v, i, q, pkts + nb, n - nb, live);
+	return nb;
 }
 
 /** vfo_view_rx_burst() on the uplink's current view. */
@@ -571,15 +626,29 @@ void vfo__path_tx(struct vfo_uplink *u);
 
 /**
  * Sends the path probes the control thread left (vfo_uplink_probe), each on
- * its member's queue 0.  Call it now and then from the thread that owns
- * queue 'q', before its next quiescent state; it does something only for
- * queue 0.
+ * its member's queue 0, and opens the reply window (see
+ * vfo_uplink_path_window_open).  Call it now and then from the thread that
+ * owns queue 'q', before its next quiescent state; it does something only
+ * for queue 0.
  */
 static inline void
 vfo_uplink_path_tx(struct vfo_uplink *u, uint16_t q)
 {
 	if (q == 0)
 		vfo__path_tx(u);
+}
+
+/**
+ * Returns true while replies to a path probe of 'u' may arrive (for
+ * VFO_PATH_REPLY_WINDOW_US after the last probe was sent), 'now' being the
+ * caller's TSC: a forwarder then receives with vfo_view_rx_burst_live(),
+ * otherwise with vfo_view_rx_burst(), so that the per-packet reply check
+ * costs nothing between probes.
+ */
+static __rte_always_inline bool
+vfo_uplink_path_window_open(const struct vfo_uplink *u, uint64_t now)
+{
+	return (int64_t)(__atomic_load_n(&u->path_until_tsc, __ATOMIC_RELAXED) - now) > 0;
 }
 
 #ifdef __cplusplus

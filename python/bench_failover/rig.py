@@ -87,7 +87,7 @@ def cycle_failed(h, rig, where, e, res):
     why = f"{where}: {type(e).__name__}: {e}"
     if rig is not None and not rig.vfo.running():
         rc = rig.vfo.popen.returncode
-        tail = [ln for ln in rig.vfo.stdout().splitlines() if ln.startswith("vfailover:")][-3:]
+        tail = [ln for ln in rig.vfo.stderr().splitlines() if ln.startswith("vfailover:")][-3:]
         why += f"; vfailover exited with {rc}" + (f" (signal {-rc})" if rc < 0 else "") + \
             "; its last lines: " + " | ".join(tail)
     log(f"FAILED {why}")

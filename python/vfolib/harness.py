@@ -28,7 +28,7 @@ import time
 
 from .checks import Failure, check, log, wait_until
 from .ctl import ctl
-from .eal import Prefixes, eal_args, hugepages_free, runtime_dir
+from .eal import Prefixes, eal_args, hugepages_free, remove_hugepage_files, runtime_dir
 from .proc import Proc, pid_alive
 from .testpmd import TESTPMD, TestPmd, testpmd_argv
 
@@ -53,6 +53,8 @@ def sweep_leftovers():
             m = pat.match(n)
             if m and not pid_alive(int(m.group(1))):
                 shutil.rmtree(os.path.join(base, n), ignore_errors=True)
+                if n.startswith(DPDK_PREFIX):
+                    remove_hugepage_files(n)
 
 
 class Harness:
@@ -113,11 +115,13 @@ class Harness:
         return p
 
     def start_vfailover(self, name, app_args, lcores="1", vdevs=(), eal_extra=(),
-                        announce=False):
+                        announce=False, in_memory=True):
         """Starts vfailover (does not wait for it); returns the Proc.  Unless
         'announce', it runs with --no-announce, so that the RARP frames it
-        sends after a switch do not show up in exact packet counts."""
-        argv = [self.vfailover_bin] + self.eal(lcores, vdevs) + list(eal_extra) + ["--"] + \
+        sends after a switch do not show up in exact packet counts; for
+        'in_memory' see vfolib.eal.eal_args."""
+        argv = [self.vfailover_bin] + self.eal(lcores, vdevs, in_memory=in_memory) + \
+            list(eal_extra) + ["--"] + \
             list(app_args) + ([] if announce else ["--no-announce"])
         p = self.spawn(name, argv)
         p.prefix = self.prefixes.used[-1]
@@ -133,7 +137,7 @@ class Harness:
             if not p.running():
                 raise Failure(f"{name} exited with {p.popen.returncode} while "
                               f"starting; stderr:\n{p.stderr()}\nstdout:\n{p.stdout()}")
-            if "vfailover: forwarding" not in p.stdout():
+            if "vfailover: forwarding" not in p.stderr():  # rte_log
                 return False
             if ctl_path is None:
                 return True
@@ -221,5 +225,6 @@ class Harness:
         shutil.rmtree(self.tmp, ignore_errors=True)
         for pre in self.prefixes.used:
             shutil.rmtree(runtime_dir(pre), ignore_errors=True)
+            remove_hugepage_files(pre)
         self.procs = []
         self.prefixes = Prefixes(DPDK_PREFIX)

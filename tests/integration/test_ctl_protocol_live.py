@@ -103,7 +103,7 @@ def test(h):
     check_eq(r.get("ok"), True, f"quit reply {r}")
     check_eq(f.vfo.wait(5), 0, "vfailover exit status after quit")
     check(not os.path.exists(path), f"{path} still exists after quit")
-    check("totals: u0 vf     rx 512 pkts" in f.vfo.stdout(),
+    check("totals: u0 vf     rx 512 pkts" in f.vfo.stderr(),
           "exit summary lacks 'totals: u0 vf     rx 512 pkts'")
 
 

@@ -104,7 +104,7 @@ def test(h):
                 check_eq(delta, counts, f"round {r}: {n} {m} counters")
             check_eq(after[n]["drops"], {k: 0 for k in after[n]["drops"]}, f"{n} drops")
     check_eq(vfo.stop(), 0, "vfailover exit status after SIGTERM")
-    out = vfo.stdout()
+    out = vfo.stderr()
     for n in ("up0", "up1"):
         line = f"totals: {n} vf     rx {want * ROUNDS} pkts"
         check_eq(line in out, True, f"'{line}' in vfailover's exit summary")

@@ -32,7 +32,7 @@ def check_totals(out, name, pkts):
         f"totals: forwarded {pkts} pkts",
     ]
     for line in want:
-        check(line in out, f"exit summary lacks {line!r}; stdout:\n{out}")
+        check(line in out, f"exit summary lacks {line!r}; stderr (rte_log):\n{out}")
 
 
 def stop_and_check(proc, sig, ctl_path):
@@ -49,7 +49,7 @@ def test(h):
     f = vfotest.MemifReflect(h)
     n = f.check_round(8) + f.check_round(8)
     stop_and_check(f.vfo, signal.SIGTERM, f.ctl_path)
-    check_totals(f.vfo.stdout(), "u0", n)
+    check_totals(f.vfo.stderr(), "u0", n)
 
     ctl_path = h.path("null.sock")
     p = h.vfailover("vfailover_null", ["--vf", "net_null0,no-rx=1",
@@ -57,7 +57,7 @@ def test(h):
                                        "--ctl", ctl_path, "--stats-interval", "0"],
                     ctl_path=ctl_path)
     stop_and_check(p, signal.SIGINT, ctl_path)
-    check_totals(p.stdout(), "u0", 0)
+    check_totals(p.stderr(), "u0", 0)
 
 
 if __name__ == "__main__":

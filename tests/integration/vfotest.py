@@ -72,10 +72,11 @@ def telemetry(sock_path, command, timeout=5.0):
 class MemifReflect:
     """The peer, vfailover and the control socket path of the fixture."""
 
-    def __init__(self, h, extra_args=(), name="vfailover", mac=None):
+    def __init__(self, h, extra_args=(), name="vfailover", mac=None, **vfo_kw):
         """With 'mac', both memif members get it through their devargs (memif
         cannot change a MAC later) and it is the uplink's --mac; without,
-        the uplink MAC defaults to the backup's random one."""
+        the uplink MAC defaults to the backup's random one.  'vfo_kw' go to
+        Harness.start_vfailover (announce, in_memory)."""
         self.h = h
         mac_arg = f",mac={mac}" if mac else ""
         self.ctl_path = h.path("ctl.sock")
@@ -92,7 +93,7 @@ class MemifReflect:
             "--backup", f"net_memif1,role=client,socket={bk_sock},id=0{mac_arg}",
             "--fwd", "io", "--ctl", self.ctl_path, "--stats-interval", "0"] +
             (["--mac", mac] if mac else []) + list(extra_args),
-            ctl_path=self.ctl_path)
+            ctl_path=self.ctl_path, **vfo_kw)
         wait_until(lambda: members_up(self.ctl_path), 15, "both memif members to come up")
 
     def round(self, bursts):

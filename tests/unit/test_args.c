@@ -348,6 +348,45 @@ test_failover_settings(void **state)
 	EXPECT_FAIL("--vlan is empty", "--vf", "v", "--backup", "b", "--vlan", ",");
 }
 
+/* --ip6 / ip6: a unicast IPv6 address per uplink, stored in network order. */
+static void
+test_ipv6(void **state)
+{
+	static const uint8_t want[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 0x01};
+	static const uint8_t ll[16] = {0xfe, 0x80, [14] = 0xab, [15] = 0xcd};
+	struct vfo_app_config c;
+	char err[256] = "";
+	const char *path;
+
+	(void)state;
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b"), 0);
+	assert_false(c.uplink[0].has_ipv6);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--ip6", "2001:db8::1",
+			       "--vf", "v2", "--backup", "b2"),
+			 0);
+	assert_true(c.uplink[0].has_ipv6);
+	assert_memory_equal(c.uplink[0].ipv6, want, 16);
+	assert_false(c.uplink[1].has_ipv6);
+	path = temp_ini("[uplink a]\nvf = v\nbackup = b\nip6 = fe80::abcd\n");
+	vfo_config_defaults(&c);
+	assert_int_equal(vfo_config_load(path, &c, err, sizeof(err)), 0);
+	unlink(path);
+	assert_true(c.uplink[0].has_ipv6);
+	assert_memory_equal(c.uplink[0].ipv6, ll, 16);
+	EXPECT_FAIL("--ip6 '2001:db8::1::2': not an IPv6 address; write it as 2001:db8::1", "--vf",
+		    "v", "--backup", "b", "--ip6", "2001:db8::1::2");
+	EXPECT_FAIL("--ip6 '10.0.0.1': not an IPv6 address", "--vf", "v", "--backup", "b", "--ip6",
+		    "10.0.0.1");
+	EXPECT_FAIL("--ip6 ff02::1: not a unicast interface address", "--vf", "v", "--backup", "b",
+		    "--ip6", "ff02::1");
+	EXPECT_FAIL("--ip6 ::: not a unicast interface address", "--vf", "v", "--backup", "b",
+		    "--ip6", "::");
+	EXPECT_FAIL("--ip6 ::1: not a unicast interface address", "--vf", "v", "--backup", "b",
+		    "--ip6", "::1");
+	EXPECT_FAIL("--ip6 comes before any --vf/--backup", "--ip6", "2001:db8::1", "--vf", "v",
+		    "--backup", "b");
+}
+
 /* Every command-line mistake gets -1 and a message naming the culprit. */
 static void
 test_bad_options(void **state)
@@ -548,7 +587,7 @@ test_config_bad(void **state)
 		const char *sub;
 	} cases[] = {
 		{"data/bad-key.ini", "config data/bad-key.ini: [uplink a]: unknown key 'vff'; "
-				     "valid keys: vf, backup, mac, ip, peer-mac"},
+				     "valid keys: vf, backup, mac, ip, ip6, peer-mac"},
 		{"data/bad-global-key.ini", "[global]: unknown key 'burstt'; valid keys: fwd, "},
 		{"data/bad-section.ini",
 		 "config data/bad-section.ini: unknown section [foo]; use [global] or "
@@ -709,7 +748,8 @@ test_usage(void **state)
 		"net_memif0",
 		"(default 32)",
 		"1..512",
-		"vf, backup, mac, ip, peer-mac",
+		"vf, backup, mac, ip, ip6, peer-mac",
+		"--ip6 IPV6",
 		"--ctl-serial",
 		"virtio-serial",
 	};
@@ -740,14 +780,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_one_uplink),
-		cmocka_unit_test(test_two_uplinks),	 cmocka_unit_test(test_mac_peer_mac),
-		cmocka_unit_test(test_global_options),	 cmocka_unit_test(test_help),
-		cmocka_unit_test(test_bad_options),	 cmocka_unit_test(test_config_good),
-		cmocka_unit_test(test_config_overrides), cmocka_unit_test(test_config_load_direct),
-		cmocka_unit_test(test_config_bad),	 cmocka_unit_test(test_config_limits),
-		cmocka_unit_test(test_configs_dir),	 cmocka_unit_test(test_usage),
-		cmocka_unit_test(test_tx_first_len),	 cmocka_unit_test(test_failover_settings),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_one_uplink),
+		cmocka_unit_test(test_two_uplinks),
+		cmocka_unit_test(test_mac_peer_mac),
+		cmocka_unit_test(test_global_options),
+		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_config_good),
+		cmocka_unit_test(test_config_overrides),
+		cmocka_unit_test(test_config_load_direct),
+		cmocka_unit_test(test_config_bad),
+		cmocka_unit_test(test_config_limits),
+		cmocka_unit_test(test_configs_dir),
+		cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_tx_first_len),
+		cmocka_unit_test(test_failover_settings),
+		cmocka_unit_test(test_ipv6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
