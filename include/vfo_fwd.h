@@ -70,9 +70,9 @@ struct vfo_fwd {
 	/** A non-active member is idle when it delivered nothing, and its
 	 * uplink's view did not change, for this many TSC cycles. */
 	uint64_t idle_after_tsc;
-	const bool *quit;	   /**< the loop ends when this becomes true (atomic) */
-	uint64_t stall_tsc;	   /**< a mark when two batches' TSC reads are further apart
-				    * (0: never) */
+	const bool *quit;   /**< the loop ends when this becomes true (atomic) */
+	uint64_t stall_tsc; /**< a mark when two batches' TSC reads are further apart
+			     * (0: never) */
 	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */
 	struct vfo_fwd_marks *marks; /**< marks per lcore index (NULL: none kept) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
