@@ -139,10 +139,10 @@ SCENARIOS = {
         full=False),
     "net-failover": Scenario(
         "Linux net_failover (QEMU failover mode, kernel forwarding)", guest="net-failover",
-        failover=True, quick=True),
+        failover=True),
     "vfailover-standby": Scenario(
         "vfailover in QEMU failover mode, unplanned", guest="vfailover-standby",
-        failover=True, rules=("no_loss_outside_pause",), quick=True),
+        failover=True, rules=("no_loss_outside_pause",)),
     "vfailover-standby-prepare": Scenario(
         "vfailover in QEMU failover mode, prepare when migrating", guest="vfailover-standby",
         failover=True, planned=True, rules=("no_loss_outside_pause",)),
