@@ -37,7 +37,8 @@ it the same way.  Fields (defaults in brackets):
   ndr        run again at the highest rate without loss                [False]
 
 Issue 14's rows: Linux net_failover and vfailover in QEMU's failover mode
-(failover=True), and Linux bonding tuned for the job.
+(failover=True; its backup member, the kernel's standby netdev, through
+net_af_packet or net_af_xdp), and Linux bonding tuned for the job.
 """
 from dataclasses import dataclass, field
 
@@ -141,8 +142,11 @@ SCENARIOS = {
         "Linux net_failover (QEMU failover mode, kernel forwarding)", guest="net-failover",
         failover=True),
     "vfailover-standby": Scenario(
-        "vfailover in QEMU failover mode, unplanned", guest="vfailover-standby",
-        failover=True, rules=("no_loss_outside_pause",)),
+        "vfailover in QEMU failover mode, unplanned (backup: AF_PACKET)",
+        guest="vfailover-standby", failover=True, rules=("no_loss_outside_pause",)),
+    "vfailover-standby-xdp": Scenario(
+        "vfailover in QEMU failover mode, unplanned (backup: AF_XDP)", guest="vfailover-standby",
+        failover=True, args=("e2e.backup_pmd=af_xdp",), rules=("no_loss_outside_pause",)),
     "vfailover-standby-prepare": Scenario(
         "vfailover in QEMU failover mode, prepare when migrating", guest="vfailover-standby",
         failover=True, planned=True, rules=("no_loss_outside_pause",)),
