@@ -91,6 +91,30 @@ class Decomposition(unittest.TestCase):
         own = measure.own_segments(dict(ev, resume=1100), None, {}, 1000)
         self.assertEqual(own["after_resume_ms"], 0.01)
 
+    def test_wait_before_stop_ends_at_the_vm_stop(self):
+        # A packet in the ring since 5000 µs before the STOP event; QEMU's
+        # trace has the VM stopped 3000 µs before that event: 2 ms waited.
+        sync = {"offset_us": 0, "err_us": 10}
+        ev = {"pending_since": 95000, "q_src_stopped": 97000, "resume": 200000}
+        own = measure.own_segments(ev, None, {"src": sync}, 100000)
+        self.assertEqual(own["before_stop_ms"], 2.0)
+        del ev["q_src_stopped"]  # no trace: the STOP event
+        own = measure.own_segments(ev, None, {"src": sync}, 100000)
+        self.assertEqual(own["before_stop_ms"], 5.0)
+
+    def test_spanning_batch_beyond_the_threshold_is_a_stall(self):
+        # The packet waits 9 ms before the stop; a 1 ms stall 8.5 ms before
+        # it; the batch that spans the pause began 4 ms before the stop:
+        # 1 + (4 - 1) ms stalled, 5 ms vfailover's.
+        sync = {"offset_us": 0, "err_us": 10}
+        marks = {"stall_us": 1000, "lcores": [{"marks": [
+            {"kind": "stall", "from_us": 91500, "to_us": 92500},
+            {"kind": "stall", "from_us": 96000, "to_us": 250000}]}]}
+        ev = {"pending_since": 91000, "resume": 200000}
+        own = measure.own_segments(ev, marks, {"src": sync}, 100000)
+        self.assertEqual(own["before_stop_stalled_ms"], 4.0)
+        self.assertEqual(own["before_stop_ms"], 5.0)
+
     def test_guest_events(self):
         # Guest clock = host + 5000 before the pause, + 5000 - 100000 after
         # (it stood still for the 100 ms pause from 1_000_000 to 1_100_000).

@@ -24,9 +24,10 @@ to it:
               without one, the batch took less than the stall threshold and
               turn = resume (bounded by it)
   ready       a packet is there for the loop: the later of turn and avail
-  fwd         the first packet through the guest's loop after the RESUME
-              (end of the batch that moved it: that stall mark if it moved
-              packets, else the rx_resumed mark)
+  fwd         the first packet through the guest's loop after the RESUME:
+              the end of the batch that moved it (that stall mark if it
+              moved packets, else the rx_resumed mark), or its reply's exit
+              from the destination's tap if that came first (clip())
   tap_out     that packet leaving the destination's tap (tcpdump)
   rx_first    the receiver gets it
 
@@ -142,6 +143,7 @@ def guest_events(marks, syncs, stop, resume):
         before = [m for m in every if m["to_us"] < s["to_us"] and m is not s]
         if before:  # the lcore's CPU time over the spanning batch (and since the last mark)
             out["turn_cpu_ms"] = round((s["cpu_us"] - before[-1]["cpu_us"]) / 1e3, 3)
+            out["turn_guest_ms"] = round((s["to_us"] - before[-1]["to_us"]) / 1e3, 3)
     else:
         out["turn"] = resume
         out["turn_bound"] = True
@@ -162,15 +164,25 @@ def guest_events(marks, syncs, stop, resume):
 
 
 def stalled_within(marks, sync, a, b):
-    """Returns the µs of [a, b] (wall) during which the lcore was stalled,
-    from the stall marks converted with 'sync'."""
+    """Returns the µs of [a, b] (wall; b: the VM's stop) during which the
+    lcore was stalled, from its stall marks converted with 'sync'.  The
+    batch that spans the pause counts too, but for its first stall_us (the
+    marks' threshold): a batch that runs takes far less (the loop reads the
+    TSC once per batch), so the rest of its part before the stop is the
+    vCPU not running (a host that did not schedule it), as for every other
+    stall mark; the first stall_us stays vfailover's (conservative: its TX
+    is flushed at the batch's end)."""
     total = 0
+    thresh = (marks or {}).get("stall_us", 1000)
     for lc in (marks or {}).get("lcores", []):
         for m in lc["marks"]:
             if m["kind"] != "stall":
                 continue
-            lo, hi = max(a, to_host(sync, m["from_us"])), min(b, to_host(sync, m["to_us"]))
-            total += max(0, hi - lo)
+            lo, hi = max(a, to_host(sync, m["from_us"])), to_host(sync, m["to_us"])
+            if hi > b:  # spans the stop (its end is on the other side of the pause)
+                total += max(0, b - lo - thresh) if lo < b else 0
+            else:
+                total += max(0, hi - lo)
     return total
 
 
@@ -228,7 +240,7 @@ def qemu_events(paths, ev, stop, resume):
     out = {}
     if not src or not dst:
         return out
-    end_src = (src["stopped"] or [stop])[-1]
+    end_src = max((t for t in src["stopped"] if t <= resume), default=stop)
     last = [t for t in src["rx"] if t <= end_src]
     if last:
         out["q_src_rx_last"] = last[-1]
@@ -236,7 +248,7 @@ def qemu_events(paths, ev, stop, resume):
     if last:
         out["q_src_tx_last"] = last[-1]
     if src["stopped"]:
-        out["q_src_stopped"] = src["stopped"][-1]
+        out["q_src_stopped"] = end_src
     run = [t for t in dst["running"] if t >= stop]
     if run:
         out["q_dst_running"] = run[0]
@@ -259,18 +271,28 @@ def qemu_events(paths, ev, stop, resume):
     return out
 
 
+def clip(ev):
+    """Returns the events with what the marks give as upper bounds made
+    consistent with what the host saw: the first packet forwarded after the
+    RESUME (fwd: the end of the batch that moved it) left the destination's
+    tap at tap_out, so it was forwarded by then (fwd_clipped when tap_out is
+    earlier); the loop ran (turn) by the time it forwarded; ready is the
+    later of turn and avail, at most fwd."""
+    ev = dict(ev)
+    if ev.get("fwd") is not None and ev.get("tap_out") is not None and ev["tap_out"] < ev["fwd"]:
+        ev["fwd"] = max(ev["tap_out"], ev["resume"])
+        ev["fwd_clipped"] = True
+    if ev.get("turn") is not None and ev.get("fwd") is not None:
+        ev["turn"] = min(ev["turn"], ev["fwd"])
+        ev["ready"] = min(ev["fwd"], max(ev["turn"], ev.get("avail") or ev["turn"]))
+    return ev
+
+
 def decompose(ev, stop, resume):
     """Returns the chain's segments [{"from", "to", "what", "owner", "ms"}]
     over the events 'ev' has (wall µs; see the module comment): consecutive
     events of CHAIN, so that they add up to the migration gap."""
-    ev = dict(ev, stop=stop, resume=resume)
-    if ev.get("tx_pending_at_stop"):
-        # The gap ended with a reply the guest had forwarded before the
-        # STOP, sent by the destination's QEMU from the TX ring it received:
-        # the guest's loop after the RESUME is not on the gap's path.
-        ev = {k: v for k, v in ev.items() if k not in ("turn", "fwd")}
-    elif ev.get("turn") is not None and ev.get("fwd") is not None:
-        ev["ready"] = min(ev["fwd"], max(ev["turn"], ev.get("avail") or ev["turn"]))
+    ev = clip(dict(ev, stop=stop, resume=resume))
     have = [k for k in CHAIN if ev.get(k) is not None]
     out = []
     for a, b in zip(have, have[1:]):
@@ -284,18 +306,20 @@ def own_segments(ev, marks, syncs, stop):
     """Returns vfailover's own parts of the gap (ms): after the RESUME, from
     when it ran with a packet there to the packet forwarded; before the
     STOP, how long a packet that had reached the guest's tap waited,
-    unforwarded, while the loop ran.  None where unknown."""
+    unforwarded, while the loop ran, up to the VM's stop: QEMU's trace of
+    it (q_src_stopped, after its vCPU paused) when that is earlier than the
+    STOP event, which QEMU sends after the stop's handlers ran (10 ms later
+    in a run on a loaded host).  None where unknown."""
     out = {"after_resume_ms": None, "before_stop_ms": None}
+    ev = clip(ev)
     if ev.get("fwd") is not None:
-        ready = max(ev["turn"], ev.get("avail", ev["resume"]))
-        out["after_resume_ms"] = round(max(0.0, ev["fwd"] - ready) / 1e3, 3)
-        if ev.get("fwd_bound"):
+        out["after_resume_ms"] = round(max(0.0, ev["fwd"] - ev["ready"]) / 1e3, 3)
+        if ev.get("fwd_bound") and not ev.get("fwd_clipped"):
             out["after_resume_bound"] = True  # at most this: no mark closer
-    if ev.get("tx_pending_at_stop"):
-        out["before_stop_ms"] = 0.0  # forwarded before the STOP; QEMU sent it after
-    elif ev.get("pending_since") is not None and "src" in syncs:
-        wait = max(0.0, stop - ev["pending_since"])
-        stalled = stalled_within(marks, syncs["src"], ev["pending_since"], stop)
+    if ev.get("pending_since") is not None and "src" in syncs:
+        stopped = min(stop, ev.get("q_src_stopped") or stop)
+        wait = max(0.0, stopped - ev["pending_since"])
+        stalled = stalled_within(marks, syncs["src"], ev["pending_since"], stopped)
         out["before_stop_waited_ms"] = round(wait / 1e3, 3)
         out["before_stop_stalled_ms"] = round(stalled / 1e3, 3)
         out["before_stop_ms"] = round(max(0.0, wait - stalled) / 1e3, 3)
@@ -316,8 +340,13 @@ def outside_check(report, counted):
     diff = {k: (None if mine[k] is None else mine[k] - counted[k]) for k in mine}
     ok = all(d is not None and abs(d) <= (AGREE_GAP_US if k == "longest_gap_us" else AGREE_PKTS)
              for k, d in diff.items())
+    # What vfprobe's own ports dropped before it saw them (it counts those
+    # as lost): where a disagreement comes from, when it is there.
+    drops = {f"port{p['port']}": sum(p.get(k) or 0
+                                     for k in ("rx_missed", "rx_nombuf", "rx_errors"))
+             for p in report.get("ports", []) if "rx_missed" in p}
     return {"vfprobe": mine, "capture": {k: counted[k] for k in mine}, "diff": diff,
-            "agree": ok}
+            "agree": ok, "vfprobe_port_drops": drops}
 
 
 def median_ci(values, conf=0.95):

@@ -95,7 +95,8 @@ TAP_CAPTURES = {"sv": "sv", "sb": "sb", "dv": "dv", "db": "db"}
 # events_us are annotations (error bounds, counts, flags).
 EVENTS = ("rx_last", "stop", "resume", "turn_from", "turn", "fwd_last", "fwd", "tap_in", "tap_out",
           "src_out_last", "avail", "avail_tap", "pending_since", "rx_first", "q_src_rx_last",
-          "q_src_tx_last", "q_src_stopped", "q_dst_running", "q_dst_rx_first", "q_dst_tx_first")
+          "q_src_tx_last", "q_src_stopped", "q_dst_running", "q_dst_rx_first", "q_dst_tx_first",
+          "ready")
 
 
 class RunError(Exception):
@@ -200,12 +201,7 @@ def measure_run(r):
                                      dst=("sv", "sb") if same else ("dv", "db")))
         ev.update(measure.qemu_events(r.get("qemu_trace", {}), ev, stop, resume))
     ev.update(measure.guest_events(r.get("marks"), r.get("syncs", {}), stop, resume))
-    if ev.get("tap_out") is not None and ev.get("turn") is not None and \
-            ev["tap_out"] < ev["turn"] and not ev.get("turn_bound"):
-        # The first reply left the destination before the guest's loop ran
-        # there: the guest had forwarded it before the STOP, QEMU had not
-        # sent it yet (its TX ring migrated).
-        ev["tx_pending_at_stop"] = True
+    ev = measure.clip(dict(ev, resume=resume))
     out["events_us"] = {k: (round(v) if isinstance(v, float) else v) for k, v in ev.items()}
     out["events_ms"] = {k: round((v - stop) / 1e3, 3) for k, v in ev.items()
                         if k in EVENTS and v is not None}
@@ -272,7 +268,8 @@ def check_rules(sc, r):
             o = r.get("outside")
             out[rule] = ({"ok": False, "why": "no capture"} if o is None else
                          {"ok": o["agree"] and not any(o["capture_drops"].values()),
-                          "why": f"diff {o['diff']}, capture drops {o['capture_drops']}"})
+                          "why": f"diff {o['diff']}, capture drops {o['capture_drops']}, "
+                                 f"vfprobe port drops {o.get('vfprobe_port_drops')}"})
     return out
 
 
@@ -288,6 +285,7 @@ def finish(probe, cap, r, dctl, post, clock):
         r["syncs"]["dst_end"] = gclock.sync(dctl).doc()
         r["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
         r["marks_end"] = dctl.call("marks")
+        r["guest_stats"] = dctl.call("stats")  # drops by cause: where the guest lost
     if cap:
         r["captures"] = cap.stop(end)
     r["host_load"] = [r["host_load"], os.getloadavg()[0]]  # 1-min load, start and end
