@@ -72,6 +72,6 @@ def pause(vm, pause_s):
     time.sleep(pause_s)
     vm.qmp.cmd("cont")
     resume = vm.qmp.wait_event("RESUME", 5)
-    return {"t_migrate": t0, "t_stop": _mono(stop), "t_resume": _mono(resume),
+    return {"t_migrate": t0, "t_stop": event_mono(stop), "t_resume": event_mono(resume),
             "t_completed": time.monotonic(), "total_ms": None, "downtime_ms": None,
             "setup_ms": None, "ram_bytes": None, "status": "paused in place"}

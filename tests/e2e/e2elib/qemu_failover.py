@@ -19,6 +19,8 @@ The e1000e has no option ROM (romfile=""), as the primary in QEMU's own
 failover test: the source keeps the unplugged primary realized (to plug it
 back if the migration fails), and its ROM must not be migrated.
 """
+from .migration import event_mono
+from .qmp import QmpError
 from .testbed import GUEST_MAC, MIGRATE_PORT
 from .vm import VF_BUS, Vm
 
@@ -58,3 +60,26 @@ def wait_negotiated(vm, timeout):
     """Returns the FAILOVER_NEGOTIATED event of 'vm' (the guest acked
     STANDBY, QEMU plugs the primary in); raises QmpError on timeout."""
     return vm.qmp.wait_event("FAILOVER_NEGOTIATED", timeout, {"device-id": STANDBY_ID})
+
+
+def _take(vm, name, data):
+    """Returns the monotonic time of the queued QMP event 'name' of 'vm'
+    whose data holds 'data' (taken from the queue), or None."""
+    for i, ev in enumerate(vm.qmp.events):
+        if ev["event"] == name and all(ev.get("data", {}).get(k) == v for k, v in data.items()):
+            return event_mono(vm.qmp.events.pop(i))
+    return None
+
+
+def migration_events(src, dst):
+    """After a migration of the pair: returns the monotonic times of QEMU's
+    failover steps, {"unplug_primary": the source asked the guest to unplug
+    the VF, "unplug_done": its wait-unplug state ended (the guest ejected
+    it), "primary_plugged": the destination plugged the VF in}.  Raises
+    QmpError when the destination did not plug it in."""
+    out = {"unplug_primary": _take(src, "UNPLUG_PRIMARY", {"device-id": "vf"}),
+           "unplug_done": _take(src, "MIGRATION", {"status": "active"}),
+           "primary_plugged": _take(dst, "FAILOVER_NEGOTIATED", {"device-id": STANDBY_ID})}
+    if out["primary_plugged"] is None:
+        raise QmpError("the destination did not plug the primary in (no FAILOVER_NEGOTIATED)")
+    return out
