@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_ctl.c — the application's control thread: control-socket commands
- * (status, stats, flows, quit), the same data through rte_telemetry, and the
- * periodic stats lines (rte_log type "vfailover.stats").  Runs on a
- * control thread, never on a forwarding lcore.
+ * (status, stats, flows, clock, marks, threads, quit), the same data through
+ * rte_telemetry, and the periodic stats lines (rte_log type
+ * "vfailover.stats").  Runs on a control thread, never on a forwarding
+ * lcore.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -112,6 +114,90 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* Control command "clock": the guest's CLOCK_MONOTONIC now (µs), the clock
+ * of the failover timeline and of the marks; a host relates it to its own
+ * by the time the round trip took. */
+static int
+cmd_clock(const json_t *req, json_t *reply, void *arg)
+{
+	(void)req;
+	(void)arg;
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	return 0;
+}
+
+/* Control command "marks": every lcore's marks (stalls of its loop, RX
+ * resuming after a quiet spell) and the stall and quiet thresholds. */
+static int
+cmd_marks(const json_t *req, json_t *reply, void *arg)
+{
+	const struct vfo_app *a = arg;
+	const uint64_t hz = rte_get_tsc_hz();
+
+	(void)req;
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	json_object_set_new(reply, "stall_us",
+			    json_integer((json_int_t)(a->fwd.stall_tsc * 1000000u / hz)));
+	json_object_set_new(reply, "quiet_us",
+			    json_integer((json_int_t)(a->fwd.quiet_tsc * 1000000u / hz)));
+	json_object_set_new(reply, "lcores", vfo_fwd_marks_json(a->fwd.marks, rte_lcore_count()));
+	return 0;
+}
+
+/* Appends {"tid", "name", "run_ns", "wait_ns", "slices"} of thread 'tid'
+ * (its /proc schedstat: time on a CPU, time runnable but waiting) to 'a';
+ * nothing when the kernel keeps no schedstat. */
+static void
+thread_json(json_t *a, const char *tid)
+{
+	unsigned long long run, wait, slices;
+	char path[320], name[32] = "";
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	n = fscanf(f, "%llu %llu %llu", &run, &wait, &slices);
+	fclose(f);
+	if (n != 3)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fgets(name, sizeof(name), f) != NULL)
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	json_array_append_new(a, json_pack("{ss ss sI sI sI}", "tid", tid, "name", name, "run_ns",
+					   (json_int_t)run, "wait_ns", (json_int_t)wait, "slices",
+					   (json_int_t)slices));
+}
+
+/* Control command "threads": CPU time of each of vfailover's threads (the
+ * lcores, the control thread, EAL's interrupt thread...), to tell who had
+ * the CPU when the forwarding loop did not. */
+static int
+cmd_threads(const json_t *req, json_t *reply, void *arg)
+{
+	json_t *a = json_array();
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	(void)req;
+	(void)arg;
+	if (d == NULL)
+		return vfo_ctl_error(reply, "cannot read /proc/self/task");
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			thread_json(a, e->d_name);
+	closedir(d);
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	json_object_set_new(reply, "threads", a);
+	return 0;
+}
+
 /*
  * Command "flows": the top flows of each uplink's flow table (--fwd flow),
  * counters kept across switches.  Args: uplink, top (default 10, max 1000),
@@ -208,6 +294,12 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
 			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
 			 "packets|bytes, reset (true: empty the table after this reply)");
+	vfo_ctl_register(a->ctl, "clock", cmd_clock, a,
+			 "the guest's CLOCK_MONOTONIC in us (timeline and marks clock)");
+	vfo_ctl_register(a->ctl, "marks", cmd_marks, a,
+			 "per lcore: stalls of its loop, RX resuming after a quiet spell");
+	vfo_ctl_register(a->ctl, "threads", cmd_threads, a,
+			 "CPU time (schedstat) of each of vfailover's threads");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
 	vfo_ctl_set_idle_timeout(a->ctl, a->cfg.ctl_idle_ms);
 	if (getenv("VFO_TEST_HOOKS") != NULL && strcmp(getenv("VFO_TEST_HOOKS"), "1") == 0)

@@ -452,7 +452,8 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(attach_allow),
 	 .help = "the attach command probes only the VF's own bus\n"
 		 "and driver; also allow these (comma-separated):\n"
-		 "vdev drivers (net_pcap), buses (pci, vdev) or any"},
+		 "vdev drivers (net_pcap), buses (pci, vdev), or\n"
+		 "'any' (every device)"},
 	{.key = "stats-interval",
 	 .opt = "stats-interval",
 	 .arg = "MS",

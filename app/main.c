@@ -33,6 +33,12 @@
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
 #define EXIT_USAGE 2
+/* A forwarding lcore marks a stall when its loop did not read the TSC for
+ * this long (µs; the guest's scheduler or the hypervisor took its CPU)... */
+#define FWD_STALL_US 1000
+/* ... and RX resuming when packets come after this long without (µs; the
+ * end-to-end study sends 1000 packets/s). */
+#define FWD_QUIET_US 2000
 
 /* The one application (the signal handler needs to reach it). */
 static struct vfo_app app;
@@ -172,7 +178,16 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,
 		.quit = &a->quit,
+		.stall_tsc = vfo_us_to_tsc(FWD_STALL_US),
+		.quiet_tsc = vfo_us_to_tsc(FWD_QUIET_US),
+		.marks = rte_zmalloc("vfo_fwd_marks",
+				     sizeof(struct vfo_fwd_marks) * rte_lcore_count(),
+				     RTE_CACHE_LINE_SIZE),
 	};
+	if (a->fwd.marks == NULL) {
+		snprintf(err, errlen, "out of memory for the lcores' marks");
+		return -1;
+	}
 	for (i = 0; i < a->nb_uplinks; i++) {
 		a->fwd.uplink[i] = a->uplink[i];
 		a->fwd.path_liveness |= cfg->uplink[i].arp_target != 0;
@@ -260,6 +275,8 @@ teardown(struct vfo_app *a, bool report)
 	vfo_unmap_guard_arm(NULL, 0);
 	rte_free(a->qsbr);
 	a->qsbr = NULL;
+	rte_free(a->fwd.marks);
+	a->fwd.marks = NULL;
 }
 
 int

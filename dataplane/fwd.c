@@ -3,7 +3,9 @@
  * fwd.c — the forwarding lcore loop: RX bursts from every member of every
  * uplink, the mode's header rewrite with prefetch, buffered TX to the
  * destination uplink's active member, a TSC-timed drain, and the lcore's
- * own cycle accounting.  No locks, no per-packet branch on control state.
+ * own cycle accounting and marks (stalls, RX resuming; vfo_fwd_marks.h),
+ * checked once per batch where the TSC is read.  No locks, no per-packet
+ * branch on control state.
  */
 #include <string.h>
 
@@ -426,7 +428,10 @@ vfo_fwd_lcore_main(void *arg)
 	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
 	uint64_t (*const turns_live)(struct fwd_ctx *) = turns_of[1][f->mode][f->nb_uplinks - 1];
 	struct fwd_ctx c = {.f = f, .st = st, .q = (uint16_t)idx};
-	uint64_t now, prev, prev_drain;
+	struct vfo_fwd_marks *marks = f->marks != NULL ? &f->marks[idx] : NULL;
+	const uint64_t stall_tsc = f->stall_tsc != 0 ? f->stall_tsc : UINT64_MAX;
+	const uint64_t quiet_tsc = f->quiet_tsc != 0 ? f->quiet_tsc : UINT64_MAX;
+	uint64_t now, prev, prev_drain, last_rx;
 	unsigned int i;
 
 	c.idle_mask = f->idle_every > 1 ? f->idle_every - 1 : 0;
@@ -444,7 +449,7 @@ vfo_fwd_lcore_main(void *arg)
 		first_retry(&c, rte_rdtsc());
 	}
 
-	prev = prev_drain = rte_rdtsc();
+	prev = prev_drain = last_rx = rte_rdtsc();
 	for (i = 0; i < f->nb_uplinks; i++)
 		c.others_busy_at[i] = prev;
 	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
@@ -462,11 +467,16 @@ vfo_fwd_lcore_main(void *arg)
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
+		if (unlikely(now - prev > stall_tsc))
+			vfo_fwd_mark_stall(marks, prev, now, moved);
 		vfo_counter_add(&st->total_cycles, now - prev);
 		vfo_counter_add(&st->batches, 1);
 		if (moved != 0) {
 			vfo_counter_add(&st->busy_cycles, now - prev);
 			vfo_counter_add(&st->pkts, moved);
+			if (unlikely(prev - last_rx > quiet_tsc))
+				vfo_fwd_mark_rx(marks, last_rx, prev, now, moved);
+			last_rx = now;
 		}
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {

@@ -277,12 +277,22 @@ struct vfo_uplink {
 	 */
 	struct rte_mbuf *probe_pkt[VFO_MEMBER_COUNT]; /**< probe waiting, or NULL (atomic) */
 	uint64_t probe_unsent; /**< probes freed: member not in the view or TX full */
+	/** The target's MAC as its last reply on each member gave it (bits
+	 * 0-47, VFO_PATH_PEER_KNOWN set once known; atomic: written by the lcore
+	 * that consumes the reply, read by the control thread). */
+	uint64_t path_peer[VFO_MEMBER_COUNT];
+	/** Control thread only: the member's reply count when its last probe
+	 * was built (a probe goes unicast only when the one before was answered). */
+	uint64_t probe_replies_at[VFO_MEMBER_COUNT];
 	/** TSC until which the forwarder looks for the path check's replies
 	 * (atomic): set by vfo__path_tx() to VFO_PATH_REPLY_WINDOW_US after it
 	 * sends a probe, read once per batch by every lcore. */
 	uint64_t path_until_tsc;
 	uint64_t path_window_tsc; /**< VFO_PATH_REPLY_WINDOW_US in TSC cycles */
 };
+
+/** Set in vfo_uplink.path_peer[] once the target's MAC is known. */
+#define VFO_PATH_PEER_KNOWN (UINT64_C(1) << 63)
 
 /** How long after a path probe the forwarder consumes the target's ARP
  * replies (µs); a reply later than that is forwarded like any packet and
@@ -409,8 +419,14 @@ bool vfo_uplink_kernel_carrier(const char *kif);
 /**
  * Path liveness: hands an ARP request for 'target' (host order), from the
  * uplink MAC (and --ip, else 0.0.0.0 as in an ARP probe), to the thread
- * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).
- * Returns 0, -EBUSY when the previous probe is still waiting, -ENOMEM.
+ * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).  The
+ * request is unicast to the MAC the target answered from on that member
+ * when the previous probe there was answered (as Linux's neighbour
+ * reachability probes: no broadcast flooded to every port of the segment
+ * each interval, such as the idle tap of a VM's migration destination,
+ * whose queue QEMU does not read until the VM runs there); else broadcast.
+ * Control thread only.  Returns 0, -EBUSY when the previous probe is still
+ * waiting, -ENOMEM.
  */
 int vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target);
 

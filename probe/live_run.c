@@ -19,6 +19,7 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
@@ -60,10 +61,11 @@ struct tx_ctx {
 
 /* The RX side's private state during a run. */
 struct rx_ctx {
-	struct vfp_live *l; /* shared state */
-	uint64_t end_tsc;   /* stop at (valid once the TX side is done) */
-	uint64_t drain_end; /* past the end: stop draining at (0: not yet) */
-	bool done;	    /* finished */
+	struct vfp_live *l;	   /* shared state */
+	uint64_t end_tsc;	   /* stop at (valid once the TX side is done) */
+	uint64_t drain_end;	   /* past the end: stop draining at (0: not yet) */
+	bool done;		   /* finished */
+	uint64_t stamps[RX_BURST]; /* receive times (µs) of the burst being analyzed */
 };
 
 /* Builds n packets (stamped with tsc) into t->pend.  Returns how many
@@ -222,6 +224,20 @@ tx_init(struct tx_ctx *t, struct vfp_live *l, uint64_t tsc)
 	t->done = l->o->ntx == 0;
 }
 
+/* Fills r->stamps[0..n) with each frame's kernel receive time (µs), or
+ * 'poll_us' for a frame without one. */
+static void
+kernel_stamps(struct rx_ctx *r, struct rte_mbuf **pkts, uint16_t n, uint64_t poll_us)
+{
+	const struct vfp_live *l = r->l;
+
+	for (uint16_t j = 0; j < n; j++)
+		r->stamps[j] =
+			pkts[j]->ol_flags & l->stamp_flag
+				? *RTE_MBUF_DYNFIELD(pkts[j], l->stamp_off, rte_mbuf_timestamp_t *)
+				: poll_us;
+}
+
 /* One RX step: one burst from each --rx port into the analyzer and the
  * pcap writers.  Returns the frames received. */
 static unsigned int
@@ -243,10 +259,14 @@ rx_step(struct rx_ctx *r)
 		got += n;
 		tsc = rte_rdtsc();
 		us = vfp_live_us(l, tsc);
+		if (l->ports[pn].kstamp)
+			kernel_stamps(r, pkts, n, us);
 		for (uint16_t j = 0; j < n; j++) {
 			const uint8_t *d = rte_pktmbuf_mtod(pkts[j], const uint8_t *);
 			size_t cap = pkts[j]->data_len, wire = pkts[j]->pkt_len;
-			unsigned int res = vfp_analyzer_frame(l->an, pn, us, tsc, d, cap, wire);
+			unsigned int res = vfp_analyzer_frame(
+				l->an, pn, l->ports[pn].kstamp ? r->stamps[j] : us, tsc, d, cap,
+				wire);
 
 			probes += !(res & VFP_RX_FOREIGN);
 			gaps += (res & VFP_RX_GAP) != 0;

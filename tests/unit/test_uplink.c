@@ -503,13 +503,16 @@ put_arp(struct rte_mbuf *m, uint16_t op, uint32_t sip, uint32_t tip)
  * Path liveness, data-plane half: a probe is one ARP request for the target
  * sent on the member it was meant for; the liveness RX consumes and counts
  * the target's ARP replies per member and passes everything else; the
- * ordinary RX passes them all.  An exhausted pool refuses a probe (-ENOMEM)
- * and the next one works once mbufs are back.
+ * ordinary RX passes them all.  A probe goes unicast to the MAC the target
+ * answered from when the member's previous probe was answered, broadcast
+ * otherwise.  An exhausted pool refuses a probe (-ENOMEM) and the next one
+ * works once mbufs are back.
  */
 static void
 test_path_probe_and_replies(void **state)
 {
 	const uint32_t target = 0x0a000001, other = 0x0a000002;
+	const struct rte_ether_addr peer = {{0x02, 0, 0, 0, 0, 0x0a}};
 	struct rte_mempool *mp = vfo_pools_get(0, &pools);
 	struct rte_mbuf *pkts[64], **all;
 	const struct rte_arp_hdr *arp;
@@ -545,6 +548,9 @@ test_path_probe_and_replies(void **state)
 	put_arp(pkts[1], RTE_ARP_OP_REPLY, other, 0);
 	put_arp(pkts[3], RTE_ARP_OP_REQUEST, target, 0);
 	put_arp(pkts[4], RTE_ARP_OP_REPLY, target, 0);
+	rte_ether_addr_copy(&peer, &rte_pktmbuf_mtod_offset(pkts[4], struct rte_arp_hdr *,
+							    sizeof(struct rte_ether_hdr))
+					    ->arp_data.arp_sha);
 	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 6), 6);
 	n = vfo_view_rx_burst_live(u, vfo_uplink_view(u), 0, pkts, 64);
 	assert_int_equal(n, 4);
@@ -569,6 +575,20 @@ test_path_probe_and_replies(void **state)
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(all[i]);
 	free(all);
+	/* The VF's target answered (from 'peer') since its last probe: the next
+	 * goes unicast to it; unanswered, the one after is broadcast again. */
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	vfo_uplink_path_tx(u, 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 1);
+	assert_true(rte_is_same_ether_addr(
+		&rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->dst_addr, &peer));
+	rte_pktmbuf_free(pkts[0]);
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	vfo_uplink_path_tx(u, 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 1);
+	assert_true(rte_is_broadcast_ether_addr(
+		&rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->dst_addr));
+	rte_pktmbuf_free(pkts[0]);
 	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
 	/* A probe still waiting when the uplink goes is freed with it. */
 	n = rte_mempool_in_use_count(mp);
