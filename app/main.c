@@ -25,12 +25,20 @@
 #include <rte_pdump.h>
 
 #include "app.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 #include "vfo_unmap_guard.h"
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
 #define EXIT_USAGE 2
+/* A forwarding lcore marks a stall when its loop did not read the TSC for
+ * this long (µs; the guest's scheduler or the hypervisor took its CPU)... */
+#define FWD_STALL_US 1000
+/* ... and RX resuming when packets come after this long without (µs; the
+ * end-to-end study sends 1000 packets/s). */
+#define FWD_QUIET_US 2000
 
 /* The one application (the signal handler needs to reach it). */
 static struct vfo_app app;
@@ -154,6 +162,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
 		if (a->uplink[i] == NULL)
 			return -1;
+		if (a->uplink[i]->flows != NULL)
+			vfo_flow_set_idle_timeout(a->uplink[i]->flows,
+						  (uint64_t)cfg->flow_idle_ms * 1000);
 		a->nb_uplinks++;
 	}
 	a->fwd = (struct vfo_fwd){
@@ -167,7 +178,16 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,
 		.quit = &a->quit,
+		.stall_tsc = vfo_us_to_tsc(FWD_STALL_US),
+		.quiet_tsc = vfo_us_to_tsc(FWD_QUIET_US),
+		.marks = rte_zmalloc("vfo_fwd_marks",
+				     sizeof(struct vfo_fwd_marks) * rte_lcore_count(),
+				     RTE_CACHE_LINE_SIZE),
 	};
+	if (a->fwd.marks == NULL) {
+		snprintf(err, errlen, "out of memory for the lcores' marks");
+		return -1;
+	}
 	for (i = 0; i < a->nb_uplinks; i++) {
 		a->fwd.uplink[i] = a->uplink[i];
 		a->fwd.path_liveness |= cfg->uplink[i].arp_target != 0;
@@ -227,6 +247,7 @@ setup_failover(struct vfo_app *a, char *err, size_t errlen)
 	ec.fo.min_drain_us = (uint64_t)cfg->tx_drain_ms * 1000;
 	for (i = 0; i < a->nb_uplinks; i++)
 		ec.path_target[i] = cfg->uplink[i].arp_target;
+	snprintf(ec.attach_allow, sizeof(ec.attach_allow), "%s", cfg->attach_allow);
 	return vfo_fo_engine_setup(&a->fo, a->uplink, a->nb_uplinks, &ec, a->ctl, err, errlen);
 }
 
@@ -255,6 +276,8 @@ teardown(struct vfo_app *a, bool report)
 	vfo_unmap_guard_arm(NULL, 0);
 	rte_free(a->qsbr);
 	a->qsbr = NULL;
+	rte_free(a->fwd.marks);
+	a->fwd.marks = NULL;
 }
 
 int
@@ -312,8 +335,10 @@ main(int argc, char **argv)
 		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	vfo_app_notify("READY=1\nSTATUS=forwarding");
 	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	vfo_tsan_release(&app.fwd); /* DPDK's launch and wait, for TSan (vfo_tsan.h) */
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
+	vfo_tsan_acquire(&app.fwd);
 	vfo_app_quit(&app);
 
 	VFO_LOG(NOTICE, "stopping");

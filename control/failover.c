@@ -327,14 +327,31 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 	}
 }
 
-/* Attaches the VF from its devargs; on failure schedules a retry. */
+/*
+ * Attaches the VF from 'devargs' (NULL or "": those of the failed attach
+ * being retried, else the VF's own).  Stores them as the VF's devargs once
+ * it started; on failure schedules a retry of the same devargs.
+ */
 static int
-attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+	  size_t whylen)
 {
-	int ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, fo->devargs[VFO_MEMBER_VF]);
-	uint64_t now = fo->ops->now_us(fo->ctx);
+	char d[VFO_DEVARGS_MAX];
+	uint64_t now;
+	int ret;
 
+	if (devargs != NULL && devargs[0] != '\0')
+		snprintf(d, sizeof(d), "%s", devargs);
+	else
+		snprintf(d, sizeof(d), "%s",
+			 fo->retry_pending && fo->retry_devargs[0] != '\0'
+				 ? fo->retry_devargs
+				 : fo->devargs[VFO_MEMBER_VF]);
+	ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, d);
+	now = fo->ops->now_us(fo->ctx);
 	if (ret == 0) {
+		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", d);
+		fo->retry_devargs[0] = '\0';
 		fo->retry_pending = false;
 		fo->retries = 0;
 		vfo_fo_path_reset(fo, VFO_MEMBER_VF);
@@ -343,6 +360,8 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		return 0;
 	}
 	fo->retries++;
+	if (strcmp(d, fo->devargs[VFO_MEMBER_VF]) != 0)
+		snprintf(fo->retry_devargs, sizeof(fo->retry_devargs), "%s", d);
 	if (fo->retries >= MAX_RETRIES) {
 		fo->retry_pending = false;
 		record(fo, fo->state, fo->state, ev,
@@ -363,14 +382,13 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		return refuse(ret, why, whylen,
 			      "VF probe and start from '%s' did not finish within their bound; "
 			      "the VF is released once its PMD returns",
-			      fo->devargs[VFO_MEMBER_VF]);
+			      d);
 	}
 	if (ret == -EBUSY)
 		return refuse(ret, why, whylen,
 			      "VF attach refused: its release or an earlier bring-up is still "
 			      "running in its PMD; attach again later (see the timeline)");
-	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s",
-		      fo->devargs[VFO_MEMBER_VF], strerror(-ret));
+	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s", d, strerror(-ret));
 }
 
 /*
@@ -556,17 +574,18 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 
 /* BACKUP_VF_GONE. */
 static int
-on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen)
 {
 	switch (ev) {
 	case VFO_EV_VF_ADDED:
 	case VFO_EV_ATTACH:
 		fo->retries = 0;
-		return attach_vf(fo, ev, why, whylen);
+		return attach_vf(fo, ev, devargs, why, whylen);
 	case VFO_EV_TICK:
 	case VFO_EV_LINK_CHANGE:
 		if (fo->retry_pending && fo->ops->now_us(fo->ctx) >= fo->retry_at_us)
-			attach_vf(fo, ev, NULL, 0);
+			attach_vf(fo, ev, NULL, NULL, 0);
 		else if (!usable(fo, VFO_MEMBER_BACKUP))
 			settle(fo, ev);
 		return 0;
@@ -615,7 +634,8 @@ on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t
 
 /* BACKUP_VF_PRESENT and NO_MEMBER: settle on what is usable. */
 static int
-on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen)
 {
 	struct vfo_release rel;
 	char text[64];
@@ -637,7 +657,7 @@ on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size
 	case VFO_EV_ATTACH:
 		if (fo->ops->present(fo->ctx, VFO_MEMBER_VF))
 			return refuse(-EEXIST, why, whylen, "the VF is already attached");
-		return attach_vf(fo, ev, why, whylen);
+		return attach_vf(fo, ev, devargs, why, whylen);
 	default:
 		common_event(fo, ev);
 		if (fo->state == VFO_FO_BACKUP_VF_PRESENT && usable(fo, VFO_MEMBER_BACKUP) &&
@@ -688,12 +708,11 @@ vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs
 		path_tick(fo);
 	}
 	if (devargs != NULL && devargs[0] != '\0' &&
-	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH)) {
-		if (strlen(devargs) >= VFO_DEVARGS_MAX)
-			return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
-				      VFO_DEVARGS_MAX - 1);
-		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", devargs);
-	}
+	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH) && strlen(devargs) >= VFO_DEVARGS_MAX)
+		return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
+			      VFO_DEVARGS_MAX - 1);
+	if (ev != VFO_EV_VF_ADDED && ev != VFO_EV_ATTACH)
+		devargs = NULL;
 	switch (fo->state) {
 	case VFO_FO_VF_ACTIVE:
 		ret = on_vf_active(fo, ev, why, whylen);
@@ -702,13 +721,13 @@ vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs
 		ret = on_draining(fo, ev, why, whylen);
 		break;
 	case VFO_FO_BACKUP_VF_GONE:
-		ret = on_backup_vf_gone(fo, ev, why, whylen);
+		ret = on_backup_vf_gone(fo, ev, devargs, why, whylen);
 		break;
 	case VFO_FO_VF_RETURNING:
 		ret = on_vf_returning(fo, ev, why, whylen);
 		break;
 	default:
-		ret = on_backup_or_none(fo, ev, why, whylen);
+		ret = on_backup_or_none(fo, ev, devargs, why, whylen);
 		break;
 	}
 	/* A port action that failed or outlasted its bound, even where the

@@ -2,9 +2,10 @@
 /*
  * failover_engine.c — the failover engine (vfo_fo_engine.h): one state
  * machine per uplink, fed by device/port events, a periodic tick and the
- * control commands prepare, attach and prefer, all on the failover thread;
- * the commands' handlers (control thread) queue them there and defer their
- * replies; "timeline" is answered on the control thread.
+ * control commands prepare, attach (behind the attach policy) and prefer,
+ * all on the failover thread; the commands' handlers (control thread)
+ * queue them there and defer their replies; "timeline" is answered on the
+ * control thread.
  */
 #include <errno.h>
 #include <poll.h>
@@ -16,6 +17,7 @@
 
 #include <rte_common.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 
 #include "vfo_clock.h"
@@ -237,12 +239,25 @@ dequeue(struct fo_request **q)
 /*
  * Control thread: queues request 'r' for the failover thread and defers
  * its reply.  Returns the handler's return value: VFO_CTL_DEFERRED, or -1
- * with an error in 'reply' (memory short; 'r' freed).
+ * with an error in 'reply' (memory short; 'r' freed).  Without a failover
+ * thread and a peer to defer to, runs 'r' here and returns its result.
  */
 static int
 submit(struct vfo_fo_engine *e, struct fo_request *r, json_t *reply)
 {
+	int rc;
+
 	r->pending = vfo_ctl_defer(e->ctl);
+	if (r->pending == NULL && !e->running) {
+		/* No peer to defer to (vfo_ctl_handle_line) and no failover
+		 * thread (a harness drives the engine alone): answer at once. */
+		run_request(e, r);
+		json_object_update(reply, r->result);
+		rc = r->rc;
+		json_decref(r->result);
+		free(r);
+		return rc;
+	}
 	if (r->pending == NULL) {
 		free(r);
 		return vfo_ctl_error(reply, "out of memory in vfailover (or no peer to answer); "
@@ -304,6 +319,7 @@ cmd_attach(const json_t *req, json_t *reply, void *arg)
 	const json_t *devargs = json_object_get(req, "devargs");
 	unsigned int first, last;
 	struct fo_request *r;
+	char why[512];
 
 	if (pick_uplinks(e, req, reply, &first, &last) < 0)
 		return -1;
@@ -313,8 +329,15 @@ cmd_attach(const json_t *req, json_t *reply, void *arg)
 	if (devargs != NULL && last - first > 1)
 		return vfo_ctl_error(reply, "give \"uplink\" with \"devargs\" (%u uplinks)",
 				     e->nb_uplinks);
-	if (devargs != NULL && strlen(json_string_value(devargs)) >= VFO_DEVARGS_MAX)
-		return vfo_ctl_error(reply, "devargs longer than %d bytes", VFO_DEVARGS_MAX - 1);
+	/* Before anything is probed or stored: a refused attach changes nothing. */
+	if (devargs != NULL &&
+	    vfo_attach_policy_check(&e->attach[first], json_string_value(devargs), why,
+				    sizeof(why)) < 0) {
+		VFO_LOG(WARNING, "uplink %s: attach refused: %s", e->uplink[first]->params.name,
+			why);
+		return vfo_ctl_error(reply, "uplink %s: attach refused: %s",
+				     e->uplink[first]->params.name, why);
+	}
 	r = request_new(VFO_EV_ATTACH, first, last);
 	if (r == NULL)
 		return vfo_ctl_error(reply, "out of memory in vfailover; retry later");
@@ -438,9 +461,8 @@ run_events(struct vfo_fo_engine *e)
 		handle(e, i, VFO_EV_TICK, NULL, NULL, 0);
 }
 
-/* Runs the queued commands and hands their results to the control thread. */
-static void
-run_requests(struct vfo_fo_engine *e)
+void
+vfo_fo_engine_run_commands(struct vfo_fo_engine *e)
 {
 	struct fo_request *r;
 
@@ -474,7 +496,7 @@ fo_thread_main(void *arg)
 
 		if (ppoll(pfd, RTE_DIM(pfd), &ts, NULL) > 0 && (pfd[0].revents & POLLIN))
 			drain_fd(e->todo_fd);
-		run_requests(e);
+		vfo_fo_engine_run_commands(e);
 		run_events(e);
 	}
 	return NULL;
@@ -512,11 +534,13 @@ vfo_fo_engine_complete(struct vfo_fo_engine *e)
 }
 
 int
-vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
-		    unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
-		    struct vfo_ctl *ctl, char *err, size_t errlen)
+vfo_fo_engine_init(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
+		   unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
+		   const struct vfo_fo_ops *ops, const char *const *vf_drivers, struct vfo_ctl *ctl,
+		   char *err, size_t errlen)
 {
 	struct vfo_fo_conf conf = ec->fo;
+	char why[512];
 	unsigned int i;
 
 	e->todo_fd = e->done_fd = -1;
@@ -529,32 +553,72 @@ vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
 	e->tick_us = ec->tick_us;
 	e->ctl = ctl;
 	for (i = 0; i < e->nb_uplinks; i++) {
+		const struct vfo_uplink_params *p = &e->uplink[i]->params;
+
 		conf.path_target = ec->path_target[i];
 		e->port[i] = (struct vfo_fo_uplink_ctx){.u = e->uplink[i], .lock = &e->lock};
-		vfo_fo_init(&e->fo[i], e->uplink[i]->params.name, &conf, &vfo_fo_uplink_ops,
-			    &e->port[i],
-			    (const char(*)[VFO_DEVARGS_MAX])e->uplink[i]->params.devargs,
-			    VFO_FO_VF_ACTIVE);
+		vfo_fo_init(&e->fo[i], p->name, &conf, ops, &e->port[i],
+			    (const char(*)[VFO_DEVARGS_MAX])p->devargs, VFO_FO_VF_ACTIVE);
+		if (vfo_attach_policy_init(&e->attach[i], p->devargs[VFO_MEMBER_VF],
+					   vf_drivers != NULL ? vf_drivers[i] : NULL,
+					   ec->attach_allow, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "uplink %s: %s", p->name, why);
+			return -1;
+		}
 	}
 	e->todo_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	e->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	e->events = vfo_events_start();
-	if (e->todo_fd < 0 || e->done_fd < 0 || e->events == NULL) {
-		snprintf(err, errlen, "cannot start the failover event queue: %s",
-			 e->events == NULL ? rte_strerror(rte_errno) : strerror(errno));
+	if (e->todo_fd < 0 || e->done_fd < 0) {
+		snprintf(err, errlen, "failover engine: cannot create its eventfds: %s",
+			 strerror(errno));
 		return -1;
 	}
-	vfo_ctl_set_wake_fd(ctl, e->done_fd);
+	return 0;
+}
+
+void
+vfo_fo_engine_register(struct vfo_fo_engine *e, struct vfo_ctl *ctl)
+{
 	vfo_ctl_register(ctl, "prepare", cmd_prepare, e,
 			 "planned switch to the backup and release of the VF (before the host "
 			 "detaches it); args: uplink, wait (default true)");
 	vfo_ctl_register(ctl, "attach", cmd_attach, e,
-			 "bring the VF back; args: uplink, devargs (default: the VF's own)");
+			 "bring the VF back; args: uplink, devargs (default: the VF's own; "
+			 "only its own bus and driver unless --attach-allow)");
 	vfo_ctl_register(ctl, "prefer", cmd_prefer, e,
 			 "which member carries TX when both are usable; args: member vf|backup, "
 			 "uplink");
 	vfo_ctl_register(ctl, "timeline", cmd_timeline, e,
 			 "failover transitions with monotonic µs timestamps; args: uplink");
+}
+
+int
+vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
+		    unsigned int nb_uplinks, const struct vfo_fo_engine_conf *ec,
+		    struct vfo_ctl *ctl, char *err, size_t errlen)
+{
+	const char *drivers[VFO_MAX_UPLINKS] = {NULL};
+	struct rte_eth_dev_info info[VFO_MAX_UPLINKS];
+	unsigned int i;
+
+	/* The driver each VF was probed with: what attach may probe again. */
+	for (i = 0; i < nb_uplinks; i++) {
+		uint16_t port = uplinks[i]->member[VFO_MEMBER_VF].port_id;
+
+		if (port != VFO_PORT_NONE && rte_eth_dev_info_get(port, &info[i]) == 0)
+			drivers[i] = info[i].driver_name;
+	}
+	if (vfo_fo_engine_init(e, uplinks, nb_uplinks, ec, &vfo_fo_uplink_ops, drivers, ctl, err,
+			       errlen) < 0)
+		return -1;
+	e->events = vfo_events_start();
+	if (e->events == NULL) {
+		snprintf(err, errlen, "cannot start the failover event queue: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	vfo_ctl_set_wake_fd(ctl, e->done_fd);
+	vfo_fo_engine_register(e, ctl);
 	return 0;
 }
 

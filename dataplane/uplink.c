@@ -22,6 +22,7 @@
 #include "vfo_clock.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
 RTE_LOG_REGISTER(vfo_logtype, vfailover, INFO);
@@ -79,8 +80,10 @@ uplink__publish_view(struct vfo_uplink *u, int active)
 bool
 uplink__grace_over(struct vfo_uplink *u)
 {
-	if (u->grace_pending && rte_rcu_qsbr_check(u->params.qsbr, u->grace_token, false) == 1)
+	if (u->grace_pending && rte_rcu_qsbr_check(u->params.qsbr, u->grace_token, false) == 1) {
+		vfo_tsan_acquire(u->params.qsbr); /* the workers' releases (vfo_tsan.h) */
 		u->grace_pending = false;
+	}
 	return !u->grace_pending;
 }
 
@@ -210,8 +213,10 @@ vfo_uplink_destroy(struct vfo_uplink *u)
 	vfo_uplink_unlock(u);
 	if (busy) {
 		/* Its job reads the uplink's settings when its PMD returns. */
-		VFO_LOG(NOTICE, "uplink %s: a member is still in its PMD; the uplink is left "
-				"allocated", u->params.name);
+		VFO_LOG(NOTICE,
+			"uplink %s: a member is still in its PMD; the uplink is left "
+			"allocated",
+			u->params.name);
 		return;
 	}
 	vfo_flow_destroy(u->flows);
@@ -368,7 +373,7 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 			if (v->tx_port == VFO_PORT_NONE)
 				break;
 			sent = vfo_view_tx_burst(u, v, q, pkts, n);
-			st->tx_retried += sent;
+			vfo_counter_add(&st->tx_retried, sent);
 			pkts += sent;
 			n = (uint16_t)(n - sent);
 		} while (n > 0 && rte_get_tsc_cycles() < end);
@@ -376,9 +381,9 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 	if (n == 0)
 		return;
 	if (v->tx_port == VFO_PORT_NONE)
-		st->drop_no_member += n;
+		vfo_counter_add(&st->drop_no_member, n);
 	else
-		st->drop_tx_full += n;
+		vfo_counter_add(&st->drop_tx_full, n);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 

@@ -422,12 +422,10 @@ vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char
 				u->params.name, vfo_member_name(id),
 				m->leaving ? "release" : "earlier bring-up"),
 		       -EBUSY;
-	if (devargs != NULL && devargs[0] != '\0') {
-		vfo_uplink_lock(u);
-		snprintf(m->devargs, sizeof(m->devargs), "%s", devargs);
-		vfo_uplink_unlock(u);
-	}
-	snprintf(fresh.devargs, sizeof(fresh.devargs), "%s", m->devargs);
+	/* The member's devargs change only when it comes up from new ones
+	 * (*m = j->m below): a refused or failed attach leaves them as they were. */
+	snprintf(fresh.devargs, sizeof(fresh.devargs), "%s",
+		 devargs != NULL && devargs[0] != '\0' ? devargs : m->devargs);
 	fresh.gen = uplink__new_gen();
 	j = job_new(u, id, &fresh, true);
 	if (j == NULL)

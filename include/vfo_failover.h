@@ -310,7 +310,8 @@ struct vfo_failover {
 	const struct vfo_fo_ops *ops;			 /**< port actions */
 	void *ctx;					 /**< argument of the ops */
 	const char *name;				 /**< uplink name, for the log */
-	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again */
+	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again
+							  * (changed only by a successful attach) */
 	bool released_by_prepare;			 /**< the last VF removal was planned */
 	/* Drain bookkeeping (DRAINING). */
 	uint64_t drain_start_us;       /**< when TX moved to the backup */
@@ -319,11 +320,13 @@ struct vfo_failover {
 	uint64_t drain_mark;	       /**< poll_mark() once quiet for settle_us */
 	bool drain_marked;	       /**< drain_mark is set for this quiet spell */
 	/* Attach retries (BACKUP_VF_GONE with devargs known). */
-	bool retry_pending;	   /**< an attach failed and will be retried */
-	uint64_t retry_at_us;	   /**< when */
-	uint64_t retry_delay_us;   /**< current backoff */
-	uint32_t retries;	   /**< attach attempts that failed in a row */
-	uint64_t vf_down_since_us; /**< when a present VF was first seen down, 0: up */
+	bool retry_pending;		     /**< an attach failed and will be retried */
+	uint64_t retry_at_us;		     /**< when */
+	uint64_t retry_delay_us;	     /**< current backoff */
+	uint32_t retries;		     /**< attach attempts that failed in a row */
+	char retry_devargs[VFO_DEVARGS_MAX]; /**< devargs of a failed attach that gave its
+					      * own, which its retries probe; "": devargs[VF] */
+	uint64_t vf_down_since_us;	     /**< when a present VF was first seen down, 0: up */
 	/* Counters. */
 	uint64_t switches;	 /**< changes of the TX member */
 	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */
@@ -366,7 +369,9 @@ void vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_
 
 /**
  * Runs event 'ev' ('devargs' for VFO_EV_VF_ADDED / VFO_EV_ATTACH, else
- * NULL: then the devargs the VF was last probed from are used).  Returns 0, or a negative errno
+ * NULL: then the devargs of a failed attach being retried, or those the VF
+ * was last probed from, are used).  Devargs are stored for later attaches
+ * only once they probed and started.  Returns 0, or a negative errno
  * when the event cannot be obeyed in this state (e.g. prepare with no usable backup: -EAGAIN), with
  * nothing changed; 'why' (may be NULL) then says why, in words.  A port action that outlasted its
  * bound (a grace period, a probe, a release; -ETIMEDOUT or -EINPROGRESS) or failed is returned

@@ -31,6 +31,7 @@
 
 #include <jansson.h>
 
+#include "vfo_attach_policy.h"
 #include "vfo_ctl.h"
 #include "vfo_tsa.h"
 #include "vfo_events.h"
@@ -42,6 +43,7 @@ struct vfo_fo_engine_conf {
 	struct vfo_fo_conf fo;		       /**< every machine's tunables (path_target below) */
 	uint32_t path_target[VFO_MAX_UPLINKS]; /**< per uplink: ARP target, 0: no path check */
 	uint64_t tick_us;		       /**< every machine ticks this often (link poll) */
+	char attach_allow[VFO_ATTACH_ALLOW_LEN]; /**< --attach-allow list ("": none) */
 };
 
 struct fo_request;
@@ -59,6 +61,7 @@ struct vfo_fo_engine {
 	struct vfo_events *events; /**< device and port events, NULL: stopped */
 	uint64_t tick_us;	   /**< tick period (µs) */
 	uint64_t last_tick_us;	   /**< when the machines last ticked (failover thread) */
+	struct vfo_attach_policy attach[VFO_MAX_UPLINKS]; /**< what attach may probe, per uplink */
 	/* Commands between the control thread and the failover thread. */
 	struct vfo_mutex q_lock; /**< guards the two queues below */
 	struct fo_request *todo; /**< queued for the failover thread, oldest first */
@@ -72,11 +75,35 @@ struct vfo_fo_engine {
 };
 
 /**
- * Sets up a machine per uplink of uplinks[0..nb_uplinks) on the VF, starts
- * the event sources, makes vfo_ctl_poll() of 'ctl' wake when a command's
- * result waits (vfo_fo_engine_complete) and registers the commands
- * prepare, attach, prefer and timeline on 'ctl'.  Returns 0, or -1 with
- * 'err' set.
+ * Sets up a machine per uplink of uplinks[0..nb_uplinks) on the VF, driven
+ * through 'ops' (each machine's context: &e->port[i]), and each uplink's
+ * attach policy (its VF's devargs, the driver vf_drivers[i] probed it with,
+ * NULL or "" if unknown, and conf->attach_allow); commands come from 'ctl'.
+ * Starts no event source and no thread and registers no command: the fuzz
+ * harness of the control protocol drives the commands this way with fake
+ * ops (vfo_fo_engine_run_commands).  Returns 0, or -1 with 'err' set.
+ */
+int vfo_fo_engine_init(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
+		       unsigned int nb_uplinks, const struct vfo_fo_engine_conf *conf,
+		       const struct vfo_fo_ops *ops, const char *const *vf_drivers,
+		       struct vfo_ctl *ctl, char *err, size_t errlen);
+
+/** Registers the commands prepare, attach, prefer and timeline of 'e' on 'ctl'. */
+void vfo_fo_engine_register(struct vfo_fo_engine *e, struct vfo_ctl *ctl);
+
+/**
+ * Runs the commands queued for the failover thread and queues their
+ * results for vfo_fo_engine_complete().  The failover thread's work; an
+ * engine without that thread (a harness) calls it on its only thread.
+ */
+void vfo_fo_engine_run_commands(struct vfo_fo_engine *e);
+
+/**
+ * vfo_fo_engine_init() on the uplinks' ports (vfo_fo_uplink_ops, the VFs'
+ * drivers as probed), then starts the event sources, makes vfo_ctl_poll()
+ * of 'ctl' wake when a command's result waits (vfo_fo_engine_complete) and
+ * registers the commands prepare, attach, prefer and timeline on 'ctl'.
+ * Returns 0, or -1 with 'err' set.
  */
 int vfo_fo_engine_setup(struct vfo_fo_engine *e, struct vfo_uplink *const *uplinks,
 			unsigned int nb_uplinks, const struct vfo_fo_engine_conf *conf,

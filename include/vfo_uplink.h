@@ -57,6 +57,8 @@
 #include <rte_memcpy.h>
 #include <rte_rcu_qsbr.h>
 
+#include "vfo_counter.h"
+#include "vfo_tsan.h"
 #include "vfo_tsa.h"
 
 #ifdef __cplusplus
@@ -275,12 +277,22 @@ struct vfo_uplink {
 	 */
 	struct rte_mbuf *probe_pkt[VFO_MEMBER_COUNT]; /**< probe waiting, or NULL (atomic) */
 	uint64_t probe_unsent; /**< probes freed: member not in the view or TX full */
+	/** The target's MAC as its last reply on each member gave it (bits
+	 * 0-47, VFO_PATH_PEER_KNOWN set once known; atomic: written by the lcore
+	 * that consumes the reply, read by the control thread). */
+	uint64_t path_peer[VFO_MEMBER_COUNT];
+	/** Control thread only: the member's reply count when its last probe
+	 * was built (a probe goes unicast only when the one before was answered). */
+	uint64_t probe_replies_at[VFO_MEMBER_COUNT];
 	/** TSC until which the forwarder looks for the path check's replies
 	 * (atomic): set by vfo__path_tx() to VFO_PATH_REPLY_WINDOW_US after it
 	 * sends a probe, read once per batch by every lcore. */
 	uint64_t path_until_tsc;
 	uint64_t path_window_tsc; /**< VFO_PATH_REPLY_WINDOW_US in TSC cycles */
 };
+
+/** Set in vfo_uplink.path_peer[] once the target's MAC is known. */
+#define VFO_PATH_PEER_KNOWN (UINT64_C(1) << 63)
 
 /** How long after a path probe the forwarder consumes the target's ARP
  * replies (µs); a reply later than that is forwarded like any packet and
@@ -354,7 +366,8 @@ int vfo_uplink_set_active(struct vfo_uplink *u, int id) VFO_EXCLUDES(u->lock);
  * present; -EBUSY when an earlier bring-up or tear-down of this member is
  * still running in its PMD; -ETIMEDOUT when the bring-up did not finish in
  * time (it goes on in the worker and is torn down once it does); -ENODEV
- * when it failed (nothing left probed).  'err' says why.  Takes the lock,
+ * when it failed (nothing left probed).  'err' says why.  The member's
+ * devargs change only when it comes up from new ones.  Takes the lock,
  * never while it waits.
  */
 int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
@@ -406,8 +419,14 @@ bool vfo_uplink_kernel_carrier(const char *kif);
 /**
  * Path liveness: hands an ARP request for 'target' (host order), from the
  * uplink MAC (and --ip, else 0.0.0.0 as in an ARP probe), to the thread
- * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).
- * Returns 0, -EBUSY when the previous probe is still waiting, -ENOMEM.
+ * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).  The
+ * request is unicast to the MAC the target answered from on that member
+ * when the previous probe there was answered (as Linux's neighbour
+ * reachability probes: no broadcast flooded to every port of the segment
+ * each interval, such as the idle tap of a VM's migration destination,
+ * whose queue QEMU does not read until the VM runs there); else broadcast.
+ * Control thread only.  Returns 0, -EBUSY when the previous probe is still
+ * waiting, -ENOMEM.
  */
 int vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target);
 
@@ -503,9 +522,10 @@ vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i,
 {
 	uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts, n);
 
+	vfo_tsan_acquire_n((void *const *)pkts, nb); /* nothing outside TSan builds */
 	if (live && nb != 0)
 		nb = vfo__path_filter(u, q, v->rx_member[i], pkts, nb);
-	u->qstats[q].member[v->rx_member[i]].rx_pkts += nb;
+	vfo_counter_add(&u->qstats[q].member[v->rx_member[i]].rx_pkts, nb);
 	return nb;
 }
 
@@ -606,8 +626,9 @@ vfo_view_tx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_
 
 	if (unlikely(v->tx_port == VFO_PORT_NONE))
 		return 0;
+	vfo_tsan_release_n((void *const *)pkts, n);
 	sent = rte_eth_tx_burst(v->tx_port, q, pkts, n);
-	u->qstats[q].member[v->tx_member].tx_pkts += sent;
+	vfo_counter_add(&u->qstats[q].member[v->tx_member].tx_pkts, sent);
 	return sent;
 }
 

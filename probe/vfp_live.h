@@ -46,6 +46,8 @@ struct vfp_port {
 	uint16_t id;		     /**< ethdev port id */
 	struct rte_ether_addr mac;   /**< its MAC */
 	char driver[32];	     /**< PMD name */
+	bool kstamp;		     /**< RX mbufs carry the kernel's receive time (net_pcap:
+				      * CLOCK_REALTIME µs), used instead of the poll time */
 	uint8_t tmpl[VFP_FRAME_MAX]; /**< probe frame sent from this port (seq/tsc 0) */
 };
 
@@ -98,10 +100,12 @@ struct vfp_live {
 	struct vfp_port ports[VFP_MAX_PORTS];  /**< --port order */
 	unsigned int nports_up;		       /**< ports started (first ones) */
 	struct rte_mempool *mp;		       /**< mbufs of every port */
-	uint64_t tsc_hz;		       /**< TSC frequency */
+	uint64_t tsc_hz;		       /**< TSC frequency, measured at start */
 	uint64_t tsc0;			       /**< TSC at wall0_us */
 	uint64_t wall0_us;		       /**< CLOCK_REALTIME µs at tsc0 */
 	uint64_t us_mult;		       /**< µs per tick, 32.32 fixed point */
+	int stamp_off;			       /**< mbuf dynfield of RX timestamps (-1: none) */
+	uint64_t stamp_flag;		       /**< ol_flags bit: the timestamp is valid */
 	struct vfp_trial trial;		       /**< the run in progress */
 	uint64_t run_tsc;		       /**< when it started */
 	uint16_t tx_req;		       /**< --tx index to send on (atomic) */
@@ -116,6 +120,8 @@ struct vfp_live {
 	unsigned int nev;		       /**< how many */
 	struct vfp_mark marks[VFP_MARKS];      /**< marks of the run (control thread) */
 	unsigned int nmarks;		       /**< how many */
+	pthread_mutex_t run_lock;	       /**< orders "mark" (marks, nmarks, run_tsc)
+						* with a run's start and end (running) */
 	struct vfp_analyzer *an;	       /**< the run's analyzer */
 	struct vfp_gapcap *gapcap;	       /**< --pcap-gaps writer or NULL */
 	struct vfp_gapcap *allcap;	       /**< --pcap writer or NULL */

@@ -24,6 +24,13 @@
 /** How long a serial port whose host end closed is left unpolled (ms). */
 #define VFO_CTL_SERIAL_HOLD_MS 20
 
+/**
+ * With every slot taken, a new client takes the slot of the one idle the
+ * longest, if that one has been idle (nothing half-read, nothing unsent)
+ * for at least this long (ms).
+ */
+#define VFO_CTL_EVICT_IDLE_MS 1000
+
 /** A registered command. */
 struct vfo_ctl_cmd {
 	char *name;	      /**< what "cmd" must say (malloc'd) */
@@ -44,6 +51,8 @@ struct vfo_ctl_client {
 	size_t in_len;		/**< bytes used in 'in' */
 	bool discarding;	/**< dropping the rest of an overlong line */
 	bool eof;		/**< the client sent EOF: answer what is left, then close */
+	uint64_t last_ms;	/**< CLOCK_MONOTONIC ms of its last byte in or out (accept) */
+	uint64_t line_ms;	/**< when its unanswered partial line began, 0: none */
 	struct vfo_ctl_pending *waiting; /**< its request whose reply is deferred: its
 					  * later requests wait, NULL: none */
 	char *out;			 /**< replies not yet sent */
@@ -73,6 +82,7 @@ struct vfo_ctl {
 	struct vfo_ctl_client clients[VFO_CTL_MAX_CLIENTS]; /**< connection slots */
 	struct vfo_ctl_client serial[VFO_CTL_MAX_SERIAL];   /**< open serial ports */
 	unsigned int nb_serial;				    /**< entries used in serial */
+	unsigned int idle_ms; /**< vfo_ctl_set_idle_timeout(), 0: none */
 };
 
 /**

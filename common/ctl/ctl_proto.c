@@ -102,6 +102,7 @@ vfo_ctl_create(void)
 		return NULL;
 	c->listen_fd = -1;
 	c->wake_fd = -1;
+	c->idle_ms = VFO_CTL_IDLE_DEFAULT_MS;
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	for (i = 0; i < VFO_CTL_MAX_SERIAL; i++)

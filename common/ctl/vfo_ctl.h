@@ -107,10 +107,27 @@ int vfo_ctl_listen(struct vfo_ctl *c, const char *path, char *err, size_t errlen
  */
 int vfo_ctl_open_serial(struct vfo_ctl *c, const char *path, char *err, size_t errlen);
 
+/** Default of vfo_ctl_set_idle_timeout() (ms). */
+#define VFO_CTL_IDLE_DEFAULT_MS 60000
+
+/**
+ * Bounds how long a peer may hold the protocol without using it (ms, 0:
+ * forever; default VFO_CTL_IDLE_DEFAULT_MS):
+ *   - a socket client silent that long (nothing sent, nothing read of its
+ *     replies), or whose request line is not finished that long after it
+ *     began, is told so in an error line and closed;
+ *   - a serial port's request line not finished that long after it began
+ *     is dropped and answered with an error (the port stays open: its peer
+ *     is always there, silence is normal).
+ * Independently, with every socket slot taken a new client takes the slot
+ * of the client idle the longest, once that one has been idle a second.
+ */
+void vfo_ctl_set_idle_timeout(struct vfo_ctl *c, unsigned int ms);
+
 /**
  * Waits up to 'timeout_ms' for activity, accepts clients, reads their lines
- * and answers them.  Returns the number of requests handled, or -1 on a
- * fatal socket error.
+ * and answers them, and closes clients idle past the timeout.  Returns the
+ * number of requests handled, or -1 on a fatal socket error.
  */
 int vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms);
 

@@ -655,6 +655,45 @@ test_attach_refused_when_busy(void **state)
 	assert_int_equal(fo.state, VFO_FO_DRAINING);
 }
 
+/*
+ * Devargs given with attach are stored only once the VF came up from them:
+ * a refused attach (VF present, being released) changes nothing, a failed
+ * one is retried with its own devargs and leaves the VF's as they were.
+ */
+static void
+test_attach_devargs_stored_on_success(void **state)
+{
+	char why[256];
+
+	(void)state;
+	/* Refused by the state: nothing stored. */
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "evil0", why, sizeof(why)), -EEXIST);
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	ev(VFO_EV_PREPARE);
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "evil0", why, sizeof(why)), -EBUSY);
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	while (fo.state == VFO_FO_DRAINING)
+		tick(fo.conf.max_drain_us);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	/* Fails: the VF's devargs stay, the retry probes the new ones. */
+	fk.attach_err = -ENODEV;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "vf1", why, sizeof(why)), -ENODEV);
+	assert_non_null(strstr(why, "vf1"));
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	assert_true(fo.retry_pending);
+	fk.devargs[0] = '\0';
+	tick(fo.retry_delay_us);
+	assert_string_equal(fk.devargs, "vf1");
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	/* The retry works: now they are the VF's. */
+	fk.attach_err = 0;
+	tick(fo.retry_delay_us);
+	assert_string_equal(fk.devargs, "vf1");
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf1");
+	assert_string_equal(fo.retry_devargs, "");
+	assert_false(fo.retry_pending);
+}
+
 /* The timeline keeps the last VFO_FO_TIMELINE entries, oldest first. */
 static void
 test_timeline_bounded(void **state)
@@ -987,6 +1026,7 @@ main(void)
 		cmocka_unit_test_setup(test_flapping, setup),
 		cmocka_unit_test_setup(test_prefer, setup),
 		cmocka_unit_test_setup(test_attach_refused_when_busy, setup),
+		cmocka_unit_test_setup(test_attach_devargs_stored_on_success, setup),
 		cmocka_unit_test_setup(test_timeline_bounded, setup),
 		cmocka_unit_test_setup(test_path_failure_switches, setup_path),
 		cmocka_unit_test_setup(test_returning_vf_needs_path, setup_path),

@@ -127,7 +127,7 @@ test_counters(void **state)
 struct switch_arg {
 	struct vfo_uplink *u;
 	unsigned int delay_ms; /* wait this long before switching */
-	volatile int done;
+	int done;	       /* atomic */
 };
 
 /* Thread body: after delay_ms, switches the uplink to its backup. */
@@ -139,7 +139,7 @@ switcher(void *arg)
 
 	nanosleep(&ts, NULL);
 	vfo_uplink_set_active(s->u, VFO_MEMBER_BACKUP);
-	s->done = 1;
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -172,10 +172,10 @@ test_switch_waits_for_workers(void **state)
 	s.u = u;
 	assert_int_equal(pthread_create(&t, NULL, switcher, &s), 0);
 	nanosleep(&ts, NULL);
-	assert_int_equal(s.done, 0); /* the worker (us) still holds the old view */
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 0); /* we hold the old view */
 	rte_rcu_qsbr_quiescent(qsbr, 0);
 	pthread_join(t, NULL);
-	assert_int_equal(s.done, 1);
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 1);
 	assert_int_equal(vfo_uplink_active(u), VFO_MEMBER_BACKUP);
 
 	alloc_pkts(pkts, 8);
@@ -474,7 +474,7 @@ test_tx_retry(void **state)
 	pthread_join(t, NULL);
 	rte_rcu_qsbr_thread_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
-	assert_int_equal(s.done, 1);
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 1);
 	vfo_uplink_stats_get(u, &st);
 	assert_int_equal(st.tx_retried, 64);
 	assert_int_equal(st.member[VFO_MEMBER_BACKUP].tx_pkts, 32);
@@ -503,13 +503,16 @@ put_arp(struct rte_mbuf *m, uint16_t op, uint32_t sip, uint32_t tip)
  * Path liveness, data-plane half: a probe is one ARP request for the target
  * sent on the member it was meant for; the liveness RX consumes and counts
  * the target's ARP replies per member and passes everything else; the
- * ordinary RX passes them all.  An exhausted pool refuses a probe (-ENOMEM)
- * and the next one works once mbufs are back.
+ * ordinary RX passes them all.  A probe goes unicast to the MAC the target
+ * answered from when the member's previous probe was answered, broadcast
+ * otherwise.  An exhausted pool refuses a probe (-ENOMEM) and the next one
+ * works once mbufs are back.
  */
 static void
 test_path_probe_and_replies(void **state)
 {
 	const uint32_t target = 0x0a000001, other = 0x0a000002;
+	const struct rte_ether_addr peer = {{0x02, 0, 0, 0, 0, 0x0a}};
 	struct rte_mempool *mp = vfo_pools_get(0, &pools);
 	struct rte_mbuf *pkts[64], **all;
 	const struct rte_arp_hdr *arp;
@@ -545,6 +548,9 @@ test_path_probe_and_replies(void **state)
 	put_arp(pkts[1], RTE_ARP_OP_REPLY, other, 0);
 	put_arp(pkts[3], RTE_ARP_OP_REQUEST, target, 0);
 	put_arp(pkts[4], RTE_ARP_OP_REPLY, target, 0);
+	rte_ether_addr_copy(&peer, &rte_pktmbuf_mtod_offset(pkts[4], struct rte_arp_hdr *,
+							    sizeof(struct rte_ether_hdr))
+					    ->arp_data.arp_sha);
 	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 6), 6);
 	n = vfo_view_rx_burst_live(u, vfo_uplink_view(u), 0, pkts, 64);
 	assert_int_equal(n, 4);
@@ -569,6 +575,20 @@ test_path_probe_and_replies(void **state)
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(all[i]);
 	free(all);
+	/* The VF's target answered (from 'peer') since its last probe: the next
+	 * goes unicast to it; unanswered, the one after is broadcast again. */
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	vfo_uplink_path_tx(u, 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 1);
+	assert_true(rte_is_same_ether_addr(
+		&rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->dst_addr, &peer));
+	rte_pktmbuf_free(pkts[0]);
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	vfo_uplink_path_tx(u, 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 1);
+	assert_true(rte_is_broadcast_ether_addr(
+		&rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->dst_addr));
+	rte_pktmbuf_free(pkts[0]);
 	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
 	/* A probe still waiting when the uplink goes is freed with it. */
 	n = rte_mempool_in_use_count(mp);
