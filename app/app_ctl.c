@@ -11,6 +11,8 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -22,9 +24,9 @@
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
-/* Longest the control thread sleeps between looks at its socket and its
- * failover machines (ms); events wake it at once. */
-#define CTL_TICK_MS 1
+/* Longest the control thread sleeps between looks at its socket (ms); a
+ * client and a command finished by the failover thread wake it at once. */
+#define CTL_TICK_MS 10
 
 /* Returns seconds since forwarding began. */
 static double
@@ -199,14 +201,17 @@ cmd_threads(const json_t *req, json_t *reply, void *arg)
 /*
  * Command "flows": the top flows of each uplink's flow table (--fwd flow),
  * counters kept across switches.  Args: uplink, top (default 10, max 1000),
- * by ("packets" or "bytes").
+ * by ("packets" or "bytes"), reset (true: empty the tables after the reply
+ * was taken, so a full or flooded table starts afresh).
  */
 static int
 cmd_flows(const json_t *req, json_t *reply, void *arg)
 {
 	struct vfo_app *a = arg;
 	const json_t *top = json_object_get(req, "top");
-	const char *by = json_string_value(json_object_get(req, "by"));
+	const json_t *by_j = json_object_get(req, "by");
+	const json_t *reset = json_object_get(req, "reset");
+	const char *by = json_string_value(by_j);
 	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
 	json_t *ups;
 	unsigned int first, last, i;
@@ -215,8 +220,11 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 		return -1;
 	if (n < 1 || n > 1000)
 		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
-	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
+	if (by_j != NULL &&
+	    (by == NULL || (strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)))
 		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
+	if (reset != NULL && !json_is_boolean(reset))
+		return vfo_ctl_error(reply, "\"reset\" must be true or false");
 	if (a->uplink[first]->flows == NULL)
 		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
 	ups = json_array();
@@ -226,10 +234,36 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 							 ? VFO_FLOW_BY_BYTES
 							 : VFO_FLOW_BY_PACKETS);
 
+		if (o == NULL) {
+			json_decref(ups);
+			return vfo_ctl_error(reply, "out of memory reading the flow table");
+		}
 		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
 		json_array_append_new(ups, o);
 	}
+	for (i = first; json_is_true(reset) && i < last; i++)
+		vfo_flow_reset(a->uplink[i]->flows);
 	json_object_set_new(reply, "uplinks", ups);
+	json_object_set_new(reply, "reset", json_boolean(json_is_true(reset)));
+	return 0;
+}
+
+/*
+ * Control command "test_stall" (only with VFO_TEST_HOOKS=1 in the
+ * environment): {"ms": N} makes the forwarding lcore of index 0 spin N ms
+ * holding its views, as a preempted lcore would, so that the tests can
+ * reach the bound of a grace period.  Answers at once.
+ */
+static int
+cmd_test_stall(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	json_int_t ms = json_integer_value(json_object_get(req, "ms"));
+
+	(void)reply;
+	if (ms < 1 || ms > 60000)
+		return vfo_ctl_error(reply, "\"ms\" must be 1..60000");
+	__atomic_store_n(&a->fwd.stall_ms, (uint32_t)ms, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -259,7 +293,7 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "counters per uplink, member and lcore; drops by cause");
 	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
 			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
-			 "packets|bytes");
+			 "packets|bytes, reset (true: empty the table after this reply)");
 	vfo_ctl_register(a->ctl, "clock", cmd_clock, a,
 			 "the guest's CLOCK_MONOTONIC in us (timeline and marks clock)");
 	vfo_ctl_register(a->ctl, "marks", cmd_marks, a,
@@ -267,6 +301,11 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 	vfo_ctl_register(a->ctl, "threads", cmd_threads, a,
 			 "CPU time (schedstat) of each of vfailover's threads");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
+	vfo_ctl_set_idle_timeout(a->ctl, a->cfg.ctl_idle_ms);
+	if (getenv("VFO_TEST_HOOKS") != NULL && strcmp(getenv("VFO_TEST_HOOKS"), "1") == 0)
+		vfo_ctl_register(a->ctl, "test_stall", cmd_test_stall, a,
+				 "test hook: the first forwarding lcore holds its views for "
+				 "args: ms");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
 	if (a->cfg.ctl_serial[0] != '\0' &&
@@ -367,7 +406,7 @@ ctl_thread_main(void *arg)
 	a->prev_tsc = rte_rdtsc();
 	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		vfo_fo_engine_run(&a->fo);
+		vfo_fo_engine_complete(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			log_stats(a);
 	}
@@ -389,6 +428,14 @@ vfo_app_ctl_stop(struct vfo_app *a)
 	if (a->ctl_running)
 		pthread_join(a->ctl_thread, NULL);
 	a->ctl_running = false;
+	/* Before the uplinks and the machines it reads go. */
+	vfo_telemetry_unregister("/vfailover/status");
+	vfo_telemetry_unregister("/vfailover/stats");
+}
+
+void
+vfo_app_ctl_close(struct vfo_app *a)
+{
 	vfo_ctl_destroy(a->ctl);
 	a->ctl = NULL;
 }

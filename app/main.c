@@ -25,8 +25,11 @@
 #include <rte_pdump.h>
 
 #include "app.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
+#include "vfo_unmap_guard.h"
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
 #define EXIT_USAGE 2
@@ -124,6 +127,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			 rte_strerror(rte_errno));
 		return -1;
 	}
+	/* A memif peer going away must not unmap a ring under a polling lcore. */
+	vfo_unmap_guard_arm(a->qsbr, (uint64_t)cfg->grace_timeout_ms * 1000);
 	vfo_pools_init(&a->pools, &need);
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
@@ -143,6 +148,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.vlans = uc->vlans,
 			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
 			.tx_retry_us = cfg->tx_retry_us,
+			.grace_timeout_us = (uint64_t)cfg->grace_timeout_ms * 1000,
+			.member_timeout_us = (uint64_t)cfg->member_timeout_ms * 1000,
+			.tx_drain_us = (uint64_t)cfg->tx_drain_ms * 1000,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,
@@ -154,6 +162,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
 		if (a->uplink[i] == NULL)
 			return -1;
+		if (a->uplink[i]->flows != NULL)
+			vfo_flow_set_idle_timeout(a->uplink[i]->flows,
+						  (uint64_t)cfg->flow_idle_ms * 1000);
 		a->nb_uplinks++;
 	}
 	a->fwd = (struct vfo_fwd){
@@ -235,22 +246,33 @@ setup_failover(struct vfo_app *a, char *err, size_t errlen)
 	ec.fo.reprobe_down_us = (uint64_t)cfg->reprobe_down_ms * 1000;
 	for (i = 0; i < a->nb_uplinks; i++)
 		ec.path_target[i] = cfg->uplink[i].arp_target;
+	snprintf(ec.attach_allow, sizeof(ec.attach_allow), "%s", cfg->attach_allow);
 	return vfo_fo_engine_setup(&a->fo, a->uplink, a->nb_uplinks, &ec, a->ctl, err, errlen);
 }
 
-/* Releases whatever setup created, in reverse order. */
+/*
+ * Releases whatever setup created, in reverse order; with 'report', logs
+ * the mbufs still in use once every port is closed (what leaked).
+ */
 static void
-teardown(struct vfo_app *a)
+teardown(struct vfo_app *a, bool report)
 {
 	unsigned int i;
 
 	vfo_app_ctl_stop(a);
 	vfo_fo_engine_stop(&a->fo);
+	vfo_app_ctl_close(a);
 	rte_pdump_uninit();
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
+	/* Every port closed has given back what its rings held: what is still
+	 * in use now leaked (the soak checks it is 0). */
+	if (report)
+		VFO_STATS_LOG(NOTICE, "totals: mbufs in use with every port closed: %u",
+			      vfo_pools_in_use(&a->pools));
 	a->nb_uplinks = 0;
 	vfo_pools_free(&a->pools);
+	vfo_unmap_guard_arm(NULL, 0);
 	rte_free(a->qsbr);
 	a->qsbr = NULL;
 	rte_free(a->fwd.marks);
@@ -291,17 +313,20 @@ main(int argc, char **argv)
 	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||
 	    setup_failover(&app, err, sizeof(err)) < 0) {
 		VFO_LOG(ERR, "%s", err);
-		teardown(&app);
+		teardown(&app, false);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
 	vfo_pools_log_memory(&app.pools);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ret = vfo_app_ctl_start(&app);
+	ret = vfo_fo_engine_start(&app.fo);
+	if (ret == 0)
+		ret = vfo_app_ctl_start(&app);
 	if (ret != 0) {
-		VFO_LOG(ERR, "cannot start the control thread: %s", rte_strerror(-ret));
-		teardown(&app);
+		VFO_LOG(ERR, "cannot start the control and failover threads: %s",
+			rte_strerror(-ret));
+		teardown(&app, false);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
@@ -309,15 +334,17 @@ main(int argc, char **argv)
 		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	vfo_app_notify("READY=1\nSTATUS=forwarding");
 	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	vfo_tsan_release(&app.fwd); /* DPDK's launch and wait, for TSan (vfo_tsan.h) */
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
+	vfo_tsan_acquire(&app.fwd);
 	vfo_app_quit(&app);
 
 	VFO_LOG(NOTICE, "stopping");
 	vfo_app_notify("STOPPING=1");
 	vfo_app_ctl_stop(&app);
 	vfo_app_log_totals(&app);
-	teardown(&app);
+	teardown(&app, true);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -16,9 +16,11 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "vfo_counter.h"
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
@@ -197,7 +199,7 @@ others_mask(struct fwd_ctx *c, unsigned int i, const struct vfo_uplink_view *v)
 	if (!v->others_idle_ok || c->idle_mask == 0 ||
 	    c->now - c->others_busy_at[i] < f->idle_after_tsc)
 		return 0;
-	c->st->idle_batches++;
+	vfo_counter_add(&c->st->idle_batches, 1);
 	return c->idle_mask;
 }
 
@@ -315,6 +317,18 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 };
 
 /*
+ * Test hook: spins f->stall_ms ms without a quiescent state (holding the
+ * views read by the last turns), as an lcore preempted for that long
+ * would, then clears it.  Out of line: the loop only tests the flag.
+ */
+static void __rte_noinline
+stall(struct vfo_fwd *f)
+{
+	rte_delay_us_block(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) * 1000u);
+	__atomic_store_n(&f->stall_ms, 0, __ATOMIC_RELAXED);
+}
+
+/*
  * Path liveness, once per batch: sends the waiting probes (queue 0 only)
  * and returns true while any uplink's reply window is open.
  */
@@ -406,7 +420,9 @@ flush_all(struct fwd_ctx *c)
 int
 vfo_fwd_lcore_main(void *arg)
 {
-	struct vfo_fwd *f = arg;
+	/* Launched through DPDK: what the launcher set up before its
+	 * vfo_tsan_release(f) happens before this (vfo_tsan.h). */
+	struct vfo_fwd *f = (vfo_tsan_acquire(arg), (struct vfo_fwd *)arg);
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
 	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
@@ -443,18 +459,21 @@ vfo_fwd_lcore_main(void *arg)
 		/* Path liveness: the loop that consumes the check's ARP replies
 		 * only while a probe's replies may arrive, per batch. */
 		moved = (f->path_liveness && path_window(&c) ? turns_live : turns)(&c);
+		if (unlikely(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) != 0) && idx == 0)
+			stall(f);
 
+		vfo_tsan_release(f->qsbr); /* DPDK's RCU, for TSan (vfo_tsan.h) */
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
 		if (unlikely(now - prev > stall_tsc))
 			vfo_fwd_mark_stall(marks, prev, now, moved);
-		st->total_cycles += now - prev;
-		st->batches++;
+		vfo_counter_add(&st->total_cycles, now - prev);
+		vfo_counter_add(&st->batches, 1);
 		if (moved != 0) {
-			st->busy_cycles += now - prev;
-			st->pkts += moved;
+			vfo_counter_add(&st->busy_cycles, now - prev);
+			vfo_counter_add(&st->pkts, moved);
 			if (unlikely(prev - last_rx > quiet_tsc))
 				vfo_fwd_mark_rx(marks, last_rx, prev, now, moved);
 			last_rx = now;
@@ -472,8 +491,10 @@ vfo_fwd_lcore_main(void *arg)
 	flush_all(&c);
 	for (i = 0; i < f->nb_uplinks; i++)
 		rte_pktmbuf_free_bulk(c.first[i], c.first_n[i]);
+	vfo_tsan_release(f->qsbr);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
+	vfo_tsan_release(f); /* for whoever waits for this lcore (vfo_tsan.h) */
 	return 0;
 }
 

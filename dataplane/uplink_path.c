@@ -80,7 +80,8 @@ vfo__path_tx(struct vfo_uplink *u)
 		/* The member's port, if the view polls it (so it is started). */
 		for (i = 0; i < v->nb_rx; i++)
 			if (v->rx_member[i] == id)
-				sent = rte_eth_tx_burst(v->rx_port[i], 0, &m, 1);
+				sent = (vfo_tsan_release(m),
+					rte_eth_tx_burst(v->rx_port[i], 0, &m, 1));
 		if (sent == 0) {
 			rte_pktmbuf_free(m);
 			__atomic_fetch_add(&u->probe_unsent, 1, __ATOMIC_RELAXED);
@@ -121,7 +122,7 @@ vfo__path_filter(struct vfo_uplink *u, uint16_t q, uint8_t member, struct rte_mb
 		}
 		pkts[kept++] = m;
 	}
-	u->qstats[q].path_replies[member] += hits;
+	vfo_counter_add(&u->qstats[q].path_replies[member], hits);
 	return kept;
 }
 

@@ -71,6 +71,9 @@ struct vfo_fwd {
 	 * uplink's view did not change, for this many TSC cycles. */
 	uint64_t idle_after_tsc;
 	const bool *quit;   /**< the loop ends when this becomes true (atomic) */
+	uint32_t stall_ms;  /**< test hook (vfailover's test_stall command): the
+			     * lcore of index 0 spins this long holding its
+			     * views, then stores 0 (atomic) */
 	uint64_t stall_tsc; /**< a mark when two batches' TSC reads are further apart
 			     * (0: never) */
 	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */

@@ -26,7 +26,7 @@
 
 /* The event loop thread and its stop flag. */
 static pthread_t event_thread;
-static volatile bool event_stop;
+static bool event_stop; /* atomic: set by the main thread, read by the event thread */
 static bool event_running;
 
 /* Returns libvirt's last error message of this thread. */
@@ -51,7 +51,7 @@ static void *
 event_main(void *arg)
 {
 	(void)arg;
-	while (!event_stop)
+	while (!__atomic_load_n(&event_stop, __ATOMIC_ACQUIRE))
 		virEventRunDefaultImpl();
 	return NULL;
 }
@@ -87,7 +87,7 @@ vfm_events_stop(void)
 {
 	if (!event_running)
 		return;
-	event_stop = true;
+	__atomic_store_n(&event_stop, true, __ATOMIC_RELEASE);
 	virEventAddTimeout(0, wake, NULL, NULL);
 	pthread_join(event_thread, NULL);
 	event_running = false;
@@ -583,7 +583,7 @@ job_stats(virDomainPtr dom, unsigned int flags)
 /** What the migration's watcher thread shares with the migrating thread. */
 struct job_watch {
 	struct vfm_domain *d; /**< the domain migrating */
-	volatile bool done;   /**< set when the migration call returned */
+	bool done;	      /**< set when the migration call returned (atomic) */
 	bool aborted;	      /**< the watcher aborted the job (Ctrl-C) */
 	json_t *last;	      /**< the last statistics read, or NULL */
 	uint64_t last_note;   /**< when the last progress line was printed */
@@ -613,7 +613,7 @@ watch_main(void *arg)
 	struct job_watch *w = arg;
 	struct timespec ts = {.tv_sec = 0, .tv_nsec = JOB_POLL_MS * 1000000L};
 
-	while (!w->done) {
+	while (!__atomic_load_n(&w->done, __ATOMIC_ACQUIRE)) {
 		json_t *st = job_stats(w->d->src, 0);
 
 		if (st != NULL) {
@@ -693,7 +693,7 @@ virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 		rc = 0;
 	if (rc < 0)
 		snprintf(err, errlen, "%s", w.aborted ? "cancelled (Ctrl-C)" : virt_error());
-	w.done = true;
+	__atomic_store_n(&w.done, true, __ATOMIC_RELEASE);
 	pthread_join(watcher, NULL);
 	virTypedParamsFree(p, n);
 	if (rc == 0)

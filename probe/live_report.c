@@ -99,7 +99,8 @@ vfp_live_json(const struct vfp_live *l)
 		return NULL;
 	json_object_set_new(j, "tx", tx_json(l));
 	json_object_set_new(j, "ports", ports_json(l));
-	json_object_set_new(j, "stopped", json_boolean(l->stopped));
+	json_object_set_new(j, "stopped",
+			    json_boolean(__atomic_load_n(&l->stopped, __ATOMIC_RELAXED)));
 	return j;
 }
 
@@ -115,7 +116,8 @@ vfp_live_summary(const struct vfp_live *l, FILE *f)
 			" packets of %u B in %.3f s: %.0f pps, %.3f Gbit/s "
 			"(%.2f%% of 10GbE)%s\n",
 			l->tx.sent, o->size, tx_seconds(l), pps, pps * (double)o->size * 8 / 1e9,
-			100.0 * pps / vfp_line_pps(o->size), l->stopped ? ", stopped" : "");
+			100.0 * pps / vfp_line_pps(o->size),
+			__atomic_load_n(&l->stopped, __ATOMIC_RELAXED) ? ", stopped" : "");
 		for (unsigned int i = 0; i < o->nports; i++)
 			if (l->tx.port_tx[i] != 0)
 				fprintf(f, "  port %u sent %" PRIu64 "\n", i, l->tx.port_tx[i]);

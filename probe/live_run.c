@@ -23,6 +23,7 @@
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
+#include "vfo_tsan.h"
 #include "vfp_live.h"
 
 /* Frames per RX burst. */
@@ -179,6 +180,7 @@ tx_step(struct tx_ctx *t, uint64_t tsc)
 			return;
 		}
 	}
+	vfo_tsan_release_n((void *const *)(t->pend + t->pos), t->npend);
 	n = rte_eth_tx_burst(l->ports[t->port].id, 0, t->pend + t->pos, (uint16_t)t->npend);
 	t->pos += n;
 	t->npend -= n;
@@ -217,8 +219,8 @@ tx_init(struct tx_ctx *t, struct vfp_live *l, uint64_t tsc)
 	}
 	t->cur = __atomic_load_n(&l->tx_req, __ATOMIC_RELAXED);
 	t->port = l->o->tx[t->cur];
-	l->tx.cur = t->cur;
-	l->tx.start_tsc = tsc;
+	__atomic_store_n(&l->tx.cur, t->cur, __ATOMIC_RELEASE);
+	PUBLISH(l->tx.start_tsc, tsc);
 	t->done = l->o->ntx == 0;
 }
 
@@ -253,6 +255,7 @@ rx_step(struct rx_ctx *r)
 
 		if (n == 0)
 			continue;
+		vfo_tsan_acquire_n((void *const *)pkts, n);
 		got += n;
 		tsc = rte_rdtsc();
 		us = vfp_live_us(l, tsc);
@@ -295,14 +298,43 @@ rx_over(struct rx_ctx *r, uint64_t tsc)
 	return l->o->ntx == 0 && __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
 }
 
+/* Puts the calling lcore online in l->qsbr (if any); returns its thread id. */
+static unsigned int
+lcore_online(struct vfp_live *l)
+{
+	unsigned int id = (unsigned int)rte_lcore_index(rte_lcore_id());
+
+	if (l->qsbr != NULL) {
+		rte_rcu_qsbr_thread_register(l->qsbr, id);
+		rte_rcu_qsbr_thread_online(l->qsbr, id);
+	}
+	return id;
+}
+
+/* Takes lcore thread 'id' offline in l->qsbr (if any). */
+static void
+lcore_offline(struct vfp_live *l, unsigned int id)
+{
+	if (l->qsbr != NULL) {
+		rte_rcu_qsbr_thread_offline(l->qsbr, id);
+		rte_rcu_qsbr_thread_unregister(l->qsbr, id);
+	}
+}
+
 /* lcore function: the TX loop.  Returns 0. */
 static int
 tx_loop(void *arg)
 {
-	struct tx_ctx *t = arg;
+	struct tx_ctx *t = (vfo_tsan_acquire(arg), arg); /* set up before the launch */
+	const unsigned int id = lcore_online(t->l);
 
-	while (!t->done)
+	while (!t->done) {
 		tx_step(t, rte_rdtsc());
+		if (t->l->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(t->l->qsbr, id);
+	}
+	lcore_offline(t->l, id);
+	vfo_tsan_release(t); /* read after rte_eal_wait_lcore() */
 	return 0;
 }
 
@@ -311,8 +343,13 @@ tx_loop(void *arg)
 static void
 rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 {
+	const unsigned int id = lcore_online(r->l);
+
 	while (!r->done || (t != NULL && !t->done)) {
 		uint64_t tsc = rte_rdtsc();
+
+		if (r->l->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(r->l->qsbr, id);
 
 		if (t != NULL && !t->done)
 			tx_step(t, tsc);
@@ -329,6 +366,7 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 			}
 		}
 	}
+	lcore_offline(r->l, id);
 }
 
 /* An event of the run before it goes to the analyzer. */
@@ -344,6 +382,27 @@ run_event_cmp(const void *x, const void *y)
 	const struct run_event *a = x, *b = y;
 
 	return a->tsc < b->tsc ? -1 : a->tsc > b->tsc;
+}
+
+/* Zeroes the run's TX and RX counters of 'l' with atomic stores: the
+ * control thread may be reading them ("stats"). */
+static void
+stats_zero(struct vfp_live *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < VFP_MAX_PORTS; i++) {
+		PUBLISH(l->tx.port_tx[i], 0);
+		PUBLISH(l->rx.port_rx[i], 0);
+	}
+	PUBLISH(l->tx.sent, 0);
+	PUBLISH(l->tx.refused, 0);
+	PUBLISH(l->tx.nombuf, 0);
+	PUBLISH(l->tx.start_tsc, 0);
+	PUBLISH(l->tx.last_tsc, 0);
+	__atomic_store_n(&l->tx.cur, 0, __ATOMIC_RELAXED);
+	PUBLISH(l->rx.probes, 0);
+	PUBLISH(l->rx.gaps, 0);
 }
 
 /* Adds the run's marks, TX start, switches and end to the analyzer's
@@ -385,13 +444,15 @@ vfp_run_trial(struct vfp_live *l)
 	uint64_t tsc;
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
 
-	memset(&l->tx, 0, sizeof(l->tx));
-	memset(&l->rx, 0, sizeof(l->rx));
-	l->nev = 0;
-	l->nmarks = 0;
-	l->tx_done = false;
+	/* The control thread reads the counters at any time: zeroed atomically. */
+	stats_zero(l);
+	__atomic_store_n(&l->nev, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->tx_done, false, __ATOMIC_RELAXED);
 	tsc = rte_rdtsc();
+	pthread_mutex_lock(&l->run_lock);
+	l->nmarks = 0;
 	l->run_tsc = tsc;
+	pthread_mutex_unlock(&l->run_lock);
 	vfp_analyzer_start(l->an, vfp_live_us(l, tsc));
 	tx_init(&t, l, tsc);
 	if (o->ntx == 0) { /* receive only: --duration, or until stopped */
@@ -400,13 +461,17 @@ vfp_run_trial(struct vfp_live *l)
 	}
 	__atomic_store_n(&l->running, true, __ATOMIC_RELEASE);
 	if (!t.done && !r.done && worker < RTE_MAX_LCORE) {
+		vfo_tsan_release(&t); /* DPDK's launch, for TSan (vfo_tsan.h) */
 		rte_eal_remote_launch(tx_loop, &t, worker);
 		rx_loop(&r, NULL);
 		rte_eal_wait_lcore(worker);
+		vfo_tsan_acquire(&t);
 	} else {
 		rx_loop(&r, &t);
 	}
+	pthread_mutex_lock(&l->run_lock); /* no mark is being added now */
 	__atomic_store_n(&l->running, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&l->run_lock);
 	add_events(l);
 	memset(sent, 0, sizeof(sent));
 	sent[l->trial.stream] = l->tx.sent;

@@ -18,7 +18,9 @@
  *     TX events (switches);
  *   - owned by the control thread during a run, by the main thread after
  *     it: the marks.
- * No lock is taken on the fast path.
+ * No lock is taken on the fast path.  The lcores report a quiescent state
+ * on 'qsbr' once per loop turn, between bursts: the unmap guard
+ * (vfo_unmap_guard.h) waits for that before a PMD unmaps a port's memory.
  */
 #ifndef VFP_LIVE_H
 #define VFP_LIVE_H
@@ -29,6 +31,7 @@
 
 #include <rte_ether.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 
 #include "vfo_ctl.h"
 #include "vfp_analyzer.h"
@@ -117,12 +120,16 @@ struct vfp_live {
 	unsigned int nev;		       /**< how many */
 	struct vfp_mark marks[VFP_MARKS];      /**< marks of the run (control thread) */
 	unsigned int nmarks;		       /**< how many */
+	pthread_mutex_t run_lock;	       /**< orders "mark" (marks, nmarks, run_tsc)
+						* with a run's start and end (running) */
 	struct vfp_analyzer *an;	       /**< the run's analyzer */
 	struct vfp_gapcap *gapcap;	       /**< --pcap-gaps writer or NULL */
 	struct vfp_gapcap *allcap;	       /**< --pcap writer or NULL */
 	struct vfo_ctl *ctl;		       /**< --ctl socket or NULL */
 	pthread_t ctl_thread;		       /**< its thread */
 	bool ctl_quit;			       /**< ends the control thread (atomic) */
+	struct rte_rcu_qsbr *qsbr;	       /**< the lcores' RCU variable (thread id =
+						* lcore index), NULL: none */
 };
 
 /** Returns µs on the wall clock for TSC value 'tsc'. */

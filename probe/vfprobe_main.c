@@ -21,7 +21,9 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
+#include "vfo_unmap_guard.h"
 #include "vfp_live.h"
 #include "vfp_ndr.h"
 #include "vfp_report.h"
@@ -51,6 +53,37 @@ on_usr1(int sig)
 	(void)sig;
 	if (opts.ntx > 1)
 		vfp_live_request_switch(&live, (uint16_t)((cur + 1) % opts.ntx));
+}
+
+/*
+ * Gives the lcores an RCU variable and arms the unmap guard with it, so that
+ * a memif peer going away cannot unmap a ring under a polling lcore (see
+ * vfo_unmap_guard.h).  Returns 0, or -1 with a message in err.
+ */
+static int
+guard_start(struct vfp_live *l, char *err, size_t errlen)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(rte_lcore_count());
+
+	l->qsbr = rte_zmalloc("vfp_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (l->qsbr == NULL || rte_rcu_qsbr_init(l->qsbr, rte_lcore_count()) != 0) {
+		snprintf(err, errlen, "cannot allocate the lcores' RCU variable: %s",
+			 rte_strerror(rte_errno));
+		rte_free(l->qsbr);
+		l->qsbr = NULL;
+		return -1;
+	}
+	vfo_unmap_guard_arm(l->qsbr, VFO_UNMAP_GUARD_TIMEOUT_US);
+	return 0;
+}
+
+/* Disarms the unmap guard and frees the lcores' RCU variable. */
+static void
+guard_stop(struct vfp_live *l)
+{
+	vfo_unmap_guard_arm(NULL, 0);
+	rte_free(l->qsbr);
+	l->qsbr = NULL;
 }
 
 /* Returns the index of the "--" ending the EAL options, or 0 if none. */
@@ -240,10 +273,13 @@ main(int argc, char **argv)
 		return 1;
 	}
 	live.o = &opts;
+	pthread_mutex_init(&live.run_lock, NULL);
 	init_clock(&live);
-	if (vfp_ports_start(&live, err, sizeof(err)) != 0) {
+	if (guard_start(&live, err, sizeof(err)) != 0 ||
+	    vfp_ports_start(&live, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vfprobe: %s\n", err);
 		vfp_ports_stop(&live);
+		guard_stop(&live);
 		rte_eal_cleanup();
 		return 1;
 	}
@@ -253,6 +289,7 @@ main(int argc, char **argv)
 	if (opts.ctl != NULL && vfp_ctl_start(&live, err, sizeof(err)) != 0) {
 		fprintf(stderr, "vfprobe: %s\n", err);
 		vfp_ports_stop(&live);
+		guard_stop(&live);
 		rte_eal_cleanup();
 		return 1;
 	}
@@ -262,6 +299,7 @@ main(int argc, char **argv)
 	vfp_ctl_stop(&live);
 	vfp_analyzer_destroy(live.an);
 	vfp_ports_stop(&live);
+	guard_stop(&live);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -373,9 +373,9 @@ test_preflight(void **state)
 struct guest {
 	struct vfo_ctl *ctl;  /**< its control protocol */
 	char path[128];	      /**< where it listens */
-	volatile bool stop;   /**< ends its thread */
-	volatile bool mute;   /**< stops answering */
-	volatile bool muted;  /**< the thread saw 'mute' (no poll in progress) */
+	bool stop;	      /**< ends its thread (atomic) */
+	bool mute;	      /**< stops answering (atomic) */
+	bool muted;	      /**< the thread saw 'mute' (no poll in progress; atomic) */
 	bool backup_up;	      /**< backup link_up in status */
 	const char *prepared; /**< the state prepare reports */
 	int vf_after;	      /**< status polls after attach until TX is on the VF (-1: never) */
@@ -432,9 +432,9 @@ guest_main(void *arg)
 {
 	struct guest *g = arg;
 
-	while (!g->stop) {
-		if (g->mute) {
-			g->muted = true;
+	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&g->mute, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&g->muted, true, __ATOMIC_RELEASE);
 			usleep(1000);
 		} else {
 			vfo_ctl_poll(g->ctl, 5);
@@ -470,7 +470,7 @@ guest_start(struct fix *f)
 static void
 guest_stop(struct guest *g)
 {
-	g->stop = true;
+	__atomic_store_n(&g->stop, true, __ATOMIC_RELEASE);
 	pthread_join(g->thread, NULL);
 	vfo_ctl_destroy(g->ctl);
 	free(g);
@@ -525,8 +525,8 @@ test_guest_silent(void **state)
 	assert_int_equal(vfm_guest_vf(&f->d, VFM_SRC, d, err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "guest uplink u0 still on backup (state backup_vf_gone) after ");
 	/* A guest that does not answer at all. */
-	g->mute = true;
-	while (!g->muted)
+	__atomic_store_n(&g->mute, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&g->muted, __ATOMIC_ACQUIRE))
 		usleep(100);
 	assert_int_equal(vfm_guest_check(&f->d, d, err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "timed out; is vfailover running in the guest with --ctl-serial "
