@@ -4,8 +4,10 @@
  * launch, teardown) and app_ctl.c (control thread, status commands, stats).
  *
  * Threads: the main thread (start-up, then forwarding lcore 0 with the
- * other lcores, then teardown), the control thread (socket, failover
- * engine, stats lines) and DPDK's telemetry thread (status, stats).
+ * other lcores, then teardown), the control thread (socket, stats lines),
+ * the failover thread (the failover engine: events, ticks, the commands
+ * that change the machines), the port worker (member bring-up and
+ * tear-down) and DPDK's telemetry thread (status, stats).
  *
  * Who writes what:
  *   - cfg, uplink[], nb_uplinks, fwd, pools, qsbr, ctl: the main thread
@@ -14,7 +16,7 @@
  *     lcores and the control thread (vfo_app_quitting): atomic.
  *   - start_tsc: the main thread once forwarding begins, read by the
  *     control and telemetry threads: atomic.
- *   - fo: the control thread (vfo_fo_engine.h says how others read it).
+ *   - fo: the failover thread (vfo_fo_engine.h says how others read it).
  *   - prev, prev_fwd, prev_tsc: the control thread only.
  *   - the uplinks: vfo_uplink.h's rules; the lcores' counters:
  *     vfo_fwd.h's.
@@ -43,7 +45,7 @@ struct vfo_app {
 	struct vfo_pools pools;			    /**< mbuf pools */
 	struct rte_rcu_qsbr *qsbr;		    /**< RCU variable of the lcores */
 	struct vfo_ctl *ctl;			    /**< control commands and socket */
-	struct vfo_fo_engine fo;		    /**< failover machines (control thread) */
+	struct vfo_fo_engine fo;		    /**< failover machines (failover thread) */
 	bool quit;	      /**< set to stop everything: vfo_app_quit(), vfo_app_quitting() */
 	uint64_t start_tsc;   /**< TSC when forwarding began (atomic) */
 	pthread_t ctl_thread; /**< the control thread */
@@ -82,8 +84,15 @@ int vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen);
 /** Starts the control thread (rte_ctrl_thread_create). Returns 0 or -errno. */
 int vfo_app_ctl_start(struct vfo_app *a);
 
-/** Joins the control thread and closes the socket (removing its file). */
+/**
+ * Joins the control thread and unpublishes the telemetry commands (their
+ * functions read the uplinks and the machines: call before freeing them).
+ * Idempotent.
+ */
 void vfo_app_ctl_stop(struct vfo_app *a);
+
+/** Closes the control socket (removing its file) and frees the command table. */
+void vfo_app_ctl_close(struct vfo_app *a);
 
 /** Logs per-uplink totals, drops and the lcores' cycles per packet (NOTICE). */
 void vfo_app_log_totals(struct vfo_app *a);

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * app_ctl.c — the application's control thread: control-socket commands
- * (status, stats, flows, quit), the same data through rte_telemetry, and the
- * periodic stats lines (rte_log type "vfailover.stats").  Runs on a
- * control thread, never on a forwarding lcore.
+ * (status, stats, flows, clock, marks, threads, quit), the same data through
+ * rte_telemetry, and the periodic stats lines (rte_log type
+ * "vfailover.stats").  Runs on a control thread, never on a forwarding
+ * lcore.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -20,9 +24,9 @@
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
-/* Longest the control thread sleeps between looks at its socket and its
- * failover machines (ms); events wake it at once. */
-#define CTL_TICK_MS 1
+/* Longest the control thread sleeps between looks at its socket (ms); a
+ * client and a command finished by the failover thread wake it at once. */
+#define CTL_TICK_MS 10
 
 /* Returns seconds since forwarding began. */
 static double
@@ -110,17 +114,104 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* Control command "clock": the guest's CLOCK_MONOTONIC now (µs), the clock
+ * of the failover timeline and of the marks; a host relates it to its own
+ * by the time the round trip took. */
+static int
+cmd_clock(const json_t *req, json_t *reply, void *arg)
+{
+	(void)req;
+	(void)arg;
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	return 0;
+}
+
+/* Control command "marks": every lcore's marks (stalls of its loop, RX
+ * resuming after a quiet spell) and the stall and quiet thresholds. */
+static int
+cmd_marks(const json_t *req, json_t *reply, void *arg)
+{
+	const struct vfo_app *a = arg;
+	const uint64_t hz = rte_get_tsc_hz();
+
+	(void)req;
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	json_object_set_new(reply, "stall_us",
+			    json_integer((json_int_t)(a->fwd.stall_tsc * 1000000u / hz)));
+	json_object_set_new(reply, "quiet_us",
+			    json_integer((json_int_t)(a->fwd.quiet_tsc * 1000000u / hz)));
+	json_object_set_new(reply, "lcores", vfo_fwd_marks_json(a->fwd.marks, rte_lcore_count()));
+	return 0;
+}
+
+/* Appends {"tid", "name", "run_ns", "wait_ns", "slices"} of thread 'tid'
+ * (its /proc schedstat: time on a CPU, time runnable but waiting) to 'a';
+ * nothing when the kernel keeps no schedstat. */
+static void
+thread_json(json_t *a, const char *tid)
+{
+	unsigned long long run, wait, slices;
+	char path[320], name[32] = "";
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%s/schedstat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return;
+	n = fscanf(f, "%llu %llu %llu", &run, &wait, &slices);
+	fclose(f);
+	if (n != 3)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/task/%s/comm", tid);
+	f = fopen(path, "r");
+	if (f != NULL) {
+		if (fgets(name, sizeof(name), f) != NULL)
+			name[strcspn(name, "\n")] = '\0';
+		fclose(f);
+	}
+	json_array_append_new(a, json_pack("{ss ss sI sI sI}", "tid", tid, "name", name, "run_ns",
+					   (json_int_t)run, "wait_ns", (json_int_t)wait, "slices",
+					   (json_int_t)slices));
+}
+
+/* Control command "threads": CPU time of each of vfailover's threads (the
+ * lcores, the control thread, EAL's interrupt thread...), to tell who had
+ * the CPU when the forwarding loop did not. */
+static int
+cmd_threads(const json_t *req, json_t *reply, void *arg)
+{
+	json_t *a = json_array();
+	struct dirent *e;
+	DIR *d = opendir("/proc/self/task");
+
+	(void)req;
+	(void)arg;
+	if (d == NULL)
+		return vfo_ctl_error(reply, "cannot read /proc/self/task");
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			thread_json(a, e->d_name);
+	closedir(d);
+	json_object_set_new(reply, "mono_us", json_integer((json_int_t)vfo_mono_us()));
+	json_object_set_new(reply, "threads", a);
+	return 0;
+}
+
 /*
  * Command "flows": the top flows of each uplink's flow table (--fwd flow),
  * counters kept across switches.  Args: uplink, top (default 10, max 1000),
- * by ("packets" or "bytes").
+ * by ("packets" or "bytes"), reset (true: empty the tables after the reply
+ * was taken, so a full or flooded table starts afresh).
  */
 static int
 cmd_flows(const json_t *req, json_t *reply, void *arg)
 {
 	struct vfo_app *a = arg;
 	const json_t *top = json_object_get(req, "top");
-	const char *by = json_string_value(json_object_get(req, "by"));
+	const json_t *by_j = json_object_get(req, "by");
+	const json_t *reset = json_object_get(req, "reset");
+	const char *by = json_string_value(by_j);
 	json_int_t n = top == NULL ? 10 : json_is_integer(top) ? json_integer_value(top) : -1;
 	json_t *ups;
 	unsigned int first, last, i;
@@ -129,8 +220,11 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 		return -1;
 	if (n < 1 || n > 1000)
 		return vfo_ctl_error(reply, "\"top\" must be a number of flows, 1..1000");
-	if (by != NULL && strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)
+	if (by_j != NULL &&
+	    (by == NULL || (strcmp(by, "packets") != 0 && strcmp(by, "bytes") != 0)))
 		return vfo_ctl_error(reply, "\"by\" must be \"packets\" or \"bytes\"");
+	if (reset != NULL && !json_is_boolean(reset))
+		return vfo_ctl_error(reply, "\"reset\" must be true or false");
 	if (a->uplink[first]->flows == NULL)
 		return vfo_ctl_error(reply, "no flow table: start vfailover with --fwd flow");
 	ups = json_array();
@@ -140,10 +234,50 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 							 ? VFO_FLOW_BY_BYTES
 							 : VFO_FLOW_BY_PACKETS);
 
+		if (o == NULL) {
+			json_decref(ups);
+			return vfo_ctl_error(reply, "out of memory reading the flow table");
+		}
 		json_object_set_new(o, "uplink", json_string(a->uplink[i]->params.name));
 		json_array_append_new(ups, o);
 	}
+	for (i = first; json_is_true(reset) && i < last; i++)
+		vfo_flow_reset(a->uplink[i]->flows);
 	json_object_set_new(reply, "uplinks", ups);
+	json_object_set_new(reply, "reset", json_boolean(json_is_true(reset)));
+	return 0;
+}
+
+/* How long test_stall waits for the lcore to start spinning, in ms. */
+#define STALL_START_MS 5000
+
+/*
+ * Control command "test_stall" (only with VFO_TEST_HOOKS=1 in the
+ * environment): {"ms": N} makes the forwarding lcore of index 0 spin N ms
+ * holding its views, as a preempted lcore would, so that the tests can
+ * reach the bound of a grace period.  Answers once the lcore spins (at
+ * most STALL_START_MS later: else an error).
+ */
+static int
+cmd_test_stall(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_app *a = arg;
+	json_int_t ms = json_integer_value(json_object_get(req, "ms"));
+	int waited;
+
+	(void)reply;
+	if (ms < 1 || ms > 60000)
+		return vfo_ctl_error(reply, "\"ms\" must be 1..60000");
+	__atomic_store_n(&a->fwd.stall_ms, (uint32_t)ms, __ATOMIC_RELAXED);
+	/* Replies once the lcore spins, so that what the test sends next meets
+	 * a held view whatever the scheduler did (a test hook may block the
+	 * control thread this briefly). */
+	for (waited = 0; !__atomic_load_n(&a->fwd.stalling, __ATOMIC_ACQUIRE); waited++) {
+		if (waited == STALL_START_MS)
+			return vfo_ctl_error(reply, "the lcore did not start to stall within %d ms",
+					     STALL_START_MS);
+		rte_delay_us_sleep(1000);
+	}
 	return 0;
 }
 
@@ -173,8 +307,19 @@ vfo_app_ctl_setup(struct vfo_app *a, char *err, size_t errlen)
 			 "counters per uplink, member and lcore; drops by cause");
 	vfo_ctl_register(a->ctl, "flows", cmd_flows, a,
 			 "top flows per uplink (--fwd flow); args: uplink, top (10), by "
-			 "packets|bytes");
+			 "packets|bytes, reset (true: empty the table after this reply)");
+	vfo_ctl_register(a->ctl, "clock", cmd_clock, a,
+			 "the guest's CLOCK_MONOTONIC in us (timeline and marks clock)");
+	vfo_ctl_register(a->ctl, "marks", cmd_marks, a,
+			 "per lcore: stalls of its loop, RX resuming after a quiet spell");
+	vfo_ctl_register(a->ctl, "threads", cmd_threads, a,
+			 "CPU time (schedstat) of each of vfailover's threads");
 	vfo_ctl_register(a->ctl, "quit", cmd_quit, a, "stop forwarding and exit cleanly");
+	vfo_ctl_set_idle_timeout(a->ctl, a->cfg.ctl_idle_ms);
+	if (getenv("VFO_TEST_HOOKS") != NULL && strcmp(getenv("VFO_TEST_HOOKS"), "1") == 0)
+		vfo_ctl_register(a->ctl, "test_stall", cmd_test_stall, a,
+				 "test hook: the first forwarding lcore holds its views for "
+				 "args: ms");
 	if (a->cfg.ctl_path[0] != '\0' && vfo_ctl_listen(a->ctl, a->cfg.ctl_path, err, errlen) < 0)
 		return -1;
 	if (a->cfg.ctl_serial[0] != '\0' &&
@@ -275,7 +420,7 @@ ctl_thread_main(void *arg)
 	a->prev_tsc = rte_rdtsc();
 	while (!vfo_app_quitting(a)) {
 		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
-		vfo_fo_engine_run(&a->fo);
+		vfo_fo_engine_complete(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			log_stats(a);
 	}
@@ -297,6 +442,14 @@ vfo_app_ctl_stop(struct vfo_app *a)
 	if (a->ctl_running)
 		pthread_join(a->ctl_thread, NULL);
 	a->ctl_running = false;
+	/* Before the uplinks and the machines it reads go. */
+	vfo_telemetry_unregister("/vfailover/status");
+	vfo_telemetry_unregister("/vfailover/stats");
+}
+
+void
+vfo_app_ctl_close(struct vfo_app *a)
+{
 	vfo_ctl_destroy(a->ctl);
 	a->ctl = NULL;
 }

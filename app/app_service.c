@@ -35,7 +35,8 @@
 RTE_LOG_REGISTER(vfo_stats_logtype, vfailover.stats, INFO);
 
 /* True when the next byte written starts a line (the stream is unbuffered,
- * so a line can arrive in pieces; writes are serialised by the FILE lock). */
+ * so a line can arrive in pieces; writes are serialised by the FILE lock,
+ * which TSan does not see inside glibc: hence the atomic accesses). */
 static bool at_line_start = true;
 
 /*
@@ -55,10 +56,10 @@ journal_write(void *cookie, const char *buf, size_t size)
 	while (off < size) {
 		nl = memchr(buf + off, '\n', size - off);
 		len = nl != NULL ? (size_t)(nl - (buf + off)) + 1 : size - off;
-		if (at_line_start)
+		if (__atomic_load_n(&at_line_start, __ATOMIC_RELAXED))
 			fprintf(stderr, "<%d>", prio);
 		fwrite(buf + off, 1, len, stderr);
-		at_line_start = nl != NULL;
+		__atomic_store_n(&at_line_start, nl != NULL, __ATOMIC_RELAXED);
 		off += len;
 	}
 	fflush(stderr);

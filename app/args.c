@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include <rte_cfgfile.h>
 #include <rte_common.h>
@@ -23,6 +24,7 @@
 #include <rte_log.h>
 
 #include "args.h"
+#include "vfo_ctl.h"
 #include "vfo_errf.h"
 #include "vfo_num.h"
 
@@ -55,8 +57,22 @@
 #define S_MAX_QUEUES	  RTE_STR(VFO_MAX_QUEUES)
 #define S_MAX_UPLINKS	  RTE_STR(VFO_MAX_UPLINKS)
 
+/* Flow aging (--flow-idle-ms), and as strings for the usage text. */
+#define DEF_FLOW_IDLE_MS   60000
+#define MAX_FLOW_IDLE_MS   86400000
+#define S_DEF_FLOW_IDLE_MS RTE_STR(DEF_FLOW_IDLE_MS)
+#define S_MAX_FLOW_IDLE_MS RTE_STR(MAX_FLOW_IDLE_MS)
+
+/* Control clients' idle timeout (--ctl-idle-ms), and as strings. */
+#define DEF_CTL_IDLE_MS	  VFO_CTL_IDLE_DEFAULT_MS
+#define MAX_CTL_IDLE_MS	  86400000
+#define S_DEF_CTL_IDLE_MS RTE_STR(DEF_CTL_IDLE_MS)
+#define S_MAX_CTL_IDLE_MS RTE_STR(MAX_CTL_IDLE_MS)
+
 /* Longest line rte_cfgfile accepts: its buffer less the newline and NUL. */
 #define INI_LINE_MAX (CFG_NAME_LEN + CFG_VALUE_LEN + 2)
+/* Room for the list of a section's INI keys (key_list()). */
+#define KEY_LIST_MAX 1024
 /* Column where the usage text starts describing an option. */
 #define USAGE_COL 27
 /* Width the usage text keeps to. */
@@ -77,6 +93,7 @@ enum set_type {
 	SET_IPV4,    /* a dotted IPv4 address, stored in host order */
 	SET_IPV6,    /* a unicast IPv6 address (16 bytes); sets the bool at has_off */
 	SET_VLANS,   /* comma-separated VLAN ids 1..4094 (struct vfo_vlan_list) */
+	SET_ALLOW,   /* an attach allow list (vfo_attach_allow_parse), kept as text */
 	SET_CONFIG,  /* --config: handled before everything else */
 	SET_HELP,    /* --help */
 };
@@ -200,6 +217,16 @@ static const struct setting settings[] = {
 	 .min = 64,
 	 .max = 4000000,
 	 .help = "flow table size per lcore with --fwd flow,\n64..4000000 (default 65536)"},
+	{.key = "flow-idle-ms",
+	 .opt = "flow-idle-ms",
+	 .arg = "MS",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(flow_idle_ms),
+	 .min = 0,
+	 .max = MAX_FLOW_IDLE_MS,
+	 .help = "with --fwd flow, a flow idle for MS ms leaves the\n"
+		 "table (a full or flooded table recovers),\n"
+		 "0.." S_MAX_FLOW_IDLE_MS " (default " S_DEF_FLOW_IDLE_MS "; 0: never)"},
 	{.key = "burst",
 	 .opt = "burst",
 	 .arg = "N",
@@ -362,6 +389,36 @@ static const struct setting settings[] = {
 	 .max = 600000,
 	 .help = "release and probe again a present VF whose link\n"
 		 "stays down N ms, 0..600000 (default 1000; 0: never)"},
+	{.key = "grace-timeout-ms",
+	 .opt = "grace-timeout-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(grace_timeout_ms),
+	 .min = 1,
+	 .max = 600000,
+	 .help = "longest wait for the forwarding lcores to let go\n"
+		 "of a member after a switch, 1..600000 (default 1000;\n"
+		 "then the command reports a timeout)"},
+	{.key = "member-timeout-ms",
+	 .opt = "member-timeout-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(member_timeout_ms),
+	 .min = 1,
+	 .max = 600000,
+	 .help = "longest wait for a PMD to probe and start, or stop\n"
+		 "and remove, a member, 1..600000 (default 5000)"},
+	{.key = "tx-drain-ms",
+	 .opt = "tx-drain-ms",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(tx_drain_ms),
+	 .min = 1,
+	 .max = 10000,
+	 .help = "a member released on purpose whose PMD cannot tell\n"
+		 "when its peer took a packet (memif, virtio) keeps\n"
+		 "its TX ring for the peer this long, 1..10000\n"
+		 "(default 20)"},
 	{.group = "Control:",
 	 .key = "ctl",
 	 .opt = "ctl",
@@ -377,6 +434,26 @@ static const struct setting settings[] = {
 	 .help = "also serve the control protocol on this serial\n"
 		 "port: in a guest, the host's virtio-serial channel\n"
 		 "(/dev/virtio-ports/org.vfailover.0; default: none)"},
+	{.key = "ctl-idle-ms",
+	 .opt = "ctl-idle-ms",
+	 .arg = "MS",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(ctl_idle_ms),
+	 .min = 0,
+	 .max = MAX_CTL_IDLE_MS,
+	 .help = "close a control client silent for MS ms, or whose\n"
+		 "request line stays unfinished that long (serial\n"
+		 "port: drop the line), 0.." S_MAX_CTL_IDLE_MS "\n"
+		 "(default " S_DEF_CTL_IDLE_MS "; 0: never)"},
+	{.key = "attach-allow",
+	 .opt = "attach-allow",
+	 .arg = "LIST",
+	 .type = SET_ALLOW,
+	 GLOBAL_FIELD(attach_allow),
+	 .help = "the attach command probes only the VF's own bus\n"
+		 "and driver; also allow these (comma-separated):\n"
+		 "vdev drivers (net_pcap), buses (pci, vdev), or\n"
+		 "'any' (every device)"},
 	{.key = "stats-interval",
 	 .opt = "stats-interval",
 	 .arg = "MS",
@@ -414,10 +491,15 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->idle_poll = VFO_FWD_IDLE_EVERY_DEF;
 	cfg->link_poll_us = 1000;
 	cfg->max_flows = 65536;
+	cfg->flow_idle_ms = DEF_FLOW_IDLE_MS;
+	cfg->ctl_idle_ms = DEF_CTL_IDLE_MS;
 	cfg->announce = true;
 	cfg->arp_interval_ms = 100;
 	cfg->arp_missed = 3;
 	cfg->reprobe_down_ms = 1000;
+	cfg->grace_timeout_ms = VFO_GRACE_TIMEOUT_US / 1000;
+	cfg->member_timeout_ms = VFO_MEMBER_TIMEOUT_US / 1000;
+	cfg->tx_drain_ms = VFO_TX_DRAIN_US / 1000;
 	cfg->tx_first_len = MIN_TX_FIRST_LEN;
 }
 
@@ -599,6 +681,13 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 	}
 	case SET_VLANS:
 		return parse_vlans(val, (struct vfo_vlan_list *)p, where, err, errlen);
+	case SET_ALLOW: {
+		char why[256];
+
+		if (vfo_attach_allow_parse(val, NULL, why, sizeof(why)) < 0)
+			return vfo_errf(err, errlen, "%s: %s", where, why);
+		return set_string(p, s->size, val, true, "the list", where, err, errlen);
+	}
 	case SET_CONFIG:
 	case SET_HELP:
 		break;
@@ -697,7 +786,8 @@ key_list(enum set_scope scope, size_t wrap, char *buf, size_t len)
 		if (settings[i].key == NULL || settings[i].scope != scope)
 			continue;
 		klen = strlen(settings[i].key);
-		if (used > 0 && wrap > 0 && used - line + klen + 2 > wrap) {
+		/* ", " before the key and the "," that may follow it. */
+		if (used > 0 && wrap > 0 && used - line + 2 + klen + 1 > wrap) {
 			used += (size_t)snprintf(buf + used, len - used, ",\n");
 			line = used;
 		} else if (used > 0) {
@@ -723,15 +813,26 @@ find_key(enum set_scope scope, const char *key)
 }
 
 /*
- * Checks that 'path' can be opened and read, so that a missing or unreadable
- * file gets its own message.  Returns 0, or -1 with err set.
+ * Checks that 'path' is a regular file that can be opened and read, so that
+ * a missing or unreadable file gets its own message, and a device, FIFO or
+ * directory (which the INI reader would block on, read forever or misread,
+ * and which it reads three times) is refused.  Returns 0, or -1 with err set.
  */
 static int
 ini_check_readable(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f;
 	int e;
 
+	if (stat(path, &st) != 0)
+		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return vfo_errf(err, errlen,
+				"config %s: not a regular file (a directory, device or pipe); "
+				"give the path of an INI file",
+				path);
+	f = fopen(path, "r");
 	if (f == NULL)
 		return vfo_errf(err, errlen, "config %s: cannot read: %s", path, strerror(errno));
 	errno = 0;
@@ -869,7 +970,7 @@ static int
 ini_load_section(struct rte_cfgfile *ini, const char *path, int idx, struct vfo_app_config *cfg,
 		 bool *seen_global, char *err, size_t errlen)
 {
-	char name[CFG_NAME_LEN], where[512], keys[128];
+	char name[CFG_NAME_LEN], where[512], keys[KEY_LIST_MAX];
 	struct rte_cfgfile_entry *ent;
 	const struct setting *s;
 	enum set_scope scope;
@@ -1208,7 +1309,7 @@ print_wrapped(FILE *f, const char *text)
 void
 vfo_args_usage(FILE *f, const char *prog)
 {
-	char head[64], keys[256];
+	char head[64], keys[KEY_LIST_MAX];
 	unsigned int i;
 	int w;
 

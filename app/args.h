@@ -16,6 +16,7 @@
 
 #include <rte_ether.h>
 
+#include "vfo_attach_policy.h"
 #include "vfo_fwd.h"
 #include "vfo_uplink.h"
 
@@ -66,10 +67,16 @@ struct vfo_app_config {
 	unsigned int arp_interval_ms; /**< --arp-interval-ms: path probe period, default 100 */
 	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */
 	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
+	unsigned int grace_timeout_ms;	/**< --grace-timeout-ms: bound of a grace period */
+	unsigned int member_timeout_ms; /**< --member-timeout-ms: bound of a bring-up/tear-down */
+	unsigned int tx_drain_ms;	/**< --tx-drain-ms: a peer-ring member's TX left to its peer */
 	unsigned int max_flows;	      /**< --max-flows: flow table size per lcore (--fwd flow) */
-	uint16_t tx_first_len;	      /**< --tx-first-len: their size without FCS, default 60 */
-	bool help;		      /**< --help was given: print usage, exit 0 */
-	char config_path[256];	      /**< --config FILE, "" = none */
+	unsigned int flow_idle_ms;    /**< --flow-idle-ms: flows idle this long leave, 0: never */
+	char attach_allow[VFO_ATTACH_ALLOW_LEN]; /**< --attach-allow: extra drivers/buses, "" */
+	unsigned int ctl_idle_ms; /**< --ctl-idle-ms: control clients' idle timeout, 0: none */
+	uint16_t tx_first_len;	  /**< --tx-first-len: their size without FCS, default 60 */
+	bool help;		  /**< --help was given: print usage, exit 0 */
+	char config_path[256];	  /**< --config FILE, "" = none */
 };
 
 /** Fills 'cfg' with the defaults (no uplinks). */

@@ -25,11 +25,20 @@
 #include <rte_pdump.h>
 
 #include "app.h"
+#include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
+#include "vfo_unmap_guard.h"
 
 /* Exit codes: 2 for bad options, 1 for a failure to start. */
 #define EXIT_USAGE 2
+/* A forwarding lcore marks a stall when its loop did not read the TSC for
+ * this long (µs; the guest's scheduler or the hypervisor took its CPU)... */
+#define FWD_STALL_US 1000
+/* ... and RX resuming when packets come after this long without (µs; the
+ * end-to-end study sends 1000 packets/s). */
+#define FWD_QUIET_US 2000
 
 /* The one application (the signal handler needs to reach it). */
 static struct vfo_app app;
@@ -118,6 +127,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			 rte_strerror(rte_errno));
 		return -1;
 	}
+	/* A memif peer going away must not unmap a ring under a polling lcore. */
+	vfo_unmap_guard_arm(a->qsbr, (uint64_t)cfg->grace_timeout_ms * 1000);
 	vfo_pools_init(&a->pools, &need);
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
@@ -137,6 +148,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.vlans = uc->vlans,
 			.max_flows = cfg->fwd == VFO_FWD_FLOW ? cfg->max_flows : 0,
 			.tx_retry_us = cfg->tx_retry_us,
+			.grace_timeout_us = (uint64_t)cfg->grace_timeout_ms * 1000,
+			.member_timeout_us = (uint64_t)cfg->member_timeout_ms * 1000,
+			.tx_drain_us = (uint64_t)cfg->tx_drain_ms * 1000,
 			.qsbr = a->qsbr,
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,
@@ -148,6 +162,9 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		a->uplink[i] = vfo_uplink_create(&p, err, errlen);
 		if (a->uplink[i] == NULL)
 			return -1;
+		if (a->uplink[i]->flows != NULL)
+			vfo_flow_set_idle_timeout(a->uplink[i]->flows,
+						  (uint64_t)cfg->flow_idle_ms * 1000);
 		a->nb_uplinks++;
 	}
 	a->fwd = (struct vfo_fwd){
@@ -161,7 +178,16 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,
 		.quit = &a->quit,
+		.stall_tsc = vfo_us_to_tsc(FWD_STALL_US),
+		.quiet_tsc = vfo_us_to_tsc(FWD_QUIET_US),
+		.marks = rte_zmalloc("vfo_fwd_marks",
+				     sizeof(struct vfo_fwd_marks) * rte_lcore_count(),
+				     RTE_CACHE_LINE_SIZE),
 	};
+	if (a->fwd.marks == NULL) {
+		snprintf(err, errlen, "out of memory for the lcores' marks");
+		return -1;
+	}
 	for (i = 0; i < a->nb_uplinks; i++) {
 		a->fwd.uplink[i] = a->uplink[i];
 		a->fwd.path_liveness |= cfg->uplink[i].arp_target != 0;
@@ -220,24 +246,37 @@ setup_failover(struct vfo_app *a, char *err, size_t errlen)
 	ec.fo.reprobe_down_us = (uint64_t)cfg->reprobe_down_ms * 1000;
 	for (i = 0; i < a->nb_uplinks; i++)
 		ec.path_target[i] = cfg->uplink[i].arp_target;
+	snprintf(ec.attach_allow, sizeof(ec.attach_allow), "%s", cfg->attach_allow);
 	return vfo_fo_engine_setup(&a->fo, a->uplink, a->nb_uplinks, &ec, a->ctl, err, errlen);
 }
 
-/* Releases whatever setup created, in reverse order. */
+/*
+ * Releases whatever setup created, in reverse order; with 'report', logs
+ * the mbufs still in use once every port is closed (what leaked).
+ */
 static void
-teardown(struct vfo_app *a)
+teardown(struct vfo_app *a, bool report)
 {
 	unsigned int i;
 
 	vfo_app_ctl_stop(a);
 	vfo_fo_engine_stop(&a->fo);
+	vfo_app_ctl_close(a);
 	rte_pdump_uninit();
 	for (i = 0; i < a->nb_uplinks; i++)
 		vfo_uplink_destroy(a->uplink[i]);
+	/* Every port closed has given back what its rings held: what is still
+	 * in use now leaked (the soak checks it is 0). */
+	if (report)
+		VFO_STATS_LOG(NOTICE, "totals: mbufs in use with every port closed: %u",
+			      vfo_pools_in_use(&a->pools));
 	a->nb_uplinks = 0;
 	vfo_pools_free(&a->pools);
+	vfo_unmap_guard_arm(NULL, 0);
 	rte_free(a->qsbr);
 	a->qsbr = NULL;
+	rte_free(a->fwd.marks);
+	a->fwd.marks = NULL;
 }
 
 int
@@ -274,17 +313,20 @@ main(int argc, char **argv)
 	    vfo_app_ctl_setup(&app, err, sizeof(err)) < 0 ||
 	    setup_failover(&app, err, sizeof(err)) < 0) {
 		VFO_LOG(ERR, "%s", err);
-		teardown(&app);
+		teardown(&app, false);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
 	vfo_pools_log_memory(&app.pools);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	ret = vfo_app_ctl_start(&app);
+	ret = vfo_fo_engine_start(&app.fo);
+	if (ret == 0)
+		ret = vfo_app_ctl_start(&app);
 	if (ret != 0) {
-		VFO_LOG(ERR, "cannot start the control thread: %s", rte_strerror(-ret));
-		teardown(&app);
+		VFO_LOG(ERR, "cannot start the control and failover threads: %s",
+			rte_strerror(-ret));
+		teardown(&app, false);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
@@ -292,15 +334,17 @@ main(int argc, char **argv)
 		vfo_fwd_mode_name(app.cfg.fwd), rte_lcore_count(), app.nb_uplinks);
 	vfo_app_notify("READY=1\nSTATUS=forwarding");
 	__atomic_store_n(&app.start_tsc, rte_rdtsc(), __ATOMIC_RELAXED);
+	vfo_tsan_release(&app.fwd); /* DPDK's launch and wait, for TSan (vfo_tsan.h) */
 	rte_eal_mp_remote_launch(vfo_fwd_lcore_main, &app.fwd, CALL_MAIN);
 	rte_eal_mp_wait_lcore();
+	vfo_tsan_acquire(&app.fwd);
 	vfo_app_quit(&app);
 
 	VFO_LOG(NOTICE, "stopping");
 	vfo_app_notify("STOPPING=1");
 	vfo_app_ctl_stop(&app);
 	vfo_app_log_totals(&app);
-	teardown(&app);
+	teardown(&app, true);
 	rte_eal_cleanup();
 	return 0;
 }

@@ -132,32 +132,130 @@ unusable_why(const struct vfo_failover *fo, int id)
 	return fo->ops->link_up(fo->ctx, id) ? "path silent" : "down";
 }
 
-/* Puts TX on member 'id' (-1: none), announces it, counts the switch. */
-static void
+/* Returns "vf", "backup" or "none" for member 'id' (-1: none). */
+static const char *
+tx_name(int id)
+{
+	return id < 0 ? "none" : vfo_member_name(id);
+}
+
+/*
+ * A port action of the event being handled failed or outlasted its bound:
+ * notes it in the timeline and keeps the first one for the caller
+ * (vfo_fo_handle returns it).
+ */
+static void __attribute__((format(printf, 3, 4)))
+op_failed(struct vfo_failover *fo, int err, const char *fmt, ...)
+{
+	char text[sizeof(fo->op_why)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (err == -ETIMEDOUT || err == -EINPROGRESS)
+		fo->timeouts++;
+	record(fo, fo->state, fo->state, fo->op_event, "%s", text);
+	if (fo->op_err == 0) {
+		fo->op_err = err;
+		snprintf(fo->op_why, sizeof(fo->op_why), "%s", text);
+	}
+}
+
+/*
+ * Puts TX on member 'id' (-1: none), announces it, counts the switch.
+ * Returns 0 when TX moved (maybe with its grace period outlasting its
+ * bound: noted), or the negative errno of a switch that did not happen.
+ */
+static int
 switch_tx(struct vfo_failover *fo, int id)
 {
 	uint64_t t0 = fo->ops->now_us(fo->ctx);
+	int prev = fo->tx, ret = fo->ops->set_active(fo->ctx, id);
 
-	fo->ops->set_active(fo->ctx, id);
+	if (ret != 0 && ret != -ETIMEDOUT) {
+		op_failed(fo, ret == -EBUSY ? -ETIMEDOUT : ret, "TX not moved to %s: %s",
+			  tx_name(id),
+			  ret == -EBUSY ? "a forwarding lcore still holds the previous view"
+					: strerror(-ret));
+		return ret;
+	}
 	fo->tx = id;
 	fo->last_switch_us = fo->ops->now_us(fo->ctx) - t0;
 	fo->switches++;
+	if (ret == -ETIMEDOUT)
+		op_failed(fo, ret, "TX on %s, but a forwarding lcore has not let go of %s yet",
+			  tx_name(id), tx_name(prev));
 	if (id >= 0 && fo->conf.announce)
 		fo->ops->announce(fo->ctx, id);
+	return 0;
 }
 
-/* Releases member 'id' if present; returns what its rings still held. */
-static uint64_t
-release(struct vfo_failover *fo, int id)
+/* Adds what release 'rel' found to the planned or unplanned loss counters. */
+static void
+count_release(struct vfo_failover *fo, const struct vfo_release *rel, bool planned)
 {
-	uint64_t lost;
+	if (planned) {
+		fo->lost_planned += rel->lost;
+		fo->planned_unconfirmed += !rel->exact;
+	} else {
+		fo->lost_unplanned += rel->lost;
+		fo->lost_unplanned_unknown += !rel->exact;
+	}
+}
 
+/* Writes what release 'rel' found, for the timeline, into 'buf'. */
+static const char *
+release_text(const struct vfo_release *rel, char *buf, size_t size)
+{
+	if (!rel->done)
+		snprintf(buf, size, "release pending");
+	else if (rel->exact)
+		snprintf(buf, size, "%" PRIu64 " lost in its rings", rel->lost);
+	else
+		snprintf(buf, size, "%" PRIu64 " seen lost, the rest unknown", rel->lost);
+	return buf;
+}
+
+/*
+ * Releases member 'id' if present ('planned': on purpose, not because it
+ * failed) into 'rel'.  A release that outlasts a bound goes on in the
+ * background (noted; vfo_fo_handle's TICK counts it when it ends).
+ */
+static void
+release(struct vfo_failover *fo, int id, bool planned, struct vfo_release *rel)
+{
+	memset(rel, 0, sizeof(*rel));
+	rel->done = true;
+	rel->exact = true;
 	if (!fo->ops->present(fo->ctx, id))
-		return 0;
-	lost = fo->ops->detach(fo->ctx, id);
-	fo->lost_unplanned += lost;
+		return;
+	if (fo->ops->detach(fo->ctx, id, rel) == -EINPROGRESS) {
+		fo->release_planned[id] = planned;
+		op_failed(fo, -EINPROGRESS, "%s release pending: %s", vfo_member_name(id),
+			  rel->why);
+	} else {
+		count_release(fo, rel, planned);
+	}
 	vfo_fo_path_reset(fo, id);
-	return lost;
+}
+
+/* Counts and notes the releases that ended in the background. */
+static void
+poll_releases(struct vfo_failover *fo)
+{
+	struct vfo_release rel[VFO_MEMBER_COUNT];
+	unsigned int done = fo->ops->poll != NULL ? fo->ops->poll(fo->ctx, rel) : 0;
+	char text[64];
+	int id;
+
+	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
+		if (!(done & (1u << id)))
+			continue;
+		count_release(fo, &rel[id], fo->release_planned[id]);
+		record(fo, fo->state, fo->state, VFO_EV_TICK, "%s release finished: %s",
+		       vfo_member_name(id), release_text(&rel[id], text, sizeof(text)));
+	}
 }
 
 /* Writes a reason into why/whylen and returns 'err'. */
@@ -174,24 +272,33 @@ refuse(int err, char *why, size_t whylen, const char *fmt, ...)
 	return err;
 }
 
-/* Starts a planned drain: TX to the backup, VF polled until quiet. */
-static void
+/*
+ * Starts a planned drain: TX to the backup, VF polled until quiet.  Returns
+ * 0, or the negative errno of a switch that did not happen (nothing changed).
+ */
+static int
 start_drain(struct vfo_failover *fo, enum vfo_fo_event ev)
 {
 	uint64_t now;
 
-	if (fo->tx != VFO_MEMBER_BACKUP)
-		switch_tx(fo, VFO_MEMBER_BACKUP);
+	if (fo->tx != VFO_MEMBER_BACKUP && switch_tx(fo, VFO_MEMBER_BACKUP) != 0)
+		return fo->op_err;
 	now = fo->ops->now_us(fo->ctx);
 	fo->drain_start_us = now;
 	fo->drain_quiet_since_us = now;
+	fo->drain_marked = false;
 	fo->drain_last_rx = fo->ops->rx_count(fo->ctx, VFO_MEMBER_VF);
 	fo->released_by_prepare = true;
 	GO(fo, VFO_FO_DRAINING, ev, "TX on backup in %" PRIu64 " us; draining VF RX",
 	   fo->last_switch_us);
+	return 0;
 }
 
-/* Settles which member should carry TX once nothing special is going on. */
+/*
+ * Settles which member should carry TX once nothing special is going on.
+ * A switch that cannot happen now (noted by switch_tx) leaves the state as
+ * it is: the next tick settles again.
+ */
 static void
 settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 {
@@ -202,31 +309,48 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 		fo->vf_down_since_us = 0;
 
 	if (vf && (fo->conf.prefer_vf || !bk)) {
-		if (fo->tx != VFO_MEMBER_VF)
-			switch_tx(fo, VFO_MEMBER_VF);
+		if (fo->tx != VFO_MEMBER_VF && switch_tx(fo, VFO_MEMBER_VF) != 0)
+			return;
 		GO(fo, VFO_FO_VF_ACTIVE, ev, "TX on VF (switch took %" PRIu64 " us)",
 		   fo->last_switch_us);
 	} else if (bk) {
-		if (fo->tx != VFO_MEMBER_BACKUP)
-			switch_tx(fo, VFO_MEMBER_BACKUP);
+		if (fo->tx != VFO_MEMBER_BACKUP && switch_tx(fo, VFO_MEMBER_BACKUP) != 0)
+			return;
 		GO(fo, vf_here ? VFO_FO_BACKUP_VF_PRESENT : VFO_FO_BACKUP_VF_GONE, ev,
 		   "TX on backup (switch took %" PRIu64 " us; VF %s)", fo->last_switch_us,
 		   vf_here ? (vf ? "standby" : unusable_why(fo, VFO_MEMBER_VF)) : "absent");
 	} else {
-		if (fo->tx != -1)
-			switch_tx(fo, -1);
+		if (fo->tx != -1 && switch_tx(fo, -1) != 0)
+			return;
 		GO(fo, VFO_FO_NO_MEMBER, ev, "no usable member: traffic dropped and counted");
 	}
 }
 
-/* Attaches the VF from its devargs; on failure schedules a retry. */
+/*
+ * Attaches the VF from 'devargs' (NULL or "": those of the failed attach
+ * being retried, else the VF's own).  Stores them as the VF's devargs once
+ * it started; on failure schedules a retry of the same devargs.
+ */
 static int
-attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+	  size_t whylen)
 {
-	int ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, fo->devargs[VFO_MEMBER_VF]);
-	uint64_t now = fo->ops->now_us(fo->ctx);
+	char d[VFO_DEVARGS_MAX];
+	uint64_t now;
+	int ret;
 
+	if (devargs != NULL && devargs[0] != '\0')
+		snprintf(d, sizeof(d), "%s", devargs);
+	else
+		snprintf(d, sizeof(d), "%s",
+			 fo->retry_pending && fo->retry_devargs[0] != '\0'
+				 ? fo->retry_devargs
+				 : fo->devargs[VFO_MEMBER_VF]);
+	ret = fo->ops->attach(fo->ctx, VFO_MEMBER_VF, d);
+	now = fo->ops->now_us(fo->ctx);
 	if (ret == 0) {
+		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", d);
+		fo->retry_devargs[0] = '\0';
 		fo->retry_pending = false;
 		fo->retries = 0;
 		vfo_fo_path_reset(fo, VFO_MEMBER_VF);
@@ -235,6 +359,8 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		return 0;
 	}
 	fo->retries++;
+	if (strcmp(d, fo->devargs[VFO_MEMBER_VF]) != 0)
+		snprintf(fo->retry_devargs, sizeof(fo->retry_devargs), "%s", d);
 	if (fo->retries >= MAX_RETRIES) {
 		fo->retry_pending = false;
 		record(fo, fo->state, fo->state, ev,
@@ -250,8 +376,18 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 		       "attach failed (%s); retry %u in %" PRIu64 " ms", strerror(-ret),
 		       fo->retries, fo->retry_delay_us / 1000);
 	}
-	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s",
-		      fo->devargs[VFO_MEMBER_VF], strerror(-ret));
+	if (ret == -ETIMEDOUT) {
+		fo->timeouts++;
+		return refuse(ret, why, whylen,
+			      "VF probe and start from '%s' did not finish within their bound; "
+			      "the VF is released once its PMD returns",
+			      d);
+	}
+	if (ret == -EBUSY)
+		return refuse(ret, why, whylen,
+			      "VF attach refused: its release or an earlier bring-up is still "
+			      "running in its PMD; attach again later (see the timeline)");
+	return refuse(ret, why, whylen, "VF attach from '%s' failed: %s", d, strerror(-ret));
 }
 
 /*
@@ -263,7 +399,9 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whyle
 static bool
 maybe_reprobe(struct vfo_failover *fo, enum vfo_fo_event ev)
 {
-	uint64_t now = fo->ops->now_us(fo->ctx), lost;
+	uint64_t now = fo->ops->now_us(fo->ctx);
+	struct vfo_release rel;
+	char text[64];
 
 	if (!fo->ops->present(fo->ctx, VFO_MEMBER_VF) || fo->ops->link_up(fo->ctx, VFO_MEMBER_VF)) {
 		fo->vf_down_since_us = 0;
@@ -274,12 +412,12 @@ maybe_reprobe(struct vfo_failover *fo, enum vfo_fo_event ev)
 	if (fo->conf.reprobe_down_us == 0 || now - fo->vf_down_since_us < fo->conf.reprobe_down_us)
 		return false;
 	fo->vf_down_since_us = 0;
-	lost = release(fo, VFO_MEMBER_VF);
+	release(fo, VFO_MEMBER_VF, false, &rel);
 	fo->retry_pending = true;
 	fo->retry_at_us = now;
 	GO(fo, VFO_FO_BACKUP_VF_GONE, ev,
-	   "VF link down for %" PRIu64 " ms: released (%" PRIu64 " lost), probing again",
-	   fo->conf.reprobe_down_us / 1000, lost);
+	   "VF link down for %" PRIu64 " ms: released (%s), probing again",
+	   fo->conf.reprobe_down_us / 1000, release_text(&rel, text, sizeof(text)));
 	return true;
 }
 
@@ -287,14 +425,18 @@ maybe_reprobe(struct vfo_failover *fo, enum vfo_fo_event ev)
 static int
 common_event(struct vfo_failover *fo, enum vfo_fo_event ev)
 {
+	struct vfo_release rel;
+	char text[64];
+
 	switch (ev) {
 	case VFO_EV_PREFER_VF:
 	case VFO_EV_PREFER_BACKUP:
 		fo->conf.prefer_vf = ev == VFO_EV_PREFER_VF;
 		return 0;
 	case VFO_EV_BACKUP_GONE:
-		release(fo, VFO_MEMBER_BACKUP);
-		record(fo, fo->state, fo->state, ev, "backup released");
+		release(fo, VFO_MEMBER_BACKUP, false, &rel);
+		record(fo, fo->state, fo->state, ev, "backup released (%s)",
+		       release_text(&rel, text, sizeof(text)));
 		return 0;
 	case VFO_EV_BACKUP_ADDED:
 		if (!fo->ops->present(fo->ctx, VFO_MEMBER_BACKUP) &&
@@ -313,28 +455,29 @@ common_event(struct vfo_failover *fo, enum vfo_fo_event ev)
 static int
 on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
 {
-	uint64_t lost;
+	struct vfo_release rel;
+	char text[64];
 
 	switch (ev) {
 	case VFO_EV_PREPARE:
 	case VFO_EV_REMOVE_REQUEST:
-		if (usable(fo, VFO_MEMBER_BACKUP)) {
-			start_drain(fo, ev);
-			return 0;
-		}
+		if (usable(fo, VFO_MEMBER_BACKUP))
+			return start_drain(fo, ev);
 		if (ev == VFO_EV_PREPARE)
 			return refuse(
 				-EAGAIN, why, whylen,
 				"backup is not usable (absent or link down); nothing changed");
-		switch_tx(fo, -1);
-		lost = release(fo, VFO_MEMBER_VF);
-		GO(fo, VFO_FO_NO_MEMBER, ev, "VF released with no backup; %" PRIu64 " lost", lost);
+		if (switch_tx(fo, -1) != 0)
+			return fo->op_err;
+		release(fo, VFO_MEMBER_VF, true, &rel);
+		GO(fo, VFO_FO_NO_MEMBER, ev, "VF released with no backup; %s",
+		   release_text(&rel, text, sizeof(text)));
 		return 0;
 	case VFO_EV_VF_GONE:
-		lost = release(fo, VFO_MEMBER_VF);
+		release(fo, VFO_MEMBER_VF, false, &rel);
 		settle(fo, ev);
-		record(fo, fo->state, fo->state, ev,
-		       "VF gone: %" PRIu64 " packets lost in its rings", lost);
+		record(fo, fo->state, fo->state, ev, "VF gone: %s",
+		       release_text(&rel, text, sizeof(text)));
 		return 0;
 	case VFO_EV_TICK:
 	case VFO_EV_LINK_CHANGE:
@@ -362,7 +505,10 @@ on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t wh
 static int
 on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
 {
-	uint64_t now = fo->ops->now_us(fo->ctx), rx, lost;
+	uint64_t now = fo->ops->now_us(fo->ctx), rx;
+	struct vfo_release rel;
+	bool still, quiet, up, marked;
+	char text[64];
 
 	switch (ev) {
 	case VFO_EV_TICK:
@@ -371,18 +517,41 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 		if (rx != fo->drain_last_rx) {
 			fo->drain_last_rx = rx;
 			fo->drain_quiet_since_us = now;
+			fo->drain_marked = false;
 		}
-		if (now - fo->drain_quiet_since_us < fo->conf.settle_us &&
-		    now - fo->drain_start_us < fo->conf.max_drain_us &&
-		    fo->ops->link_up(fo->ctx, VFO_MEMBER_VF))
+		/* Quiet for settle_us, and the workers have polled since then: a
+		 * worker that was not running cannot make the VF look quiet. */
+		still = now - fo->drain_quiet_since_us >= fo->conf.settle_us;
+		marked = fo->drain_marked;
+		quiet = still;
+		if (quiet && !fo->drain_marked) {
+			fo->drain_mark = fo->ops->poll_mark(fo->ctx);
+			fo->drain_marked = true;
+			quiet = false;
+		} else if (quiet) {
+			quiet = fo->ops->polled_since(fo->ctx, fo->drain_mark);
+		}
+		up = fo->ops->link_up(fo->ctx, VFO_MEMBER_VF);
+		if (!quiet && up && now - fo->drain_start_us < fo->conf.max_drain_us)
 			return 0;
-		/* Quiet, too long, or the VF lost link: release it. */
+		/* Quiet, too long, or the VF lost link: release it.  Too long
+		 * with RX still but the workers not having polled since an
+		 * earlier look marked it is a timeout too: what the VF's RX
+		 * ring holds is not known. */
+		if (!quiet && up && !still)
+			op_failed(fo, -ETIMEDOUT,
+				  "VF RX not quiet after %" PRIu64 " ms of drain: released anyway",
+				  fo->conf.max_drain_us / 1000);
+		else if (!quiet && up && marked)
+			op_failed(fo, -ETIMEDOUT,
+				  "VF RX still, but the lcores did not poll it again within "
+				  "%" PRIu64 " ms of drain: released anyway",
+				  fo->conf.max_drain_us / 1000);
 		__attribute__((fallthrough));
 	case VFO_EV_VF_GONE:
-		lost = release(fo, VFO_MEMBER_VF);
-		GO(fo, VFO_FO_BACKUP_VF_GONE, ev,
-		   "VF released %" PRIu64 " us after the switch; %" PRIu64 " left in its rings",
-		   now - fo->drain_start_us, lost);
+		release(fo, VFO_MEMBER_VF, ev != VFO_EV_VF_GONE, &rel);
+		GO(fo, VFO_FO_BACKUP_VF_GONE, ev, "VF released %" PRIu64 " us after the switch; %s",
+		   now - fo->drain_start_us, release_text(&rel, text, sizeof(text)));
 		if (!usable(fo, VFO_MEMBER_BACKUP))
 			settle(fo, ev);
 		return 0;
@@ -400,17 +569,18 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 
 /* BACKUP_VF_GONE. */
 static int
-on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen)
 {
 	switch (ev) {
 	case VFO_EV_VF_ADDED:
 	case VFO_EV_ATTACH:
 		fo->retries = 0;
-		return attach_vf(fo, ev, why, whylen);
+		return attach_vf(fo, ev, devargs, why, whylen);
 	case VFO_EV_TICK:
 	case VFO_EV_LINK_CHANGE:
 		if (fo->retry_pending && fo->ops->now_us(fo->ctx) >= fo->retry_at_us)
-			attach_vf(fo, ev, NULL, 0);
+			attach_vf(fo, ev, NULL, NULL, 0);
 		else if (!usable(fo, VFO_MEMBER_BACKUP))
 			settle(fo, ev);
 		return 0;
@@ -430,7 +600,8 @@ on_backup_vf_gone(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size
 static int
 on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
 {
-	uint64_t lost;
+	struct vfo_release rel;
+	char text[64];
 
 	switch (ev) {
 	case VFO_EV_TICK:
@@ -443,8 +614,9 @@ on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t
 	case VFO_EV_PREPARE:
 	case VFO_EV_REMOVE_REQUEST:
 	case VFO_EV_VF_GONE:
-		lost = release(fo, VFO_MEMBER_VF);
-		GO(fo, VFO_FO_BACKUP_VF_GONE, ev, "returning VF released; %" PRIu64 " lost", lost);
+		release(fo, VFO_MEMBER_VF, ev != VFO_EV_VF_GONE, &rel);
+		GO(fo, VFO_FO_BACKUP_VF_GONE, ev, "returning VF released; %s",
+		   release_text(&rel, text, sizeof(text)));
 		return 0;
 	case VFO_EV_VF_ADDED:
 	case VFO_EV_ATTACH:
@@ -457,29 +629,30 @@ on_vf_returning(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t
 
 /* BACKUP_VF_PRESENT and NO_MEMBER: settle on what is usable. */
 static int
-on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
+on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
+		  size_t whylen)
 {
-	uint64_t lost;
+	struct vfo_release rel;
+	char text[64];
 
 	switch (ev) {
 	case VFO_EV_PREPARE:
 	case VFO_EV_REMOVE_REQUEST:
-		if (fo->state == VFO_FO_BACKUP_VF_PRESENT) {
-			start_drain(fo, ev);
-			return 0;
-		}
+		if (fo->state == VFO_FO_BACKUP_VF_PRESENT)
+			return start_drain(fo, ev);
 		/* No traffic to drain. */
 		__attribute__((fallthrough));
 	case VFO_EV_VF_GONE:
-		lost = release(fo, VFO_MEMBER_VF);
-		record(fo, fo->state, fo->state, ev, "VF released; %" PRIu64 " lost", lost);
+		release(fo, VFO_MEMBER_VF, ev != VFO_EV_VF_GONE, &rel);
+		record(fo, fo->state, fo->state, ev, "VF released; %s",
+		       release_text(&rel, text, sizeof(text)));
 		settle(fo, ev);
 		return 0;
 	case VFO_EV_VF_ADDED:
 	case VFO_EV_ATTACH:
 		if (fo->ops->present(fo->ctx, VFO_MEMBER_VF))
 			return refuse(-EEXIST, why, whylen, "the VF is already attached");
-		return attach_vf(fo, ev, why, whylen);
+		return attach_vf(fo, ev, devargs, why, whylen);
 	default:
 		common_event(fo, ev);
 		if (fo->state == VFO_FO_BACKUP_VF_PRESENT && usable(fo, VFO_MEMBER_BACKUP) &&
@@ -520,27 +693,43 @@ int
 vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
 	      size_t whylen)
 {
-	if (ev == VFO_EV_TICK)
+	int ret;
+
+	fo->op_err = 0;
+	fo->op_why[0] = '\0';
+	fo->op_event = ev;
+	if (ev == VFO_EV_TICK) {
+		poll_releases(fo);
 		path_tick(fo);
-	if (devargs != NULL && devargs[0] != '\0' &&
-	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH)) {
-		if (strlen(devargs) >= VFO_DEVARGS_MAX)
-			return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
-				      VFO_DEVARGS_MAX - 1);
-		snprintf(fo->devargs[VFO_MEMBER_VF], VFO_DEVARGS_MAX, "%s", devargs);
 	}
+	if (devargs != NULL && devargs[0] != '\0' &&
+	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH) && strlen(devargs) >= VFO_DEVARGS_MAX)
+		return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",
+			      VFO_DEVARGS_MAX - 1);
+	if (ev != VFO_EV_VF_ADDED && ev != VFO_EV_ATTACH)
+		devargs = NULL;
 	switch (fo->state) {
 	case VFO_FO_VF_ACTIVE:
-		return on_vf_active(fo, ev, why, whylen);
+		ret = on_vf_active(fo, ev, why, whylen);
+		break;
 	case VFO_FO_DRAINING:
-		return on_draining(fo, ev, why, whylen);
+		ret = on_draining(fo, ev, why, whylen);
+		break;
 	case VFO_FO_BACKUP_VF_GONE:
-		return on_backup_vf_gone(fo, ev, why, whylen);
+		ret = on_backup_vf_gone(fo, ev, devargs, why, whylen);
+		break;
 	case VFO_FO_VF_RETURNING:
-		return on_vf_returning(fo, ev, why, whylen);
+		ret = on_vf_returning(fo, ev, why, whylen);
+		break;
 	default:
-		return on_backup_or_none(fo, ev, why, whylen);
+		ret = on_backup_or_none(fo, ev, devargs, why, whylen);
+		break;
 	}
+	/* A port action that failed or outlasted its bound, even where the
+	 * event went through: the caller is told (with what was done). */
+	if (fo->op_err != 0 && (ret == 0 || ret == fo->op_err))
+		ret = refuse(fo->op_err, why, whylen, "%s", fo->op_why);
+	return ret;
 }
 
 json_t *

@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -21,6 +23,8 @@
 
 #include "vfo_events.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
+#include "vfo_uplink.h"
 
 /* Events the queue holds (a power of two). */
 #define QUEUE_SIZE 1024
@@ -42,8 +46,12 @@ push(struct vfo_events *q, const struct vfo_raw_event *ev)
 	struct vfo_raw_event *e = malloc(sizeof(*e));
 	uint64_t one = 1;
 
-	if (e != NULL)
+	vfo_tsan_acquire(q); /* set up before the callbacks were registered */
+
+	if (e != NULL) {
 		*e = *ev;
+		vfo_tsan_release(e); /* the ring is DPDK's (vfo_tsan.h) */
+	}
 	if (e == NULL || rte_ring_mp_enqueue(q->ring, e) != 0) {
 		free(e);
 		__atomic_fetch_add(&q->dropped, 1, __ATOMIC_RELAXED);
@@ -51,6 +59,7 @@ push(struct vfo_events *q, const struct vfo_raw_event *ev)
 	}
 	if (write(q->efd, &one, sizeof(one)) < 0)
 		VFO_LOG(DEBUG, "events: eventfd write failed");
+	vfo_tsan_release(q); /* for vfo_events_stop(), after the unregistration */
 }
 
 /* EAL device event callback: a device was added or is to be removed. */
@@ -70,12 +79,20 @@ on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
 static int
 on_eth_event(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret_param)
 {
-	struct vfo_raw_event ev = {.port = port};
+	struct vfo_raw_event ev = {.port = port, .gen = vfo_uplink_port_gen(port)};
 
 	(void)ret_param;
 	ev.kind = type == RTE_ETH_EVENT_INTR_RMV ? VFO_RAW_PORT_RMV : VFO_RAW_PORT_LSC;
 	push(arg, &ev);
 	return 0;
+}
+
+/* NLMSG_OK() without its signed/unsigned comparison: 'left' may go negative. */
+static inline bool
+nl_ok(const struct nlmsghdr *nh, int left)
+{
+	return left >= (int)sizeof(*nh) && nh->nlmsg_len >= sizeof(*nh) &&
+	       nh->nlmsg_len <= (unsigned int)left;
 }
 
 /* Interrupt callback: reads every waiting rtnetlink message and queues a
@@ -87,11 +104,12 @@ on_netlink(void *arg)
 	char buf[8192] __attribute__((aligned(4)));
 	ssize_t len;
 
+	vfo_tsan_acquire(q); /* q->nl, set before the callback was registered */
 	while ((len = recv(rte_intr_fd_get(q->nl), buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
 		unsigned int left = (unsigned int)len;
 		struct nlmsghdr *nh;
 
-		for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+		for (nh = (struct nlmsghdr *)buf; nl_ok(nh, left); nh = NLMSG_NEXT(nh, left)) {
 			struct vfo_raw_event ev = {.kind = VFO_RAW_KIF_LINK};
 			struct ifinfomsg *ifi = NLMSG_DATA(nh);
 			int alen = (int)IFLA_PAYLOAD(nh);
@@ -123,7 +141,7 @@ netlink_start(struct vfo_events *q)
 	q->nl = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (q->nl == NULL || rte_intr_fd_set(q->nl, fd) != 0 ||
 	    rte_intr_type_set(q->nl, RTE_INTR_HANDLE_EXT) != 0 ||
-	    rte_intr_callback_register(q->nl, on_netlink, q) != 0) {
+	    (vfo_tsan_release(q), rte_intr_callback_register(q->nl, on_netlink, q)) != 0) {
 		rte_intr_instance_free(q->nl);
 		q->nl = NULL;
 		goto fail;
@@ -156,6 +174,9 @@ vfo_events_start(void)
 		rte_errno = ret;
 		return NULL;
 	}
+	/* The callbacks run on EAL's interrupt thread: what q holds now is
+	 * handed over by DPDK, out of TSan's sight (vfo_tsan.h). */
+	vfo_tsan_release(q);
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event, q);
 	rte_eth_dev_callback_register(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_eth_event, q);
 	rte_dev_event_callback_register(NULL, on_dev_event, q);
@@ -192,6 +213,7 @@ vfo_events_pop(struct vfo_events *q, struct vfo_raw_event *ev)
 		if (rte_ring_sc_dequeue(q->ring, &e) != 0)
 			return false;
 	}
+	vfo_tsan_acquire(e);
 	*ev = *(struct vfo_raw_event *)e;
 	free(e);
 	return true;
@@ -214,15 +236,21 @@ vfo_events_stop(struct vfo_events *q)
 		int fd = rte_intr_fd_get(q->nl);
 
 		rte_intr_callback_unregister_sync(q->nl, on_netlink, q);
+		vfo_tsan_acquire(q); /* the callback has returned (DPDK waited) */
 		rte_intr_instance_free(q->nl);
 		close(fd);
 	}
 	if (q->ring != NULL) {
-		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV, on_eth_event,
-						q);
-		rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC, on_eth_event,
-						q);
-		rte_dev_event_callback_unregister(NULL, on_dev_event, q);
+		/* -EAGAIN: the callback runs now; q must outlive it. */
+		while (rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_RMV,
+						       on_eth_event, q) == -EAGAIN)
+			rte_delay_us_sleep(100);
+		while (rte_eth_dev_callback_unregister(RTE_ETH_ALL, RTE_ETH_EVENT_INTR_LSC,
+						       on_eth_event, q) == -EAGAIN)
+			rte_delay_us_sleep(100);
+		while (rte_dev_event_callback_unregister(NULL, on_dev_event, q) == -EAGAIN)
+			rte_delay_us_sleep(100);
+		vfo_tsan_acquire(q);
 		if (q->monitor) {
 			rte_dev_event_monitor_stop();
 			rte_dev_hotplug_handle_disable();

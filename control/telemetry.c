@@ -62,7 +62,8 @@ struct tel_cmd {
 
 /** Guards tel_cmds and tel_nb. */
 static struct vfo_mutex tel_lock = VFO_MUTEX_INITIALIZER;
-/** Published commands; entries [0, tel_nb) are valid and never change. */
+/** Published commands; entries [0, tel_nb) are valid; an unpublished one
+ * keeps its path (22.11 cannot unregister a command) with fn NULL. */
 static struct tel_cmd tel_cmds[TEL_MAX_CMDS] VFO_GUARDED_BY(tel_lock);
 /** Number of valid entries in tel_cmds. */
 static unsigned int tel_nb VFO_GUARDED_BY(tel_lock);
@@ -278,29 +279,41 @@ vfo_telemetry_from_json(struct rte_tel_data *d, const json_t *v)
 static int
 tel_callback(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	json_t *(*fn)(void *arg) = NULL;
-	void *arg = NULL;
+	json_t *v = NULL;
 	unsigned int i;
-	json_t *v;
-	int rc;
+	int rc = -ENOENT;
 
 	(void)params;
+	/* fn runs with the lock held: vfo_telemetry_unregister() returns only
+	 * once no call of it is running, so its data may then be freed. */
 	vfo_mutex_lock(&tel_lock);
-	for (i = 0; i < tel_nb && fn == NULL; i++) {
-		if (strcmp(tel_cmds[i].path, cmd) == 0) {
-			fn = tel_cmds[i].fn;
-			arg = tel_cmds[i].arg;
+	for (i = 0; i < tel_nb && rc == -ENOENT; i++) {
+		if (strcmp(tel_cmds[i].path, cmd) == 0 && tel_cmds[i].fn != NULL) {
+			v = tel_cmds[i].fn(tel_cmds[i].arg);
+			rc = v == NULL ? -ENODATA : 0;
 		}
 	}
 	vfo_mutex_unlock(&tel_lock);
-	if (fn == NULL)
-		return -ENOENT;
-	v = fn(arg);
 	if (v == NULL)
-		return -ENODATA;
+		return rc;
 	rc = vfo_telemetry_from_json(d, v);
 	json_decref(v);
 	return rc;
+}
+
+void
+vfo_telemetry_unregister(const char *path)
+{
+	unsigned int i;
+
+	vfo_mutex_lock(&tel_lock);
+	for (i = 0; i < tel_nb; i++) {
+		if (strcmp(tel_cmds[i].path, path) == 0) {
+			tel_cmds[i].fn = NULL;
+			tel_cmds[i].arg = NULL;
+		}
+	}
+	vfo_mutex_unlock(&tel_lock);
 }
 
 /*
@@ -323,9 +336,18 @@ vfo_telemetry_register(const char *path, json_t *(*fn)(void *arg), void *arg, co
 		return -ENAMETOOLONG;
 	copy_ascii(help_cut, sizeof(help_cut), help != NULL ? help : "");
 	vfo_mutex_lock(&tel_lock);
-	for (i = 0; i < tel_nb && rc == 0; i++)
-		if (strcmp(tel_cmds[i].path, path) == 0)
-			rc = -EEXIST;
+	for (i = 0; i < tel_nb && rc == 0; i++) {
+		if (strcmp(tel_cmds[i].path, path) != 0)
+			continue;
+		rc = -EEXIST;
+		if (tel_cmds[i].fn == NULL) {
+			/* Unpublished: telemetry still routes it here. */
+			tel_cmds[i].fn = fn;
+			tel_cmds[i].arg = arg;
+			vfo_mutex_unlock(&tel_lock);
+			return 0;
+		}
+	}
 	if (rc == 0 && tel_nb == TEL_MAX_CMDS)
 		rc = -ENOSPC;
 	if (rc == 0) {

@@ -3,7 +3,9 @@
  * fwd.c — the forwarding lcore loop: RX bursts from every member of every
  * uplink, the mode's header rewrite with prefetch, buffered TX to the
  * destination uplink's active member, a TSC-timed drain, and the lcore's
- * own cycle accounting.  No locks, no per-packet branch on control state.
+ * own cycle accounting and marks (stalls, RX resuming; vfo_fwd_marks.h),
+ * checked once per batch where the TSC is read.  No locks, no per-packet
+ * branch on control state.
  */
 #include <string.h>
 
@@ -14,9 +16,11 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "vfo_counter.h"
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
 /* How many packets ahead to prefetch headers in the rewriting modes. */
@@ -195,7 +199,7 @@ others_mask(struct fwd_ctx *c, unsigned int i, const struct vfo_uplink_view *v)
 	if (!v->others_idle_ok || c->idle_mask == 0 ||
 	    c->now - c->others_busy_at[i] < f->idle_after_tsc)
 		return 0;
-	c->st->idle_batches++;
+	vfo_counter_add(&c->st->idle_batches, 1);
 	return c->idle_mask;
 }
 
@@ -313,6 +317,21 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 };
 
 /*
+ * Test hook: spins f->stall_ms ms without a quiescent state (holding the
+ * views read by the last turns), as an lcore preempted for that long
+ * would, then clears it; f->stalling says it is spinning.  Out of line:
+ * the loop only tests the flag.
+ */
+static void __rte_noinline
+stall(struct vfo_fwd *f)
+{
+	__atomic_store_n(&f->stalling, true, __ATOMIC_RELEASE);
+	rte_delay_us_block(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) * 1000u);
+	__atomic_store_n(&f->stall_ms, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->stalling, false, __ATOMIC_RELEASE);
+}
+
+/*
  * Path liveness, once per batch: sends the waiting probes (queue 0 only)
  * and returns true while any uplink's reply window is open.
  */
@@ -404,13 +423,18 @@ flush_all(struct fwd_ctx *c)
 int
 vfo_fwd_lcore_main(void *arg)
 {
-	struct vfo_fwd *f = arg;
+	/* Launched through DPDK: what the launcher set up before its
+	 * vfo_tsan_release(f) happens before this (vfo_tsan.h). */
+	struct vfo_fwd *f = (vfo_tsan_acquire(arg), (struct vfo_fwd *)arg);
 	const unsigned int idx = (unsigned int)rte_lcore_index(rte_lcore_id());
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
 	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
 	uint64_t (*const turns_live)(struct fwd_ctx *) = turns_of[1][f->mode][f->nb_uplinks - 1];
 	struct fwd_ctx c = {.f = f, .st = st, .q = (uint16_t)idx};
-	uint64_t now, prev, prev_drain;
+	struct vfo_fwd_marks *marks = f->marks != NULL ? &f->marks[idx] : NULL;
+	const uint64_t stall_tsc = f->stall_tsc != 0 ? f->stall_tsc : UINT64_MAX;
+	const uint64_t quiet_tsc = f->quiet_tsc != 0 ? f->quiet_tsc : UINT64_MAX;
+	uint64_t now, prev, prev_drain, last_rx;
 	unsigned int i;
 
 	c.idle_mask = f->idle_every > 1 ? f->idle_every - 1 : 0;
@@ -428,7 +452,7 @@ vfo_fwd_lcore_main(void *arg)
 		first_retry(&c, rte_rdtsc());
 	}
 
-	prev = prev_drain = rte_rdtsc();
+	prev = prev_drain = last_rx = rte_rdtsc();
 	for (i = 0; i < f->nb_uplinks; i++)
 		c.others_busy_at[i] = prev;
 	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
@@ -438,16 +462,24 @@ vfo_fwd_lcore_main(void *arg)
 		/* Path liveness: the loop that consumes the check's ARP replies
 		 * only while a probe's replies may arrive, per batch. */
 		moved = (f->path_liveness && path_window(&c) ? turns_live : turns)(&c);
+		if (unlikely(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) != 0) && idx == 0)
+			stall(f);
 
+		vfo_tsan_release(f->qsbr); /* DPDK's RCU, for TSan (vfo_tsan.h) */
 		rte_rcu_qsbr_quiescent(f->qsbr, idx);
 		/* Time is read once per TURNS_PER_TSC_READ turns: rdtsc costs about as
 		 * much as moving a few packets. */
 		now = rte_rdtsc();
-		st->total_cycles += now - prev;
-		st->batches++;
+		if (unlikely(now - prev > stall_tsc))
+			vfo_fwd_mark_stall(marks, prev, now, moved);
+		vfo_counter_add(&st->total_cycles, now - prev);
+		vfo_counter_add(&st->batches, 1);
 		if (moved != 0) {
-			st->busy_cycles += now - prev;
-			st->pkts += moved;
+			vfo_counter_add(&st->busy_cycles, now - prev);
+			vfo_counter_add(&st->pkts, moved);
+			if (unlikely(prev - last_rx > quiet_tsc))
+				vfo_fwd_mark_rx(marks, last_rx, prev, now, moved);
+			last_rx = now;
 		}
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {
@@ -462,8 +494,10 @@ vfo_fwd_lcore_main(void *arg)
 	flush_all(&c);
 	for (i = 0; i < f->nb_uplinks; i++)
 		rte_pktmbuf_free_bulk(c.first[i], c.first_n[i]);
+	vfo_tsan_release(f->qsbr);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
+	vfo_tsan_release(f); /* for whoever waits for this lcore (vfo_tsan.h) */
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -18,8 +19,10 @@
 #include <rte_hash.h>
 
 #include "uplink_private.h"
+#include "vfo_clock.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
 RTE_LOG_REGISTER(vfo_logtype, vfailover, INFO);
@@ -32,17 +35,21 @@ vfo_member_name(enum vfo_member_id id)
 }
 
 /*
- * Writes into the view slot not in use a view in which every present member
- * is polled and 'active' (or none, when -1 or absent) transmits; publishes
- * it.  Call with the lock held; the caller waits for the grace period.
+ * Writes into the view slot not in use a view in which every started member
+ * whose link came up is polled and 'active' (or none, when -1 or absent)
+ * transmits; publishes it and starts its grace period.  The slot written is
+ * the one the view before last used: the workers may hold it until the
+ * grace period of the last publish is over, so nothing is written before.
  */
-void
+int
 uplink__publish_view(struct vfo_uplink *u, int active)
 {
 	struct vfo_uplink_view *v = u->view == &u->views[0] ? &u->views[1] : &u->views[0];
 	const uint32_t gen = u->view != NULL ? u->view->gen + 1 : 0;
 	int id;
 
+	if (u->view != NULL && !uplink__grace_over(u))
+		return -EBUSY;
 	memset(v, 0, sizeof(*v));
 	v->gen = gen;
 	v->tx_port = VFO_PORT_NONE;
@@ -53,23 +60,51 @@ uplink__publish_view(struct vfo_uplink *u, int active)
 	/* The active member first: that is where traffic arrives. */
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
 		int m = active >= 0 ? (active + id) % VFO_MEMBER_COUNT : id;
+		const struct vfo_member *mb = &u->member[m];
 
-		if (!u->member[m].started || u->member[m].leaving)
+		if (!mb->started || mb->leaving || !mb->rx_ready)
 			continue;
-		v->rx_port[v->nb_rx] = u->member[m].port_id;
+		v->rx_port[v->nb_rx] = mb->port_id;
 		v->rx_member[v->nb_rx] = (uint8_t)m;
 		v->nb_rx++;
 	}
 	v->others_idle_ok = v->tx_port != VFO_PORT_NONE && v->tx_member == VFO_MEMBER_VF;
 	__atomic_store_n(&u->view, v, __ATOMIC_RELEASE);
+	if (u->params.qsbr != NULL) {
+		u->grace_token = rte_rcu_qsbr_start(u->params.qsbr);
+		u->grace_pending = true;
+	}
+	return 0;
 }
 
-/* Waits until no registered worker can still hold the previous view. */
-void
+bool
+uplink__grace_over(struct vfo_uplink *u)
+{
+	if (u->grace_pending && rte_rcu_qsbr_check(u->params.qsbr, u->grace_token, false) == 1) {
+		vfo_tsan_acquire(u->params.qsbr); /* the workers' releases (vfo_tsan.h) */
+		u->grace_pending = false;
+	}
+	return !u->grace_pending;
+}
+
+int
 uplink__wait_grace(struct vfo_uplink *u)
 {
-	if (u->params.qsbr != NULL)
-		rte_rcu_qsbr_synchronize(u->params.qsbr, RTE_QSBR_THRID_INVALID);
+	const uint64_t end =
+		vfo_mono_us() + UPLINK_PARAM(u, grace_timeout_us, VFO_GRACE_TIMEOUT_US);
+	const struct timespec nap = {.tv_sec = 0, .tv_nsec = 2000};
+	bool over;
+
+	for (;;) {
+		vfo_uplink_lock(u);
+		over = uplink__grace_over(u);
+		vfo_uplink_unlock(u);
+		if (over)
+			return 0;
+		if (vfo_mono_us() >= end)
+			return -ETIMEDOUT;
+		nanosleep(&nap, NULL);
+	}
 }
 
 struct vfo_uplink *
@@ -105,12 +140,20 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	u->active = -1;
 	uplink__publish_view(u, -1);
 	/* One member at a time, VF first: a vhost port must be listening before
-	 * a virtio_user of another uplink probes against it. */
+	 * a virtio_user of another uplink probes against it.  No worker runs
+	 * yet: the members are brought up here, not in the port worker. */
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
-		if (uplink__member_probe(u, id, err, errlen) < 0)
+		struct vfo_member *m = &u->member[id];
+		struct rte_eth_link link;
+
+		m->gen = uplink__new_gen();
+		if (uplink__member_probe(u, id, m, err, errlen) < 0)
 			goto error;
-		if (uplink__member_start(u, id, err, errlen) < 0)
+		uplink__port_gen_set(m->port_id, m->gen);
+		if (uplink__member_start(u, id, m, err, errlen) < 0)
 			goto error;
+		m->rx_ready = rte_eth_link_get_nowait(m->port_id, &link) == 0 &&
+			      link.link_status == RTE_ETH_LINK_UP;
 	}
 	if (p->max_flows != 0) {
 		static uint32_t nb_tables; /* unique names for the DPDK objects */
@@ -129,8 +172,10 @@ vfo_uplink_create(const struct vfo_uplink_params *p, char *err, size_t errlen)
 	}
 	u->mac = p->has_mac ? p->mac : u->member[VFO_MEMBER_BACKUP].port_mac;
 	for (id = 0; id < VFO_MEMBER_COUNT; id++)
-		uplink__member_set_mac(u, id);
+		uplink__member_set_mac(u, id, &u->member[id]);
 	u->active = VFO_MEMBER_VF;
+	/* No worker is online: the grace period of the first view is over. */
+	uplink__grace_over(u);
 	uplink__publish_view(u, VFO_MEMBER_VF);
 	vfo_uplink_unlock(u);
 	return u;
@@ -143,18 +188,37 @@ error:
 void
 vfo_uplink_destroy(struct vfo_uplink *u)
 {
+	bool busy = false;
 	int id;
 
 	if (u == NULL)
 		return;
 	vfo_uplink_lock(u);
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
-		uplink__member_release(u, id);
+		struct vfo_member *m = &u->member[id];
+
+		/* A member still in the port worker stays there: its PMD may
+		 * never return, and the process is ending. */
+		busy |= m->job != NULL;
+		if (m->job == NULL && m->port_id != VFO_PORT_NONE) {
+			uplink__member_keep_counters(u, id);
+			uplink__port_gen_set(m->port_id, 0);
+			uplink__member_teardown(u, id, m);
+		}
+		m->port_id = VFO_PORT_NONE;
+		m->started = false;
 		rte_pktmbuf_free(u->probe_pkt[id]);
 		u->probe_pkt[id] = NULL;
 	}
-	uplink__publish_view(u, -1);
 	vfo_uplink_unlock(u);
+	if (busy) {
+		/* Its job reads the uplink's settings when its PMD returns. */
+		VFO_LOG(NOTICE,
+			"uplink %s: a member is still in its PMD; the uplink is left "
+			"allocated",
+			u->params.name);
+		return;
+	}
 	vfo_flow_destroy(u->flows);
 	vfo_mutex_destroy(&u->lock);
 	rte_free(u);
@@ -175,16 +239,25 @@ vfo_uplink_unlock(struct vfo_uplink *u)
 int
 vfo_uplink_set_active(struct vfo_uplink *u, int id)
 {
+	int ret;
+
+	if (id >= VFO_MEMBER_COUNT)
+		return -ENODEV;
+	/* The slot the new view goes into may still be read until then. */
+	if (uplink__wait_grace(u) != 0)
+		return -EBUSY;
 	vfo_uplink_lock(u);
-	if (id >= 0 && (id >= VFO_MEMBER_COUNT || !u->member[id].started)) {
+	if (id >= 0 && (!u->member[id].started || u->member[id].leaving)) {
 		vfo_uplink_unlock(u);
 		return -ENODEV;
 	}
-	u->active = id;
-	uplink__publish_view(u, id);
-	uplink__wait_grace(u);
+	ret = uplink__publish_view(u, id);
+	if (ret == 0)
+		u->active = id;
 	vfo_uplink_unlock(u);
-	return 0;
+	if (ret != 0)
+		return ret;
+	return uplink__wait_grace(u);
 }
 
 void
@@ -197,6 +270,18 @@ uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint64_t 
 		*rx += __atomic_load_n(&u->qstats[q].member[id].rx_pkts, __ATOMIC_RELAXED);
 		*tx += __atomic_load_n(&u->qstats[q].member[id].tx_pkts, __ATOMIC_RELAXED);
 	}
+}
+
+uint64_t
+vfo_uplink_poll_mark(struct vfo_uplink *u)
+{
+	return u->params.qsbr != NULL ? rte_rcu_qsbr_start(u->params.qsbr) : 0;
+}
+
+bool
+vfo_uplink_polled_since(struct vfo_uplink *u, uint64_t mark)
+{
+	return u->params.qsbr == NULL || rte_rcu_qsbr_check(u->params.qsbr, mark, false) == 1;
 }
 
 uint64_t
@@ -288,7 +373,7 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 			if (v->tx_port == VFO_PORT_NONE)
 				break;
 			sent = vfo_view_tx_burst(u, v, q, pkts, n);
-			st->tx_retried += sent;
+			vfo_counter_add(&st->tx_retried, sent);
 			pkts += sent;
 			n = (uint16_t)(n - sent);
 		} while (n > 0 && rte_get_tsc_cycles() < end);
@@ -296,9 +381,9 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 	if (n == 0)
 		return;
 	if (v->tx_port == VFO_PORT_NONE)
-		st->drop_no_member += n;
+		vfo_counter_add(&st->drop_no_member, n);
 	else
-		st->drop_tx_full += n;
+		vfo_counter_add(&st->drop_tx_full, n);
 	rte_pktmbuf_free_bulk(pkts, n);
 }
 

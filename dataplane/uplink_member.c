@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * uplink_member.c — bringing an uplink member up from its devargs (probe,
- * configure, start, MAC) and taking it down (drain, stop, close, remove),
- * both at start-up and when the VF is unplugged and plugged back.
- * Control side only.
+ * uplink_member.c — the steps of bringing an uplink member up from its
+ * devargs (probe, configure, start, MAC) and taking it down (stop, close,
+ * remove), on a struct vfo_member of their own, so that the port worker can
+ * run them (uplink_attach.c); member incarnations; link state.  Control side
+ * only.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,15 +22,39 @@
 #include "vfo_port.h"
 #include "vfo_log.h"
 
+/** Incarnation of the member on each ethdev port, 0: none (atomic). */
+static uint32_t port_gen[RTE_MAX_ETHPORTS];
+/** Last incarnation handed out (atomic). */
+static uint32_t last_gen;
+
+uint32_t
+uplink__new_gen(void)
+{
+	return __atomic_add_fetch(&last_gen, 1, __ATOMIC_RELAXED);
+}
+
+void
+uplink__port_gen_set(uint16_t port, uint32_t gen)
+{
+	if (port < RTE_MAX_ETHPORTS)
+		__atomic_store_n(&port_gen[port], gen, __ATOMIC_RELEASE);
+}
+
+uint32_t
+vfo_uplink_port_gen(uint16_t port)
+{
+	return port < RTE_MAX_ETHPORTS ? __atomic_load_n(&port_gen[port], __ATOMIC_ACQUIRE) : 0;
+}
+
 /*
- * Probes the device named by 'devargs' (unless EAL already did) and finds its
- * one ethdev port.  Fills m->port_id, m->dev, m->dev_name, m->socket.
+ * Probes the device named by m->devargs (unless EAL already did) and finds
+ * its one ethdev port.  Fills m->port_id, m->dev, m->dev_name, m->socket.
  * Returns 0, or -1 with 'err' set.
  */
 int
-uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+uplink__member_probe(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+		     char *err, size_t errlen)
 {
-	struct vfo_member *m = &u->member[id];
 	struct rte_eth_dev_info info;
 	char why[384];
 	uint16_t port;
@@ -61,10 +86,10 @@ uplink__member_probe(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
  * A PMD that refuses one is logged; the member goes on without it.
  */
 static void
-member_apply_rx_modes(struct vfo_uplink *u, enum vfo_member_id id, const char *driver)
+member_apply_rx_modes(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+		      const char *driver)
 {
 	const struct vfo_uplink_params *p = &u->params;
-	struct vfo_member *m = &u->member[id];
 	const char *what = vfo_member_name(id);
 	uint16_t i;
 	int ret;
@@ -93,15 +118,15 @@ member_apply_rx_modes(struct vfo_uplink *u, enum vfo_member_id id, const char *d
 }
 
 /*
- * Configures member 'id' of 'u' (queues, RSS, descriptors, MTU, VLAN
+ * Configures member 'm' of 'u' (queues, RSS, descriptors, MTU, VLAN
  * filters, promiscuous and all-multicast modes) and starts it.  Returns 0,
  * or -1 with 'err' naming the port and errno.
  */
 int
-uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, size_t errlen)
+uplink__member_start(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+		     char *err, size_t errlen)
 {
 	const struct vfo_uplink_params *p = &u->params;
-	struct vfo_member *m = &u->member[id];
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
 	struct rte_mempool *mp;
@@ -131,8 +156,15 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 			p->name, what, port, info.driver_name);
 	}
 	/* Link changes and removals by interrupt where the PMD has them; the
-	 * failover engine also polls link state for those that do not. */
-	if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+	 * failover engine also polls link state for those that do not.  Not
+	 * virtio_user's: its LSC interrupt source is the vhost-user socket,
+	 * which stop unregisters without waiting for a running callback
+	 * (-EAGAIN, ignored) and close then closes: EAL's interrupt thread
+	 * panics on the stale fd (DPDK 22.11; seen in the traffic soak, see
+	 * docs/robustness.md).  Its link is a socket's liveness: the poll
+	 * sees it as soon. */
+	if ((*info.dev_flags & RTE_ETH_DEV_INTR_LSC) &&
+	    strcmp(info.driver_name, "net_virtio_user") != 0)
 		conf.intr_conf.lsc = 1;
 	if (*info.dev_flags & RTE_ETH_DEV_INTR_RMV)
 		conf.intr_conf.rmv = 1;
@@ -165,7 +197,7 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
 			return vfo_errf(err, errlen, "uplink %s: %s port %u: TX queue %u setup: %s",
 					p->name, what, port, q, rte_strerror(-ret));
 	}
-	member_apply_rx_modes(u, id, info.driver_name);
+	member_apply_rx_modes(u, id, m, info.driver_name);
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
 		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
@@ -183,10 +215,10 @@ uplink__member_start(struct vfo_uplink *u, enum vfo_member_id id, char *err, siz
  * do it is logged (the member keeps its own MAC) but is not an error.
  */
 void
-uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id)
+uplink__member_set_mac(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m)
 {
-	struct vfo_member *m = &u->member[id];
 	char want[RTE_ETHER_ADDR_FMT_SIZE], have[RTE_ETHER_ADDR_FMT_SIZE];
+	struct rte_ether_addr mac = u->mac; /* the PMD takes a non-const one */
 	int ret;
 
 	rte_ether_format_addr(want, sizeof(want), &u->mac);
@@ -194,7 +226,7 @@ uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id)
 		m->mac_set = true;
 		return;
 	}
-	ret = rte_eth_dev_default_mac_addr_set(m->port_id, &u->mac);
+	ret = rte_eth_dev_default_mac_addr_set(m->port_id, &mac);
 	rte_eth_macaddr_get(m->port_id, &m->port_mac);
 	m->mac_set = ret == 0 && rte_is_same_ether_addr(&m->port_mac, &u->mac);
 	if (!m->mac_set) {
@@ -208,29 +240,32 @@ uplink__member_set_mac(struct vfo_uplink *u, enum vfo_member_id id)
 	}
 }
 
-/* Stops, closes and removes member 'id' if it has a port. */
 void
-uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id)
+uplink__member_keep_counters(struct vfo_uplink *u, enum vfo_member_id id)
 {
-	struct vfo_member *m = &u->member[id];
+	const struct vfo_member *m = &u->member[id];
+	struct vfo_member_pmd *g = &u->gone[id];
+	struct rte_eth_stats es;
+
+	if (!m->started || rte_eth_stats_get(m->port_id, &es) != 0)
+		return;
+	g->rx_bytes += es.ibytes;
+	g->tx_bytes += es.obytes;
+	g->rx_missed += es.imissed;
+	g->rx_nombuf += es.rx_nombuf;
+	g->rx_errors += es.ierrors;
+	g->tx_errors += es.oerrors;
+}
+
+void
+uplink__member_teardown(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m)
+{
 	int ret;
 
 	if (m->port_id == VFO_PORT_NONE)
 		return;
-	if (m->started) {
-		struct vfo_member_pmd *g = &u->gone[id];
-		struct rte_eth_stats es;
-
-		if (rte_eth_stats_get(m->port_id, &es) == 0) {
-			g->rx_bytes += es.ibytes;
-			g->tx_bytes += es.obytes;
-			g->rx_missed += es.imissed;
-			g->rx_nombuf += es.rx_nombuf;
-			g->rx_errors += es.ierrors;
-			g->tx_errors += es.oerrors;
-		}
+	if (m->started)
 		rte_eth_dev_stop(m->port_id);
-	}
 	m->started = false;
 	rte_eth_dev_close(m->port_id);
 	ret = rte_dev_remove(m->dev);
@@ -239,98 +274,6 @@ uplink__member_release(struct vfo_uplink *u, enum vfo_member_id id)
 			vfo_member_name(id), m->dev_name, rte_strerror(-ret));
 	m->port_id = VFO_PORT_NONE;
 	m->dev = NULL;
-}
-
-/* Returns the packets member 'id' was handed for TX on every queue. */
-static uint64_t
-member_tx_pkts(const struct vfo_uplink *u, enum vfo_member_id id)
-{
-	uint64_t rx, tx;
-
-	uplink__member_pkts(u, id, &rx, &tx);
-	return tx;
-}
-
-int
-vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
-			 char *err, size_t errlen)
-{
-	struct vfo_member *m = &u->member[id];
-
-	vfo_uplink_lock(u);
-	if (m->port_id != VFO_PORT_NONE) {
-		vfo_uplink_unlock(u);
-		vfo_errf(err, errlen, "uplink %s: %s is present already", u->params.name,
-			 vfo_member_name(id));
-		return -EEXIST;
-	}
-	if (devargs != NULL && devargs[0] != '\0')
-		snprintf(m->devargs, sizeof(m->devargs), "%s", devargs);
-	if (uplink__member_probe(u, id, err, errlen) < 0 ||
-	    uplink__member_start(u, id, err, errlen) < 0) {
-		uplink__member_release(u, id);
-		vfo_uplink_unlock(u);
-		return -ENODEV;
-	}
-	uplink__member_set_mac(u, id);
-	m->tx_base = member_tx_pkts(u, id);
-	uplink__publish_view(u, u->active);
-	vfo_uplink_unlock(u);
-	return 0;
-}
-
-/*
- * Returns what member 'id''s rings still hold: packets handed to its TX that
- * the PMD has not sent, plus packets waiting in its RX queues, as far as the
- * PMD can tell.  Call with the member out of the view and its TX completed.
- */
-static uint64_t
-member_stranded(struct vfo_uplink *u, enum vfo_member_id id)
-{
-	struct vfo_member *m = &u->member[id];
-	uint64_t handed = member_tx_pkts(u, id) - m->tx_base, stranded = 0;
-	struct rte_eth_stats es;
-	uint16_t q;
-	int n;
-
-	if (rte_eth_stats_get(m->port_id, &es) == 0 && es.opackets != 0 && handed > es.opackets)
-		stranded += handed - es.opackets;
-	for (q = 0; q < u->params.nb_rxq; q++) {
-		n = rte_eth_rx_queue_count(m->port_id, q);
-		if (n > 0)
-			stranded += (uint64_t)n;
-	}
-	return stranded;
-}
-
-uint64_t
-vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
-{
-	struct vfo_member *m = &u->member[id];
-	uint64_t stranded = 0;
-	uint16_t q;
-
-	vfo_uplink_lock(u);
-	if (m->port_id == VFO_PORT_NONE) {
-		vfo_uplink_unlock(u);
-		return 0;
-	}
-	if (u->active == (int)id)
-		u->active = -1;
-	m->leaving = true;
-	uplink__publish_view(u, u->active);
-	uplink__wait_grace(u);
-	if (m->started) {
-		for (q = 0; q < u->params.nb_txq; q++)
-			rte_eth_tx_done_cleanup(m->port_id, q, 0);
-		stranded = member_stranded(u, id);
-	}
-	uplink__member_release(u, id);
-	m->leaving = false;
-	vfo_uplink_unlock(u);
-	VFO_LOG(INFO, "uplink %s: %s released (%" PRIu64 " packets left in its rings)",
-		u->params.name, vfo_member_name(id), stranded);
-	return stranded;
 }
 
 bool
@@ -358,7 +301,8 @@ vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id)
 	bool up = false;
 
 	vfo_uplink_lock(u);
-	if (m->started && !m->leaving && rte_eth_link_get_nowait(m->port_id, &link) == 0)
+	if (m->started && !m->leaving && m->job == NULL &&
+	    rte_eth_link_get_nowait(m->port_id, &link) == 0)
 		up = link.link_status == RTE_ETH_LINK_UP &&
 		     (m->kif[0] == '\0' || vfo_uplink_kernel_carrier(m->kif));
 	vfo_uplink_unlock(u);

@@ -16,10 +16,35 @@
 
 #include "uplink_private.h"
 
+/* Packs a MAC into the low 48 bits of a path_peer word (known bit set). */
+static inline uint64_t
+peer_pack(const struct rte_ether_addr *a)
+{
+	uint64_t v = VFO_PATH_PEER_KNOWN;
+	unsigned int i;
+
+	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		v |= (uint64_t)a->addr_bytes[i] << (8 * i);
+	return v;
+}
+
+/* Unpacks a path_peer word into 'a'. */
+static inline void
+peer_unpack(uint64_t v, struct rte_ether_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		a->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+}
+
 int
 vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target)
 {
 	static const struct rte_ether_addr zero;
+	const uint64_t replies = vfo_uplink_member_path_replies(u, id);
+	const uint64_t peer = __atomic_load_n(&u->path_peer[id], __ATOMIC_RELAXED);
+	struct rte_ether_addr dst;
 	struct rte_mempool *mp;
 	struct rte_mbuf *m;
 
@@ -31,6 +56,11 @@ vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target)
 		return -ENOMEM;
 	uplink__build_arp(m, RTE_ETHER_TYPE_ARP, RTE_ARP_OP_REQUEST, &u->mac, u->params.ipv4,
 			  target, &zero);
+	if ((peer & VFO_PATH_PEER_KNOWN) && replies != u->probe_replies_at[id]) {
+		peer_unpack(peer, &dst);
+		rte_ether_addr_copy(&dst, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+	}
+	u->probe_replies_at[id] = replies;
 	__atomic_store_n(&u->probe_pkt[id], m, __ATOMIC_RELEASE);
 	return 0;
 }
@@ -50,7 +80,8 @@ vfo__path_tx(struct vfo_uplink *u)
 		/* The member's port, if the view polls it (so it is started). */
 		for (i = 0; i < v->nb_rx; i++)
 			if (v->rx_member[i] == id)
-				sent = rte_eth_tx_burst(v->rx_port[i], 0, &m, 1);
+				sent = (vfo_tsan_release(m),
+					rte_eth_tx_burst(v->rx_port[i], 0, &m, 1));
 		if (sent == 0) {
 			rte_pktmbuf_free(m);
 			__atomic_fetch_add(&u->probe_unsent, 1, __ATOMIC_RELAXED);
@@ -83,13 +114,15 @@ vfo__path_filter(struct vfo_uplink *u, uint16_t q, uint8_t member, struct rte_mb
 		if (unlikely(eth->ether_type == arp_type) &&
 		    rte_pktmbuf_data_len(m) >= sizeof(*eth) + sizeof(*arp) &&
 		    arp->arp_opcode == reply && arp->arp_data.arp_sip == target) {
+			__atomic_store_n(&u->path_peer[member], peer_pack(&arp->arp_data.arp_sha),
+					 __ATOMIC_RELAXED);
 			rte_pktmbuf_free(m);
 			hits++;
 			continue;
 		}
 		pkts[kept++] = m;
 	}
-	u->qstats[q].path_replies[member] += hits;
+	vfo_counter_add(&u->qstats[q].path_replies[member], hits);
 	return kept;
 }
 

@@ -33,6 +33,9 @@ enum vfo_raw_kind {
 struct vfo_raw_event {
 	enum vfo_raw_kind kind;		 /**< what happened */
 	uint16_t port;			 /**< port, for the PORT_* kinds */
+	uint32_t gen;			 /**< PORT_* kinds: incarnation of the member on
+					  * 'port' when the event was raised
+					  * (vfo_uplink_port_gen), 0: none */
 	char name[RTE_DEV_NAME_MAX_LEN]; /**< device name (DEV_*), interface name (KIF_LINK) */
 };
 

@@ -24,7 +24,8 @@
  * |--------------------|---------|----------------|---------------------------------------------|
  * | VF_ACTIVE          | VF      | present, up    | prepare, remove request, link down, gone,   |
  * |                    |         |                | path silent, prefer backup                  |
- * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time (or max drain), |
+ * | DRAINING           | backup  | polled for RX  | VF RX quiet for settle time, the workers    |
+ * |                    |         |                | having polled since (or max drain),         |
  * |                    |         |                | VF gone                                     |
  * | BACKUP_VF_GONE     | backup  | absent         | VF added (uevent) or attach command         |
  * | VF_RETURNING       | backup  | started        | VF link up (and path answers), remove req., |
@@ -217,21 +218,35 @@ enum vfo_fo_event {
 
 /** What the machine does to ports; the real ones drive an uplink. */
 struct vfo_fo_ops {
-	/** TX on member 'id' (-1: none); returns after the RCU grace period. */
+	/** TX on member 'id' (-1: none); returns after the RCU grace period.
+	 * Returns 0; -EBUSY: nothing changed (the previous switch's grace
+	 * period is not over); -ETIMEDOUT: TX moved, but its grace period
+	 * outlasted its bound (a stalled worker may still send on the previous
+	 * member); another negative errno: nothing changed. */
 	int (*set_active)(void *ctx, int id);
 	/** Probes, configures (replaying the uplink's settings) and starts member
-	 * 'id' from 'devargs'.  Returns 0 or a negative errno. */
+	 * 'id' from 'devargs'.  Returns 0 or a negative errno (-ETIMEDOUT: its
+	 * PMD did not return in time; -EBUSY: an earlier one still runs). */
 	int (*attach)(void *ctx, int id, const char *devargs);
-	/** Stops polling member 'id', waits for the grace period, completes its TX,
-	 * stops, closes and removes it.  Returns the packets its rings still held
-	 * (lost), or 0. */
-	uint64_t (*detach)(void *ctx, int id);
+	/** Stops polling member 'id', waits for the grace period, completes its
+	 * TX, stops, closes and removes it; fills 'rel' (what its rings held).
+	 * Returns 0; -EINPROGRESS: a step outlasted its bound, the member is
+	 * gone for present() and poll() reports the release once it is over. */
+	int (*detach)(void *ctx, int id, struct vfo_release *rel);
+	/** Finishes what detach left pending: returns a bit per member (1 << id)
+	 * whose release ended, 'rel[id]' filled.  May be NULL (never pending). */
+	unsigned int (*poll)(void *ctx, struct vfo_release rel[VFO_MEMBER_COUNT]);
 	/** Returns true when member 'id' is present. */
 	bool (*present)(void *ctx, int id);
 	/** Returns true when member 'id' has link (and its path answers). */
 	bool (*link_up)(void *ctx, int id);
 	/** Returns the packets received so far on member 'id' (all queues). */
 	uint64_t (*rx_count)(void *ctx, int id);
+	/** Returns a mark of the forwarding workers' progress now (for polled_since). */
+	uint64_t (*poll_mark)(void *ctx);
+	/** Returns true when every forwarding worker has polled its queues
+	 * again since 'mark' (passed a quiescent state). */
+	bool (*polled_since)(void *ctx, uint64_t mark);
 	/** Announces the uplink MAC (RARP, gratuitous ARP) on member 'id'. */
 	void (*announce)(void *ctx, int id);
 	/** Returns the monotonic time in µs. */
@@ -274,11 +289,11 @@ struct vfo_fo_path {
 
 /** One timeline entry. */
 struct vfo_fo_record {
-	uint64_t t_us;	 /**< monotonic µs */
-	uint8_t from;	 /**< enum vfo_fo_state before */
-	uint8_t to;	 /**< enum vfo_fo_state after (== from: a note) */
-	uint8_t event;	 /**< enum vfo_fo_event that caused it */
-	char detail[93]; /**< what was done, numbers */
+	uint64_t t_us;	  /**< monotonic µs */
+	uint8_t from;	  /**< enum vfo_fo_state before */
+	uint8_t to;	  /**< enum vfo_fo_state after (== from: a note) */
+	uint8_t event;	  /**< enum vfo_fo_event that caused it */
+	char detail[221]; /**< what was done, numbers (a 256-byte record) */
 };
 
 /** Entries the timeline keeps (the oldest are overwritten). */
@@ -292,22 +307,44 @@ struct vfo_failover {
 	const struct vfo_fo_ops *ops;			 /**< port actions */
 	void *ctx;					 /**< argument of the ops */
 	const char *name;				 /**< uplink name, for the log */
-	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again */
+	char devargs[VFO_MEMBER_COUNT][VFO_DEVARGS_MAX]; /**< how to probe each member again
+							  * (changed only by a successful attach) */
 	bool released_by_prepare;			 /**< the last VF removal was planned */
 	/* Drain bookkeeping (DRAINING). */
 	uint64_t drain_start_us;       /**< when TX moved to the backup */
 	uint64_t drain_last_rx;	       /**< VF rx count last seen */
 	uint64_t drain_quiet_since_us; /**< since when that count has not moved */
+	uint64_t drain_mark;	       /**< poll_mark() once quiet for settle_us */
+	bool drain_marked;	       /**< drain_mark is set for this quiet spell */
 	/* Attach retries (BACKUP_VF_GONE with devargs known). */
-	bool retry_pending;	   /**< an attach failed and will be retried */
-	uint64_t retry_at_us;	   /**< when */
-	uint64_t retry_delay_us;   /**< current backoff */
-	uint32_t retries;	   /**< attach attempts that failed in a row */
-	uint64_t vf_down_since_us; /**< when a present VF was first seen down, 0: up */
+	bool retry_pending;		     /**< an attach failed and will be retried */
+	uint64_t retry_at_us;		     /**< when */
+	uint64_t retry_delay_us;	     /**< current backoff */
+	uint32_t retries;		     /**< attach attempts that failed in a row */
+	char retry_devargs[VFO_DEVARGS_MAX]; /**< devargs of a failed attach that gave its
+					      * own, which its retries probe; "": devargs[VF] */
+	uint64_t vf_down_since_us;	     /**< when a present VF was first seen down, 0: up */
 	/* Counters. */
 	uint64_t switches;	 /**< changes of the TX member */
-	uint64_t lost_unplanned; /**< packets left in rings of members lost */
 	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */
+	/** Packets counted in the rings of members lost without warning (gone,
+	 * removed, down too long); releases that could not count them (the PMD
+	 * cannot tell, see struct vfo_release) are in lost_unplanned_unknown. */
+	uint64_t lost_unplanned;
+	uint64_t lost_unplanned_unknown; /**< unplanned releases whose loss is unknown */
+	/** Packets counted in the rings of members released on purpose (prepare,
+	 * removal request); planned_unconfirmed counts those releases whose TX
+	 * completion could not be confirmed. */
+	uint64_t lost_planned;
+	uint64_t planned_unconfirmed; /**< planned releases whose TX completion is unknown */
+	uint64_t timeouts;	      /**< port actions that outlasted their bound */
+	/** A release that outlasted its bound: was it planned (per member). */
+	bool release_planned[VFO_MEMBER_COUNT];
+	/* The event being handled (vfo_fo_handle): its first port action that
+	 * failed or outlasted its bound, returned to the caller. */
+	uint8_t op_event; /**< enum vfo_fo_event being handled */
+	int op_err;	  /**< negative errno, 0: none */
+	char op_why[128]; /**< what happened */
 	/* Path liveness (conf.path_target != 0). */
 	struct vfo_fo_path path[VFO_MEMBER_COUNT]; /**< per member */
 	/* Timeline ring. */
@@ -329,9 +366,15 @@ void vfo_fo_init(struct vfo_failover *fo, const char *name, const struct vfo_fo_
 
 /**
  * Runs event 'ev' ('devargs' for VFO_EV_VF_ADDED / VFO_EV_ATTACH, else
- * NULL: then the devargs the VF was last probed from are used).  Returns 0, or a negative errno
+ * NULL: then the devargs of a failed attach being retried, or those the VF
+ * was last probed from, are used).  Devargs are stored for later attaches
+ * only once they probed and started.  Returns 0, or a negative errno
  * when the event cannot be obeyed in this state (e.g. prepare with no usable backup: -EAGAIN), with
- * nothing changed; 'why' (may be NULL) then says why, in words.
+ * nothing changed; 'why' (may be NULL) then says why, in words.  A port action that outlasted its
+ * bound (a grace period, a probe, a release; -ETIMEDOUT or -EINPROGRESS) or failed is returned
+ * the same way even where the event went on (the state then changed as far as it could: 'why'
+ * says what happened); it is also in the timeline.  A TICK first counts and notes the releases
+ * that ended in the background (ops->poll).
  */
 int vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, char *why,
 		  size_t whylen);
@@ -367,7 +410,18 @@ const char *vfo_fo_state_name(enum vfo_fo_state s);
 /** Returns the event's name ("prepare", ...). */
 const char *vfo_fo_event_name(enum vfo_fo_event e);
 
-/** Port actions on a real uplink: ctx is the struct vfo_uplink *. */
+/**
+ * Context of the port actions on a real uplink: the uplink, and the lock
+ * the machine's caller holds (NULL: none), which the actions that wait (a
+ * switch's grace period, an attach, a release, the background work) let go
+ * of meanwhile, so that other threads can read the machine.
+ */
+struct vfo_fo_uplink_ctx {
+	struct vfo_uplink *u;	/**< the uplink */
+	struct vfo_mutex *lock; /**< held around vfo_fo_handle, or NULL */
+};
+
+/** Port actions on a real uplink: ctx is a struct vfo_fo_uplink_ctx *. */
 extern const struct vfo_fo_ops vfo_fo_uplink_ops;
 
 /** Returns the timeline, oldest first, as a JSON array (new reference). */

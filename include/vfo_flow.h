@@ -25,14 +25,16 @@
  *   private array of entries (key, packets, bytes, first/last TSC), one cache
  *   line each.  The hash maps a key to its entry's index; entries are handed
  *   out in order and published by a release store of the lcore's entry
- *   count.  So:
+ *   count, and entries freed by aging are handed out again first.  So:
  *   - the fast path takes no lock, no atomic read-modify-write, and writes
  *     only its own lines: the hash is created without concurrency flags
  *     (its owner is the only thread that ever touches it), lookups are
  *     rte_hash_lookup_with_hash_bulk_data() over the burst with the
  *     signature computed while parsing, and a miss costs one insertion;
  *   - the reader never touches a hash: it reads the published entries with
- *     atomic loads and sums a flow's counters across lcores (with RSS a flow
+ *     atomic loads (each entry under a sequence number that its owner makes
+ *     odd while it fills or frees it, so a reader never mixes two flows) and
+ *     sums a flow's counters across lcores (with RSS a flow
  *     normally lives on one lcore; after a switch between members whose RSS
  *     keys differ it may continue on another, and is then summed);
  *   - counters are exact: each (flow, lcore) pair has one writer.
@@ -46,13 +48,29 @@
  * Capacity and full
  *   max_flows is the capacity of each lcore's table, so the uplink tracks at
  *   least max_flows flows, and up to nb_lcores * max_flows when RSS spreads
- *   them.  Memory: about 121 bytes per flow per lcore (64 B entry, the
- *   hash's key slot, buckets and free-slot rings), measured: 7.6 MiB per
- *   lcore for the default 65536, 121 MiB for 1,000,000.
+ *   them.  Memory: about 125 bytes per flow per lcore (64 B entry, the
+ *   hash's key slot, buckets and free-slot rings, 4 B of free stack),
+ *   measured: 7.8 MiB per lcore for the default 65536, 125 MiB for
+ *   1,000,000.
  *   When an lcore's table is full, a packet of a flow it has not seen is
  *   counted in "table_full" and not classified; the packet itself is never
- *   dropped or changed, and flows already in the table keep counting.
- *   Nothing ages out: vfo_flow_reset() empties the table.
+ *   dropped or changed, and flows already in the table keep counting.  A
+ *   full or flooded table recovers by aging or by vfo_flow_reset().
+ *
+ * Hash flooding
+ *   The signature is SipHash-1-3 of the key under a 128-bit key drawn from
+ *   getrandom() when the table is created (dataplane/flow_hash.h): a sender
+ *   cannot compute keys that collide, as it can for CRC32 with any seed.
+ *
+ * Aging (vfo_flow_set_idle_timeout; off unless set)
+ *   A flow whose last packet is older than the idle timeout is removed by
+ *   the lcore that owns it, amortised on its fast path: at most once per
+ *   millisecond a burst first looks at the next B entries (round robin over
+ *   those handed out; B between 64 and 4096, enough to look at the whole
+ *   table within half the timeout) and frees the expired ones for new
+ *   flows.  Readers leave expired flows out at once, so "flows" never shows
+ *   a flow idle past the timeout.  An lcore that receives nothing frees
+ *   nothing, but it needs no room either.  "aged_out" counts the removals.
  *
  * Thread-safety
  *   - vfo_flow_update_burst(): lock-free; lcore index i must be used by one
@@ -113,6 +131,7 @@ struct vfo_flow_stats {
 	uint64_t unclassified_pkts;  /**< packets that were not IPv4 (see above) */
 	uint64_t unclassified_bytes; /**< their bytes */
 	uint64_t table_full;	     /**< packets of new flows not classified: table full */
+	uint64_t aged_out;	     /**< flows removed because they were idle too long */
 };
 
 /** How vfo_flow_top() orders flows (ties: the other counter, then the key). */
@@ -146,6 +165,16 @@ void vfo_flow_destroy(struct vfo_flow_table *t);
 void vfo_flow_reset(struct vfo_flow_table *t);
 
 /**
+ * Makes flows of 't' idle for more than 'idle_us' µs (0: never, the default)
+ * age out: each lcore removes them during its bursts (see "Aging" above) and
+ * readers leave them out at once.  Any thread, any time.
+ */
+void vfo_flow_set_idle_timeout(struct vfo_flow_table *t, uint64_t idle_us);
+
+/** Returns the idle timeout of 't' in µs (0: flows never age out). */
+uint64_t vfo_flow_idle_timeout(const struct vfo_flow_table *t);
+
+/**
  * Classifies pkts[0..n) received by lcore index 'lcore_idx' at TSC 'now_tsc'
  * and adds each to its flow's counters (creating the flow on first sight),
  * or to the unclassified / table_full counters.  Reads the packets' headers
@@ -167,8 +196,9 @@ int vfo_flow_top(struct vfo_flow_table *t, unsigned int n, enum vfo_flow_order o
 
 /**
  * Returns the number of distinct flows in 't' (a flow seen by two lcores
- * counts once), or a negative errno (-ENOMEM).  O(nb_lcores) when at most
- * one lcore holds flows; otherwise it copies and merges like vfo_flow_top().
+ * counts once; aged out ones do not count), or a negative errno (-ENOMEM).
+ * One pass over the entries when at most one lcore holds flows; otherwise
+ * it copies and merges like vfo_flow_top().
  */
 int64_t vfo_flow_count(struct vfo_flow_table *t);
 
@@ -179,8 +209,9 @@ int vfo_flow_stats_get(struct vfo_flow_table *t, struct vfo_flow_stats *st);
  * Returns a new JSON object with the 'n' flows of 't' with the most packets:
  * {"flows":[{"src":"10.0.0.1","dst":"10.0.0.2","proto":17,"sport":1024,
  * "dport":53,"packets":..,"bytes":..,"first_seen_us":..,"last_seen_us":..}],
- * "total_flows":N,"unclassified":N,"table_full":N,"max_flows":N}.  Times
- * are CLOCK_MONOTONIC µs.  NULL when out of memory.
+ * "total_flows":N,"unclassified":N,"table_full":N,"max_flows":N,
+ * "aged_out":N,"idle_timeout_ms":N}.  Times are CLOCK_MONOTONIC µs.  NULL
+ * when out of memory.
  */
 json_t *vfo_flow_top_json(struct vfo_flow_table *t, unsigned int n);
 
@@ -189,6 +220,13 @@ json_t *vfo_flow_top_json_by(struct vfo_flow_table *t, unsigned int n, enum vfo_
 
 /** Converts a TSC stamp of 't' (e.g. first_tsc) to CLOCK_MONOTONIC µs. */
 uint64_t vfo_flow_tsc_to_us(const struct vfo_flow_table *t, uint64_t tsc);
+
+/**
+ * Returns the keyed hash of 'key' in 't' (SipHash-1-3 under the table's
+ * secret key; its low 32 bits are the rte_hash signature).  For tests and
+ * diagnostics: two tables hash the same key differently.
+ */
+uint64_t vfo_flow_key_hash(const struct vfo_flow_table *t, const struct vfo_flow_key *key);
 
 /** Returns the capacity of each lcore's table. */
 uint32_t vfo_flow_max_flows(const struct vfo_flow_table *t);

@@ -18,6 +18,7 @@
 #include <rte_lcore.h>
 #include <rte_rcu_qsbr.h>
 
+#include "vfo_fwd_marks.h"
 #include "vfo_uplink.h"
 
 /** Loop turns per batch: the view is read, the time taken and an RCU
@@ -69,7 +70,16 @@ struct vfo_fwd {
 	/** A non-active member is idle when it delivered nothing, and its
 	 * uplink's view did not change, for this many TSC cycles. */
 	uint64_t idle_after_tsc;
-	const bool *quit; /**< the loop ends when this becomes true (atomic) */
+	const bool *quit;   /**< the loop ends when this becomes true (atomic) */
+	uint32_t stall_ms;  /**< test hook (vfailover's test_stall command): the
+			     * lcore of index 0 spins this long holding its
+			     * views, then stores 0 (atomic) */
+	bool stalling;	    /**< test hook: true while that lcore spins (atomic;
+			     * written by the lcore, read by test_stall) */
+	uint64_t stall_tsc; /**< a mark when two batches' TSC reads are further apart
+			     * (0: never) */
+	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */
+	struct vfo_fwd_marks *marks; /**< marks per lcore index (NULL: none kept) */
 	struct vfo_fwd_lcore_stats lcore[RTE_MAX_LCORE]; /**< per lcore index */
 };
 

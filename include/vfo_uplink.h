@@ -57,6 +57,8 @@
 #include <rte_memcpy.h>
 #include <rte_rcu_qsbr.h>
 
+#include "vfo_counter.h"
+#include "vfo_tsan.h"
 #include "vfo_tsa.h"
 
 #ifdef __cplusplus
@@ -84,6 +86,12 @@ enum vfo_member_id {
 #define VFO_CTL_PKTS_MAX 4
 /** Most VLAN filters an uplink programs on its members. */
 #define VFO_MAX_VLANS 8
+/** Default of vfo_uplink_params.grace_timeout_us (µs). */
+#define VFO_GRACE_TIMEOUT_US 1000000
+/** Default of vfo_uplink_params.member_timeout_us (µs). */
+#define VFO_MEMBER_TIMEOUT_US 5000000
+/** Default of vfo_uplink_params.tx_drain_us (µs). */
+#define VFO_TX_DRAIN_US 20000
 
 /** VLAN ids to accept (RX VLAN filter) on every member. */
 struct vfo_vlan_list {
@@ -114,6 +122,15 @@ struct vfo_uplink_params {
 	uint32_t tx_retry_us;	    /**< how long the fast path retries a TX ring that
 				     * refuses packets before freeing them, 0: never */
 	struct rte_rcu_qsbr *qsbr;  /**< RCU variable the workers report to */
+	uint64_t grace_timeout_us;  /**< longest wait for the workers' grace period after
+				     * a new view (0: VFO_GRACE_TIMEOUT_US) */
+	uint64_t member_timeout_us; /**< longest wait for a member's probe, configure and
+				     * start, or stop, close and remove, in the port
+				     * worker (0: VFO_MEMBER_TIMEOUT_US) */
+	uint64_t tx_drain_us;	    /**< members whose PMD cannot tell when the peer took
+				     * a packet (memif, virtio, net_ring): how long a
+				     * release leaves their TX ring to the peer
+				     * (0: VFO_TX_DRAIN_US) */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
 	void *pool_arg; /**< argument for pool_for_socket */
@@ -167,6 +184,30 @@ struct vfo_uplink_view {
 	uint32_t gen; /**< publication number: a new view has a new one */
 };
 
+/**
+ * What releasing a member found (vfo_uplink_member_detach, vfo_uplink_poll).
+ * A member's TX is complete when its PMD says every packet handed to it has
+ * left: hardware PMDs count transmitted packets (their opackets), and
+ * net_tap, net_af_packet and net_vhost hand a packet to their peer when they
+ * take it.  memif, virtio (virtio_user, virtio-pci) and net_ring only put
+ * it in a ring the peer reads, and cannot tell when the peer has: their TX
+ * ring is left to the peer for tx_drain_us, and what it still held then is
+ * unknown ('exact' false).
+ */
+struct vfo_release {
+	bool done;	     /**< released; false: still leaving (see 'why'), finished
+			      * by a later vfo_uplink_poll() */
+	bool exact;	     /**< 'lost' is what the member's rings held; false: its PMD
+			      * cannot tell what its peer had not taken yet ('note') */
+	uint64_t lost;	     /**< packets handed to its TX and not sent, plus packets
+			      * waiting in its RX queues, as far as its PMD tells */
+	uint64_t tx_wait_us; /**< how long TX completion was waited for */
+	char note[128];	     /**< what its PMD could not tell, or "" */
+	char why[128];	     /**< not done: what the release waits for; else "" */
+};
+
+struct uplink_job;
+
 /** A member's control-side state (guarded by the uplink lock). */
 struct vfo_member {
 	char devargs[VFO_DEVARGS_MAX];	     /**< devargs it was probed from */
@@ -180,6 +221,14 @@ struct vfo_member {
 	int socket;			     /**< NUMA socket of the port */
 	bool leaving;			     /**< being detached: left out of new views */
 	uint64_t tx_base;		     /**< tx_pkts of this member when it was attached */
+	uint32_t gen;			     /**< incarnation: a new process-wide value at each
+					      * probe, 0: none (vfo_uplink_port_gen) */
+	bool rx_ready;			     /**< its link was seen up: views poll it for RX */
+	struct uplink_job *job;		     /**< bring-up or tear-down running in the port
+					      * worker, NULL: none (readers then leave the
+					      * port alone) */
+	uint8_t leave_stage;		     /**< while leaving: what its release waits for */
+	struct vfo_release rel;		     /**< while leaving: what the release found so far */
 	char kif[RTE_ETH_NAME_MAX_LEN];	     /**< kernel interface behind the port (net_tap,
 					      * net_af_packet), "": none; its carrier
 					      * counts in the link state */
@@ -206,6 +255,9 @@ struct vfo_uplink {
 	struct vfo_uplink_view views[2];	    /**< storage the view points into */
 	struct vfo_member member[VFO_MEMBER_COUNT]; /**< VF and backup */
 	int active;				    /**< member TX should use, -1: none */
+	uint64_t grace_token; /**< rte_rcu_qsbr_start() token taken after the last publish */
+	bool grace_pending;   /**< that grace period is not known to be over: the other
+			       * view slot may still be read, so nothing is published */
 	/** PMD counters of member incarnations already removed (bytes, drops). */
 	struct vfo_member_pmd {
 		uint64_t rx_bytes, tx_bytes, rx_missed, rx_nombuf, rx_errors, tx_errors;
@@ -225,12 +277,22 @@ struct vfo_uplink {
 	 */
 	struct rte_mbuf *probe_pkt[VFO_MEMBER_COUNT]; /**< probe waiting, or NULL (atomic) */
 	uint64_t probe_unsent; /**< probes freed: member not in the view or TX full */
+	/** The target's MAC as its last reply on each member gave it (bits
+	 * 0-47, VFO_PATH_PEER_KNOWN set once known; atomic: written by the lcore
+	 * that consumes the reply, read by the control thread). */
+	uint64_t path_peer[VFO_MEMBER_COUNT];
+	/** Control thread only: the member's reply count when its last probe
+	 * was built (a probe goes unicast only when the one before was answered). */
+	uint64_t probe_replies_at[VFO_MEMBER_COUNT];
 	/** TSC until which the forwarder looks for the path check's replies
 	 * (atomic): set by vfo__path_tx() to VFO_PATH_REPLY_WINDOW_US after it
 	 * sends a probe, read once per batch by every lcore. */
 	uint64_t path_until_tsc;
 	uint64_t path_window_tsc; /**< VFO_PATH_REPLY_WINDOW_US in TSC cycles */
 };
+
+/** Set in vfo_uplink.path_peer[] once the target's MAC is known. */
+#define VFO_PATH_PEER_KNOWN (UINT64_C(1) << 63)
 
 /** How long after a path probe the forwarder consumes the target's ARP
  * replies (µs); a reply later than that is forwarded like any packet and
@@ -265,7 +327,10 @@ struct vfo_uplink *vfo_uplink_create(const struct vfo_uplink_params *p, char *er
 
 /**
  * Stops, closes and removes both members and frees the uplink.  The caller
- * must have stopped every worker using it.  NULL is a no-op.
+ * must have stopped every worker using it.  A member whose bring-up or
+ * tear-down is still in the port worker (its PMD has not returned) is left
+ * to it, and the uplink is then not freed (the job reads its settings when
+ * it ends).  NULL is a no-op.
  */
 void vfo_uplink_destroy(struct vfo_uplink *u) VFO_EXCLUDES(u->lock);
 
@@ -276,32 +341,70 @@ void vfo_uplink_unlock(struct vfo_uplink *u) VFO_RELEASES(u->lock);
 
 /**
  * Makes 'id' the active member (TX goes there; RX keeps being polled on every
- * present member; -1: no member transmits, packets are dropped and counted)
- * and waits for an RCU grace period, so that on return no worker transmits
- * on the previous member any more.  Must not be called from a registered
- * worker.  Returns 0, or -ENODEV if 'id' is not present.  Takes the lock.
+ * member whose link came up; -1: no member transmits, packets are dropped and
+ * counted) and waits, at most params.grace_timeout_us, for the workers' RCU
+ * grace period, so that on return no worker transmits on the previous member
+ * any more.  A view is never published while the grace period of the one
+ * before is not over (a worker may still read the slot it would overwrite):
+ * that is waited for first, with the same bound.  Must not be called from a
+ * registered worker.  Returns 0; -ENODEV when 'id' is not started;
+ * -EBUSY when the previous grace period did not end in time (nothing
+ * changed); -ETIMEDOUT when the new view is published but its grace period
+ * did not end in time (a stalled worker may still send on the previous
+ * member; vfo_uplink_poll() sees it end).  Takes the lock, never while it
+ * waits.
  */
 int vfo_uplink_set_active(struct vfo_uplink *u, int id) VFO_EXCLUDES(u->lock);
 
 /**
  * Brings member 'id' back: probes it from 'devargs' (NULL or "": the devargs
  * it had), replays the uplink's configuration (queues, RSS, descriptors,
- * MTU, VLAN filters, promiscuous and all-multicast modes, MAC) and starts it.  It is polled for RX
- * from then on; TX stays where it is.  Returns 0, -EEXIST when the member is present, or -ENODEV
- * with 'err' saying what failed (nothing left probed).  Takes the lock.
+ * MTU, VLAN filters, promiscuous and all-multicast modes, MAC) and starts
+ * it, in the port worker, waiting at most params.member_timeout_us.  The
+ * member joins the RX view once its link is up (vfo_uplink_poll), not
+ * before; TX stays where it is.  Returns 0; -EEXIST when the member is
+ * present; -EBUSY when an earlier bring-up or tear-down of this member is
+ * still running in its PMD; -ETIMEDOUT when the bring-up did not finish in
+ * time (it goes on in the worker and is torn down once it does); -ENODEV
+ * when it failed (nothing left probed).  'err' says why.  The member's
+ * devargs change only when it comes up from new ones.  Takes the lock,
+ * never while it waits.
  */
 int vfo_uplink_member_attach(struct vfo_uplink *u, enum vfo_member_id id, const char *devargs,
 			     char *err, size_t errlen) VFO_EXCLUDES(u->lock);
 
 /**
  * Releases member 'id': leaves it out of the view (TX moves to none if it
- * was active), waits for the grace period, lets its TX complete, then stops,
- * closes and removes its device (rte_dev_remove), keeping its PMD counters in
- * the uplink's totals.  Returns the packets its rings still held (lost),
- * as far as the PMD tells.  Takes the lock.
+ * was active), waits for the grace period (bounded, as in
+ * vfo_uplink_set_active), lets its TX complete (see struct vfo_release),
+ * then stops, closes and removes its device in the port worker (bounded by
+ * params.member_timeout_us), keeping its PMD counters in the uplink's
+ * totals.  Fills 'rel'.  Returns 0 when released; -EINPROGRESS when a bound
+ * was reached: the member stays out of the views, absent for
+ * vfo_member_present(), and a later vfo_uplink_poll() finishes the release;
+ * -ENOENT when it was absent.  Takes the lock, never while it waits.
  */
-uint64_t vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id)
+int vfo_uplink_member_detach(struct vfo_uplink *u, enum vfo_member_id id, struct vfo_release *rel)
 	VFO_EXCLUDES(u->lock);
+
+/**
+ * The uplink's background work, to call now and then (every failover tick)
+ * from the thread that changes it: notes a grace period that ended; puts a
+ * member whose link came up into the RX view; finishes releases that
+ * vfo_uplink_member_detach() left pending (rel[id] filled, bit 'id' of the
+ * result set); tears down a bring-up that outlasted its attach.  Never
+ * waits longer than one bounded step of a release.  Takes the lock.
+ */
+unsigned int vfo_uplink_poll(struct vfo_uplink *u, struct vfo_release rel[VFO_MEMBER_COUNT])
+	VFO_EXCLUDES(u->lock);
+
+/**
+ * Returns the incarnation (struct vfo_member.gen) of the member on ethdev
+ * port 'port' now, 0 when no member has that port.  Any thread: the event
+ * callbacks stamp port events with it, so that an event of a released
+ * member is not taken for one of the member that got its port id next.
+ */
+uint32_t vfo_uplink_port_gen(uint16_t port);
 
 /**
  * Returns true when member 'id' is present, started and has link; for a
@@ -316,13 +419,29 @@ bool vfo_uplink_kernel_carrier(const char *kif);
 /**
  * Path liveness: hands an ARP request for 'target' (host order), from the
  * uplink MAC (and --ip, else 0.0.0.0 as in an ARP probe), to the thread
- * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).
- * Returns 0, -EBUSY when the previous probe is still waiting, -ENOMEM.
+ * owning queue 0, which sends it on member 'id' (vfo_uplink_path_tx).  The
+ * request is unicast to the MAC the target answered from on that member
+ * when the previous probe there was answered (as Linux's neighbour
+ * reachability probes: no broadcast flooded to every port of the segment
+ * each interval, such as the idle tap of a VM's migration destination,
+ * whose queue QEMU does not read until the VM runs there); else broadcast.
+ * Control thread only.  Returns 0, -EBUSY when the previous probe is still
+ * waiting, -ENOMEM.
  */
 int vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target);
 
 /** Returns the ARP replies from params.arp_target received on member 'id' (every queue). */
 uint64_t vfo_uplink_member_path_replies(const struct vfo_uplink *u, enum vfo_member_id id);
+
+/** Returns a mark of the workers' progress now (an RCU token; 0 without workers). */
+uint64_t vfo_uplink_poll_mark(struct vfo_uplink *u);
+
+/**
+ * Returns true when every registered worker has passed a quiescent state
+ * since vfo_uplink_poll_mark() returned 'mark', so has polled all its
+ * queues again since (true without workers).
+ */
+bool vfo_uplink_polled_since(struct vfo_uplink *u, uint64_t mark);
 
 /** Returns the packets received on member 'id' so far (every queue). */
 uint64_t vfo_uplink_member_rx_pkts(const struct vfo_uplink *u, enum vfo_member_id id);
@@ -343,13 +462,14 @@ int vfo_uplink_announce(struct vfo_uplink *u);
 int vfo_uplink_active(const struct vfo_uplink *u);
 
 /**
- * Returns true when member 'id' has a port.  Call with the lock held, or on
- * the control thread (the only writer of member[]).
+ * Returns true when member 'id' has a port and is not being released.  Call
+ * with the lock held, or on the control thread (the only writer of
+ * member[]).
  */
 static inline bool
 vfo_member_present(const struct vfo_uplink *u, enum vfo_member_id id)
 {
-	return u->member[id].port_id != VFO_PORT_NONE;
+	return u->member[id].port_id != VFO_PORT_NONE && !u->member[id].leaving;
 }
 
 /** Sums the counters of every queue and the members' PMD counters. */
@@ -402,9 +522,10 @@ vfo__rx_member(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint8_t i,
 {
 	uint16_t nb = rte_eth_rx_burst(v->rx_port[i], q, pkts, n);
 
+	vfo_tsan_acquire_n((void *const *)pkts, nb); /* nothing outside TSan builds */
 	if (live && nb != 0)
 		nb = vfo__path_filter(u, q, v->rx_member[i], pkts, nb);
-	u->qstats[q].member[v->rx_member[i]].rx_pkts += nb;
+	vfo_counter_add(&u->qstats[q].member[v->rx_member[i]].rx_pkts, nb);
 	return nb;
 }
 
@@ -505,8 +626,9 @@ vfo_view_tx_burst(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_
 
 	if (unlikely(v->tx_port == VFO_PORT_NONE))
 		return 0;
+	vfo_tsan_release_n((void *const *)pkts, n);
 	sent = rte_eth_tx_burst(v->tx_port, q, pkts, n);
-	u->qstats[q].member[v->tx_member].tx_pkts += sent;
+	vfo_counter_add(&u->qstats[q].member[v->tx_member].tx_pkts, sent);
 	return sent;
 }
 

@@ -419,6 +419,11 @@ vfp_analyzer_rx(struct vfp_analyzer *a, uint16_t port, uint64_t now_us, uint64_t
 		a->foreign[VFP_FOREIGN_PORT]++;
 		return VFP_RX_FOREIGN;
 	}
+	/* head = seq + 1 must not wrap: a forged or corrupt number, not ours. */
+	if (__builtin_expect(seq == UINT64_MAX, 0)) {
+		a->foreign[VFP_FOREIGN_SEQ]++;
+		return VFP_RX_FOREIGN;
+	}
 	note_time(a, now_us);
 	st = &a->streams[p->stream];
 	bm = a->bits + (size_t)p->stream * a->wwords;

@@ -121,6 +121,7 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	json_object_set_new(tx, "seconds", json_real(el));
 	json_object_set_new(tx, "rate_pps", json_real(el > 0 ? (double)sent / el : 0));
 	json_object_set_new(rx, "ports", port_array(l, l->rx.port_rx));
+	json_object_set_new(rx, "probe_ports", port_array(l, l->rx.port_probes));
 	json_object_set_new(rx, "probes", json_integer((json_int_t)probes));
 	json_object_set_new(rx, "gaps", json_integer((json_int_t)READ(l->rx.gaps)));
 	json_object_set_new(reply, "tx", tx);
@@ -139,19 +140,29 @@ cmd_mark(const json_t *req, json_t *reply, void *arg)
 	const char *text = json_string_value(json_object_get(req, "text"));
 	struct vfp_mark *m;
 
+	uint64_t t_us;
+
 	if (text == NULL)
 		return vfo_ctl_error(reply, "give \"text\": the event's text");
-	if (!__atomic_load_n(&l->running, __ATOMIC_ACQUIRE))
-		return vfo_ctl_error(reply, "no run in progress: marks go in a run's timeline");
-	if (l->nmarks == VFP_MARKS)
+	/* Under the run lock: the run cannot start or end (and read the
+	 * marks) while one is added. */
+	pthread_mutex_lock(&l->run_lock);
+	if (!__atomic_load_n(&l->running, __ATOMIC_ACQUIRE) || l->nmarks == VFP_MARKS) {
+		bool running = __atomic_load_n(&l->running, __ATOMIC_ACQUIRE);
+
+		pthread_mutex_unlock(&l->run_lock);
+		if (!running)
+			return vfo_ctl_error(reply,
+					     "no run in progress: marks go in a run's timeline");
 		return vfo_ctl_error(reply, "%d marks already: no more in this run", VFP_MARKS);
+	}
 	m = &l->marks[l->nmarks];
 	m->tsc = rte_rdtsc();
 	snprintf(m->text, sizeof(m->text), "%s", text);
 	l->nmarks++;
-	json_object_set_new(
-		reply, "t_us",
-		json_integer((json_int_t)(vfp_live_us(l, m->tsc) - vfp_live_us(l, l->run_tsc))));
+	t_us = vfp_live_us(l, m->tsc) - vfp_live_us(l, l->run_tsc);
+	pthread_mutex_unlock(&l->run_lock);
+	json_object_set_new(reply, "t_us", json_integer((json_int_t)t_us));
 	return 0;
 }
 

@@ -124,7 +124,8 @@ vfp_ndr_run(struct vfp_live *l)
 	if (r == 1)
 		ndr_pps = lo = hi;
 	res = hi * o->ndr_res_pct / 100.0;
-	while (r == 0 && s.n < o->ndr_trials && hi - lo > res && !l->stop) {
+	while (r == 0 && s.n < o->ndr_trials && hi - lo > res &&
+	       !__atomic_load_n(&l->stop, __ATOMIC_RELAXED)) {
 		double mid = (lo + hi) / 2;
 
 		r = trial(&s, mid, &got);

@@ -12,6 +12,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 
 #include "vfo_port.h"
 #include "vfp_live.h"
@@ -138,6 +139,26 @@ wait_links(struct vfp_live *l)
 				l->o->ports[i], l->o->link_wait_ms);
 }
 
+/*
+ * Finds the RX timestamp mbuf field and flag (registered by PMDs that stamp
+ * packets) and marks the ports whose stamps are the kernel's receive time
+ * on CLOCK_REALTIME in µs: net_pcap's (libpcap's header time).  Other PMDs'
+ * stamps count in their device's clock and are not used.  A stamp taken
+ * when the frame arrived does not move when the RX lcore is late to poll
+ * (a CPU shared with busy VMs), so gaps and arrival times stay exact.
+ */
+static void
+find_kernel_stamps(struct vfp_live *l)
+{
+	int bit = rte_mbuf_dynflag_lookup(RTE_MBUF_DYNFLAG_RX_TIMESTAMP_NAME, NULL);
+
+	l->stamp_off = rte_mbuf_dynfield_lookup(RTE_MBUF_DYNFIELD_TIMESTAMP_NAME, NULL);
+	l->stamp_flag = bit >= 0 ? RTE_BIT64(bit) : 0;
+	for (unsigned int i = 0; i < l->nports_up; i++)
+		l->ports[i].kstamp = l->stamp_off >= 0 && l->stamp_flag != 0 &&
+				     strcmp(l->ports[i].driver, "net_pcap") == 0;
+}
+
 int
 vfp_ports_start(struct vfp_live *l, char *err, size_t errlen)
 {
@@ -148,6 +169,7 @@ vfp_ports_start(struct vfp_live *l, char *err, size_t errlen)
 			return -1;
 		l->nports_up = i + 1;
 	}
+	find_kernel_stamps(l);
 	vfp_ports_templates(l, l->o->stream);
 	wait_links(l);
 	return 0;

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 
 #include "vfp_live.h"
@@ -58,7 +59,11 @@ tx_json(const struct vfp_live *l)
 	return t;
 }
 
-/* Returns the "ports" array: devargs, driver, MAC, frames received. */
+/* Returns the "ports" array: devargs, driver, MAC, frames received, where
+ * receive times come from ("kernel" stamps or the "poll"), and the frames
+ * the port dropped before vfprobe saw them (the PMD's imissed: net_pcap's
+ * is libpcap's ring overflowing while the RX lcore did not poll; rx_nombuf;
+ * ierrors), which vfprobe counts as lost; null where the PMD cannot say. */
 static json_t *
 ports_json(const struct vfp_live *l)
 {
@@ -66,11 +71,20 @@ ports_json(const struct vfp_live *l)
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
 	for (unsigned int i = 0; i < l->o->nports; i++) {
+		struct rte_eth_stats st;
+		const bool have = i < l->nports_up && rte_eth_stats_get(l->ports[i].id, &st) == 0;
+
 		rte_ether_format_addr(mac, sizeof(mac), &l->ports[i].mac);
-		json_array_append_new(a,
-				      json_pack("{s:i,s:s,s:s,s:s,s:I}", "port", (int)i, "devargs",
-						l->o->ports[i], "driver", l->ports[i].driver, "mac",
-						mac, "rx_frames", (json_int_t)l->rx.port_rx[i]));
+		json_array_append_new(
+			a, json_pack("{s:i,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o}", "port", (int)i,
+				     "devargs", l->o->ports[i], "driver", l->ports[i].driver, "mac",
+				     mac, "rx_frames", (json_int_t)l->rx.port_rx[i], "rx_time",
+				     l->ports[i].kstamp ? "kernel" : "poll", "rx_missed",
+				     have ? json_integer((json_int_t)st.imissed) : json_null(),
+				     "rx_nombuf",
+				     have ? json_integer((json_int_t)st.rx_nombuf) : json_null(),
+				     "rx_errors",
+				     have ? json_integer((json_int_t)st.ierrors) : json_null()));
 	}
 	return a;
 }
@@ -85,7 +99,8 @@ vfp_live_json(const struct vfp_live *l)
 		return NULL;
 	json_object_set_new(j, "tx", tx_json(l));
 	json_object_set_new(j, "ports", ports_json(l));
-	json_object_set_new(j, "stopped", json_boolean(l->stopped));
+	json_object_set_new(j, "stopped",
+			    json_boolean(__atomic_load_n(&l->stopped, __ATOMIC_RELAXED)));
 	return j;
 }
 
@@ -101,7 +116,8 @@ vfp_live_summary(const struct vfp_live *l, FILE *f)
 			" packets of %u B in %.3f s: %.0f pps, %.3f Gbit/s "
 			"(%.2f%% of 10GbE)%s\n",
 			l->tx.sent, o->size, tx_seconds(l), pps, pps * (double)o->size * 8 / 1e9,
-			100.0 * pps / vfp_line_pps(o->size), l->stopped ? ", stopped" : "");
+			100.0 * pps / vfp_line_pps(o->size),
+			__atomic_load_n(&l->stopped, __ATOMIC_RELAXED) ? ", stopped" : "");
 		for (unsigned int i = 0; i < o->nports; i++)
 			if (l->tx.port_tx[i] != 0)
 				fprintf(f, "  port %u sent %" PRIu64 "\n", i, l->tx.port_tx[i]);

@@ -19,9 +19,11 @@
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
+#include "vfo_tsan.h"
 #include "vfp_live.h"
 
 /* Frames per RX burst. */
@@ -59,10 +61,11 @@ struct tx_ctx {
 
 /* The RX side's private state during a run. */
 struct rx_ctx {
-	struct vfp_live *l; /* shared state */
-	uint64_t end_tsc;   /* stop at (valid once the TX side is done) */
-	uint64_t drain_end; /* past the end: stop draining at (0: not yet) */
-	bool done;	    /* finished */
+	struct vfp_live *l;	   /* shared state */
+	uint64_t end_tsc;	   /* stop at (valid once the TX side is done) */
+	uint64_t drain_end;	   /* past the end: stop draining at (0: not yet) */
+	bool done;		   /* finished */
+	uint64_t stamps[RX_BURST]; /* receive times (µs) of the burst being analyzed */
 };
 
 /* Builds n packets (stamped with tsc) into t->pend.  Returns how many
@@ -177,6 +180,7 @@ tx_step(struct tx_ctx *t, uint64_t tsc)
 			return;
 		}
 	}
+	vfo_tsan_release_n((void *const *)(t->pend + t->pos), t->npend);
 	n = rte_eth_tx_burst(l->ports[t->port].id, 0, t->pend + t->pos, (uint16_t)t->npend);
 	t->pos += n;
 	t->npend -= n;
@@ -215,9 +219,23 @@ tx_init(struct tx_ctx *t, struct vfp_live *l, uint64_t tsc)
 	}
 	t->cur = __atomic_load_n(&l->tx_req, __ATOMIC_RELAXED);
 	t->port = l->o->tx[t->cur];
-	l->tx.cur = t->cur;
-	l->tx.start_tsc = tsc;
+	__atomic_store_n(&l->tx.cur, t->cur, __ATOMIC_RELEASE);
+	PUBLISH(l->tx.start_tsc, tsc);
 	t->done = l->o->ntx == 0;
+}
+
+/* Fills r->stamps[0..n) with each frame's kernel receive time (µs), or
+ * 'poll_us' for a frame without one. */
+static void
+kernel_stamps(struct rx_ctx *r, struct rte_mbuf **pkts, uint16_t n, uint64_t poll_us)
+{
+	const struct vfp_live *l = r->l;
+
+	for (uint16_t j = 0; j < n; j++)
+		r->stamps[j] =
+			pkts[j]->ol_flags & l->stamp_flag
+				? *RTE_MBUF_DYNFIELD(pkts[j], l->stamp_off, rte_mbuf_timestamp_t *)
+				: poll_us;
 }
 
 /* One RX step: one burst from each --rx port into the analyzer and the
@@ -237,13 +255,18 @@ rx_step(struct rx_ctx *r)
 
 		if (n == 0)
 			continue;
+		vfo_tsan_acquire_n((void *const *)pkts, n);
 		got += n;
 		tsc = rte_rdtsc();
 		us = vfp_live_us(l, tsc);
+		if (l->ports[pn].kstamp)
+			kernel_stamps(r, pkts, n, us);
 		for (uint16_t j = 0; j < n; j++) {
 			const uint8_t *d = rte_pktmbuf_mtod(pkts[j], const uint8_t *);
 			size_t cap = pkts[j]->data_len, wire = pkts[j]->pkt_len;
-			unsigned int res = vfp_analyzer_frame(l->an, pn, us, tsc, d, cap, wire);
+			unsigned int res = vfp_analyzer_frame(
+				l->an, pn, l->ports[pn].kstamp ? r->stamps[j] : us, tsc, d, cap,
+				wire);
 
 			probes += !(res & VFP_RX_FOREIGN);
 			gaps += (res & VFP_RX_GAP) != 0;
@@ -255,6 +278,7 @@ rx_step(struct rx_ctx *r)
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		PUBLISH(l->rx.port_rx[pn], l->rx.port_rx[pn] + n);
+		PUBLISH(l->rx.port_probes[pn], l->rx.port_probes[pn] + probes);
 		PUBLISH(l->rx.probes, l->rx.probes + probes);
 		PUBLISH(l->rx.gaps, l->rx.gaps + gaps);
 	}
@@ -275,14 +299,43 @@ rx_over(struct rx_ctx *r, uint64_t tsc)
 	return l->o->ntx == 0 && __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
 }
 
+/* Puts the calling lcore online in l->qsbr (if any); returns its thread id. */
+static unsigned int
+lcore_online(struct vfp_live *l)
+{
+	unsigned int id = (unsigned int)rte_lcore_index(rte_lcore_id());
+
+	if (l->qsbr != NULL) {
+		rte_rcu_qsbr_thread_register(l->qsbr, id);
+		rte_rcu_qsbr_thread_online(l->qsbr, id);
+	}
+	return id;
+}
+
+/* Takes lcore thread 'id' offline in l->qsbr (if any). */
+static void
+lcore_offline(struct vfp_live *l, unsigned int id)
+{
+	if (l->qsbr != NULL) {
+		rte_rcu_qsbr_thread_offline(l->qsbr, id);
+		rte_rcu_qsbr_thread_unregister(l->qsbr, id);
+	}
+}
+
 /* lcore function: the TX loop.  Returns 0. */
 static int
 tx_loop(void *arg)
 {
-	struct tx_ctx *t = arg;
+	struct tx_ctx *t = (vfo_tsan_acquire(arg), arg); /* set up before the launch */
+	const unsigned int id = lcore_online(t->l);
 
-	while (!t->done)
+	while (!t->done) {
 		tx_step(t, rte_rdtsc());
+		if (t->l->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(t->l->qsbr, id);
+	}
+	lcore_offline(t->l, id);
+	vfo_tsan_release(t); /* read after rte_eal_wait_lcore() */
 	return 0;
 }
 
@@ -291,8 +344,13 @@ tx_loop(void *arg)
 static void
 rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 {
+	const unsigned int id = lcore_online(r->l);
+
 	while (!r->done || (t != NULL && !t->done)) {
 		uint64_t tsc = rte_rdtsc();
+
+		if (r->l->qsbr != NULL)
+			rte_rcu_qsbr_quiescent(r->l->qsbr, id);
 
 		if (t != NULL && !t->done)
 			tx_step(t, tsc);
@@ -309,6 +367,7 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 			}
 		}
 	}
+	lcore_offline(r->l, id);
 }
 
 /* An event of the run before it goes to the analyzer. */
@@ -324,6 +383,27 @@ run_event_cmp(const void *x, const void *y)
 	const struct run_event *a = x, *b = y;
 
 	return a->tsc < b->tsc ? -1 : a->tsc > b->tsc;
+}
+
+/* Zeroes the run's TX and RX counters of 'l' with atomic stores: the
+ * control thread may be reading them ("stats"). */
+static void
+stats_zero(struct vfp_live *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < VFP_MAX_PORTS; i++) {
+		PUBLISH(l->tx.port_tx[i], 0);
+		PUBLISH(l->rx.port_rx[i], 0);
+	}
+	PUBLISH(l->tx.sent, 0);
+	PUBLISH(l->tx.refused, 0);
+	PUBLISH(l->tx.nombuf, 0);
+	PUBLISH(l->tx.start_tsc, 0);
+	PUBLISH(l->tx.last_tsc, 0);
+	__atomic_store_n(&l->tx.cur, 0, __ATOMIC_RELAXED);
+	PUBLISH(l->rx.probes, 0);
+	PUBLISH(l->rx.gaps, 0);
 }
 
 /* Adds the run's marks, TX start, switches and end to the analyzer's
@@ -365,13 +445,15 @@ vfp_run_trial(struct vfp_live *l)
 	uint64_t tsc;
 	unsigned int worker = rte_get_next_lcore(-1, 1, 0);
 
-	memset(&l->tx, 0, sizeof(l->tx));
-	memset(&l->rx, 0, sizeof(l->rx));
-	l->nev = 0;
-	l->nmarks = 0;
-	l->tx_done = false;
+	/* The control thread reads the counters at any time: zeroed atomically. */
+	stats_zero(l);
+	__atomic_store_n(&l->nev, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&l->tx_done, false, __ATOMIC_RELAXED);
 	tsc = rte_rdtsc();
+	pthread_mutex_lock(&l->run_lock);
+	l->nmarks = 0;
 	l->run_tsc = tsc;
+	pthread_mutex_unlock(&l->run_lock);
 	vfp_analyzer_start(l->an, vfp_live_us(l, tsc));
 	tx_init(&t, l, tsc);
 	if (o->ntx == 0) { /* receive only: --duration, or until stopped */
@@ -380,13 +462,17 @@ vfp_run_trial(struct vfp_live *l)
 	}
 	__atomic_store_n(&l->running, true, __ATOMIC_RELEASE);
 	if (!t.done && !r.done && worker < RTE_MAX_LCORE) {
+		vfo_tsan_release(&t); /* DPDK's launch, for TSan (vfo_tsan.h) */
 		rte_eal_remote_launch(tx_loop, &t, worker);
 		rx_loop(&r, NULL);
 		rte_eal_wait_lcore(worker);
+		vfo_tsan_acquire(&t);
 	} else {
 		rx_loop(&r, &t);
 	}
+	pthread_mutex_lock(&l->run_lock); /* no mark is being added now */
 	__atomic_store_n(&l->running, false, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&l->run_lock);
 	add_events(l);
 	memset(sent, 0, sizeof(sent));
 	sent[l->trial.stream] = l->tx.sent;

@@ -237,7 +237,7 @@ vfp_foreign_name(enum vfp_foreign reason)
 	static const char *const names[VFP_FOREIGN_COUNT] = {
 		[VFP_FOREIGN_TRUNCATED] = "truncated", [VFP_FOREIGN_NOT_UDP4] = "not_udp4",
 		[VFP_FOREIGN_PORT] = "port",	       [VFP_FOREIGN_MAGIC] = "magic",
-		[VFP_FOREIGN_LENGTH] = "length",
+		[VFP_FOREIGN_LENGTH] = "length",       [VFP_FOREIGN_SEQ] = "seq",
 	};
 
 	return (unsigned int)reason < VFP_FOREIGN_COUNT ? names[reason] : "unknown";

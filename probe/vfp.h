@@ -55,6 +55,8 @@ enum vfp_foreign {
 	VFP_FOREIGN_PORT,	   /**< UDP destination port outside the stream range */
 	VFP_FOREIGN_MAGIC,	   /**< wrong magic */
 	VFP_FOREIGN_LENGTH,	   /**< IPv4/UDP lengths disagree with each other or the frame */
+	VFP_FOREIGN_SEQ,	   /**< sequence number 2^64 - 1: no sender gets there, and the
+				      analyzer's head (highest + 1) could not hold it */
 	VFP_FOREIGN_COUNT,	   /**< number of reasons */
 };
 

@@ -175,7 +175,8 @@ void vfp_analyzer_start(struct vfp_analyzer *a, uint64_t now_us);
 /**
  * Accounts one probe packet received on 'port' at now_us (rx_tsc: receive
  * TSC for latency, 0 = none).  A stream id >= conf.nstreams is counted as
- * foreign (VFP_FOREIGN_PORT).  Returns VFP_RX_* bits.  O(1) amortized; a
+ * foreign (VFP_FOREIGN_PORT), and so is sequence number 2^64 - 1
+ * (VFP_FOREIGN_SEQ: head could not hold it).  Returns VFP_RX_* bits.  O(1) amortized; a
  * sequence jump of d costs O(min(d, W) / 64).
  */
 unsigned int vfp_analyzer_rx(struct vfp_analyzer *a, uint16_t port, uint64_t now_us,

@@ -18,7 +18,9 @@
  *     TX events (switches);
  *   - owned by the control thread during a run, by the main thread after
  *     it: the marks.
- * No lock is taken on the fast path.
+ * No lock is taken on the fast path.  The lcores report a quiescent state
+ * on 'qsbr' once per loop turn, between bursts: the unmap guard
+ * (vfo_unmap_guard.h) waits for that before a PMD unmaps a port's memory.
  */
 #ifndef VFP_LIVE_H
 #define VFP_LIVE_H
@@ -29,6 +31,7 @@
 
 #include <rte_ether.h>
 #include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
 
 #include "vfo_ctl.h"
 #include "vfp_analyzer.h"
@@ -43,6 +46,8 @@ struct vfp_port {
 	uint16_t id;		     /**< ethdev port id */
 	struct rte_ether_addr mac;   /**< its MAC */
 	char driver[32];	     /**< PMD name */
+	bool kstamp;		     /**< RX mbufs carry the kernel's receive time (net_pcap:
+				      * CLOCK_REALTIME µs), used instead of the poll time */
 	uint8_t tmpl[VFP_FRAME_MAX]; /**< probe frame sent from this port (seq/tsc 0) */
 };
 
@@ -59,8 +64,9 @@ struct vfp_tx_stats {
 
 /** Counters of the RX lcore (it alone writes them; others read relaxed). */
 struct vfp_rx_stats {
-	uint64_t port_rx[VFP_MAX_PORTS]; /**< frames received per port */
-	uint64_t probes;		 /**< of which probe packets of a tracked stream */
+	uint64_t port_rx[VFP_MAX_PORTS];     /**< frames received per port */
+	uint64_t port_probes[VFP_MAX_PORTS]; /**< of which probe packets, per port */
+	uint64_t probes;		     /**< probe packets of a tracked stream, all ports */
 	uint64_t gaps;			 /**< packets that ended a gap */
 } __rte_cache_aligned;
 
@@ -95,10 +101,12 @@ struct vfp_live {
 	struct vfp_port ports[VFP_MAX_PORTS];  /**< --port order */
 	unsigned int nports_up;		       /**< ports started (first ones) */
 	struct rte_mempool *mp;		       /**< mbufs of every port */
-	uint64_t tsc_hz;		       /**< TSC frequency */
+	uint64_t tsc_hz;		       /**< TSC frequency, measured at start */
 	uint64_t tsc0;			       /**< TSC at wall0_us */
 	uint64_t wall0_us;		       /**< CLOCK_REALTIME µs at tsc0 */
 	uint64_t us_mult;		       /**< µs per tick, 32.32 fixed point */
+	int stamp_off;			       /**< mbuf dynfield of RX timestamps (-1: none) */
+	uint64_t stamp_flag;		       /**< ol_flags bit: the timestamp is valid */
 	struct vfp_trial trial;		       /**< the run in progress */
 	uint64_t run_tsc;		       /**< when it started */
 	uint16_t tx_req;		       /**< --tx index to send on (atomic) */
@@ -113,12 +121,16 @@ struct vfp_live {
 	unsigned int nev;		       /**< how many */
 	struct vfp_mark marks[VFP_MARKS];      /**< marks of the run (control thread) */
 	unsigned int nmarks;		       /**< how many */
+	pthread_mutex_t run_lock;	       /**< orders "mark" (marks, nmarks, run_tsc)
+						* with a run's start and end (running) */
 	struct vfp_analyzer *an;	       /**< the run's analyzer */
 	struct vfp_gapcap *gapcap;	       /**< --pcap-gaps writer or NULL */
 	struct vfp_gapcap *allcap;	       /**< --pcap writer or NULL */
 	struct vfo_ctl *ctl;		       /**< --ctl socket or NULL */
 	pthread_t ctl_thread;		       /**< its thread */
 	bool ctl_quit;			       /**< ends the control thread (atomic) */
+	struct rte_rcu_qsbr *qsbr;	       /**< the lcores' RCU variable (thread id =
+						* lcore index), NULL: none */
 };
 
 /** Returns µs on the wall clock for TSC value 'tsc'. */

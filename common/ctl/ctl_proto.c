@@ -102,6 +102,7 @@ vfo_ctl_create(void)
 		return NULL;
 	c->listen_fd = -1;
 	c->wake_fd = -1;
+	c->idle_ms = VFO_CTL_IDLE_DEFAULT_MS;
 	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++)
 		c->clients[i].fd = -1;
 	for (i = 0; i < VFO_CTL_MAX_SERIAL; i++)
@@ -176,30 +177,20 @@ vfo_ctl__free_cmds(struct vfo_ctl *c)
 }
 
 /*
- * Runs the command named in 'req' (an object with a string "cmd").  Returns
- * the reply: {"ok":true,"cmd":NAME,...result...} or {"ok":false,"error":..};
- * NULL when memory is short.
+ * Turns what a handler left in 'reply' after returning 'rc' into the
+ * reply: {"ok":true,"cmd":NAME,...result...} or {"ok":false,"error":..}
+ * (a failed handler's half result is dropped, its reason kept).
  */
-static json_t *
-run_cmd(const struct vfo_ctl *c, const json_t *req, const char *name)
+static void
+finish_reply(json_t *reply, const char *name, int rc)
 {
-	const struct vfo_ctl_cmd *cmd = find_cmd(c, name);
-	json_t *reply = json_object();
 	json_t *err;
 
-	if (reply == NULL)
-		return NULL;
-	if (cmd == NULL) {
-		vfo_ctl_error(reply, "unknown command '%.*s'; " HELP_HINT, NAME_QUOTE_MAX, name);
-		return reply;
-	}
-	json_object_set_new(reply, "ok", json_true());
-	json_object_set_new(reply, "cmd", json_string(cmd->name));
-	if (cmd->fn(req, reply, cmd->arg) == 0) {
+	if (rc == 0) {
 		json_object_set_new(reply, "ok", json_true());
-		return reply;
+		json_object_set_new(reply, "cmd", json_string(name));
+		return;
 	}
-	/* Failed: keep only the reason, not half a result. */
 	err = json_incref(json_object_get(reply, "error"));
 	json_object_clear(reply);
 	if (json_is_string(err)) {
@@ -210,9 +201,80 @@ run_cmd(const struct vfo_ctl *c, const json_t *req, const char *name)
 		vfo_ctl_error(reply,
 			      "command '%s' failed without giving a reason; see the "
 			      "vfailover log",
-			      cmd->name);
+			      name);
 	}
+}
+
+/*
+ * Runs the command named in 'req' (an object with a string "cmd").  Returns
+ * the reply: {"ok":true,"cmd":NAME,...result...} or {"ok":false,"error":..};
+ * NULL when memory is short, or when the handler deferred its reply (then
+ * c->deferred holds the request).
+ */
+static json_t *
+run_cmd(struct vfo_ctl *c, const json_t *req, const char *name)
+{
+	const struct vfo_ctl_cmd *cmd = find_cmd(c, name);
+	json_t *reply = json_object();
+	int rc;
+
+	if (reply == NULL)
+		return NULL;
+	if (cmd == NULL) {
+		vfo_ctl_error(reply, "unknown command '%.*s'; " HELP_HINT, NAME_QUOTE_MAX, name);
+		return reply;
+	}
+	json_object_set_new(reply, "ok", json_true());
+	json_object_set_new(reply, "cmd", json_string(cmd->name));
+	rc = cmd->fn(req, reply, cmd->arg);
+	if (rc == VFO_CTL_DEFERRED && c->deferred != NULL) {
+		c->deferred->cmd = strdup(cmd->name);
+		c->deferred->id = json_incref(json_object_get(req, "id"));
+		json_decref(reply);
+		return NULL;
+	}
+	free(c->deferred); /* deferred, then answered at once after all */
+	c->deferred = NULL;
+	finish_reply(reply, cmd->name, rc == 0 ? 0 : -1);
 	return reply;
+}
+
+struct vfo_ctl_pending *
+vfo_ctl_defer(struct vfo_ctl *c)
+{
+	if (c->serving == NULL || c->deferred != NULL)
+		return NULL;
+	c->deferred = calloc(1, sizeof(*c->deferred));
+	if (c->deferred != NULL)
+		c->deferred->client = c->serving;
+	return c->deferred;
+}
+
+void
+vfo_ctl_complete(struct vfo_ctl *c, struct vfo_ctl_pending *p, const json_t *result, int rc)
+{
+	json_t *reply = json_object();
+	struct vfo_ctl_client *cl = p->client;
+	char *line = NULL;
+
+	if (reply != NULL && result != NULL)
+		json_object_update(reply, (json_t *)result);
+	if (reply != NULL) {
+		finish_reply(reply, p->cmd != NULL ? p->cmd : "?", rc);
+		if (p->id != NULL)
+			json_object_set(reply, "id", p->id);
+		line = json_dumps(reply, JSON_COMPACT);
+	}
+	json_decref(reply);
+	if (cl != NULL) {
+		cl->waiting = NULL;
+		vfo_ctl__reply(cl, line);
+		vfo_ctl__resume(c, cl);
+	}
+	free(line);
+	json_decref(p->id);
+	free(p->cmd);
+	free(p);
 }
 
 /*
@@ -220,7 +282,7 @@ run_cmd(const struct vfo_ctl *c, const json_t *req, const char *name)
  * request's "id" copied when it has one), or NULL when memory is short.
  */
 static json_t *
-handle_request(const struct vfo_ctl *c, const char *line, size_t len)
+handle_request(struct vfo_ctl *c, const char *line, size_t len)
 {
 	json_error_t jerr;
 	json_t *req, *reply, *id;
@@ -255,6 +317,23 @@ handle_request(const struct vfo_ctl *c, const char *line, size_t len)
 	return reply;
 }
 
+char *
+vfo_ctl__handle_line(struct vfo_ctl *c, const char *line, size_t len, bool *deferred)
+{
+	json_t *reply;
+	char *s;
+
+	c->deferred = NULL;
+	reply = handle_request(c, line, len);
+	*deferred = reply == NULL && c->deferred != NULL;
+	if (reply == NULL)
+		return NULL;
+	/* JSON_COMPACT emits no newline, and strings escape theirs. */
+	s = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	return s;
+}
+
 /*
  * Runs one request line (no newline) and returns the compact one-line
  * reply in a malloc'd string the caller frees, or NULL when memory is
@@ -263,13 +342,7 @@ handle_request(const struct vfo_ctl *c, const char *line, size_t len)
 char *
 vfo_ctl_handle_line(struct vfo_ctl *c, const char *line, size_t len)
 {
-	json_t *reply = handle_request(c, line, len);
-	char *s;
+	bool deferred;
 
-	if (reply == NULL)
-		return NULL;
-	/* JSON_COMPACT emits no newline, and strings escape theirs. */
-	s = json_dumps(reply, JSON_COMPACT);
-	json_decref(reply);
-	return s;
+	return vfo_ctl__handle_line(c, line, len, &deferred);
 }

@@ -19,6 +19,13 @@
  * whose replies pile up (it does not read) is not read from until they
  * drain, which bounds the memory it can make us use.
  *
+ * Time limits (vfo_ctl_set_idle_timeout): a socket client that stays silent,
+ * or leaves a request line unfinished, for the idle timeout is told so and
+ * closed; a serial port's unfinished line is dropped (and answered with an
+ * error) after the same time.  With every slot taken, a new client takes the
+ * slot of the one idle the longest (VFO_CTL_EVICT_IDLE_MS at least), so
+ * silent clients cannot lock the others out.
+ *
  * Thread-safety: one thread at a time per struct vfo_ctl (see vfo_ctl.h).
  * vfo_ctl_listen() briefly changes the process umask (see there).
  */
@@ -50,6 +57,26 @@
 
 /** Reply when vfo_ctl_handle_line() ran out of memory. */
 #define NOMEM_REPLY "{\"ok\":false,\"error\":\"out of memory in vfailover; retry later\"}\n"
+
+/** Last line to a client closed for silence (format: the timeout in ms). */
+#define IDLE_REPLY_FMT                                                                             \
+	"{\"ok\":false,\"error\":\"closed: nothing sent or read for %u ms (the control "           \
+	"socket's idle timeout, --ctl-idle-ms); reconnect to send a request\"}\n"
+
+/** Last line to a client whose request line stayed unfinished (format: ms). */
+#define SLOW_LINE_REPLY_FMT                                                                        \
+	"{\"ok\":false,\"error\":\"closed: a request line was not finished within %u ms "          \
+	"(--ctl-idle-ms); end each request with a newline\"}\n"
+
+/** Reply on a serial port whose unfinished line was dropped (format: ms). */
+#define SERIAL_LINE_REPLY_FMT                                                                      \
+	"{\"ok\":false,\"error\":\"an unfinished request line was dropped after %u ms "            \
+	"(--ctl-idle-ms); end each request with a newline\"}\n"
+
+/** Last line to a client whose slot a new client took (format: its idle ms). */
+#define EVICT_REPLY_FMT                                                                            \
+	"{\"ok\":false,\"error\":\"closed: idle for %llu ms while every control slot was "         \
+	"taken; reconnect to send a request\"}\n"
 
 /** Reply (format: the limit) to a connection beyond VFO_CTL_MAX_CLIENTS. */
 #define BUSY_REPLY_FMT                                                                             \
@@ -192,10 +219,13 @@ vfo_ctl_listen(struct vfo_ctl *c, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* Closes client 'cl' and frees its buffers; the slot becomes free. */
+/* Closes client 'cl' and frees its buffers; the slot becomes free.  A
+ * reply it still waits for is dropped when it comes. */
 static void
 drop_client(struct vfo_ctl_client *cl)
 {
+	if (cl->waiting != NULL)
+		cl->waiting->client = NULL;
 	close(cl->fd);
 	free(cl->in);
 	free(cl->out);
@@ -226,6 +256,22 @@ queue_out(struct vfo_ctl_client *cl, const char *s, size_t len)
 	return 0;
 }
 
+/* Returns the smaller of 'a' and 'b'. */
+static inline uint64_t
+min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Sends 'msg' (one JSON line) to socket client 'cl' if it takes it now, then drops it. */
+static void
+say_and_drop(struct vfo_ctl_client *cl, const char *msg)
+{
+	/* Best effort: the client sees the close anyway. */
+	(void)send(cl->fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT);
+	drop_client(cl);
+}
+
 /*
  * The host end of serial port 'cl' is closed: drops its half-read input
  * (replies not sent yet stay queued) and leaves the port unpolled for
@@ -237,6 +283,7 @@ serial_hangup(struct vfo_ctl_client *cl)
 	cl->in_len = 0;
 	cl->discarding = false;
 	cl->eof = false;
+	cl->line_ms = 0;
 	cl->hold_until_ms = vfo_mono_ms() + VFO_CTL_SERIAL_HOLD_MS;
 }
 
@@ -268,6 +315,7 @@ flush_out(struct vfo_ctl_client *cl)
 		return 0;
 	memmove(cl->out, cl->out + done, cl->out_len - done);
 	cl->out_len -= done;
+	cl->last_ms = vfo_mono_ms();
 	return 0;
 }
 
@@ -278,9 +326,19 @@ flush_out(struct vfo_ctl_client *cl)
 static int
 answer_line(struct vfo_ctl *c, struct vfo_ctl_client *cl, const char *line, size_t len)
 {
-	char *reply = vfo_ctl_handle_line(c, line, len);
+	bool deferred;
+	char *reply;
 	int rc;
 
+	c->serving = cl;
+	reply = vfo_ctl__handle_line(c, line, len, &deferred);
+	c->serving = NULL;
+	if (deferred) {
+		/* The reply comes with vfo_ctl_complete(); later lines wait. */
+		cl->waiting = c->deferred;
+		c->deferred = NULL;
+		return 0;
+	}
 	if (reply == NULL)
 		return queue_out(cl, NOMEM_REPLY, strlen(NOMEM_REPLY));
 	rc = queue_out(cl, reply, strlen(reply));
@@ -301,7 +359,7 @@ process_input(struct vfo_ctl *c, struct vfo_ctl_client *cl)
 	size_t start = 0;
 	int handled = 0;
 
-	while (cl->out_len < OUT_HIGH && start < cl->in_len) {
+	while (cl->out_len < OUT_HIGH && start < cl->in_len && cl->waiting == NULL) {
 		char *line = cl->in + start;
 		char *nl = memchr(line, '\n', cl->in_len - start);
 		size_t len = nl ? (size_t)(nl - line) : cl->in_len - start;
@@ -328,6 +386,9 @@ process_input(struct vfo_ctl *c, struct vfo_ctl_client *cl)
 	}
 	memmove(cl->in, cl->in + start, cl->in_len - start);
 	cl->in_len -= start;
+	/* A line left unfinished starts its clock now; none: no clock. */
+	if (start > 0)
+		cl->line_ms = cl->in_len > 0 || cl->discarding ? vfo_mono_ms() : 0;
 	return handled;
 }
 
@@ -353,6 +414,9 @@ read_in(struct vfo_ctl_client *cl)
 				continue;
 			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
 		}
+		cl->last_ms = vfo_mono_ms();
+		if (cl->line_ms == 0)
+			cl->line_ms = cl->last_ms;
 		cl->in_len += (size_t)n;
 		if (cl->discarding && memchr(cl->in, '\n', cl->in_len) == NULL)
 			cl->in_len = 0; /* still inside the overlong line */
@@ -361,17 +425,48 @@ read_in(struct vfo_ctl_client *cl)
 }
 
 /*
- * Accepts every pending connection on the listener of 'c' into free slots;
- * one beyond the limit is told so and closed.  Returns 0, or -1 when the
- * listener failed.
+ * Returns a slot for a new client of 'c': a free one, else the slot of the
+ * client idle the longest (nothing half-read, nothing unsent, no reply
+ * deferred, idle for VFO_CTL_EVICT_IDLE_MS at least), which is told so and
+ * closed; NULL when every client is busy.
+ */
+static struct vfo_ctl_client *
+free_slot(struct vfo_ctl *c)
+{
+	struct vfo_ctl_client *oldest = NULL;
+	uint64_t now = vfo_mono_ms();
+	char msg[256];
+	size_t i;
+
+	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++) {
+		struct vfo_ctl_client *cl = &c->clients[i];
+
+		if (cl->fd < 0)
+			return cl;
+		if (cl->in_len == 0 && !cl->discarding && cl->out_len == 0 && cl->waiting == NULL &&
+		    now - cl->last_ms >= VFO_CTL_EVICT_IDLE_MS &&
+		    (oldest == NULL || cl->last_ms < oldest->last_ms))
+			oldest = cl;
+	}
+	if (oldest != NULL) {
+		snprintf(msg, sizeof(msg), EVICT_REPLY_FMT,
+			 (unsigned long long)(now - oldest->last_ms));
+		say_and_drop(oldest, msg);
+	}
+	return oldest;
+}
+
+/*
+ * Accepts every pending connection on the listener of 'c' into free slots
+ * (free_slot); one beyond the limit, with every client busy, is told so and
+ * closed.  Returns 0, or -1 when the listener failed.
  */
 static int
 accept_clients(struct vfo_ctl *c)
 {
 	for (;;) {
 		int fd = accept4(c->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct vfo_ctl_client *cl = NULL;
-		size_t i;
+		struct vfo_ctl_client *cl;
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -382,9 +477,7 @@ accept_clients(struct vfo_ctl *c)
 				return 0;
 			return -1;
 		}
-		for (i = 0; i < VFO_CTL_MAX_CLIENTS && cl == NULL; i++)
-			if (c->clients[i].fd < 0)
-				cl = &c->clients[i];
+		cl = free_slot(c);
 		if (cl == NULL) {
 			char msg[128];
 			int n = snprintf(msg, sizeof(msg), BUSY_REPLY_FMT, VFO_CTL_MAX_CLIENTS);
@@ -400,7 +493,59 @@ accept_clients(struct vfo_ctl *c)
 			continue;
 		}
 		cl->fd = fd;
+		cl->last_ms = vfo_mono_ms();
 	}
+}
+
+/*
+ * Applies the idle timeout of 'c' at 'now': closes socket clients silent,
+ * or with a line unfinished, for that long; drops a serial port's
+ * unfinished line.  Returns the poll timeout to use instead of 'timeout_ms'
+ * (-1: forever), shortened so that the next expiry is not missed.
+ */
+static int
+expire_idle(struct vfo_ctl *c, uint64_t now, int timeout_ms)
+{
+	uint64_t idle = c->idle_ms, next = UINT64_MAX;
+	char msg[256];
+	size_t i;
+
+	if (idle == 0)
+		return timeout_ms;
+	for (i = 0; i < VFO_CTL_MAX_CLIENTS + VFO_CTL_MAX_SERIAL; i++) {
+		struct vfo_ctl_client *cl = i < VFO_CTL_MAX_CLIENTS
+						    ? &c->clients[i]
+						    : &c->serial[i - VFO_CTL_MAX_CLIENTS];
+
+		/* A client waiting for a deferred reply waits for us, not idle. */
+		if (cl->fd < 0 || cl->waiting != NULL)
+			continue;
+		if (!cl->serial && now - cl->last_ms >= idle) {
+			snprintf(msg, sizeof(msg), IDLE_REPLY_FMT, c->idle_ms);
+			say_and_drop(cl, msg);
+			continue;
+		}
+		if (cl->line_ms != 0 && now - cl->line_ms >= idle) {
+			if (!cl->serial) {
+				snprintf(msg, sizeof(msg), SLOW_LINE_REPLY_FMT, c->idle_ms);
+				say_and_drop(cl, msg);
+				continue;
+			}
+			cl->in_len = 0;
+			cl->discarding = false;
+			cl->line_ms = 0;
+			snprintf(msg, sizeof(msg), SERIAL_LINE_REPLY_FMT, c->idle_ms);
+			if (queue_out(cl, msg, strlen(msg)) == 0)
+				flush_out(cl);
+		}
+		if (!cl->serial)
+			next = min_u64(next, cl->last_ms + idle);
+		if (cl->line_ms != 0)
+			next = min_u64(next, cl->line_ms + idle);
+	}
+	if (next != UINT64_MAX && (timeout_ms < 0 || next - now < (uint64_t)timeout_ms))
+		timeout_ms = (int)(next - now);
+	return timeout_ms;
 }
 
 /*
@@ -432,7 +577,7 @@ serve_client(struct vfo_ctl *c, struct vfo_ctl_client *cl, short revents)
 		goto gone;
 	if (hup)
 		serial_hangup(cl);
-	else if (cl->eof && cl->in_len == 0 && cl->out_len == 0)
+	else if (cl->eof && cl->in_len == 0 && cl->out_len == 0 && cl->waiting == NULL)
 		drop_client(cl);
 	return handled;
 gone:
@@ -441,6 +586,24 @@ gone:
 	else
 		drop_client(cl);
 	return handled;
+}
+
+void
+vfo_ctl__reply(struct vfo_ctl_client *cl, const char *line)
+{
+	int rc = line != NULL ? queue_out(cl, line, strlen(line)) : -1;
+
+	if (rc == 0)
+		rc = queue_out(cl, "\n", 1);
+	if (rc != 0)
+		queue_out(cl, NOMEM_REPLY, strlen(NOMEM_REPLY));
+}
+
+void
+vfo_ctl__resume(struct vfo_ctl *c, struct vfo_ctl_client *cl)
+{
+	/* What came meanwhile is answered as if it had just arrived. */
+	serve_client(c, cl, 0);
 }
 
 /*
@@ -500,6 +663,8 @@ vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 	nfds_t n = 0, i;
 	int handled = 0, rc;
 
+	/* Before the poll set is built: a client closed here is not in it. */
+	timeout_ms = expire_idle(c, vfo_mono_ms(), timeout_ms);
 	if (c->listen_fd >= 0) {
 		pfd[n] = (struct pollfd){.fd = c->listen_fd, .events = POLLIN};
 		who[n++] = NULL;
@@ -524,12 +689,19 @@ vfo_ctl_poll(struct vfo_ctl *c, int timeout_ms)
 	for (i = 0; i < n; i++) {
 		if (pfd[i].revents == 0)
 			continue;
-		if (who[i] != NULL)
+		/* A client dropped since the poll (evicted) leaves its slot. */
+		if (who[i] != NULL && who[i]->fd == pfd[i].fd)
 			handled += serve_client(c, who[i], pfd[i].revents);
-		else if (pfd[i].fd == c->listen_fd && accept_clients(c) != 0)
+		else if (who[i] == NULL && pfd[i].fd == c->listen_fd && accept_clients(c) != 0)
 			return -1;
 	}
 	return handled;
+}
+
+void
+vfo_ctl_set_idle_timeout(struct vfo_ctl *c, unsigned int ms)
+{
+	c->idle_ms = ms;
 }
 
 /*

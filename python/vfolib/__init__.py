@@ -12,6 +12,7 @@
     probe         vfprobe: command lines, a run with its control socket, reports
     netns         network namespaces, bridges, taps, veths, link flags
     libvirt_pair  two libvirt daemons on this machine, domain XML, vfmigrate's argv
+    results       what a benchmark records beside its figures (the commit)
 
 Import it the normal way (`import vfolib.ctl`, `from vfolib.checks import
 check`).  meson's test environment puts python/ on PYTHONPATH; the scripts

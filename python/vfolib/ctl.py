@@ -15,6 +15,7 @@ could not send to the next connection).
 import itertools
 import json
 import os
+import select
 import time
 
 from .jsonlines import JsonLines, JsonLinesError
@@ -94,3 +95,35 @@ def build_request(cmd, pairs):
 def member_stats(ctl_path, uplink=0):
     """Returns the "stats" entry of uplink index 'uplink' of vfailover."""
     return ctl(ctl_path, "stats")["uplinks"][uplink]
+
+
+class SerialPeer:
+    """The host end of a serial control port: a pty master standing in for
+    the host side of a guest's virtio-serial channel (--ctl-serial), one
+    JSON value per line."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self._buf = b""
+
+    def send_raw(self, data):
+        """Writes bytes as they are (tests of malformed input)."""
+        os.write(self.fd, data)
+
+    def request(self, obj, timeout=10.0):
+        """Sends one request line; returns the parsed reply."""
+        self.send_raw(json.dumps(obj).encode() + b"\n")
+        return self.read_reply(timeout)
+
+    def read_reply(self, timeout=10.0):
+        """Returns the next reply line, parsed; JsonLinesError when nothing
+        complete comes within 'timeout' s."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                raise JsonLinesError(f"no reply on the serial port within {timeout:g} s; "
+                                     f"pending {self._buf[:200]!r}")
+            self._buf += os.read(self.fd, 65536)
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)

@@ -13,37 +13,11 @@ under 20 %), the UNIX socket still answers, and 'quit' exits 0.
 
     test_ctl_serial.py VFAILOVER_BIN SOURCE_DIR
 """
-import json
 import os
-import select
 import time
 
 import vfotest
 from vfotest import TestFailure, check, check_eq, log, wait_until
-
-
-class Port:
-    """The host end of the serial port: JSON lines over the pty master."""
-
-    def __init__(self, fd):
-        self.fd = fd
-        self._buf = b""
-
-    def request(self, obj, timeout=10.0):
-        """Sends one request line; returns the parsed reply."""
-        os.write(self.fd, json.dumps(obj).encode() + b"\n")
-        return self.read_reply(timeout)
-
-    def read_reply(self, timeout=10.0):
-        """Returns the next reply line, parsed."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
-                raise TestFailure(f"no reply on the serial port; pending {self._buf[:200]!r}")
-            self._buf += os.read(self.fd, 65536)
-        line, self._buf = self._buf.split(b"\n", 1)
-        return json.loads(line)
 
 
 def ctl_thread_ticks(pid):
@@ -64,7 +38,7 @@ def test(h):
     os.close(slave)
     try:
         f = vfotest.MemifReflect(h, extra_args=["--ctl-serial", pts])
-        port = Port(master)
+        port = vfotest.SerialPeer(master)
         r = port.request({"cmd": "status", "id": 7})
         check_eq((r.get("ok"), r.get("cmd"), r.get("id")), (True, "status", 7),
                  "status over the serial port")

@@ -19,7 +19,7 @@ import os
 import subprocess
 
 import vfotest
-from vfolib.failover import moves, wait_state
+from vfolib.failover import members_up, moves, wait_state
 from vfotest import check, check_eq, log, wait_stable, wait_until
 
 CYCLES = 10
@@ -65,6 +65,10 @@ def test(h):
         # which a VF without link would not do (on a loaded machine a round
         # on the backup can outlast the default 1 s).
         "--reprobe-down-ms", "0"], ctl_path=ctl_path)
+    # Both members up before the first cycle: a backup memif whose peer
+    # connects late (a loaded machine) would make the first link loss a
+    # switch to no member.
+    wait_until(lambda: members_up(ctl_path), 10, "both members' links to come up")
     start = vfotest.ctl(ctl_path, "stats")["mbufs_in_use"]
     for i in range(CYCLES):
         ip_link(iface, "down")

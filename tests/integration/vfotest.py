@@ -30,15 +30,15 @@ import sys
 
 from vfolib.checks import Failure as TestFailure
 from vfolib.checks import check, check_eq, log, wait_stable, wait_until
-from vfolib.ctl import Ctl, ctl, member_stats
+from vfolib.ctl import Ctl, SerialPeer, ctl, member_stats
 from vfolib.eal import runtime_dir as dpdk_runtime_dir
 from vfolib.failover import members_up
 from vfolib.harness import Harness as _Harness
 from vfolib.testpmd import BURST, TestPmd
 
-__all__ = ["BURST", "Ctl", "Harness", "MemifReflect", "TestFailure", "TestPmd", "check",
-           "check_eq", "ctl", "dpdk_runtime_dir", "log", "main", "member_stats", "telemetry",
-           "wait_stable", "wait_until"]
+__all__ = ["BURST", "Ctl", "Harness", "MemifReflect", "SerialPeer", "TestFailure", "TestPmd",
+           "check", "check_eq", "ctl", "dpdk_runtime_dir", "log", "main", "member_stats",
+           "telemetry", "wait_stable", "wait_until"]
 
 
 class Harness(_Harness):
@@ -72,10 +72,11 @@ def telemetry(sock_path, command, timeout=5.0):
 class MemifReflect:
     """The peer, vfailover and the control socket path of the fixture."""
 
-    def __init__(self, h, extra_args=(), name="vfailover", mac=None, **vfo_kw):
+    def __init__(self, h, extra_args=(), name="vfailover", mac=None, peer_args=(), **vfo_kw):
         """With 'mac', both memif members get it through their devargs (memif
         cannot change a MAC later) and it is the uplink's --mac; without,
-        the uplink MAC defaults to the backup's random one.  'vfo_kw' go to
+        the uplink MAC defaults to the backup's random one.  'peer_args' go
+        to the peer's testpmd (e.g. --txonly-multi-flow), 'vfo_kw' to
         Harness.start_vfailover (announce, in_memory)."""
         self.h = h
         mac_arg = f",mac={mac}" if mac else ""
@@ -84,7 +85,7 @@ class MemifReflect:
         self.peer = h.testpmd("peer", [
             f"net_memif0,role=server,socket={vf_sock},id=0",
             f"net_memif1,role=server,socket={bk_sock},id=0"],
-            args=["--port-topology=loop", "--forward-mode=rxonly"])
+            args=["--port-topology=loop", "--forward-mode=rxonly"] + list(peer_args))
         # The memif sockets are abstract (DPDK's default): no files to go stale.
         # Only port 0 (the VF path) sends with tx_first and is polled.
         self.peer.cmd("set nbport 1")

@@ -589,6 +589,8 @@ test_config_bad(void **state)
 		{"data/bad-key.ini", "config data/bad-key.ini: [uplink a]: unknown key 'vff'; "
 				     "valid keys: vf, backup, mac, ip, ip6, peer-mac"},
 		{"data/bad-global-key.ini", "[global]: unknown key 'burstt'; valid keys: fwd, "},
+		/* ... the whole list, however long. */
+		{"data/bad-global-key.ini", ", stats-interval"},
 		{"data/bad-section.ini",
 		 "config data/bad-section.ini: unknown section [foo]; use [global] or "
 		 "[uplink NAME]"},
@@ -612,7 +614,8 @@ test_config_bad(void **state)
 		{"data/bad-empty-value.ini", "[uplink a] vf is empty; give DEVARGS"},
 		{"data/no-such-file.ini",
 		 "config data/no-such-file.ini: cannot read: No such file or directory"},
-		{"data", "config data: cannot read: Is a directory"},
+		{"data", "config data: not a regular file (a directory, device or pipe)"},
+		{"/dev/null", "config /dev/null: not a regular file"},
 	};
 	struct vfo_app_config c;
 	char err[512];

@@ -35,7 +35,7 @@ struct server {
 	struct vfo_ctl *ctl; /**< the real server, or NULL: raw */
 	int listen_fd;	     /**< raw server's socket */
 	const char *script;  /**< raw: what to answer ("stale", "junk", "close", "mute") */
-	volatile bool stop;  /**< tells the thread to end */
+	bool stop;	     /**< tells the thread to end (atomic) */
 	pthread_t thread;    /**< the thread */
 };
 
@@ -54,7 +54,7 @@ ctl_main(void *arg)
 {
 	struct server *s = arg;
 
-	while (!s->stop)
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
 		vfo_ctl_poll(s->ctl, 5);
 	return NULL;
 }
@@ -100,7 +100,7 @@ raw_main(void *arg)
 	if (n > 0 && write(fd, out, (size_t)n) != n)
 		fail_msg("raw server: write failed");
 	if (strcmp(s->script, "mute") == 0)
-		while (!s->stop)
+		while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
 			usleep(1000);
 	if (fd >= 0)
 		close(fd);
@@ -139,7 +139,7 @@ start(const char *script)
 static void
 stop(struct server *s)
 {
-	s->stop = true;
+	__atomic_store_n(&s->stop, true, __ATOMIC_RELEASE);
 	pthread_join(s->thread, NULL);
 	if (s->ctl != NULL)
 		vfo_ctl_destroy(s->ctl);

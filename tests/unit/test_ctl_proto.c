@@ -23,6 +23,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#ifndef RTE_DIM
+#define RTE_DIM(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #include <jansson.h>
 #include <rte_telemetry.h>
 
@@ -70,7 +74,26 @@ mute_handler(const json_t *req, json_t *reply, void *arg)
 	return -1;
 }
 
-/* Returns a new control object with echo, fail and mute registered. */
+/* Deferred requests of handler "later" (tests complete them). */
+static struct vfo_ctl_pending *later_pending[4];
+static unsigned int later_n;
+
+/* Handler "later": defers its reply when it can, else answers at once. */
+static int
+later_handler(const json_t *req, json_t *reply, void *arg)
+{
+	struct vfo_ctl_pending *p = vfo_ctl_defer(arg);
+
+	(void)req;
+	if (p == NULL || later_n == RTE_DIM(later_pending)) {
+		json_object_set_new(reply, "at_once", json_true());
+		return 0;
+	}
+	later_pending[later_n++] = p;
+	return VFO_CTL_DEFERRED;
+}
+
+/* Returns a new control object with echo, fail, mute and later registered. */
 static struct vfo_ctl *
 make_ctl(void)
 {
@@ -80,6 +103,7 @@ make_ctl(void)
 	assert_int_equal(vfo_ctl_register(c, "echo", echo_handler, NULL, "echoes x"), 0);
 	assert_int_equal(vfo_ctl_register(c, "fail", fail_handler, NULL, "always fails"), 0);
 	assert_int_equal(vfo_ctl_register(c, "mute", mute_handler, NULL, "fails silently"), 0);
+	assert_int_equal(vfo_ctl_register(c, "later", later_handler, c, "answers later"), 0);
 	return c;
 }
 
@@ -206,7 +230,7 @@ test_help_lists_commands(void **state)
 	expect_reply(*state, "{\"cmd\":\"help\"}",
 		     "{\"ok\":true,\"cmd\":\"help\",\"commands\":{\"help\":\"lists the commands "
 		     "with their help text\",\"echo\":\"echoes x\",\"fail\":\"always fails\","
-		     "\"mute\":\"fails silently\"}}");
+		     "\"mute\":\"fails silently\",\"later\":\"answers later\"}}");
 }
 
 static void
@@ -358,6 +382,71 @@ talk(struct vfo_ctl *c, int fd, const char *data, size_t len, int nlines, int sh
 	}
 	buf[got] = '\0';
 	return buf;
+}
+
+/*
+ * A deferred reply: other peers are answered meanwhile; the same peer's
+ * next request waits for it (replies stay in order); the completion carries
+ * the request's id; a peer gone before its completion gets nothing.
+ */
+static void
+test_socket_deferred(void **state)
+{
+	struct sock_fixture *f = *state;
+	const char two[] = "{\"cmd\":\"later\",\"id\":7}\n{\"cmd\":\"echo\",\"x\":3}\n";
+	const char one_echo[] = "{\"cmd\":\"echo\",\"x\":1}\n", later[] = "{\"cmd\":\"later\"}\n";
+	json_t *result = json_object();
+	char buf[256];
+	char *r;
+	int a, b, i;
+	ssize_t n;
+
+	later_n = 0;
+	a = connect_to(f->path);
+	b = connect_to(f->path);
+	assert_int_equal(write(a, two, strlen(two)), (ssize_t)strlen(two));
+	for (i = 0; i < 50 && later_n == 0; i++)
+		vfo_ctl_poll(f->c, 1);
+	assert_int_equal(later_n, 1);
+	/* b is served while a waits; a has no reply yet, not even to its echo. */
+	r = talk(f->c, b, one_echo, strlen(one_echo), 1, 0);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":1}\n");
+	free(r);
+	assert_true(read(a, buf, sizeof(buf)) < 0 && errno == EAGAIN);
+	/* Completing it sends its reply, then the waiting echo's. */
+	json_object_set_new(result, "done", json_true());
+	vfo_ctl_complete(f->c, later_pending[0], result, 0);
+	r = talk(f->c, a, "", 0, 2, 0);
+	assert_string_equal(r, "{\"done\":true,\"ok\":true,\"cmd\":\"later\",\"id\":7}\n"
+			       "{\"ok\":true,\"cmd\":\"echo\",\"echo\":3}\n");
+	free(r);
+	/* A failed completion; then a peer that leaves before its reply. */
+	assert_int_equal(write(b, later, strlen(later)), (ssize_t)strlen(later));
+	for (i = 0; i < 50 && later_n == 1; i++)
+		vfo_ctl_poll(f->c, 1);
+	assert_int_equal(later_n, 2);
+	json_object_clear(result);
+	vfo_ctl_error(result, "timed out after %d ms", 5);
+	vfo_ctl_complete(f->c, later_pending[1], result, -1);
+	r = talk(f->c, b, "", 0, 1, 0);
+	assert_string_equal(r, "{\"ok\":false,\"error\":\"timed out after 5 ms\"}\n");
+	free(r);
+	assert_int_equal(write(b, later, strlen(later)), (ssize_t)strlen(later));
+	for (i = 0; i < 50 && later_n == 2; i++)
+		vfo_ctl_poll(f->c, 1);
+	assert_int_equal(later_n, 3);
+	close(b);
+	for (i = 0; i < 20; i++)
+		vfo_ctl_poll(f->c, 1);
+	vfo_ctl_complete(f->c, later_pending[2], result, -1); /* dropped, no crash */
+	/* Outside a peer's request (no socket), a handler cannot defer. */
+	r = vfo_ctl_handle_line(f->c, later, strlen(later) - 1);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"later\",\"at_once\":true}");
+	free(r);
+	n = read(a, buf, sizeof(buf));
+	assert_true(n < 0 && errno == EAGAIN);
+	close(a);
+	json_decref(result);
 }
 
 static void
@@ -744,6 +833,133 @@ test_telemetry_register(void **state)
 	assert_int_equal(vfo_telemetry_register("/vfo_test/other", producer, NULL, NULL), 0);
 }
 
+/* Reads what 'fd' has (nonblocking) into buf (NUL-terminated); returns -1 at EOF. */
+static ssize_t
+read_some(int fd, char *buf, size_t len, size_t *got)
+{
+	ssize_t n = read(fd, buf + *got, len - *got - 1);
+
+	if (n > 0)
+		*got += (size_t)n;
+	buf[*got] = '\0';
+	return n == 0 ? -1 : n < 0 ? 0 : n; /* n < 0: EAGAIN, nothing yet */
+}
+
+/*
+ * The idle timeout: a silent client and one whose line never ends are told
+ * so and closed; a client that keeps sending requests stays.
+ */
+static void
+test_socket_idle_timeout(void **state)
+{
+	struct sock_fixture *f = *state;
+	int silent = connect_to(f->path), slow = connect_to(f->path), busy = connect_to(f->path);
+	char bs[512], bl[512], bb[8192];
+	size_t gs = 0, gl = 0, gb = 0;
+	bool eof_s = false, eof_l = false;
+	long start = (long)vfo_mono_ms(), next_byte = start, next_req = start;
+
+	vfo_ctl_set_idle_timeout(f->c, 200);
+	assert_true(send(slow, "{\"cmd\"", 6, 0) == 6);
+	while ((long)vfo_mono_ms() - start < 600) {
+		if ((long)vfo_mono_ms() >= next_byte && !eof_l) { /* one byte every 40 ms */
+			assert_true(send(slow, " ", 1, MSG_NOSIGNAL) == 1);
+			next_byte += 40;
+		}
+		if ((long)vfo_mono_ms() >= next_req) { /* one request every 50 ms */
+			assert_true(send(busy, "{\"cmd\":\"echo\",\"x\":3}\n", 21, 0) == 21);
+			next_req += 50;
+		}
+		assert_true(vfo_ctl_poll(f->c, 5) >= 0);
+		eof_s |= !eof_s && read_some(silent, bs, sizeof(bs), &gs) < 0;
+		eof_l |= !eof_l && read_some(slow, bl, sizeof(bl), &gl) < 0;
+		read_some(busy, bb, sizeof(bb), &gb);
+	}
+	assert_true(eof_s && eof_l);
+	assert_non_null(strstr(bs, "closed: nothing sent or read for 200 ms"));
+	assert_non_null(strstr(bl, "closed: a request line was not finished within 200 ms"));
+	assert_non_null(strstr(bb, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":3}\n"));
+	assert_null(strstr(bb, "closed"));
+	close(silent);
+	close(slow);
+	close(busy);
+}
+
+/*
+ * With every slot taken by clients idle over a second, a new client gets
+ * the slot of the one idle the longest (told why), and is served.
+ */
+static void
+test_socket_evicts_idle(void **state)
+{
+	struct sock_fixture *f = *state;
+	int fds[VFO_CTL_MAX_CLIENTS + 1], i, evicted = 0;
+	long until;
+	char *r;
+
+	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++) {
+		fds[i] = connect_to(f->path);
+		vfo_ctl_poll(f->c, 1);
+	}
+	for (until = (long)vfo_mono_ms() + VFO_CTL_EVICT_IDLE_MS + 100;
+	     (long)vfo_mono_ms() < until;)
+		vfo_ctl_poll(f->c, 10);
+	fds[i] = connect_to(f->path);
+	r = talk(f->c, fds[i], "{\"cmd\":\"echo\",\"x\":9}\n", 21, 1, 0);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":9}\n");
+	free(r);
+	for (i = 0; i < VFO_CTL_MAX_CLIENTS; i++) {
+		char buf[512];
+		size_t got = 0;
+
+		if (read_some(fds[i], buf, sizeof(buf), &got) > 0) {
+			assert_non_null(strstr(buf, "while every control slot was taken"));
+			evicted++;
+		}
+		close(fds[i]);
+	}
+	assert_int_equal(evicted, 1);
+	close(fds[VFO_CTL_MAX_CLIENTS]);
+}
+
+/*
+ * A serial port's unfinished line is dropped after the timeout, with an
+ * error reply; the port stays open and answers the next request.
+ */
+static void
+test_serial_unfinished_line(void **state)
+{
+	struct sock_fixture *f = *state;
+	char pts[64], err[512], *r;
+	int master = open_pty(pts, sizeof(pts));
+	long until;
+
+	assert_int_equal(vfo_ctl_open_serial(f->c, pts, err, sizeof(err)), 0);
+	vfo_ctl_set_idle_timeout(f->c, 150);
+	assert_int_equal(write(master, "{\"cmd\":\"ec", 10), 10);
+	for (until = (long)vfo_mono_ms() + 100; (long)vfo_mono_ms() < until;)
+		vfo_ctl_poll(f->c, 5);
+	/* Not yet: the rest of the line completes it. */
+	r = talk(f->c, master, "ho\",\"x\":5}\n", 11, 1, 0);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":5}\n");
+	free(r);
+	assert_int_equal(write(master, "{\"cmd\":\"ec", 10), 10);
+	r = talk(f->c, master, "", 0, 1, 0);
+	assert_non_null(strstr(r, "an unfinished request line was dropped after 150 ms"));
+	free(r);
+	/* The dropped half does not prefix the next request. */
+	r = talk(f->c, master, "{\"cmd\":\"echo\",\"x\":6}\n", 21, 1, 0);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":6}\n");
+	free(r);
+	/* Silence alone is fine on a serial port. */
+	for (until = (long)vfo_mono_ms() + 400; (long)vfo_mono_ms() < until;)
+		vfo_ctl_poll(f->c, 5);
+	r = talk(f->c, master, "{\"cmd\":\"echo\",\"x\":7}\n", 21, 1, 0);
+	assert_string_equal(r, "{\"ok\":true,\"cmd\":\"echo\",\"echo\":7}\n");
+	free(r);
+	close(master);
+}
+
 int
 main(void)
 {
@@ -761,6 +977,7 @@ main(void)
 	const struct CMUnitTest sock[] = {
 		cmocka_unit_test_setup_teardown(test_socket_mode_and_pairs, setup_sock,
 						teardown_sock),
+		cmocka_unit_test_setup_teardown(test_socket_deferred, setup_sock, teardown_sock),
 		cmocka_unit_test_setup_teardown(test_socket_overlong_line, setup_sock,
 						teardown_sock),
 		cmocka_unit_test_setup_teardown(test_socket_flood_and_eof, setup_sock,
@@ -771,6 +988,11 @@ main(void)
 						teardown_sock),
 		cmocka_unit_test_setup_teardown(test_serial_pty, setup_sock, teardown_sock),
 		cmocka_unit_test_setup_teardown(test_serial_errors, setup_sock, teardown_sock),
+		cmocka_unit_test_setup_teardown(test_socket_idle_timeout, setup_sock,
+						teardown_sock),
+		cmocka_unit_test_setup_teardown(test_socket_evicts_idle, setup_sock, teardown_sock),
+		cmocka_unit_test_setup_teardown(test_serial_unfinished_line, setup_sock,
+						teardown_sock),
 	};
 	const struct CMUnitTest tel[] = {
 		cmocka_unit_test(test_telemetry_convert),

@@ -29,6 +29,12 @@ struct fake {
 	unsigned int detaches;			  /* detach calls */
 	unsigned int announces[VFO_MEMBER_COUNT]; /* announce calls */
 	uint64_t detach_lost;			  /* what detach reports lost */
+	bool detach_unknown;			  /* detach cannot count what was lost */
+	int detach_ret;				  /* detach returns this (0 or -EINPROGRESS) */
+	unsigned int poll_done;			  /* members whose pending release poll ends */
+	int set_active_ret;			  /* set_active returns this (0 = works) */
+	uint64_t marks;				  /* poll_mark calls */
+	bool workers_run;			  /* polled_since: the workers poll */
 	char devargs[VFO_DEVARGS_MAX];		  /* last attach's devargs */
 	uint64_t replies[VFO_MEMBER_COUNT];	  /* path replies counters */
 	unsigned int probes[VFO_MEMBER_COUNT];	  /* probe calls that succeeded */
@@ -43,8 +49,10 @@ static int
 f_set_active(void *ctx, int id)
 {
 	(void)ctx;
+	if (fk.set_active_ret != 0 && fk.set_active_ret != -ETIMEDOUT)
+		return fk.set_active_ret; /* nothing changed */
 	fk.active = id;
-	return 0;
+	return fk.set_active_ret;
 }
 
 static int
@@ -60,14 +68,41 @@ f_attach(void *ctx, int id, const char *devargs)
 	return 0;
 }
 
-static uint64_t
-f_detach(void *ctx, int id)
+/* Fills 'rel' as the fake's settings say. */
+static void
+f_release(struct vfo_release *rel, bool done)
+{
+	memset(rel, 0, sizeof(*rel));
+	rel->done = done;
+	rel->exact = !fk.detach_unknown;
+	rel->lost = fk.detach_lost;
+	snprintf(rel->why, sizeof(rel->why), "%s", done ? "" : "fake: pending");
+	snprintf(rel->note, sizeof(rel->note), "%s", fk.detach_unknown ? "fake: unknown" : "");
+}
+
+static int
+f_detach(void *ctx, int id, struct vfo_release *rel)
 {
 	(void)ctx;
 	fk.detaches++;
 	fk.present[id] = false;
 	fk.link[id] = false;
-	return fk.detach_lost;
+	f_release(rel, fk.detach_ret == 0);
+	return fk.detach_ret;
+}
+
+static unsigned int
+f_poll(void *ctx, struct vfo_release rel[VFO_MEMBER_COUNT])
+{
+	unsigned int done = fk.poll_done;
+	int id;
+
+	(void)ctx;
+	for (id = 0; id < VFO_MEMBER_COUNT; id++)
+		if (done & (1u << id))
+			f_release(&rel[id], true);
+	fk.poll_done = 0;
+	return done;
 }
 
 static bool
@@ -89,6 +124,20 @@ f_rx_count(void *ctx, int id)
 {
 	(void)ctx;
 	return fk.rx[id];
+}
+
+static uint64_t
+f_poll_mark(void *ctx)
+{
+	(void)ctx;
+	return ++fk.marks;
+}
+
+static bool
+f_polled_since(void *ctx, uint64_t mark)
+{
+	(void)ctx;
+	return fk.workers_run && mark <= fk.marks;
 }
 
 static void
@@ -128,9 +177,12 @@ static const struct vfo_fo_ops fake_ops = {
 	.set_active = f_set_active,
 	.attach = f_attach,
 	.detach = f_detach,
+	.poll = f_poll,
 	.present = f_present,
 	.link_up = f_link_up,
 	.rx_count = f_rx_count,
+	.poll_mark = f_poll_mark,
+	.polled_since = f_polled_since,
 	.announce = f_announce,
 	.now_us = f_now_us,
 	.probe = f_probe,
@@ -149,6 +201,7 @@ setup(void **state)
 	fk.present[0] = fk.present[1] = true;
 	fk.link[0] = fk.link[1] = true;
 	fk.link_on_attach = true;
+	fk.workers_run = true;
 	fk.now = 1000;
 	vfo_fo_conf_defaults(&conf);
 	vfo_fo_init(&fo, "t", &conf, &fake_ops, NULL, devargs, VFO_FO_VF_ACTIVE);
@@ -206,7 +259,13 @@ test_planned_drain_then_release(void **state)
 	}
 	tick(1000); /* quiet 1 ms: not yet */
 	assert_int_equal(fo.state, VFO_FO_DRAINING);
-	tick(1500); /* quiet 2.5 ms >= settle 2 ms */
+	tick(1500); /* quiet 2.5 ms >= settle 2 ms: the workers' progress is marked */
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	fk.workers_run = false; /* a descheduled worker does not make it quiet */
+	tick(100);
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	fk.workers_run = true; /* they polled since: released */
+	tick(100);
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 	assert_false(fk.present[VFO_MEMBER_VF]);
 	assert_int_equal(fk.detaches, 1);
@@ -215,18 +274,130 @@ test_planned_drain_then_release(void **state)
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 }
 
-/* A drain never outlasts max_drain_us, even with RX still moving. */
+/*
+ * A drain never outlasts max_drain_us, even with RX still moving; the tick
+ * that ends it so reports a timeout (and the timeline notes it).
+ */
 static void
 test_drain_bounded(void **state)
 {
+	char why[128] = "";
+	int ret = 0;
+
 	(void)state;
 	ev(VFO_EV_REMOVE_REQUEST);
 	while (fo.state == VFO_FO_DRAINING && fk.now < 10000000) {
 		fk.rx[VFO_MEMBER_VF]++;
-		tick(1000);
+		fk.now += 1000;
+		ret = vfo_fo_handle(&fo, VFO_EV_TICK, NULL, why, sizeof(why));
 	}
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 	assert_true(fk.now - 1000 <= fo.conf.max_drain_us + 1000);
+	assert_int_equal(ret, -ETIMEDOUT);
+	assert_non_null(strstr(why, "not quiet"));
+	assert_int_equal(fo.timeouts, 1);
+	assert_int_equal(fo.lost_planned, 0);
+}
+
+/*
+ * A drain whose VF RX is still but whose workers do not poll again (they
+ * are not scheduled) ends at max_drain_us too, reporting a timeout: the
+ * VF's RX ring may hold packets nobody read.
+ */
+static void
+test_drain_bounded_workers_stalled(void **state)
+{
+	char why[160] = "";
+	int ret = 0;
+
+	(void)state;
+	fk.workers_run = false;
+	ev(VFO_EV_REMOVE_REQUEST);
+	while (fo.state == VFO_FO_DRAINING && fk.now < 10000000) {
+		fk.now += 1000;
+		ret = vfo_fo_handle(&fo, VFO_EV_TICK, NULL, why, sizeof(why));
+	}
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_true(fk.now - 1000 <= fo.conf.max_drain_us + 1000);
+	assert_int_equal(ret, -ETIMEDOUT);
+	assert_non_null(strstr(why, "did not poll it again"));
+	assert_int_equal(fo.timeouts, 1);
+}
+
+/*
+ * Loss is counted apart for planned and unplanned releases, and a release
+ * whose PMD cannot tell what its rings held is counted as unknown, not 0.
+ */
+static void
+test_loss_planned_unplanned_unknown(void **state)
+{
+	(void)state;
+	fk.detach_lost = 5;
+	ev(VFO_EV_PREPARE);
+	tick(3000); /* quiet: the mark */
+	tick(100);  /* polled since: released */
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fo.lost_planned, 5);
+	assert_int_equal(fo.planned_unconfirmed, 0);
+	assert_int_equal(fo.lost_unplanned, 0);
+	ev(VFO_EV_ATTACH);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	fk.detach_unknown = true;
+	fk.detach_lost = 0;
+	ev(VFO_EV_VF_GONE);
+	assert_int_equal(fo.lost_unplanned, 0);
+	assert_int_equal(fo.lost_unplanned_unknown, 1);
+	assert_int_equal(fo.lost_planned, 5);
+}
+
+/*
+ * A switch whose previous grace period is still running is refused, with
+ * nothing changed; one whose own grace period outlasts its bound moves TX
+ * and reports the timeout.
+ */
+static void
+test_switch_grace_timeouts(void **state)
+{
+	char why[128] = "";
+
+	(void)state;
+	fk.set_active_ret = -EBUSY;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_PREPARE, NULL, why, sizeof(why)), -ETIMEDOUT);
+	assert_non_null(strstr(why, "TX not moved"));
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	fk.set_active_ret = -ETIMEDOUT;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_PREPARE, NULL, why, sizeof(why)), -ETIMEDOUT);
+	assert_non_null(strstr(why, "has not let go"));
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_int_equal(fo.timeouts, 2);
+}
+
+/*
+ * A release that outlasts its bound goes on in the background: the event
+ * reports it, the VF counts as gone, and a later tick counts its loss.
+ */
+static void
+test_release_pending(void **state)
+{
+	char why[128] = "";
+
+	(void)state;
+	fk.detach_ret = -EINPROGRESS;
+	fk.detach_lost = 3;
+	ev(VFO_EV_PREPARE);
+	tick(3000); /* quiet: the mark */
+	fk.now += 100;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_TICK, NULL, why, sizeof(why)), -EINPROGRESS);
+	assert_non_null(strstr(why, "release pending"));
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fo.lost_planned, 0);
+	fk.poll_done = 1u << VFO_MEMBER_VF;
+	tick(1000);
+	assert_int_equal(fo.lost_planned, 3);
+	assert_int_equal(fo.lost_unplanned, 0);
 }
 
 /* Prepare with no usable backup is refused and changes nothing. */
@@ -459,6 +630,45 @@ test_attach_refused_when_busy(void **state)
 	assert_int_equal(fo.state, VFO_FO_DRAINING);
 }
 
+/*
+ * Devargs given with attach are stored only once the VF came up from them:
+ * a refused attach (VF present, being released) changes nothing, a failed
+ * one is retried with its own devargs and leaves the VF's as they were.
+ */
+static void
+test_attach_devargs_stored_on_success(void **state)
+{
+	char why[256];
+
+	(void)state;
+	/* Refused by the state: nothing stored. */
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "evil0", why, sizeof(why)), -EEXIST);
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	ev(VFO_EV_PREPARE);
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "evil0", why, sizeof(why)), -EBUSY);
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	while (fo.state == VFO_FO_DRAINING)
+		tick(fo.conf.max_drain_us);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	/* Fails: the VF's devargs stay, the retry probes the new ones. */
+	fk.attach_err = -ENODEV;
+	assert_int_equal(vfo_fo_handle(&fo, VFO_EV_ATTACH, "vf1", why, sizeof(why)), -ENODEV);
+	assert_non_null(strstr(why, "vf1"));
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	assert_true(fo.retry_pending);
+	fk.devargs[0] = '\0';
+	tick(fo.retry_delay_us);
+	assert_string_equal(fk.devargs, "vf1");
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf0");
+	/* The retry works: now they are the VF's. */
+	fk.attach_err = 0;
+	tick(fo.retry_delay_us);
+	assert_string_equal(fk.devargs, "vf1");
+	assert_string_equal(fo.devargs[VFO_MEMBER_VF], "vf1");
+	assert_string_equal(fo.retry_devargs, "");
+	assert_false(fo.retry_pending);
+}
+
 /* The timeline keeps the last VFO_FO_TIMELINE entries, oldest first. */
 static void
 test_timeline_bounded(void **state)
@@ -672,7 +882,8 @@ tt_reach(enum vfo_fo_state s)
 		break;
 	case VFO_FO_BACKUP_VF_GONE:
 		ev(VFO_EV_PREPARE);
-		tick(fo.conf.settle_us + 1);
+		tick(fo.conf.settle_us + 1); /* quiet: the workers' mark */
+		tick(1);		     /* they polled since */
 		break;
 	case VFO_FO_VF_RETURNING:
 		tt_reach(VFO_FO_BACKUP_VF_GONE);
@@ -773,6 +984,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_planned_drain_then_release, setup),
 		cmocka_unit_test_setup(test_drain_bounded, setup),
+		cmocka_unit_test_setup(test_drain_bounded_workers_stalled, setup),
+		cmocka_unit_test_setup(test_loss_planned_unplanned_unknown, setup),
+		cmocka_unit_test_setup(test_switch_grace_timeouts, setup),
+		cmocka_unit_test_setup(test_release_pending, setup),
 		cmocka_unit_test_setup(test_prepare_without_backup_refused, setup),
 		cmocka_unit_test_setup(test_remove_request_without_backup, setup),
 		cmocka_unit_test_setup(test_link_down_and_back, setup),
@@ -785,6 +1000,7 @@ main(void)
 		cmocka_unit_test_setup(test_flapping, setup),
 		cmocka_unit_test_setup(test_prefer, setup),
 		cmocka_unit_test_setup(test_attach_refused_when_busy, setup),
+		cmocka_unit_test_setup(test_attach_devargs_stored_on_success, setup),
 		cmocka_unit_test_setup(test_timeline_bounded, setup),
 		cmocka_unit_test_setup(test_path_failure_switches, setup_path),
 		cmocka_unit_test_setup(test_returning_vf_needs_path, setup_path),

@@ -2,10 +2,13 @@
 /*
  * test_flow.c — the flow table: exact counters over bursts, a flow seen by
  * two lcore indexes summed, top-N order, unclassified frames, a full table,
- * lazy reset, JSON, a concurrent reader, and 10,000 random flows checked
- * against a reference.  Runs EAL without hugepages.
+ * lazy reset, JSON, a concurrent reader, 10,000 random flows checked
+ * against a reference, the keyed hash (SipHash vectors, a key per table),
+ * and aging (expiry, reuse of freed entries against a reference model,
+ * readers during reuse).  Runs EAL without hugepages.
  */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +26,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "flow_hash.h"
 #include "vfo_clock.h"
 #include "vfo_flow.h"
 
@@ -585,19 +589,266 @@ test_random_10k(void **state)
 	vfo_flow_destroy(t);
 }
 
+/*
+ * The SipHash code against the reference vectors of SipHash-2-4 (key
+ * 00 01 .. 0f): the empty message and the paper's 15-byte message 00 .. 0e.
+ */
+static void
+test_siphash_vectors(void **state)
+{
+	struct vfo_siphash_key k;
+	uint8_t key[16], msg[15];
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (i = 0; i < 15; i++)
+		msg[i] = (uint8_t)i;
+	memcpy(&k.k0, key, 8);
+	memcpy(&k.k1, key + 8, 8);
+	k.k0 = rte_le_to_cpu_64(k.k0);
+	k.k1 = rte_le_to_cpu_64(k.k1);
+	assert_true(vfo_siphash(&k, msg, 15, 2, 4) == UINT64_C(0xa129ca6149be45e5));
+	assert_true(vfo_siphash(&k, msg, 0, 2, 4) == UINT64_C(0x726fdb47dd0e0e31));
+}
+
+/* Each table draws its own hash key: the same flow hashes differently. */
+static void
+test_hash_key_per_table(void **state)
+{
+	struct vfo_flow_table *t1 = vfo_flow_create("k1", 64, 1, SOCKET_ID_ANY);
+	struct vfo_flow_table *t2 = vfo_flow_create("k2", 64, 1, SOCKET_ID_ANY);
+	struct vfo_flow_key ka = key_of(&fa), kb = key_of(&fb);
+
+	(void)state;
+	assert_non_null(t1);
+	assert_non_null(t2);
+	assert_true(vfo_flow_key_hash(t1, &ka) != vfo_flow_key_hash(t2, &ka));
+	assert_true(vfo_flow_key_hash(t1, &ka) != vfo_flow_key_hash(t1, &kb));
+	assert_true(vfo_flow_key_hash(t1, &ka) == vfo_flow_key_hash(t1, &ka));
+	vfo_flow_destroy(t1);
+	vfo_flow_destroy(t2);
+}
+
+/* Returns 'ms' milliseconds in TSC cycles. */
+static uint64_t
+ms_tsc(uint64_t ms)
+{
+	return rte_get_tsc_hz() / 1000 * ms;
+}
+
+/*
+ * Aging: idle flows are removed by the owner's next burst and their entries
+ * serve new flows, so a full table recovers; flows idle past the timeout are
+ * hidden from readers at once; reset still empties everything.
+ */
+static void
+test_aging(void **state)
+{
+	struct vfo_flow_table *t = vfo_flow_create("age", 8, 1, SOCKET_ID_ANY);
+	struct rte_mbuf *pkts[12];
+	struct vfo_flow_info top[16];
+	struct vfo_flow_stats st;
+	struct tflow f[12];
+	uint64_t t0 = rte_rdtsc() + ms_tsc(3600 * 1000); /* later than any read */
+	unsigned int i;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(t);
+	assert_int_equal(vfo_flow_idle_timeout(t), 0);
+	vfo_flow_set_idle_timeout(t, 100000); /* 100 ms */
+	assert_int_equal(vfo_flow_idle_timeout(t), 100000);
+	alloc_burst(pkts, 12);
+	for (i = 0; i < 12; i++) {
+		f[i] = (struct tflow){IP4(10, 30, 0, i), IP4(10, 31, 0, 1), IPPROTO_UDP, 1, 2};
+		build(pkts[i], &f[i], 100);
+	}
+	/* A flood: 12 flows, 8 fit, 4 refused. */
+	vfo_flow_update_burst(t, 0, pkts, 12, t0);
+	assert_int_equal(vfo_flow_stats_get(t, &st), 0);
+	assert_int_equal(st.flows, 8);
+	assert_int_equal(st.table_full, 4);
+	/* Flow 0 stays busy at +50 ms; flows 1..7 go quiet. */
+	vfo_flow_update_burst(t, 0, pkts, 1, t0 + ms_tsc(50));
+	/* At +120 ms flows 1..7 are idle 120 ms > 100: the burst's sweep frees
+	 * them and flows 8..11 (refused before) now fit. */
+	vfo_flow_update_burst(t, 0, pkts + 8, 4, t0 + ms_tsc(120));
+	assert_int_equal(vfo_flow_stats_get(t, &st), 0);
+	assert_int_equal(st.aged_out, 7);
+	assert_int_equal(st.flows, 5);
+	assert_int_equal(st.table_full, 4); /* counted before, kept */
+	assert_int_equal(vfo_flow_top(t, 16, VFO_FLOW_BY_PACKETS, top), 5);
+	check_flow(&top[0], &f[0], 2, 200, t0, t0 + ms_tsc(50));
+	for (i = 1; i < 5; i++)
+		check_flow(&top[i], &f[7 + i], 1, 100, t0 + ms_tsc(120), t0 + ms_tsc(120));
+	/* 3 entries are free again: 3 of flows 1..7 come back as new flows. */
+	vfo_flow_update_burst(t, 0, pkts + 1, 7, t0 + ms_tsc(121));
+	assert_int_equal(vfo_flow_stats_get(t, &st), 0);
+	assert_int_equal(st.flows, 8);
+	assert_int_equal(st.table_full, 8);
+	j = vfo_flow_top_json(t, 1);
+	assert_non_null(j);
+	assert_int_equal(json_integer_value(json_object_get(j, "aged_out")), 7);
+	assert_int_equal(json_integer_value(json_object_get(j, "idle_timeout_ms")), 100);
+	json_decref(j);
+	/* Reset empties the table, free stack included. */
+	vfo_flow_reset(t);
+	for (i = 0; i < 8; i++)
+		build(pkts[i], &f[4 + i], 100);
+	vfo_flow_update_burst(t, 0, pkts, 8, t0 + ms_tsc(122));
+	assert_int_equal(vfo_flow_stats_get(t, &st), 0);
+	assert_int_equal(st.flows, 8);
+	assert_int_equal(st.table_full + st.aged_out, 0);
+	vfo_flow_destroy(t);
+
+	/* Readers hide flows idle past the timeout before any sweep. */
+	t = vfo_flow_create("age2", 8, 1, SOCKET_ID_ANY);
+	assert_non_null(t);
+	vfo_flow_set_idle_timeout(t, 100000);
+	vfo_flow_update_burst(t, 0, pkts, 2, rte_rdtsc() - ms_tsc(300));
+	assert_int_equal(vfo_flow_count(t), 0);
+	assert_int_equal(vfo_flow_top(t, 16, VFO_FLOW_BY_PACKETS, top), 0);
+	/* Off again: they show. */
+	vfo_flow_set_idle_timeout(t, 0);
+	assert_int_equal(vfo_flow_count(t), 2);
+	rte_pktmbuf_free_bulk(pkts, 12);
+	vfo_flow_destroy(t);
+}
+
+/* Flows, lcores, table size and idle timeout of the aging reference run. */
+#define AGE_FLOWS   300
+#define AGE_LCORES  2
+#define AGE_MAX	    64
+#define AGE_IDLE_MS 5
+
+/* One (lcore, flow) entry of the aging reference model. */
+struct age_ref {
+	bool live;			      /* in the lcore's table */
+	uint64_t packets, bytes, first, last; /* its counters */
+};
+
+/*
+ * Aging against a reference model: random bursts of 300 flows on two lcore
+ * indexes of 64 entries each, time advancing 0..2 ms per burst with a 5 ms
+ * timeout.  With 64 entries every sweep looks at all of them, so the model
+ * is exact: at each burst at least 1 ms after the lcore's last sweep, flows
+ * idle more than 5 ms go; then new flows take free entries until full.
+ * Every counter, table_full and aged_out must match.
+ */
+static void
+test_aging_reference(void **state)
+{
+	struct vfo_flow_table *t = vfo_flow_create("ageref", AGE_MAX, AGE_LCORES, SOCKET_ID_ANY);
+	static struct age_ref ref[AGE_LCORES][AGE_FLOWS];
+	struct vfo_flow_info *top = calloc(AGE_FLOWS + 1, sizeof(*top));
+	uint64_t full = 0, aged = 0, sweep[AGE_LCORES] = {0}, idle = ms_tsc(AGE_IDLE_MS);
+	uint64_t now = rte_rdtsc() + ms_tsc(3600 * 1000), period = rte_get_tsc_hz() / 1000;
+	unsigned int live[AGE_LCORES] = {0}, b, i, l, n_expect = 0, fi;
+	struct rte_mbuf *pkts[48];
+	struct vfo_flow_stats st;
+	int n;
+
+	(void)state;
+	assert_non_null(t);
+	assert_non_null(top);
+	memset(ref, 0, sizeof(ref));
+	vfo_flow_set_idle_timeout(t, AGE_IDLE_MS * 1000);
+	srand(777);
+	alloc_burst(pkts, 48);
+	for (b = 0; b < 20000; b++) {
+		unsigned int cnt = 1 + (unsigned int)rand() % 48;
+
+		l = (unsigned int)rand() % AGE_LCORES;
+		now += (uint64_t)(rand() % 2001) * rte_get_tsc_hz() / 1000000;
+		if (now - sweep[l] >= period) {
+			sweep[l] = now;
+			for (fi = 0; fi < AGE_FLOWS; fi++) {
+				struct age_ref *r = &ref[l][fi];
+
+				if (r->live && (int64_t)(now - r->last) > (int64_t)idle) {
+					r->live = false;
+					live[l]--;
+					aged++;
+				}
+			}
+		}
+		for (i = 0; i < cnt; i++) {
+			/* A hot set of 20 flows and a long tail. */
+			uint16_t len = (uint16_t)(60 + rand() % 100);
+			struct tflow f;
+			struct age_ref *r;
+
+			fi = (unsigned int)rand() % (rand() % 2 ? 20 : AGE_FLOWS);
+			f = rnd_flow(fi);
+			build(pkts[i], &f, len);
+			r = &ref[l][fi];
+			if (!r->live) {
+				if (live[l] == AGE_MAX) {
+					full++;
+					continue;
+				}
+				*r = (struct age_ref){.live = true, .first = now};
+				live[l]++;
+			}
+			r->packets++;
+			r->bytes += len;
+			r->last = now;
+		}
+		vfo_flow_update_burst(t, l, pkts, (uint16_t)cnt, now);
+	}
+	assert_int_equal(vfo_flow_stats_get(t, &st), 0);
+	assert_int_equal(st.table_full, full);
+	assert_int_equal(st.aged_out, aged);
+	assert_true(aged > 1000 && full > 100); /* the run did exercise both */
+	for (fi = 0; fi < AGE_FLOWS; fi++)
+		n_expect += ref[0][fi].live || ref[1][fi].live;
+	assert_int_equal(st.flows, n_expect);
+	n = vfo_flow_top(t, AGE_FLOWS + 1, VFO_FLOW_BY_PACKETS, top);
+	assert_int_equal(n, (int)n_expect);
+	for (i = 0; i < (unsigned int)n; i++) {
+		struct age_ref sum = {.first = UINT64_MAX};
+		struct tflow f;
+
+		fi = rte_be_to_cpu_32(top[i].key.src_ip) - IP4(10, 128, 0, 0);
+		assert_true(fi < AGE_FLOWS);
+		for (l = 0; l < AGE_LCORES; l++) {
+			const struct age_ref *r = &ref[l][fi];
+
+			if (!r->live)
+				continue;
+			sum.packets += r->packets;
+			sum.bytes += r->bytes;
+			sum.first = RTE_MIN(sum.first, r->first);
+			sum.last = RTE_MAX(sum.last, r->last);
+		}
+		f = rnd_flow(fi);
+		check_flow(&top[i], &f, sum.packets, sum.bytes, sum.first, sum.last);
+	}
+	print_message("aging reference: %" PRIu64 " aged out, %" PRIu64 " refused, %u left\n", aged,
+		      full, n_expect);
+	rte_pktmbuf_free_bulk(pkts, 48);
+	free(top);
+	vfo_flow_destroy(t);
+}
+
 /* Bursts the concurrent writer sends. */
 #define CONC_BURSTS 20000
 /* Flows it cycles through. */
 #define CONC_FLOWS 200
 
-/* What the writer thread of test_concurrent_reader works on. */
+/* What the writer thread of the concurrency tests works on. */
 struct conc {
 	struct vfo_flow_table *t;  /* the table */
 	struct rte_mbuf *pkts[32]; /* one burst, rewritten each time */
-	volatile int done;	   /* set by the writer when finished */
+	uint64_t base;		   /* TSC of burst 0 (0: bursts at TSC 1, 2, 3 ...) */
+	uint64_t step;		   /* TSC between bursts, with 'base' */
+	int done;		   /* set by the writer when finished (atomic) */
 };
 
-/* Writer thread: CONC_BURSTS bursts of 32 on lcore index 1. */
+/* Writer thread: CONC_BURSTS bursts of 32 flows on lcore index 1, cycling
+ * through CONC_FLOWS flows. */
 static void *
 conc_writer(void *arg)
 {
@@ -614,7 +865,8 @@ conc_writer(void *arg)
 
 			ip->src_addr = rte_cpu_to_be_32(f.src);
 		}
-		vfo_flow_update_burst(c->t, 1, c->pkts, 32, b + 1);
+		vfo_flow_update_burst(c->t, 1, c->pkts, 32,
+				      c->base != 0 ? c->base + b * c->step : b + 1);
 	}
 	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -719,6 +971,62 @@ test_concurrent_reset(void **state)
 	vfo_flow_destroy(c.t);
 }
 
+/*
+ * Readers while aging frees and reuses entries under them: a flow's key
+ * and counters always come from one flow (its first TSC names the burst
+ * that created it, which must have held that key), and each flow instance
+ * has exactly its one packet (with a 1 ms timeout a flow goes two bursts
+ * after its own, and comes back only six bursts later).
+ */
+static void
+test_concurrent_aging(void **state)
+{
+	struct vfo_flow_info top[65];
+	struct conc ca = {.t = vfo_flow_create("cage", 64, 2, SOCKET_ID_ANY)};
+	struct tflow f0 = {IP4(10, 20, 0, 0), IP4(10, 21, 0, 1), IPPROTO_UDP, 9, 9};
+	unsigned int reads = 0, i, seen = 0;
+	struct vfo_flow_stats st;
+	pthread_t th;
+	int n;
+
+	(void)state;
+	assert_non_null(ca.t);
+	vfo_flow_set_idle_timeout(ca.t, 1000);
+	ca.step = ms_tsc(1);
+	ca.base = rte_rdtsc() + ms_tsc(3600 * 1000);
+	alloc_burst(ca.pkts, 32);
+	for (i = 0; i < 32; i++)
+		build(ca.pkts[i], &f0, 64);
+	assert_int_equal(pthread_create(&th, NULL, conc_writer, &ca), 0);
+	while (!__atomic_load_n(&ca.done, __ATOMIC_ACQUIRE) || reads == 0) {
+		n = vfo_flow_top(ca.t, 65, VFO_FLOW_BY_PACKETS, top);
+		assert_true(n >= 0 && n <= 64);
+		for (i = 0; i < (unsigned int)n; i++) {
+			unsigned int fi = rte_be_to_cpu_32(top[i].key.src_ip) - IP4(10, 20, 0, 0);
+			uint64_t b = (top[i].first_tsc - ca.base) / ca.step;
+
+			assert_true(fi < CONC_FLOWS && b < CONC_BURSTS);
+			assert_int_equal(
+				(fi + CONC_FLOWS - (b * 32) % CONC_FLOWS) % CONC_FLOWS < 32, 1);
+			assert_int_equal(top[i].packets, 1);
+			assert_int_equal(top[i].bytes, 64);
+			assert_true(top[i].first_tsc == top[i].last_tsc);
+		}
+		seen += (unsigned int)n;
+		reads++;
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(vfo_flow_stats_get(ca.t, &st), 0);
+	/* Each burst from the third on freed the 32 flows of two bursts before,
+	 * which made room for its own 32: none refused. */
+	assert_int_equal(st.aged_out, (uint64_t)(CONC_BURSTS - 2) * 32);
+	assert_int_equal(st.table_full, 0);
+	print_message("concurrent aging: %u reads saw %u flows while %" PRIu64 " aged out\n", reads,
+		      seen, st.aged_out);
+	rte_pktmbuf_free_bulk(ca.pkts, 32);
+	vfo_flow_destroy(ca.t);
+}
+
 int
 main(void)
 {
@@ -738,6 +1046,11 @@ main(void)
 		cmocka_unit_test(test_random_10k),
 		cmocka_unit_test(test_concurrent_reader),
 		cmocka_unit_test(test_concurrent_reset),
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_hash_key_per_table),
+		cmocka_unit_test(test_aging),
+		cmocka_unit_test(test_aging_reference),
+		cmocka_unit_test(test_concurrent_aging),
 	};
 	int ret;
 

@@ -33,6 +33,7 @@
 
 #include "vfo_fwd.h"
 #include "vfo_pool.h"
+#include "vfo_tsan.h"
 #include "vfo_tsc.h"
 #include "vfo_uplink.h"
 
@@ -82,6 +83,7 @@ inject(struct vfo_uplink *u, enum vfo_member_id id, unsigned int n)
 	assert_int_equal(rte_pktmbuf_alloc_bulk(mp, pkts, n), 0);
 	for (i = 0; i < n; i++)
 		assert_non_null(rte_pktmbuf_append(pkts[i], PKT_LEN));
+	vfo_tsan_release_n((void *const *)pkts, n);
 	assert_int_equal(rte_eth_tx_burst(u->member[id].port_id, 0, pkts, (uint16_t)n), n);
 }
 
@@ -172,6 +174,9 @@ wait_idle(const struct vfo_fwd *f)
 	return false;
 }
 
+/* The forwarder fwd_start() launched last (its lcore hands it back at exit). */
+static struct vfo_fwd *launched;
+
 /* Fills 'f' for uplinks u[0..n) (with path liveness when 'live') and
  * starts it on FWD_LCORE. */
 static void
@@ -192,6 +197,8 @@ fwd_start(struct vfo_fwd *f, struct vfo_uplink **u, unsigned int n, bool live)
 	f->path_liveness = live;
 	f->quit = &quit;
 	__atomic_store_n(&quit, false, __ATOMIC_RELAXED);
+	launched = f;
+	vfo_tsan_release(f); /* DPDK's launch, for TSan (vfo_tsan.h) */
 	assert_int_equal(rte_eal_remote_launch(vfo_fwd_lcore_main, f, FWD_LCORE), 0);
 }
 
@@ -200,6 +207,7 @@ fwd_stop(void)
 {
 	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	assert_int_equal(rte_eal_wait_lcore(FWD_LCORE), 0);
+	vfo_tsan_acquire(launched);
 }
 
 /* Teardown of every test: stops the forwarder if a failed check left it
@@ -210,6 +218,8 @@ fwd_teardown(void **state)
 	(void)state;
 	__atomic_store_n(&quit, true, __ATOMIC_RELAXED);
 	rte_eal_wait_lcore(FWD_LCORE);
+	if (launched != NULL)
+		vfo_tsan_acquire(launched);
 	return 0;
 }
 
@@ -326,6 +336,7 @@ inject_reply(struct vfo_uplink *u, uint32_t sip)
 	assert_non_null(m);
 	assert_non_null(rte_pktmbuf_append(m, PKT_LEN));
 	put_arp_reply(m, sip);
+	vfo_tsan_release(m);
 	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_BACKUP].port_id, 0, &m, 1), 1);
 }
 

@@ -4,6 +4,7 @@
  * switch and clean failure, on net_ring vdevs (a net_ring port receives what
  * it sends).  Runs EAL without hugepages.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,7 +127,7 @@ test_counters(void **state)
 struct switch_arg {
 	struct vfo_uplink *u;
 	unsigned int delay_ms; /* wait this long before switching */
-	volatile int done;
+	int done;	       /* atomic */
 };
 
 /* Thread body: after delay_ms, switches the uplink to its backup. */
@@ -138,7 +139,7 @@ switcher(void *arg)
 
 	nanosleep(&ts, NULL);
 	vfo_uplink_set_active(s->u, VFO_MEMBER_BACKUP);
-	s->done = 1;
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
 
@@ -171,10 +172,10 @@ test_switch_waits_for_workers(void **state)
 	s.u = u;
 	assert_int_equal(pthread_create(&t, NULL, switcher, &s), 0);
 	nanosleep(&ts, NULL);
-	assert_int_equal(s.done, 0); /* the worker (us) still holds the old view */
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 0); /* we hold the old view */
 	rte_rcu_qsbr_quiescent(qsbr, 0);
 	pthread_join(t, NULL);
-	assert_int_equal(s.done, 1);
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 1);
 	assert_int_equal(vfo_uplink_active(u), VFO_MEMBER_BACKUP);
 
 	alloc_pkts(pkts, 8);
@@ -186,6 +187,108 @@ test_switch_waits_for_workers(void **state)
 	assert_int_equal(st.member[VFO_MEMBER_VF].rx_pkts, 1);
 	rte_rcu_qsbr_thread_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	vfo_uplink_destroy(u);
+}
+
+/*
+ * A view slot is never written while a worker may still read it: with the
+ * worker (this thread) holding the view it read, a switch publishes the
+ * other slot and reports that its grace period outlasted its bound; the
+ * next switch, which would write the held slot, is refused and changes
+ * nothing; once the worker is quiescent, switches go through again.
+ */
+static void
+test_view_slot_not_reused_before_grace(void **state)
+{
+	struct vfo_uplink_params p;
+	struct vfo_uplink_view held_copy;
+	const struct vfo_uplink_view *held, *published;
+	struct vfo_uplink *u;
+	char err[512];
+
+	(void)state;
+	ring_params(&p, "net_ring_s", "net_ring_t");
+	p.grace_timeout_us = 20000;
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	assert_non_null(u);
+	assert_int_equal(rte_rcu_qsbr_thread_register(qsbr, 0), 0);
+	rte_rcu_qsbr_thread_online(qsbr, 0);
+	held = vfo_uplink_view(u);
+	held_copy = *held;
+	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_BACKUP), -ETIMEDOUT);
+	published = vfo_uplink_view(u);
+	assert_ptr_not_equal(published, held);
+	assert_int_equal(vfo_uplink_active(u), VFO_MEMBER_BACKUP);
+	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_VF), -EBUSY);
+	assert_ptr_equal(vfo_uplink_view(u), published);
+	assert_memory_equal(held, &held_copy, sizeof(held_copy));
+	assert_int_equal(vfo_uplink_active(u), VFO_MEMBER_BACKUP);
+	rte_rcu_qsbr_quiescent(qsbr, 0);
+	rte_rcu_qsbr_thread_offline(qsbr, 0);
+	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_VF), 0);
+	assert_ptr_equal(vfo_uplink_view(u), held); /* the slot is reused now */
+	assert_int_equal(vfo_uplink_active(u), VFO_MEMBER_VF);
+	rte_rcu_qsbr_thread_unregister(qsbr, 0);
+	vfo_uplink_destroy(u);
+}
+
+/* Returns true when member 'id' of 'u' is polled for RX in its view. */
+static bool
+in_rx_view(const struct vfo_uplink *u, enum vfo_member_id id)
+{
+	const struct vfo_uplink_view *v = vfo_uplink_view(u);
+	uint8_t i;
+
+	for (i = 0; i < v->nb_rx; i++)
+		if (v->rx_member[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * Release and return of the VF: the release says what its rings held and
+ * that net_ring cannot tell what its peer took; the member returns as a
+ * new incarnation (port events of the old one no longer match) and joins
+ * the RX view once vfo_uplink_poll() sees its link up.
+ */
+static void
+test_release_and_return(void **state)
+{
+	struct vfo_release rel, polled[VFO_MEMBER_COUNT];
+	struct vfo_uplink_params p;
+	struct vfo_uplink *u;
+	uint32_t gen0;
+	char err[512];
+
+	(void)state;
+	ring_params(&p, "net_ring_u", "net_ring_v");
+	p.tx_drain_us = 1000;
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	assert_non_null(u);
+	gen0 = u->member[VFO_MEMBER_VF].gen;
+	assert_int_not_equal(gen0, 0);
+	assert_int_equal(vfo_uplink_port_gen(u->member[VFO_MEMBER_VF].port_id), gen0);
+	assert_true(in_rx_view(u, VFO_MEMBER_VF));
+	assert_int_equal(vfo_uplink_member_detach(u, VFO_MEMBER_VF, &rel), 0);
+	assert_true(rel.done);
+	assert_false(rel.exact);
+	assert_non_null(strstr(rel.note, "net_ring"));
+	assert_true(rel.tx_wait_us >= 1000);
+	assert_false(vfo_member_present(u, VFO_MEMBER_VF));
+	assert_false(in_rx_view(u, VFO_MEMBER_VF));
+	assert_int_equal(vfo_uplink_active(u), -1);
+	assert_int_equal(vfo_uplink_member_detach(u, VFO_MEMBER_VF, &rel), -ENOENT);
+	assert_int_equal(vfo_uplink_member_attach(u, VFO_MEMBER_VF, NULL, err, sizeof(err)), 0);
+	assert_true(vfo_member_present(u, VFO_MEMBER_VF));
+	assert_int_not_equal(u->member[VFO_MEMBER_VF].gen, gen0);
+	assert_int_equal(vfo_uplink_port_gen(u->member[VFO_MEMBER_VF].port_id),
+			 u->member[VFO_MEMBER_VF].gen);
+	assert_int_equal(vfo_uplink_member_attach(u, VFO_MEMBER_VF, NULL, err, sizeof(err)),
+			 -EEXIST);
+	/* net_ring's link is up at once: attach lets it into RX already;
+	 * vfo_uplink_poll() reports no release (none pending). */
+	assert_int_equal(vfo_uplink_poll(u, polled), 0);
+	assert_true(in_rx_view(u, VFO_MEMBER_VF));
 	vfo_uplink_destroy(u);
 }
 
@@ -371,7 +474,7 @@ test_tx_retry(void **state)
 	pthread_join(t, NULL);
 	rte_rcu_qsbr_thread_offline(qsbr, 0);
 	rte_rcu_qsbr_thread_unregister(qsbr, 0);
-	assert_int_equal(s.done, 1);
+	assert_int_equal(__atomic_load_n(&s.done, __ATOMIC_ACQUIRE), 1);
 	vfo_uplink_stats_get(u, &st);
 	assert_int_equal(st.tx_retried, 64);
 	assert_int_equal(st.member[VFO_MEMBER_BACKUP].tx_pkts, 32);
@@ -400,13 +503,16 @@ put_arp(struct rte_mbuf *m, uint16_t op, uint32_t sip, uint32_t tip)
  * Path liveness, data-plane half: a probe is one ARP request for the target
  * sent on the member it was meant for; the liveness RX consumes and counts
  * the target's ARP replies per member and passes everything else; the
- * ordinary RX passes them all.  An exhausted pool refuses a probe (-ENOMEM)
- * and the next one works once mbufs are back.
+ * ordinary RX passes them all.  A probe goes unicast to the MAC the target
+ * answered from when the member's previous probe was answered, broadcast
+ * otherwise.  An exhausted pool refuses a probe (-ENOMEM) and the next one
+ * works once mbufs are back.
  */
 static void
 test_path_probe_and_replies(void **state)
 {
 	const uint32_t target = 0x0a000001, other = 0x0a000002;
+	const struct rte_ether_addr peer = {{0x02, 0, 0, 0, 0, 0x0a}};
 	struct rte_mempool *mp = vfo_pools_get(0, &pools);
 	struct rte_mbuf *pkts[64], **all;
 	const struct rte_arp_hdr *arp;
@@ -442,6 +548,9 @@ test_path_probe_and_replies(void **state)
 	put_arp(pkts[1], RTE_ARP_OP_REPLY, other, 0);
 	put_arp(pkts[3], RTE_ARP_OP_REQUEST, target, 0);
 	put_arp(pkts[4], RTE_ARP_OP_REPLY, target, 0);
+	rte_ether_addr_copy(&peer, &rte_pktmbuf_mtod_offset(pkts[4], struct rte_arp_hdr *,
+							    sizeof(struct rte_ether_hdr))
+					    ->arp_data.arp_sha);
 	assert_int_equal(rte_eth_tx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 6), 6);
 	n = vfo_view_rx_burst_live(u, vfo_uplink_view(u), 0, pkts, 64);
 	assert_int_equal(n, 4);
@@ -466,6 +575,20 @@ test_path_probe_and_replies(void **state)
 	for (i = 0; i < n; i++)
 		rte_pktmbuf_free(all[i]);
 	free(all);
+	/* The VF's target answered (from 'peer') since its last probe: the next
+	 * goes unicast to it; unanswered, the one after is broadcast again. */
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	vfo_uplink_path_tx(u, 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 1);
+	assert_true(rte_is_same_ether_addr(
+		&rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->dst_addr, &peer));
+	rte_pktmbuf_free(pkts[0]);
+	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
+	vfo_uplink_path_tx(u, 0);
+	assert_int_equal(rte_eth_rx_burst(u->member[VFO_MEMBER_VF].port_id, 0, pkts, 64), 1);
+	assert_true(rte_is_broadcast_ether_addr(
+		&rte_pktmbuf_mtod(pkts[0], struct rte_ether_hdr *)->dst_addr));
+	rte_pktmbuf_free(pkts[0]);
 	assert_int_equal(vfo_uplink_probe(u, VFO_MEMBER_VF, target), 0);
 	/* A probe still waiting when the uplink goes is freed with it. */
 	n = rte_mempool_in_use_count(mp);
@@ -613,6 +736,8 @@ main(void)
 		cmocka_unit_test(test_create),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_switch_waits_for_workers),
+		cmocka_unit_test(test_view_slot_not_reused_before_grace),
+		cmocka_unit_test(test_release_and_return),
 		cmocka_unit_test(test_rx_no_starvation),
 		cmocka_unit_test(test_txbuf_drops_when_full),
 		cmocka_unit_test(test_tx_retry),

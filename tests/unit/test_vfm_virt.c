@@ -246,6 +246,33 @@ test_device_xml(void **state)
 	has(dev, "function=\"0x4\"");
 	assert_null(strstr(dev, "00:11:22"));
 	assert_int_equal(vfm_validate_device(f->conns.check, dev, err, sizeof(err)), 0);
+	/* Counted among a host's domains by its host PCI address (reservations). */
+	{
+		char key[160];
+		int hits;
+
+		assert_int_equal(vfm_xml_dev_key(dev, key, sizeof(key)), 0);
+		assert_string_equal(key, "pci:0000:03:10.4");
+		assert_int_equal(vfm_xml_count_dev(xml, key, "52:54:00:aa:00:01", &hits), 0);
+		assert_true(hits >= 1);
+		assert_int_equal(vfm_xml_dev_key("<interface type='network'><source "
+						 "network='vfm-vf'/><model type='e1000e'/>"
+						 "</interface>",
+						 key, sizeof(key)),
+				 0);
+		assert_string_equal(key, "dev:network:vfm-vf:e1000e");
+		assert_int_equal(vfm_xml_count_dev("<domain><devices><interface type='network'>"
+						   "<mac address='52:54:00:00:00:01'/><source "
+						   "network='vfm-vf' bridge='br0'/><model "
+						   "type='e1000e'/></interface><interface "
+						   "type='network'><source network='vfm-back'/>"
+						   "<model type='virtio'/></interface></devices>"
+						   "</domain>",
+						   key, "52:54:00:00:00:0A", &hits),
+				 1);
+		assert_int_equal(hits, 0);
+		assert_int_equal(vfm_xml_dev_key("<hostdev/>", key, sizeof(key)), -1);
+	}
 	free(dev);
 	fp = fopen(path, "w");
 	fputs("<hostdev mode='subsystem' type='pci'/>\n", fp);
@@ -373,9 +400,9 @@ test_preflight(void **state)
 struct guest {
 	struct vfo_ctl *ctl;  /**< its control protocol */
 	char path[128];	      /**< where it listens */
-	volatile bool stop;   /**< ends its thread */
-	volatile bool mute;   /**< stops answering */
-	volatile bool muted;  /**< the thread saw 'mute' (no poll in progress) */
+	bool stop;	      /**< ends its thread (atomic) */
+	bool mute;	      /**< stops answering (atomic) */
+	bool muted;	      /**< the thread saw 'mute' (no poll in progress; atomic) */
 	bool backup_up;	      /**< backup link_up in status */
 	const char *prepared; /**< the state prepare reports */
 	int vf_after;	      /**< status polls after attach until TX is on the VF (-1: never) */
@@ -432,9 +459,9 @@ guest_main(void *arg)
 {
 	struct guest *g = arg;
 
-	while (!g->stop) {
-		if (g->mute) {
-			g->muted = true;
+	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&g->mute, __ATOMIC_ACQUIRE)) {
+			__atomic_store_n(&g->muted, true, __ATOMIC_RELEASE);
 			usleep(1000);
 		} else {
 			vfo_ctl_poll(g->ctl, 5);
@@ -470,7 +497,7 @@ guest_start(struct fix *f)
 static void
 guest_stop(struct guest *g)
 {
-	g->stop = true;
+	__atomic_store_n(&g->stop, true, __ATOMIC_RELEASE);
 	pthread_join(g->thread, NULL);
 	vfo_ctl_destroy(g->ctl);
 	free(g);
@@ -525,8 +552,8 @@ test_guest_silent(void **state)
 	assert_int_equal(vfm_guest_vf(&f->d, VFM_SRC, d, err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "guest uplink u0 still on backup (state backup_vf_gone) after ");
 	/* A guest that does not answer at all. */
-	g->mute = true;
-	while (!g->muted)
+	__atomic_store_n(&g->mute, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&g->muted, __ATOMIC_ACQUIRE))
 		usleep(100);
 	assert_int_equal(vfm_guest_check(&f->d, d, err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "timed out; is vfailover running in the guest with --ctl-serial "

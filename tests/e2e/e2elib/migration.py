@@ -2,6 +2,7 @@
 """migration — the QMP driver: live migration between two local QEMUs.
 
     r = migrate(src, dst, port)
+    r = pause(vm, 0.1)                  # stop/cont in place, for comparison
 
 Sets the "events" capability on both ends, sends `migrate` to the source,
 polls `query-migrate` every 5 ms until it completes, and returns the
@@ -15,7 +16,7 @@ import time
 from .qmp import Qmp, QmpError
 
 
-def _mono(ev):
+def event_mono(ev):
     """Returns the monotonic time of a QMP event (QEMU stamps wall time)."""
     return Qmp.event_time(ev) - (time.time() - time.monotonic())
 
@@ -48,8 +49,8 @@ def migrate(src, dst, port, timeout=120):
     ram = info.get("ram", {})
     return {
         "t_migrate": t_migrate,
-        "t_stop": _mono(stop),
-        "t_resume": _mono(resume),
+        "t_stop": event_mono(stop),
+        "t_resume": event_mono(resume),
         "t_completed": t_completed,
         "total_ms": info.get("total-time"),
         "downtime_ms": info.get("downtime"),
@@ -58,3 +59,19 @@ def migrate(src, dst, port, timeout=120):
         "status": status,
         "query_migrate": info,
     }
+
+
+def pause(vm, pause_s):
+    """Pauses Vm 'vm' in place (QMP stop, pause_s s, cont): a migration's
+    pause without the move (QEMU keeps its translated code and the VM its
+    NICs' backends).  Returns the dict migrate() returns (t_stop, t_resume
+    from the STOP and RESUME events; no migration figures)."""
+    t0 = time.monotonic()
+    vm.qmp.cmd("stop")
+    stop = vm.qmp.wait_event("STOP", 5)
+    time.sleep(pause_s)
+    vm.qmp.cmd("cont")
+    resume = vm.qmp.wait_event("RESUME", 5)
+    return {"t_migrate": t0, "t_stop": event_mono(stop), "t_resume": event_mono(resume),
+            "t_completed": time.monotonic(), "total_ms": None, "downtime_ms": None,
+            "setup_ms": None, "ram_bytes": None, "status": "paused in place"}

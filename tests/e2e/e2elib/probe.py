@@ -8,10 +8,12 @@ testbed's namespace through vfolib.probe.
     report = p.finish()                                   # the JSON report
     ndr(tb, vfprobe_bin, VF_PORT, 100000, 2, 2)           # RFC 2544 search, its report
 
-vfprobe runs in the testbed's namespace on two net_af_packet ports (the
-probe ends of the veth pairs), sends sequence-numbered UDP to the guest's
-MAC at the given rate and analyzes everything that comes back on either
-port.  Its report's times are CLOCK_REALTIME µs.
+vfprobe runs in the testbed's namespace on two net_pcap ports (the probe
+ends of the veth pairs; libpcap gives each frame the kernel's receive time,
+which vfprobe uses instead of its poll time: a vfprobe starved of CPU by
+the VMs still times every arrival exactly), sends sequence-numbered UDP to
+the guest's MAC at the given rate and analyzes everything that comes back
+on either port.  Its report's times are CLOCK_REALTIME µs.
 """
 import os
 
@@ -27,7 +29,8 @@ def _argv(binary, *opts):
     """Returns vfprobe's command line on the testbed's two ports, sending to
     the guest's MAC, with 'opts' added."""
     eal = ["-l", "0", "--in-memory", "--no-pci", "--file-prefix", f"e2eprobe{os.getpid()}"]
-    return vfprobe_argv(binary, eal, ["net_af_packet0,iface=pv", "net_af_packet1,iface=pb"],
+    return vfprobe_argv(binary, eal, ["net_pcap0,iface=pv,phy_mac=1",
+                                      "net_pcap1,iface=pb,phy_mac=1"],
                         ["--dst-mac", GUEST_MAC, *opts])
 
 
@@ -81,6 +84,11 @@ class Probe(ProbeRun):
     def rx_ports(self):
         """Returns the frames received so far per port (any frame)."""
         return self.stats()["rx"]["ports"]
+
+    def rx_probe_ports(self):
+        """Returns the probe packets received so far per port (replies of
+        the guest, not its announcements)."""
+        return self.stats()["rx"]["probe_ports"]
 
     def rx_probes(self):
         """Returns the probe packets (vfprobe's own, sequence-numbered)

@@ -1,194 +1,118 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """study — one run of one scenario: traffic, VF out, migrate, VF in, measure.
 
-A scenario names the guest program (tests/e2e/guest/guest-NAME), whether
-the host warns the guest (`prepare` over the control channel) and how the
-host steers its traffic.  A run:
+A scenario (scenarios.py) names the guest program, whether the host warns
+the guest (`prepare`), how the host steers its traffic and whether the VF
+is cut first (surprise removal).  A run (QMP driver):
 
   1. starts the source VM (with the e1000e) and the destination (without,
-     -incoming), and vfprobe sending at RATE from the VF-side port;
-  2. after WARM s: host-side make-before-break (vfprobe `switch` to the
-     backup-side port; not for VF-only, which has no other path), then
-     `prepare` to the guest when planned, then QMP device_del and the wait
-     for DEVICE_DELETED;
-  3. migrate (QMP driver), the source quits as soon as it is complete (as
-     libvirt's does), which also makes the host bridge forget it;
-  4. once the guest forwards again on its backup path (its first probe
-     packet back after the RESUME; at once for VF-only), netdev_add +
-     device_add of the e1000e on the destination; the host
-     switches its traffic back to the VF-side port when the guest's first
-     frame arrives there (its announcement or a reply), as a learning
-     switch would;
-  5. POST s more traffic, then vfprobe stops and reports.
+     -incoming), tcpdump on the host side of both paths and on the four
+     taps (capture.py), and vfprobe sending RATE packets/s from the
+     VF-side port (net_pcap ports: kernel receive times);
+  2. after WARM s: host-side make-before-break (steer "follow": vfprobe
+     `switch` to the backup-side port), `prefer` / `prepare` to the guest
+     when the scenario says so; with cut "tap" the VF's tap on the source
+     is set down instead, the host keeps sending to the VF side until the
+     guest's RARP shows up on the backup side (steer "learn", as a learning
+     switch); then QMP device_del and the wait for DEVICE_DELETED;
+  3. syncs the guest's clock (gclock, source side) and migrates (QMP
+     driver); the source quits as soon as it is complete (as libvirt's
+     does), which also makes the host bridge forget it;
+  4. once the guest forwards again (its first probe packet back after the
+     RESUME; at once for VF-only), syncs the guest's clock on the
+     destination and reads its lcore marks; then netdev_add + device_add
+     of the e1000e on the destination; the host switches back to the
+     VF-side port when the guest's first frame arrives there;
+  5. POST s more traffic, then vfprobe stops and reports; the marks and
+     the timeline are read again, the captures stopped and counted.
 
 Scenarios with driver "libvirt" run the same under libvirt and vfmigrate
-instead (e2elib/study_libvirt.py), measured by the same measure().
+(e2elib/study_libvirt.py) and are measured by the same code.  Scenarios in
+QEMU's failover mode (failover=True: e2elib/qemu_failover.py) have no
+device_del or device_add: QEMU asks the guest to unplug the VF when the
+migration starts and plugs it in on the destination while loading; the
+run records QEMU's events (unplug_primary, unplug_done: wait-unplug over,
+primary_plugged: the re-attach) and, on the VF side, waits for the guest's
+replies (QEMU's self-announcement goes out of the primary it has just
+plugged in, which a real VF never does).
 
-Measures (ms unless named): total migration time and QEMU downtime (from
-query-migrate), network downtime (longest gap at the receiver, excluding
-the tail after sending stops), packets lost, packets lost outside the VM
-pause window (sent from 20 ms before the STOP on the source to the RESUME
-on the destination, + 5 ms), time from
-device_add to the first packet back on the VF-side port, and the step
-timeline (host monotonic times relative to the first step).
+Figures (measure.py): total migration time and QEMU downtime (from
+query-migrate), VM paused (STOP to RESUME events), network downtime (the
+longest gap at the receiver, tail excluded), packets lost, lost outside
+the VM pause (sent from PAUSE_LEAD_US before the STOP to PAUSE_TAIL_US
+after the RESUME) and outside a surprise cut's window, the migration gap's
+decomposition, vfailover's own segments, the outside check (captures vs
+vfprobe), re-attach to the first packet back on the VF side, and every
+event on one clock (host CLOCK_REALTIME µs).
 """
 import os
+import subprocess
 import time
 
+from . import gclock, measure
+from . import qemu_failover as qf
+from .capture import Capture, RarpWatch
 from .ctl import GuestCtl
-from .migration import migrate
+from .migration import migrate, pause
+from .pcapcount import packets
 from .probe import BACKUP_PORT, VF_PORT, Probe, ndr
-from .testbed import MIGRATE_PORT, Testbed
-
-# Per guest program: the console line that says it forwards, and whether
-# it serves the control channel (vfailover's guests do).
-GUESTS = {
-    "vfailover": (r"^vfailover: forwarding", True),
-    "vf-only": (r"^vfailover: forwarding", True),
-    "bonding": (r"^e2e: bonding ready", False),
-    "dpdk-failsafe": (r"^e2e: testpmd forwarding", False),
-    "dpdk-bonding": (r"^e2e: testpmd forwarding", False),
-}
-
-
-def _scenario(guest, label, planned=False, steer="follow", unplug=True, prefer=None, args=(),
-              driver="qmp"):
-    """Returns a scenario: guest program (tests/e2e/guest/guest-NAME) and
-    its ready regex and ctl flag (GUESTS), the table label, planned (the
-    host sends prepare), steer ("follow": the host sends to the backup
-    side before the VF goes and back when the guest answers on the VF side;
-    "vf": always the VF side), unplug (False: the e1000e stays and migrates
-    with the VM, which only an emulated NIC allows: the baseline of what
-    migration alone costs), prefer (a member the guest is told to prefer
-    before the migration: "backup" puts the baseline's traffic on the path
-    a planned switch uses), args (more e2e.* kernel words), driver ("qmp":
-    this module drives QEMU; "libvirt": vfmigrate drives two libvirt
-    daemons, e2elib/study_libvirt.py, where steer "hooks" leaves all host
-    steering to vfmigrate's hooks)."""
-    ready, ctl = GUESTS[guest]
-    return dict(guest=guest, label=label, planned=planned, steer=steer, unplug=unplug,
-                prefer=prefer, args=list(args), ready=ready, ctl=ctl, driver=driver)
-
-
-SCENARIOS = {
-    "migration-only": _scenario("vfailover", "migration only, VF kept (baseline; emulated NIC)",
-                                steer="vf", unplug=False),
-    "migration-only-backup": _scenario("vfailover", "migration only, on the virtio backup "
-                                       "(baseline of the planned path)", unplug=False,
-                                       prefer="backup"),
-    "vf-only": _scenario("vf-only", "VF only (no fallback)", steer="vf"),
-    "bonding": _scenario("bonding", "Linux bonding (active-backup, kernel forwarding)"),
-    "dpdk-failsafe": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd)"),
-    "dpdk-failsafe-hotplug": _scenario("dpdk-failsafe", "DPDK fail-safe PMD (testpmd --hot-plug)",
-                                       args=["e2e.hotplug=1"]),
-    "dpdk-bonding": _scenario("dpdk-bonding", "DPDK bonding PMD (testpmd, mode 1 active-backup)"),
-    "dpdk-bonding-hotplug": _scenario("dpdk-bonding", "DPDK bonding PMD (testpmd --hot-plug, "
-                                      "mode 1)", args=["e2e.hotplug=1"]),
-    "vfailover-unplanned": _scenario("vfailover", "vfailover, unplanned"),
-    "vfailover-planned": _scenario("vfailover", "vfailover, planned", planned=True),
-    "vfailover-planned-libvirt": _scenario("vfailover", "vfailover, planned (libvirt + vfmigrate)",
-                                           planned=True, driver="libvirt"),
-    "vfailover-planned-libvirt-hooks": _scenario(
-        "vfailover", "vfailover, planned (libvirt + vfmigrate, host steered by its hooks only)",
-        planned=True, steer="hooks", driver="libvirt"),
-}
-
+from .scenarios import GUESTS, SCENARIOS
+from .testbed import GUEST_MAC, MIGRATE_PORT, PROBE_MAC, Testbed
 
 # How long the guest may take to release the VF after device_del (a
 # hypervisor would wait forever; QEMU logs the guest's answers).
 UNPLUG_TIMEOUT_S = 10
 
 # How long the host waits, after the migration, for the guest to forward
-# again on its backup path before it plugs the VF in anyway.
+# again before it plugs the VF in anyway.
 RESUMED_TIMEOUT_S = 5
+
+# How long the host waits after a surprise cut for the guest's RARP on the
+# backup side (its switch) before it removes the VF anyway.
+CUT_TIMEOUT_S = 3
 
 # How often the host asks the guest whether TX is back on the VF (each ask
 # costs the 1-vCPU guest's control thread a status reply).
 ACTIVE_POLL_S = 0.02
 
 # Packets sent this long before the VM's STOP may still be in flight when
-# it stops (host queues, the guest's rings; TCG latencies reach tens of ms):
-# lost, they count as lost in the pause.  After the RESUME, until QEMU's
-# self-announcement (announce-initial, 1 ms, then the bridge) moves the
-# guest's MAC to the destination's tap, the host's packets still go to the
-# stopped source: a 5 ms margin (2.5 ms seen).
-PAUSE_LEAD_US = 20000
-PAUSE_TAIL_US = 5000
+# it stops (host queues, the source's tap; the 1-vCPU guest's lcore stalls
+# for up to ~10 ms under TCG): lost, they count as lost in the pause.
+# After the RESUME, until QEMU's self-announcement (announce-initial, 1 ms,
+# then the bridge) moves the guest's MAC to the destination's tap, the
+# host's packets still go to the stopped source: a 5 ms margin.
+PAUSE_LEAD_US = measure.PAUSE_LEAD_US
+PAUSE_TAIL_US = measure.PAUSE_TAIL_US
+
+# tcpdump on these interfaces of the testbed: the host side of both paths
+# (the bridge ports of vfprobe's veths: the outside check) and the four
+# taps (where the guest's frames enter and leave QEMU).
+PROBE_CAPTURES = {"pv": "pvb", "pb": "pbb"}
+TAP_CAPTURES = {"sv": "sv", "sb": "sb", "dv": "dv", "db": "db"}
+
+
+# The events of the migration gap (measure.py), wall µs; the rest of
+# events_us are annotations (error bounds, counts, flags).
+EVENTS = ("rx_last", "stop", "resume", "turn_from", "turn", "fwd_last", "fwd", "tap_in", "tap_out",
+          "src_out_last", "avail", "avail_tap", "pending_since", "rx_first", "q_src_rx_last",
+          "q_src_tx_last", "q_src_stopped", "q_dst_running", "q_dst_rx_first", "q_dst_tx_first",
+          "ready")
 
 
 class RunError(Exception):
     """A step of a run failed."""
 
 
-def _wall_us(mono):
-    """Returns the CLOCK_REALTIME µs of monotonic time 'mono' (s)."""
-    return (mono + (time.time() - time.monotonic())) * 1e6
+class Clock:
+    """The run's one conversion from the host's CLOCK_MONOTONIC (the
+    harness's step times) to CLOCK_REALTIME (everything else), taken once."""
 
+    def __init__(self):
+        self.off = time.time() - time.monotonic()  # wall - mono, s
 
-def _first_rx_after(report, port, t_rel_us):
-    """Returns the report-relative µs of the first 1 ms bin at or after
-    t_rel_us in which 'port' received something, or None."""
-    tl = report.get("timeline", {})
-    ports = tl.get("ports", [])
-    if port not in ports:
-        return None
-    bins = tl["rx_pkts"][ports.index(port)]
-    bin_us = tl.get("bin_ms", 1) * 1000
-    for i in range(max(0, int(t_rel_us // bin_us)), len(bins)):
-        if bins[i]:
-            return i * bin_us
-    return None
-
-
-def _send_us(report, rate_pps):
-    """Returns a function: sequence number -> report-relative µs at which the
-    constant-rate generator sent it (from its "tx start" event)."""
-    start = next((e["t_us"] for e in report.get("events", [])
-                  if e.get("text", "").startswith("tx start")), 0)
-    return lambda seq: start + seq * 1e6 / rate_pps
-
-
-def measure(report, steps, mig, rate_pps, lead_us=PAUSE_LEAD_US, reattach="device_add"):
-    """Returns the run's figures from the vfprobe report, the step times
-    (monotonic s; steps[reattach]: when the VF was plugged in again), the
-    migration result (t_stop, t_resume: monotonic s; total_ms,
-    downtime_ms) and the probe's rate."""
-    t0 = report["t0_us"]
-
-    def rel(mono):
-        return None if mono is None else _wall_us(mono) - t0
-
-    gaps = [g for g in report.get("gaps", []) if g.get("kind") != "tail"]
-    longest = max(gaps, key=lambda g: g["duration_us"], default=None)
-    p0, p1 = rel(mig["t_stop"]), rel(mig["t_resume"])
-    sent_at = _send_us(report, rate_pps)
-    # A lost packet belongs to the pause if it was sent while the VM was
-    # paused, or up to lead_us before (it was still on its way in the
-    # host's queues and the TCG guest's rings when the VM stopped).
-    outside = sum(1 for g in gaps if g.get("missing", 0) > 0
-                  for q in range(g["first_seq"], g["last_seq"] + 1)
-                  if not p0 - lead_us <= sent_at(q) <= p1 + PAUSE_TAIL_US)
-    first_vf = (_first_rx_after(report, VF_PORT, rel(steps[reattach]))
-                if reattach in steps else None)
-    base = steps["first_step"]
-    return {
-        "total_ms": mig["total_ms"],
-        "downtime_ms": mig["downtime_ms"],
-        "network_downtime_ms": longest["duration_us"] / 1e3 if longest else 0.0,
-        "longest_gap": longest,
-        "sent": report.get("tx", {}).get("sent"),
-        "received": report["totals"]["received"],
-        "lost": report["totals"]["lost"],
-        "lost_outside_pause": outside,
-        "pause_window_us": [p0, p1],
-        "pause_ms": (p1 - p0) / 1e3,
-        "reattach_to_first_vf_ms": (None if first_vf is None else
-                                    (first_vf - rel(steps[reattach])) / 1e3),
-        "timeline_ms": {k: round((v - base) * 1e3, 2) for k, v in sorted(
-            steps.items(), key=lambda kv: kv[1]) if v is not None and k != "first_step"},
-        "timeline_probe_us": {k: round(rel(v)) for k, v in steps.items()
-                              if v is not None and k != "first_step"},
-    }
+    def wall_us(self, mono):
+        """Returns the wall µs of monotonic time 'mono' (s)."""
+        return None if mono is None else (mono + self.off) * 1e6
 
 
 def _wait_more(count, since, timeout):
@@ -202,92 +126,290 @@ def _wait_more(count, since, timeout):
     return None
 
 
-def finish(probe, name, steps, mig, rate_pps, load, dctl, post, reattach="device_add"):
-    """Lets 'post' s more traffic flow, stops vfprobe and returns the run's
-    figures (measure()) with the scenario name, the host load ('load' at the
-    start, now), the guest's timeline (from GuestCtl dctl, if any) and
-    vfprobe's report."""
+def _first_rx_after(receptions, file_index, t):
+    """Returns the first reception time (wall µs) on probe capture
+    'file_index' at or after t, or None."""
+    return next((r[0] for r in receptions if r[2] == file_index and r[0] >= t), None)
+
+
+def _load_cpu():
+    """Returns (busy, total) jiffies of the machine so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + v[4]
+    return sum(v) - idle, sum(v)
+
+
+def measure_run(r):
+    """Adds the run's figures to record 'r' (see the module comment) and
+    returns it.  r holds: scenario, rate_pps, report (vfprobe's), steps
+    (wall µs), stop_us, resume_us, mig (total_ms, downtime_ms), syncs,
+    marks (at the RESUME), captures (tcpdump's stats, paths), cut window."""
+    sc = SCENARIOS[r["scenario"]]
+    rep = r["report"]
+    stop, resume = r["stop_us"], r["resume_us"]
+    steps = r["steps"]
+    gaps = measure.vfprobe_gaps(rep)
+    longest = max(gaps, key=lambda g: g["duration_us"], default=None)
+    sent_at = measure.send_times(rep, r["rate_pps"])
+    pause = (stop - PAUSE_LEAD_US, resume + PAUSE_TAIL_US)
+    windows = [pause]
+    if "cut" in steps and "host_to_backup" in steps:
+        windows.append((steps["cut"], steps["host_to_backup"]))
+    lost = measure.vfprobe_lost_seqs(gaps)
+    caps = r.get("captures", {})
+    probe_caps = [caps[n]["path"] for n in PROBE_CAPTURES if n in caps]
+    counted = sent_c = recv_c = None
+    if len(probe_caps) == len(PROBE_CAPTURES):
+        counted = measure.count_captures(probe_caps, PROBE_MAC, GUEST_MAC, rep)
+        sent_c, recv_c = packets(probe_caps, PROBE_MAC, GUEST_MAC)
+    out = {
+        "total_ms": r["mig"].get("total_ms"),
+        "downtime_ms": r["mig"].get("downtime_ms"),
+        "pause_ms": round((resume - stop) / 1e3, 3),
+        "network_downtime_ms": round(longest["duration_us"] / 1e3, 3) if longest else 0.0,
+        "longest_gap": longest,
+        "sent": rep.get("tx", {}).get("sent"),
+        "received": rep["totals"]["received"],
+        "lost": rep["totals"]["lost"],
+        "lost_outside_pause": len(measure.lost_outside(lost, sent_at, [pause])),
+    }
+    if len(windows) > 1:
+        out["lost_outside_pause_and_cut"] = len(measure.lost_outside(lost, sent_at, windows))
+    if counted is not None:
+        out["outside"] = measure.outside_check(rep, counted)
+        lost_c = sorted({q for _, q, _ in sent_c} - {q for _, q, _ in recv_c})
+        sent_time = {q: t for t, q, _ in reversed(sent_c)}
+        out["outside"]["lost_outside_pause"] = len(
+            [q for q in lost_c if not pause[0] <= sent_time[q] <= pause[1]])
+        out["outside"]["capture_drops"] = {n: caps[n]["dropped"] for n in caps}
+    # The migration gap, event by event.
+    ev = {}
+    if recv_c:
+        a, b = measure.pause_gap(recv_c, resume)
+        if a:
+            ev["rx_last"] = a[0]
+        if b:
+            ev["rx_first"] = b[0]
+            seq_after = b[1]
+        else:
+            seq_after = None
+        taps = {n: packets([caps[n]["path"]], PROBE_MAC, GUEST_MAC) for n in TAP_CAPTURES
+                if n in caps}
+        same = sc.pause_ms is not None  # paused in place: one VM, its taps both sides
+        ev.update(measure.tap_events(taps, stop, resume, seq_after,
+                                     dst=("sv", "sb") if same else ("dv", "db")))
+        ev.update(measure.qemu_events(r.get("qemu_trace", {}), ev, stop, resume))
+    ev.update(measure.guest_events(r.get("marks"), r.get("syncs", {}), stop, resume))
+    ev = measure.clip(dict(ev, resume=resume))
+    out["events_us"] = {k: (round(v) if isinstance(v, float) else v) for k, v in ev.items()}
+    out["events_ms"] = {k: round((v - stop) / 1e3, 3) for k, v in ev.items()
+                        if k in EVENTS and v is not None}
+    out["segments"] = measure.decompose(ev, stop, resume)
+    if ev.get("rx_first") and ev.get("rx_last"):
+        out["migration_gap_ms"] = round((ev["rx_first"] - ev["rx_last"]) / 1e3, 3)
+    if sc.ctl:
+        out["own"] = measure.own_segments(dict(ev, resume=resume), r.get("marks"),
+                                          r.get("syncs", {}), stop)
+    # Re-attach and surprise timings.
+    re_at = steps.get("device_add") or steps.get("attach") or steps.get("primary_plugged")
+    if re_at and recv_c:
+        first_vf = _first_rx_after(recv_c, 0, re_at)
+        out["reattach_to_first_vf_ms"] = (None if first_vf is None
+                                          else round((first_vf - re_at) / 1e3, 3))
+    if "cut" in steps and "src" in r.get("syncs", {}):
+        # The guest's switch off the VF after the cut: its detection.
+        sw = [measure.to_host(r["syncs"]["src"], e["t_us"]) for e in r.get("guest_timeline", [])
+              if e.get("from") == "vf_active" and e.get("to") != "vf_active"]
+        sw = [t for t in sw if t >= steps["cut"] - 5000]
+        if sw:
+            out["cut_detect_ms"] = round((min(sw) - steps["cut"]) / 1e3, 3)
+        if "host_to_backup" in steps:
+            out["cut_to_host_backup_ms"] = round((steps["host_to_backup"] - steps["cut"]) / 1e3, 3)
+            out["cut_window_sent"] = sum(1 for q in range(out["sent"] or 0)
+                                         if steps["cut"] <= sent_at(q) <= steps["host_to_backup"])
+    if "unplug_done" in steps:
+        out["wait_unplug_ms"] = round((steps["unplug_done"] - steps["unplug_primary"]) / 1e3, 3)
+    out["timeline_ms"] = {k: round((v - stop) / 1e3, 3) for k, v in sorted(
+        steps.items(), key=lambda kv: kv[1])}
+    r.update(out)
+    r["checks"] = check_rules(sc, r)
+    return r
+
+
+# The per-run pass rules (a scenario's "rules" name those that apply).
+RULES = {
+    "no_loss_outside_pause": "0 packets lost outside the VM pause window",
+    "loss_within_cut": "0 packets lost outside the pause and the cut window "
+                       "(cut -> the host sends to the backup side)",
+    "own_segments": "vfailover's own segments <= 5 ms (after the RESUME; before the STOP)",
+    "outside_agrees": "capture and vfprobe agree within 1 packet and 1 ms",
+}
+OWN_LIMIT_MS = 5.0
+
+
+def check_rules(sc, r):
+    """Returns {rule: {"ok", "why"}} for the scenario's rules and the
+    outside check (every run)."""
+    out = {}
+    for rule in list(sc.rules) + ["outside_agrees"]:
+        if rule == "no_loss_outside_pause":
+            n = r["lost_outside_pause"]
+            out[rule] = {"ok": n == 0, "why": f"{n} lost outside the pause"}
+        elif rule == "loss_within_cut":
+            n = r.get("lost_outside_pause_and_cut")
+            out[rule] = {"ok": n == 0, "why": f"{n} lost outside the pause and the cut window"}
+        elif rule == "own_segments":
+            own = r.get("own") or {}
+            vals = {k: own.get(k) for k in ("after_resume_ms", "before_stop_ms")}
+            bad = [f"{k} {v}" for k, v in vals.items() if v is None or v > OWN_LIMIT_MS]
+            out[rule] = {"ok": not bad, "why": ", ".join(f"{k} {v}" for k, v in vals.items())}
+        elif rule == "outside_agrees":
+            o = r.get("outside")
+            out[rule] = ({"ok": False, "why": "no capture"} if o is None else
+                         {"ok": o["agree"] and not any(o["capture_drops"].values()),
+                          "why": f"diff {o['diff']}, capture drops {o['capture_drops']}, "
+                                 f"vfprobe port drops {o.get('vfprobe_port_drops')}"})
+    return out
+
+
+def finish(probe, cap, r, dctl, post, clock):
+    """Lets 'post' s more traffic flow, stops vfprobe, reads the guest's
+    timeline and marks (GuestCtl dctl, if any), stops the captures and
+    returns the measured record 'r' (measure_run)."""
     time.sleep(post)
     probe.call("stop")
-    report = probe.finish()
-    res = measure(report, steps, mig, rate_pps, reattach=reattach)
-    res["scenario"] = name
-    res["host_load"] = [load, os.getloadavg()[0]]  # 1-min load, start and end
+    r["report"] = probe.finish()
+    end = time.monotonic()
     if dctl:
-        res["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
-    res["report"] = report
-    return res
+        r["syncs"]["dst_end"] = gclock.sync(dctl).doc()
+        r["guest_timeline"] = dctl.call("timeline")["uplinks"][0]["timeline"]
+        r["marks_end"] = dctl.call("marks")
+        r["guest_stats"] = dctl.call("stats")  # drops by cause: where the guest lost
+    if cap:
+        r["captures"] = cap.stop(end)
+    r["host_load"] = [r["host_load"], os.getloadavg()[0]]  # 1-min load, start and end
+    (busy0, total0), (busy, total) = r.pop("_cpu0"), _load_cpu()
+    r["host_cpu_busy"] = round((busy - busy0) / max(1, total - total0), 3)
+    return measure_run(r)
+
+
+def _new_record(name, rate_pps):
+    """Returns a run record with the host's load at the start."""
+    return {"scenario": name, "rate_pps": rate_pps, "host_load": os.getloadavg()[0],
+            "_cpu0": _load_cpu(), "syncs": {}, "steps": {}}
 
 
 def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=None,
         log=print, build=None):
     """Runs scenario 'name' once with vfprobe sending rate_pps (the libvirt
-    driver runs build/vfmigrate); returns its figures (see measure())."""
+    driver runs build/vfmigrate); returns its record (measure_run())."""
     sc = SCENARIOS[name]
-    load = os.getloadavg()[0]
-    if sc["driver"] == "libvirt":
+    if sc.driver == "libvirt":
         from . import study_libvirt
         return study_libvirt.run(name, sc, guest_dir, vfprobe, build, rate_pps, warm, post,
-                                 workdir, load)
-    with Testbed(guest_dir, [f"e2e.guest={sc['guest']}"] + sc["args"],
-                 workdir=workdir) as tb:
-        src = tb.start_source()
-        dst = tb.start_destination(with_vf=not sc["unplug"])
+                                 workdir)
+    r = _new_record(name, rate_pps)
+    clock = Clock()
+    steps = {}
+    with Testbed(guest_dir, [f"e2e.guest={sc.guest}", *sc.args], workdir=workdir) as tb:
+        if sc.failover:
+            src, dst = qf.start_source(tb), qf.start_destination(tb)
+        else:
+            src = tb.start_source()
+            dst = None if sc.pause_ms else tb.start_destination(with_vf=not sc.unplug)
         # One announcement, at once: later rounds would reach the e1000e
         # plugged in after the migration, which a real VF never sends.
-        dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
-                                                 "announce-rounds": 1})
-        src.wait_serial(sc["ready"], 120)
-        sctl = GuestCtl(src.ctl_path) if sc["ctl"] else None
+        if dst:
+            dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
+                                                     "announce-rounds": 1})
+        src.wait_serial(sc.ready, 120)
+        if sc.failover:
+            try:
+                qf.wait_negotiated(src, 5)
+            except Exception as e:
+                raise RunError(f"the guest did not ack VIRTIO_NET_F_STANDBY: {e}")
+        sctl = GuestCtl(src.ctl_path) if sc.ctl else None
         dctl = None  # the destination's channel, once the guest runs there
+        cap = Capture(tb, {**PROBE_CAPTURES, **TAP_CAPTURES})
+        # Steer "learn": the host follows the guest's RARPs, per side.
+        rarp = ({port: RarpWatch(tb, PROBE_CAPTURES[n]) for port, n in
+                 ((BACKUP_PORT, "pb"), (VF_PORT, "pv"))} if sc.steer == "learn" else None)
         probe = Probe(tb, vfprobe, str(rate_pps), duration=300, gap_us=10000)
         time.sleep(warm)
-        steps = {}
         steps["first_step"] = time.monotonic()
-        unplug = sc["unplug"]
-        if sc["steer"] == "follow":
+        if sc.steer == "follow":
             steps["host_to_backup"] = probe.switch(BACKUP_PORT)
-        if sc["prefer"]:
-            r = sctl.call("prefer", member=sc["prefer"], timeout=10)
-            if not r.get("ok"):
-                raise RunError(f"prefer {sc['prefer']} refused: {r.get('error')}")
-            steps["prefer_" + sc["prefer"]] = time.monotonic()
-        if sc["planned"]:
+        if sc.prefer:
+            res = sctl.call("prefer", member=sc.prefer, timeout=10)
+            if not res.get("ok"):
+                raise RunError(f"prefer {sc.prefer} refused: {res.get('error')}")
+            steps["prefer_" + sc.prefer] = time.monotonic()
+        if sc.planned:
             steps["prepare"] = time.monotonic()
-            r = sctl.call("prepare", timeout=10)
-            if not r.get("ok"):
-                raise RunError(f"prepare refused: {r.get('error')}")
+            res = sctl.call("prepare", timeout=10)
+            if not res.get("ok"):
+                raise RunError(f"prepare refused: {res.get('error')}")
             steps["prepare_acked"] = time.monotonic()
-        if unplug:
+        if sc.cut == "tap":
+            steps["cut"] = tb.cut(src.taps["vf"])
+            t = rarp[BACKUP_PORT].wait_after(steps["cut"], CUT_TIMEOUT_S)
+            if t is None:
+                log(f"{name}: no RARP on the backup side within {CUT_TIMEOUT_S} s of the cut")
+            else:
+                steps["rarp_on_backup"] = t
+                steps["host_to_backup"] = probe.switch(BACKUP_PORT)
+        if sc.unplug and not sc.failover:
             try:
                 steps["device_del"], steps["device_deleted"] = src.vf_unplug(UNPLUG_TIMEOUT_S)
             except Exception as e:
                 raise RunError(f"the VF was not released: {e} ({src.name} console: "
                                f"{' | '.join(src.serial().strip().splitlines()[-3:])})")
-        mig = migrate(src, dst, MIGRATE_PORT)
-        back = probe.rx_probes()  # the guest runs again (RESUME seen)
-        steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
-                     vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
-        src.qmp.cmd("quit")
-        src.proc.wait(10)
-        steps["source_quit"] = time.monotonic()
-        if sc["ctl"]:
-            dctl = GuestCtl(dst.ctl_path)
-        if unplug:
-            # The VF goes in once the guest forwards again on its backup
-            # path (as vfmigrate asks the guest before it attaches):
-            # plugged in at the resume, the hot-plug work takes the 1-vCPU
-            # TCG guest's CPU from the data plane (measured: the gap grows
-            # by ~35 ms, median of 7 runs).  VF-only has no other path.
-            if sc["steer"] == "follow":
-                t = _wait_more(probe.rx_probes, back, RESUMED_TIMEOUT_S)
-                if t is None:
-                    log(f"{name}: nothing back on the backup side within "
-                        f"{RESUMED_TIMEOUT_S} s of the migration; plugging the VF in")
-                else:
-                    steps["backup_forwarding"] = t
-            before = probe.rx_ports()[VF_PORT]
-            steps["device_add"] = dst.vf_plug()
+        if sctl:
+            r["threads_src"] = sctl.call("threads")
+            r["syncs"]["src"] = gclock.sync(sctl).doc()
+            r["guest_timeline_src"] = sctl.call("timeline")["uplinks"][0]["timeline"]
+        if sc.pause_ms:
+            mig = pause(src, sc.pause_ms / 1e3)
+            back = probe.rx_probes()
+            steps.update(vm_paused=mig["t_stop"], vm_resumed=mig["t_resume"])
+            dst, dctl = src, sctl
+        else:
+            mig = migrate(src, dst, MIGRATE_PORT)
+            back = probe.rx_probes()
+            steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
+                         vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
+            if sc.failover:
+                steps.update(qf.migration_events(src, dst))
+            src.qmp.cmd("quit")
+            src.proc.wait(10)
+            steps["source_quit"] = time.monotonic()
+            if sc.ctl:
+                dctl = GuestCtl(dst.ctl_path)
+        # The guest forwards again (its first probe packet back after the
+        # RESUME) before the host plugs the VF in (as vfmigrate asks the
+        # guest first): plugged in at the RESUME, the hot-plug work takes
+        # the 1-vCPU TCG guest's CPU from the data plane.  VF-only has no
+        # other path.
+        if not (sc.unplug and sc.steer == "vf"):
+            t = _wait_more(probe.rx_probes, back, RESUMED_TIMEOUT_S)
+            if t is None:
+                log(f"{name}: nothing back within {RESUMED_TIMEOUT_S} s of the migration")
+            else:
+                steps["forwarding_again"] = t
+        if dctl:
+            r["threads_dst"] = dctl.call("threads")
+            r["syncs"]["dst"] = gclock.sync(dctl).doc()
+            r["marks"] = dctl.call("marks")
+        if sc.unplug:
+            # In failover mode QEMU plugged the VF in already, and its
+            # self-announcement went out of it: only replies count there.
+            vf_side = ((lambda: probe.rx_probe_ports()[VF_PORT]) if sc.failover
+                       else (lambda: probe.rx_ports()[VF_PORT]))
+            before = vf_side()
+            replug = "primary_plugged" if sc.failover else "device_add"
+            if not sc.failover:
+                steps["device_add"] = dst.vf_plug()
             if dctl:
                 end = time.monotonic() + 30
                 while dctl.active() != "vf":
@@ -297,15 +419,25 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
                 else:
                     steps["guest_vf_active"] = time.monotonic()
             # The guest's first frame on the VF side (its announcement or a
-            # reply) is what makes a learning switch send there.
-            t = _wait_more(lambda: probe.rx_ports()[VF_PORT], before, 30)
+            # reply) is what makes a learning switch send there (with a path
+            # check, its ARPs come first: then its RARP).
+            if rarp:
+                t = rarp[VF_PORT].wait_after(steps[replug], 30)
+            else:
+                t = _wait_more(vf_side, before, 30)
             if t is None:
-                log(f"{name}: no traffic back on the VF side within 30 s of device_add")
+                log(f"{name}: no traffic back on the VF side within 30 s of {replug}")
             else:
                 steps["first_rx_on_vf_side"] = t
-                if sc["steer"] == "follow":
+                if sc.steer in ("follow", "learn"):
                     steps["host_to_vf"] = probe.switch(VF_PORT)
-        return finish(probe, name, steps, mig, rate_pps, load, dctl, post)
+        r["mig"] = {k: mig[k] for k in ("total_ms", "downtime_ms", "setup_ms", "ram_bytes")}
+        r["stop_us"], r["resume_us"] = clock.wall_us(mig["t_stop"]), clock.wall_us(mig["t_resume"])
+        r["steps"] = {k: clock.wall_us(v) for k, v in steps.items() if v is not None}
+        r["qemu_trace"] = {"src": src.trace_path, "dst": dst.trace_path}
+        for w in (rarp or {}).values():
+            w.stop()
+        return finish(probe, cap, r, dctl, post, clock)
 
 
 def find_ndr(guest_dir, vfprobe, max_rate, trial_s, res_pct, workdir=None):
@@ -321,9 +453,29 @@ def find_ndr(guest_dir, vfprobe, max_rate, trial_s, res_pct, workdir=None):
         src.wait_serial(ready, 120)
         vf = ndr(tb, vfprobe, VF_PORT, max_rate, trial_s, res_pct)["ndr"]
         ctl = GuestCtl(src.ctl_path)
-        r = ctl.call("prefer", member="backup", timeout=10)
-        if not r.get("ok"):
-            raise RunError(f"prefer backup refused: {r.get('error')}")
+        res = ctl.call("prefer", member="backup", timeout=10)
+        if not res.get("ok"):
+            raise RunError(f"prefer backup refused: {res.get('error')}")
         backup = ndr(tb, vfprobe, BACKUP_PORT, max_rate, trial_s, res_pct)["ndr"]
         ctl.close()
         return {"rate_pps": min(vf["rate_pps"], backup["rate_pps"]), "vf": vf, "backup": backup}
+
+
+def versions():
+    """Returns the versions of what the study runs, read from the programs:
+    QEMU, DPDK (dpdk-testpmd's EAL banner or pkg-config), the kernel
+    (host uname and the guest's package), tcpdump/libpcap, libvirt."""
+    def out(cmd):
+        try:
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
+            return (p.stdout + p.stderr).strip()
+        except (OSError, subprocess.TimeoutExpired) as e:
+            return f"? ({e})"
+    return {
+        "qemu": out(["qemu-system-x86_64", "--version"]).splitlines()[0],
+        "dpdk": out(["pkg-config", "--modversion", "libdpdk"]),
+        "host_kernel": out(["uname", "-srvm"]),
+        "tcpdump": " / ".join(out(["tcpdump", "--version"]).splitlines()[:2]),
+        "libvirt": out(["virsh", "--version"]),
+        "python": out(["python3", "--version"]),
+    }

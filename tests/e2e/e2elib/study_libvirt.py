@@ -12,8 +12,8 @@ the study's namespace e2e<pid> on veths whose peers are on those bridges:
 A run: the guest boots as a domain on host a; vfprobe sends from the VF
 side; after WARM s the host moves its sending to the backup side (steer
 "follow"; with "hooks" it leaves that to vfmigrate's hook) and runs
-build/vfmigrate a -> b: preflight, guest check, prepare, steer to backup
-(hook), detach + DEVICE_REMOVED, migrate (--live --p2p), attach on b,
+build/vfmigrate a -> b: preflight, guest check, reserve a VF on b, steer to
+backup (hook), prepare, detach + DEVICE_REMOVED, migrate (--live --p2p), attach on b,
 guest on its VF, steer to VF (hook: vfprobe's sending back to the VF
 side).  The hook logs the wall time it ran, which places vfmigrate's
 timeline (CLOCK_MONOTONIC ms since its start) on the host's clock to a
@@ -31,11 +31,13 @@ import signal
 import subprocess
 import time
 
+from . import gclock, study
+from .capture import Capture
 from .ctl import GuestCtl
 from vfolib.libvirt_pair import BACKUP_BRIDGE, SRC, VF_BRIDGE, Pair, dest_xml, domain_xml, virsh, \
     vfmigrate_argv
 from .probe import BACKUP_PORT, Probe
-from .study import RunError, finish
+from .study import RunError
 from .testbed import GUEST_MAC, PROBE_MAC, Testbed
 
 DOMAIN = "e2eguest"
@@ -127,7 +129,8 @@ def _vfmigrate(tb, build, uris, hook):
     RunError unless it exits 0."""
     report = tb.path("vfmigrate.json")
     dest = dest_xml(uris, tb.workdir, "a", "b", [DOMAIN])
-    p = tb.popen(vfmigrate_argv(build, uris, "a", "b", dest, report, f"sh {hook}", [DOMAIN]),
+    p = tb.popen(vfmigrate_argv(build, uris, "a", "b", dest, report, f"sh {hook}", [DOMAIN],
+                                ("--lock-dir", tb.path("locks"))),
                  "vfmigrate.log")
     try:
         p.wait(VFMIGRATE_TIMEOUT_S)
@@ -169,35 +172,45 @@ def _place(dom, hook_log, wall_minus_mono):
     return steps
 
 
-def run(name, sc, guest_dir, vfprobe, build, rate_pps, warm, post, workdir, load):
-    """Runs libvirt scenario 'name' (SCENARIOS entry sc) once: see the
-    module comment; returns its figures (study.measure())."""
+def run(name, sc, guest_dir, vfprobe, build, rate_pps, warm, post, workdir):
+    """Runs libvirt scenario 'name' (scenarios.Scenario sc) once: see the
+    module comment; returns its record (study.measure_run())."""
     if not build or not os.access(os.path.join(build, "vfmigrate"), os.X_OK):
         raise RunError(f"{build}/vfmigrate missing: build it (ninja -C {build})")
     # libvirt's QEMU and vfmigrate's hooks do not run in this directory.
     build, guest_dir = os.path.abspath(build), os.path.abspath(guest_dir)
     workdir = workdir and os.path.abspath(workdir)
+    r = study._new_record(name, rate_pps)
+    clock = study.Clock()
     with LibvirtBed(guest_dir, [], workdir=workdir) as tb:
         uris = tb.pair.uris
         xml = tb.path(f"{DOMAIN}.xml")
         with open(xml, "w") as f:
             f.write(domain_xml(guest_dir, tb.workdir, "a", DOMAIN, GUEST_MAC,
-                               [f"e2e.guest={sc['guest']}"] + sc["args"], ANNOUNCE))
+                               [f"e2e.guest={sc.guest}", *sc.args], ANNOUNCE))
         virsh(uris["a"], "create", xml)
-        _wait_console(tb.path(f"{DOMAIN}.a.serial"), sc["ready"], 120)
+        _wait_console(tb.path(f"{DOMAIN}.a.serial"), sc.ready, 120)
         watch = {h: tb.popen(["virsh", "-c", uris[h], "qemu-monitor-event", "--loop"],
                              f"events.{h}.log") for h in ("a", "b")}
+        # The probe veths' peers are on libvirt-pair's bridges, in this
+        # namespace: the host side of both paths.
+        cap = Capture(tb, {n: f"e2e{end}{os.getpid()}" for n, end in
+                           (("pv", "pv"), ("pb", "pb"))}, netns=False)
         probe = Probe(tb, vfprobe, str(rate_pps), duration=300, gap_us=10000)
         hook_log = tb.path("hooks.log")
         hook = tb.path("hook.sh")
         with open(hook, "w") as f:
             f.write(HOOK.format(log=hook_log, ctl=probe.ctl_path,
                                 vfoctl=os.path.join(SRC, "scripts", "vfo-ctl"),
-                                backup_port=BACKUP_PORT if sc["steer"] == "hooks" else ""))
+                                backup_port=BACKUP_PORT if sc.steer == "hooks" else ""))
         time.sleep(warm)
         steps = {"first_step": time.monotonic()}
-        if sc["steer"] == "follow":
+        if sc.steer == "follow":
             steps["host_to_backup"] = probe.switch(BACKUP_PORT)
+        # The guest's clock on the source, then the channel is vfmigrate's.
+        sctl = GuestCtl(tb.path(f"{DOMAIN}.a.chan"))
+        r["syncs"]["src"] = gclock.sync(sctl).doc()
+        sctl.close()
         dom = _vfmigrate(tb, build, uris, hook)
         for p in watch.values():
             _stop_watch(p)
@@ -206,13 +219,16 @@ def run(name, sc, guest_dir, vfprobe, build, rate_pps, warm, post, workdir, load
         src_ev = _qemu_events(tb.path("events.a.log"))
         dst_ev = _qemu_events(tb.path("events.b.log"))
         job = next(s for s in dom["timeline"] if s["step"] == "migrate")["detail"]["job_stats"]
-        mig = {"t_stop": _event(src_ev, "STOP", "events.a.log") - wall_minus_mono,
-               "t_resume": _event(dst_ev, "RESUME", "events.b.log") - wall_minus_mono,
-               "total_ms": job.get("time_elapsed"), "downtime_ms": job.get("downtime")}
-        steps.update(vm_paused=mig["t_stop"], vm_resumed=mig["t_resume"])
+        stop = _event(src_ev, "STOP", "events.a.log")
+        resume = _event(dst_ev, "RESUME", "events.b.log")
+        r["mig"] = {"total_ms": job.get("time_elapsed"), "downtime_ms": job.get("downtime")}
+        r["stop_us"], r["resume_us"] = stop * 1e6, resume * 1e6
         dctl = GuestCtl(tb.path(f"{DOMAIN}.b.chan"))
-        res = finish(probe, name, steps, mig, rate_pps, load, dctl, post, reattach="attach")
-        res["vfmigrate"] = {"total_ms": dom.get("total_ms"), "job_stats": job,
-                            "timeline": dom["timeline"]}
+        r["syncs"]["dst"] = gclock.sync(dctl).doc()
+        r["marks"] = dctl.call("marks")
+        r["steps"] = {k: clock.wall_us(v) for k, v in steps.items() if v is not None}
+        r["vfmigrate"] = {"total_ms": dom.get("total_ms"), "job_stats": job,
+                          "timeline": dom["timeline"]}
+        res = study.finish(probe, cap, r, dctl, post, clock)
         dctl.close()
         return res

@@ -14,7 +14,8 @@ Layout (all inside namespace e2e<pid>):
                                           \\-- tap db (destination virtio-net)
 
 The bridges learn where the guest's MAC is from its traffic and RARPs, as a
-host's switch would.  Leaving the with-block (normally or by an exception,
+host's switch would.  HOST_IP on the namespace's loopback answers ARP on
+both bridges (a path check's target).  Leaving the with-block (normally or by an exception,
 SIGTERM or SIGINT) kills every VM and process the run started and deletes
 the namespace; nothing outside it is touched.
 """
@@ -23,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 from vfolib.netns import HostNet
 from .vm import Vm
@@ -30,6 +32,9 @@ from .vm import Vm
 GUEST_MAC = "52:54:00:e2:e0:01"
 PROBE_MAC = "02:e2:e0:00:00:01"  # both probe ports (separate bridges)
 MIGRATE_PORT = 4444
+# The host's address, on the namespace's loopback: both bridges answer ARP
+# for it (the guest's path check, --arp-target, in the surprise scenario).
+HOST_IP = "198.18.0.1"
 
 
 def _sigterm(signum, frame):
@@ -73,6 +78,15 @@ class Testbed:
                 self.net.tap(t, br)
         self.net.veth("pv", "brv", PROBE_MAC)
         self.net.veth("pb", "brb", PROBE_MAC)
+        self.net.ip("addr", "add", HOST_IP + "/32", "dev", "lo")
+
+    def cut(self, tap):
+        """Sets 'tap' down (its bridge port stops forwarding both ways, the
+        VM's NIC model keeps its link up); returns the monotonic time of the
+        command's start."""
+        t = time.monotonic()
+        self.net.ip("link", "set", "dev", tap, "down")
+        return t
 
     def __exit__(self, *exc):
         for p in self.procs:

@@ -7,7 +7,8 @@ pcie-root-port as the VF stand-in (ACPI hot-plug), a virtio-net-pci as the
 fallback, a virtio-serial port org.vfailover.0 for the control channel, the
 serial console in a file and QMP on a UNIX socket.  A destination VM is the
 same machine without the e1000e, waiting for an incoming migration; the VF
-is added to it afterwards (netdev_add before device_add).
+is added to it afterwards (netdev_add before device_add).  QEMU logs the
+trace events TRACE_EVENTS to NAME.trace (qtrace.py reads them).
 """
 import os
 import re
@@ -19,6 +20,10 @@ from vfolib.proc import set_pdeathsig
 from .qmp import Qmp
 
 MEM_MB = 1024
+# QEMU trace events logged (log backend, wall-clock µs stamps) to NAME.trace:
+# every buffer QEMU hands back to the guest on a virtqueue (a frame into
+# the virtio NIC's RX ring, a TX frame sent) and the VM's run state.
+TRACE_EVENTS = ("virtqueue_fill", "vm_state_notify")
 VF_BUS = "rp1"  # the pcie-root-port the e1000e sits on (guest 0000:01:00.0)
 
 
@@ -30,12 +35,12 @@ class Vm:
     """A QEMU process in the study's network namespace."""
 
     def __init__(self, net, workdir, name, guest, append, mac, taps, with_vf=True,
-                 incoming_port=None):
+                 incoming_port=None, extra=()):
         """Starts QEMU 'name' in HostNet 'net' with kernel and initrd from
         directory 'guest', kernel command line 'append', both NICs on 'mac',
         'taps' = {"vf": TAP, "backup": TAP}; the e1000e only if with_vf;
-        waiting for a migration on 127.0.0.1:incoming_port if given.  Files
-        go to workdir/name.*."""
+        waiting for a migration on 127.0.0.1:incoming_port if given; 'extra'
+        QEMU arguments added at the end.  Files go to workdir/name.*."""
         self.name = name  # for messages
         self.mac = mac  # MAC of both NICs
         self.taps = taps  # {"vf": tap, "backup": tap}
@@ -43,6 +48,7 @@ class Vm:
         self.qmp_path = os.path.join(workdir, name + ".qmp")  # QMP socket
         self.ctl_path = os.path.join(workdir, name + ".ctl")  # virtio-serial socket
         self.log_path = os.path.join(workdir, name + ".qemu.log")  # QEMU's stderr
+        self.trace_path = os.path.join(workdir, name + ".trace")  # QEMU's trace events
         argv = [
             "qemu-system-x86_64", "-name", name, "-machine", "q35", "-accel", "tcg",
             "-cpu", "max", "-smp", "1", "-m", str(MEM_MB), "-nodefaults",
@@ -55,16 +61,20 @@ class Vm:
             "-qmp", f"unix:{self.qmp_path},server=on,wait=off",
             "-device", f"pcie-root-port,id={VF_BUS},chassis=1,bus=pcie.0,addr=0x10",
             "-netdev", f"tap,id=nbk,ifname={taps['backup']},script=no,downscript=no",
-            "-device", f"virtio-net-pci,id=bk,netdev=nbk,bus=pcie.0,addr=0x3,mac={mac}",
+            "-device", f"virtio-net-pci,id=bk,netdev=nbk,bus=pcie.0,addr=0x3,mac={mac}"
+            + os.environ.get("E2E_VIRTIO_OPTS", ""),
             "-chardev", f"socket,id=vfoctl,path={self.ctl_path},server=on,wait=off",
             "-device", "virtio-serial-pci,id=vser,bus=pcie.0,addr=0x4",
             "-device", "virtserialport,bus=vser.0,chardev=vfoctl,name=org.vfailover.0",
+        ] + [a for ev in TRACE_EVENTS for a in ("-trace", f"enable={ev}")] + [
+            "-D", self.trace_path, "-msg", "timestamp=on",
         ]
         if with_vf:
             argv += ["-netdev", f"tap,id=nvf,ifname={taps['vf']},script=no,downscript=no",
                      "-device", self._vf_device_arg()]
         if incoming_port:
             argv += ["-incoming", f"tcp:127.0.0.1:{incoming_port}"]
+        argv += list(extra)
         self.argv = argv  # the command line, for the record
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(net.run(argv), stdin=subprocess.DEVNULL,
