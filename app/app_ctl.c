@@ -248,22 +248,36 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* How long test_stall waits for the lcore to start spinning, in ms. */
+#define STALL_START_MS 5000
+
 /*
  * Control command "test_stall" (only with VFO_TEST_HOOKS=1 in the
  * environment): {"ms": N} makes the forwarding lcore of index 0 spin N ms
  * holding its views, as a preempted lcore would, so that the tests can
- * reach the bound of a grace period.  Answers at once.
+ * reach the bound of a grace period.  Answers once the lcore spins (at
+ * most STALL_START_MS later: else an error).
  */
 static int
 cmd_test_stall(const json_t *req, json_t *reply, void *arg)
 {
 	struct vfo_app *a = arg;
 	json_int_t ms = json_integer_value(json_object_get(req, "ms"));
+	int waited;
 
 	(void)reply;
 	if (ms < 1 || ms > 60000)
 		return vfo_ctl_error(reply, "\"ms\" must be 1..60000");
 	__atomic_store_n(&a->fwd.stall_ms, (uint32_t)ms, __ATOMIC_RELAXED);
+	/* Replies once the lcore spins, so that what the test sends next meets
+	 * a held view whatever the scheduler did (a test hook may block the
+	 * control thread this briefly). */
+	for (waited = 0; !__atomic_load_n(&a->fwd.stalling, __ATOMIC_ACQUIRE); waited++) {
+		if (waited == STALL_START_MS)
+			return vfo_ctl_error(reply, "the lcore did not start to stall within %d ms",
+					     STALL_START_MS);
+		rte_delay_us_sleep(1000);
+	}
 	return 0;
 }
 

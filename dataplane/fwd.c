@@ -319,13 +319,16 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 /*
  * Test hook: spins f->stall_ms ms without a quiescent state (holding the
  * views read by the last turns), as an lcore preempted for that long
- * would, then clears it.  Out of line: the loop only tests the flag.
+ * would, then clears it; f->stalling says it is spinning.  Out of line:
+ * the loop only tests the flag.
  */
 static void __rte_noinline
 stall(struct vfo_fwd *f)
 {
+	__atomic_store_n(&f->stalling, true, __ATOMIC_RELEASE);
 	rte_delay_us_block(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) * 1000u);
 	__atomic_store_n(&f->stall_ms, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->stalling, false, __ATOMIC_RELEASE);
 }
 
 /*

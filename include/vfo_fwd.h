@@ -74,6 +74,8 @@ struct vfo_fwd {
 	uint32_t stall_ms;  /**< test hook (vfailover's test_stall command): the
 			     * lcore of index 0 spins this long holding its
 			     * views, then stores 0 (atomic) */
+	bool stalling;	    /**< test hook: true while that lcore spins (atomic;
+			     * written by the lcore, read by test_stall) */
 	uint64_t stall_tsc; /**< a mark when two batches' TSC reads are further apart
 			     * (0: never) */
 	uint64_t quiet_tsc; /**< a mark when packets come after this long without (0: never) */

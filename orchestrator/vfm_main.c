@@ -51,6 +51,7 @@ run_domain(struct workers *w, unsigned int i)
 	struct vfm_run r = {.ops = &vfm_domain_ops,
 			    .ctx = &d,
 			    .no_guest = w->o->no_guest,
+			    .no_vf_backup = w->o->no_vf_backup,
 			    .cancel = &cancel_flag,
 			    .tl = &tl};
 	enum vfm_outcome o;

@@ -278,6 +278,7 @@ rx_step(struct rx_ctx *r)
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		PUBLISH(l->rx.port_rx[pn], l->rx.port_rx[pn] + n);
+		PUBLISH(l->rx.port_probes[pn], l->rx.port_probes[pn] + probes);
 		PUBLISH(l->rx.probes, l->rx.probes + probes);
 		PUBLISH(l->rx.gaps, l->rx.gaps + gaps);
 	}

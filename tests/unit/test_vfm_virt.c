@@ -246,6 +246,33 @@ test_device_xml(void **state)
 	has(dev, "function=\"0x4\"");
 	assert_null(strstr(dev, "00:11:22"));
 	assert_int_equal(vfm_validate_device(f->conns.check, dev, err, sizeof(err)), 0);
+	/* Counted among a host's domains by its host PCI address (reservations). */
+	{
+		char key[160];
+		int hits;
+
+		assert_int_equal(vfm_xml_dev_key(dev, key, sizeof(key)), 0);
+		assert_string_equal(key, "pci:0000:03:10.4");
+		assert_int_equal(vfm_xml_count_dev(xml, key, "52:54:00:aa:00:01", &hits), 0);
+		assert_true(hits >= 1);
+		assert_int_equal(vfm_xml_dev_key("<interface type='network'><source "
+						 "network='vfm-vf'/><model type='e1000e'/>"
+						 "</interface>",
+						 key, sizeof(key)),
+				 0);
+		assert_string_equal(key, "dev:network:vfm-vf:e1000e");
+		assert_int_equal(vfm_xml_count_dev("<domain><devices><interface type='network'>"
+						   "<mac address='52:54:00:00:00:01'/><source "
+						   "network='vfm-vf' bridge='br0'/><model "
+						   "type='e1000e'/></interface><interface "
+						   "type='network'><source network='vfm-back'/>"
+						   "<model type='virtio'/></interface></devices>"
+						   "</domain>",
+						   key, "52:54:00:00:00:0A", &hits),
+				 1);
+		assert_int_equal(hits, 0);
+		assert_int_equal(vfm_xml_dev_key("<hostdev/>", key, sizeof(key)), -1);
+	}
 	free(dev);
 	fp = fopen(path, "w");
 	fputs("<hostdev mode='subsystem' type='pci'/>\n", fp);

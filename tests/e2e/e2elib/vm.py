@@ -35,12 +35,12 @@ class Vm:
     """A QEMU process in the study's network namespace."""
 
     def __init__(self, net, workdir, name, guest, append, mac, taps, with_vf=True,
-                 incoming_port=None):
+                 incoming_port=None, extra=()):
         """Starts QEMU 'name' in HostNet 'net' with kernel and initrd from
         directory 'guest', kernel command line 'append', both NICs on 'mac',
         'taps' = {"vf": TAP, "backup": TAP}; the e1000e only if with_vf;
-        waiting for a migration on 127.0.0.1:incoming_port if given.  Files
-        go to workdir/name.*."""
+        waiting for a migration on 127.0.0.1:incoming_port if given; 'extra'
+        QEMU arguments added at the end.  Files go to workdir/name.*."""
         self.name = name  # for messages
         self.mac = mac  # MAC of both NICs
         self.taps = taps  # {"vf": tap, "backup": tap}
@@ -74,6 +74,7 @@ class Vm:
                      "-device", self._vf_device_arg()]
         if incoming_port:
             argv += ["-incoming", f"tcp:127.0.0.1:{incoming_port}"]
+        argv += list(extra)
         self.argv = argv  # the command line, for the record
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(net.run(argv), stdin=subprocess.DEVNULL,
