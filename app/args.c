@@ -453,7 +453,8 @@ static const struct setting settings[] = {
 	 .max = 10000,
 	 .help = "a member released on purpose whose PMD cannot tell\n"
 		 "when its peer took a packet (memif, virtio) keeps\n"
-		 "its TX ring for the peer this long, 1..10000\n"
+		 "its TX ring for the peer this long, and a VF drain\n"
+		 "in prepare lasts at least this long, 1..10000\n"
 		 "(default 20)"},
 	{.group = "Control:",
 	 .key = "ctl",

@@ -263,6 +263,7 @@ setup_failover(struct vfo_app *a, char *err, size_t errlen)
 	ec.fo.path_interval_us = (uint64_t)cfg->arp_interval_ms * 1000;
 	ec.fo.path_missed = cfg->arp_missed;
 	ec.fo.reprobe_down_us = (uint64_t)cfg->reprobe_down_ms * 1000;
+	ec.fo.min_drain_us = (uint64_t)cfg->tx_drain_ms * 1000;
 	for (i = 0; i < a->nb_uplinks; i++)
 		ec.path_target[i] = cfg->uplink[i].arp_target;
 	snprintf(ec.attach_allow, sizeof(ec.attach_allow), "%s", cfg->attach_allow);

@@ -57,6 +57,7 @@ vfo_fo_conf_defaults(struct vfo_fo_conf *c)
 {
 	c->settle_us = 2000;
 	c->max_drain_us = 200000;
+	c->min_drain_us = 0;
 	c->retry_min_us = 100000;
 	c->retry_max_us = 5000000;
 	c->reprobe_down_us = 1000000;
@@ -532,7 +533,11 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 			quiet = fo->ops->polled_since(fo->ctx, fo->drain_mark);
 		}
 		up = fo->ops->link_up(fo->ctx, VFO_MEMBER_VF);
-		if (!quiet && up && now - fo->drain_start_us < fo->conf.max_drain_us)
+		/* Not before min_drain_us: packets TX left in the VF's ring
+		 * before the switch may still come back (a peer that had not
+		 * run yet takes them and answers on the VF). */
+		if ((!quiet || now - fo->drain_start_us < fo->conf.min_drain_us) && up &&
+		    now - fo->drain_start_us < fo->conf.max_drain_us)
 			return 0;
 		/* Quiet, too long, or the VF lost link: release it.  Too long
 		 * with RX still but the workers not having polled since an

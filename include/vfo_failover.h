@@ -264,6 +264,9 @@ struct vfo_fo_ops {
 struct vfo_fo_conf {
 	uint64_t settle_us;	   /**< VF RX quiet this long ends a drain (default 2000) */
 	uint64_t max_drain_us;	   /**< a drain never takes longer (default 200000) */
+	uint64_t min_drain_us;	   /**< nor shorter (default 0): the VF's peer gets this long to
+				    * take what TX left in the VF's ring and to answer it
+				    * (vfailover: --tx-drain-ms) */
 	uint64_t retry_min_us;	   /**< first attach retry after (default 100000) */
 	uint64_t retry_max_us;	   /**< retries back off up to (default 5000000) */
 	uint64_t reprobe_down_us;  /**< a present VF down this long is released and probed

@@ -300,6 +300,31 @@ test_drain_bounded(void **state)
 }
 
 /*
+ * A drain lasts at least min_drain_us: quiet RX before then does not end
+ * it (what TX left in the VF's ring may still come back), and a packet
+ * that comes back meanwhile starts the quiet window again.
+ */
+static void
+test_drain_min(void **state)
+{
+	(void)state;
+	fo.conf.min_drain_us = 20000;
+	ev(VFO_EV_PREPARE);
+	tick(3000); /* quiet: the mark */
+	tick(100);  /* polled since, but 3.1 ms < 20 ms */
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	tick(10000);
+	fk.rx[VFO_MEMBER_VF] += 32; /* the peer answers what it took late */
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	tick(7000); /* 21.1 ms: quiet again, mark */
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	tick(100); /* polled since, past min_drain_us */
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fo.timeouts, 0);
+}
+
+/*
  * A drain whose VF RX is still but whose workers do not poll again (they
  * are not scheduled) ends at max_drain_us too, reporting a timeout: the
  * VF's RX ring may hold packets nobody read.
@@ -985,6 +1010,7 @@ main(void)
 		cmocka_unit_test_setup(test_planned_drain_then_release, setup),
 		cmocka_unit_test_setup(test_drain_bounded, setup),
 		cmocka_unit_test_setup(test_drain_bounded_workers_stalled, setup),
+		cmocka_unit_test_setup(test_drain_min, setup),
 		cmocka_unit_test_setup(test_loss_planned_unplanned_unknown, setup),
 		cmocka_unit_test_setup(test_switch_grace_timeouts, setup),
 		cmocka_unit_test_setup(test_release_pending, setup),

@@ -39,12 +39,14 @@
 
 #include "uplink_params.h"
 
-#define PKT_LEN	   60
-#define FWD_LCORE  0 /* the worker lcore (index 0: queue 0) */
-#define BUSY_PKTS  256
-#define SINGLES	   20
-#define BIG_BURST  512 /* half of a net_ring's 1024 slots */
-#define WAIT_MS	   2000
+#define PKT_LEN	  60
+#define FWD_LCORE 0 /* the worker lcore (index 0: queue 0) */
+#define BUSY_PKTS 256
+#define SINGLES	  20
+#define BIG_BURST 512 /* half of a net_ring's 1024 slots */
+/* Longest wait for the worker to go idle (1 ms naps): only a failing run
+ * waits it out; a TSan build on a loaded machine needed more than 2 s. */
+#define WAIT_MS	   20000
 #define IDLE_EVERY 8
 
 static struct vfo_pools pools;
