@@ -15,6 +15,9 @@
  *                   attach
  *   vfm_guest.c     the guest's control protocol over its virtio-serial channel
  *   vfm_hook.c      the host steering hooks
+ *   vfm_evac.c      --evacuate: the summary of a run, the source's CPU load
+ *   vfm_evac_virt.c --evacuate's libvirt side: the vfailover domains of a
+ *                   host, its CPU time
  *   vfm_main.c      the domain list, --parallel workers, Ctrl-C, the report
  *
  * The sequencer only calls struct vfm_ops, so tests drive it with fakes;
@@ -79,6 +82,13 @@ struct vfm_opts {
 	unsigned int timeout_ms;	/**< --timeout: abort the migration job past it (0: none) */
 	bool no_vf_backup;		/**< --no-vf backup: migrate without a free VF */
 	const char *lock_dir;		/**< --lock-dir (default VFM_LOCK_DIR) */
+	bool evacuate;			/**< --evacuate: every vfailover domain of --src */
+	bool keep_going;		/**< --on-failure continue (default stop) */
+	bool on_failure_given;		/**< --on-failure was given */
+	unsigned int load_threshold;	/**< --load-threshold PCT: evacuate once the source's
+					 * CPU is that busy (0: at once) */
+	unsigned int load_interval_s;	/**< --load-interval S between CPU samples */
+	unsigned int load_samples;	/**< --load-samples N in a row at or above it */
 };
 
 /** Where reservations of destination VFs live unless --lock-dir says. */
@@ -305,5 +315,32 @@ vfm_resv_free(int capacity, int in_use, unsigned int reserved)
 {
 	return capacity < 0 || in_use + (int)reserved < capacity;
 }
+
+/* --------------------------------------------------------------- evacuation */
+
+/** CPU time of a host, from libvirt's node CPU statistics (ns). */
+struct vfm_cpu_sample {
+	uint64_t busy;	/**< kernel + user */
+	uint64_t total; /**< busy + idle + iowait */
+};
+
+/**
+ * Returns how busy the host's CPUs were between samples 'a' and 'b', in
+ * percent (0 when no time passed).
+ */
+double vfm_cpu_busy_pct(const struct vfm_cpu_sample *a, const struct vfm_cpu_sample *b);
+
+/**
+ * Returns the summary of a run from its domain reports ('domains': the
+ * report's array, a skipped domain has outcome "skipped") and the run's
+ * length: counts by outcome, and per domain its outcome, total_ms, the
+ * migration's downtime_ms and time_ms (libvirt's job statistics) and
+ * vf_gap_ms (guest released the VF -> guest on the destination's VF), the
+ * largest downtime and gap.  A new reference.
+ */
+json_t *vfm_evac_summary(const json_t *domains, uint64_t total_ms);
+
+/** Prints 'summary' (vfm_evac_summary) as lines to 'f'. */
+void vfm_evac_print(FILE *f, const json_t *summary, const char *src, const char *dst);
 
 #endif /* VFM_H */

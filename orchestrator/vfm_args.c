@@ -47,6 +47,11 @@ enum {
 	OPT_HOOK_TIMEOUT,
 	OPT_TIMEOUT,
 	OPT_NO_VF,
+	OPT_EVACUATE,
+	OPT_ON_FAILURE,
+	OPT_LOAD_THRESHOLD,
+	OPT_LOAD_INTERVAL,
+	OPT_LOAD_SAMPLES,
 };
 
 /* A numeric option: where it goes and its range. */
@@ -85,6 +90,11 @@ static const struct option long_opts[] = {
 	{"hook-timeout", required_argument, NULL, OPT_HOOK_TIMEOUT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"no-vf", required_argument, NULL, OPT_NO_VF},
+	{"evacuate", no_argument, NULL, OPT_EVACUATE},
+	{"on-failure", required_argument, NULL, OPT_ON_FAILURE},
+	{"load-threshold", required_argument, NULL, OPT_LOAD_THRESHOLD},
+	{"load-interval", required_argument, NULL, OPT_LOAD_INTERVAL},
+	{"load-samples", required_argument, NULL, OPT_LOAD_SAMPLES},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -97,6 +107,9 @@ static const struct num_opt num_opts[] = {
 	{OPT_GUEST_TIMEOUT, offsetof(struct vfm_opts, guest_timeout_ms), 100, 600000},
 	{OPT_HOOK_TIMEOUT, offsetof(struct vfm_opts, hook_timeout_ms), 100, 3600000},
 	{OPT_TIMEOUT, offsetof(struct vfm_opts, timeout_ms), 100, 86400000},
+	{OPT_LOAD_THRESHOLD, offsetof(struct vfm_opts, load_threshold), 1, 100},
+	{OPT_LOAD_INTERVAL, offsetof(struct vfm_opts, load_interval_s), 1, 3600},
+	{OPT_LOAD_SAMPLES, offsetof(struct vfm_opts, load_samples), 1, 1000},
 };
 
 /* Returns the long name of option value 'val' (for messages). */
@@ -204,9 +217,27 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 {
 	unsigned int i, j;
 
-	if (o->nb_domains == 0)
+	if (o->evacuate && o->nb_domains != 0)
 		return vfo_errf(err, errlen,
-				"no domain given: vfmigrate [options] DOMAIN... (see --help)");
+				"--evacuate migrates every vfailover domain of --src: give no "
+				"DOMAIN ('%s' given)",
+				o->domains[0]);
+	if (o->nb_domains == 0 && !o->evacuate)
+		return vfo_errf(err, errlen,
+				"no domain given: vfmigrate [options] DOMAIN... or --evacuate "
+				"(see --help)");
+	if (!o->evacuate && (o->load_threshold != 0 || o->load_interval_s != 0 ||
+			     o->load_samples != 0 || o->on_failure_given))
+		return vfo_errf(err, errlen,
+				"--on-failure and --load-* apply to --evacuate; add it or drop "
+				"them");
+	if (o->load_threshold == 0 && (o->load_interval_s != 0 || o->load_samples != 0))
+		return vfo_errf(err, errlen,
+				"--load-interval and --load-samples need --load-threshold PCT");
+	if (o->load_interval_s == 0)
+		o->load_interval_s = 5;
+	if (o->load_samples == 0)
+		o->load_samples = 3;
 	if (o->lock_dir[0] != '/')
 		return vfo_errf(err, errlen,
 				"--lock-dir '%s': give an absolute path (every vfmigrate that "
@@ -231,7 +262,9 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 	if (o->no_guest && (o->channel != NULL || o->channel_dst != NULL || o->uplink != NULL))
 		return vfo_errf(err, errlen,
 				"--no-guest excludes --channel, --channel-dst and --uplink");
-	if (o->nb_domains > 1) {
+	if (o->nb_domains > 1 || o->evacuate) {
+		char many[32];
+
 		const char *one = o->vf_is_mac		      ? "--vf MAC"
 				  : o->channel		      ? "--channel"
 				  : o->channel_dst	      ? "--channel-dst"
@@ -239,14 +272,16 @@ check(struct vfm_opts *o, char *err, size_t errlen)
 				  : o->vf_xml		      ? "--vf-xml"
 							      : NULL;
 
+		snprintf(many, sizeof(many), o->evacuate ? "--evacuate" : "%u domains",
+			 o->nb_domains);
 		if (one != NULL)
 			return vfo_errf(
 				err, errlen,
-				"%s names one domain's device or definition; with %u domains "
+				"%s names one domain's device or definition; with %s "
 				"give an alias and a pool (--vf ALIAS, --vf-network), --xml DIR "
 				"(DIR/DOMAIN.xml each) and let the channels be found in each "
 				"domain's XML",
-				one, o->nb_domains);
+				one, many);
 	}
 	for (i = 0; i < o->nb_domains; i++)
 		for (j = i + 1; j < o->nb_domains; j++)
@@ -298,6 +333,20 @@ vfm_args_parse(int argc, char **argv, struct vfm_opts *o, char *err, size_t errl
 			o->no_vf_backup = strcmp(optarg, "backup") == 0;
 			continue;
 		}
+		if (c == OPT_EVACUATE) {
+			o->evacuate = true;
+			continue;
+		}
+		if (c == OPT_ON_FAILURE) {
+			if (strcmp(optarg, "stop") != 0 && strcmp(optarg, "continue") != 0)
+				return vfo_errf(err, errlen,
+						"--on-failure '%s': give stop (start no more "
+						"domains after one fails) or continue",
+						optarg);
+			o->keep_going = strcmp(optarg, "continue") == 0;
+			o->on_failure_given = true;
+			continue;
+		}
 		for (i = 0; i < sizeof(num_opts) / sizeof(num_opts[0]); i++)
 			if (num_opts[i].val == c && set_num(&num_opts[i], o, optarg, err, errlen))
 				return -1;
@@ -317,6 +366,7 @@ void
 vfm_args_usage(FILE *f)
 {
 	fputs("Usage: vfmigrate [options] --dst URI --vf ALIAS|MAC DOMAIN...\n"
+	      "       vfmigrate [options] --dst URI --vf ALIAS --evacuate\n"
 	      "Live-migrates DOMAIN with its SR-IOV VF: reserves a VF on the destination,\n"
 	      "steers traffic to the virtio backup, has the guest's vfailover release the VF,\n"
 	      "detaches it, migrates, attaches the reserved VF (same MAC) on the destination\n"
@@ -360,6 +410,17 @@ vfm_args_usage(FILE *f)
 	      "  --detach-timeout MS  wait for the VF's removal this long (default 10000)\n"
 	      "  --timeout MS         abort the migration job after MS and roll back (VF back\n"
 	      "                       on the source, guest on it, steering back; default none)\n"
+	      "Host evacuation (docs/many-guests.md):\n"
+	      "  --evacuate           migrate every running vfailover domain of --src (its\n"
+	      "                       XML has the guest channel, and the --vf interface) to\n"
+	      "                       --dst, --parallel at a time, one VF reserved for each;\n"
+	      "                       the report adds a summary (downtime, VF gap, times)\n"
+	      "  --on-failure WHAT    stop (default: start no more domains once one fails;\n"
+	      "                       those running finish) or continue\n"
+	      "  --load-threshold PCT first wait until the source's CPUs are PCT percent busy\n"
+	      "                       (libvirt's node CPU statistics; default: at once)\n"
+	      "  --load-interval S    between CPU samples (default 5)\n"
+	      "  --load-samples N     samples in a row at or above PCT (default 3)\n"
 	      "Runs and reports:\n"
 	      "  --parallel N         migrate N of the DOMAINs at a time (default 1)\n"
 	      "  --json FILE          write the full report (one timeline per domain; - = stdout)\n"

@@ -43,6 +43,12 @@ virt_error(void)
 	return m != NULL ? m : "unknown libvirt error";
 }
 
+const char *
+vfm_virt_error(void)
+{
+	return virt_error();
+}
+
 /* libvirt error callback: errors are reported by the caller, not printed. */
 static void
 quiet_errors(void *arg, virErrorPtr e)

@@ -118,6 +118,9 @@ int vfm_events_start(char *err, size_t errlen);
 /** Stops the event-loop thread. */
 void vfm_events_stop(void);
 
+/** Returns libvirt's last error message of this thread (never NULL). */
+const char *vfm_virt_error(void);
+
 /** Opens 'uri' (NULL: default).  Returns it, or NULL with 'err' set. */
 virConnectPtr vfm_open(const char *uri, const char *what, char *err, size_t errlen);
 

@@ -171,6 +171,46 @@ test_refusals(void **state)
 		    "--lock-dir", "locks", "vm");
 }
 
+/* --evacuate and its options. */
+static void
+test_evacuate(void **state)
+{
+	struct vfm_opts o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(
+		PARSE(&o, err, "--dst", "d", "--vf", "ua-vf0", "--evacuate", "--parallel", "2"), 0);
+	assert_true(o.evacuate);
+	assert_false(o.keep_going);
+	assert_int_equal(o.nb_domains, 0);
+	assert_int_equal(o.load_threshold, 0);
+	assert_int_equal(o.parallel, 2);
+	assert_int_equal(PARSE(&o, err, "--dst", "d", "--vf", "ua-vf0", "--evacuate",
+			       "--on-failure", "continue", "--load-threshold", "80",
+			       "--load-interval", "2"),
+			 0);
+	assert_true(o.keep_going);
+	assert_int_equal(o.load_threshold, 80);
+	assert_int_equal(o.load_interval_s, 2);
+	assert_int_equal(o.load_samples, 3);
+	EXPECT_FAIL("--evacuate migrates every vfailover domain of --src: give no DOMAIN ('vm' "
+		    "given)",
+		    "--dst", "d", "--vf", "x", "--evacuate", "vm");
+	EXPECT_FAIL("--vf MAC names one domain's device or definition; with --evacuate", "--dst",
+		    "d", "--vf", "52:54:00:00:00:01", "--evacuate");
+	EXPECT_FAIL("--on-failure 'retry': give stop", "--dst", "d", "--vf", "x", "--evacuate",
+		    "--on-failure", "retry");
+	EXPECT_FAIL("--on-failure and --load-* apply to --evacuate", "--dst", "d", "--vf", "x",
+		    "--on-failure", "continue", "vm");
+	EXPECT_FAIL("--load-interval and --load-samples need --load-threshold PCT", "--dst", "d",
+		    "--vf", "x", "--evacuate", "--load-samples", "2");
+	EXPECT_FAIL("--load-threshold '101': give a number 1..100", "--dst", "d", "--vf", "x",
+		    "--evacuate", "--load-threshold", "101");
+	EXPECT_FAIL("no domain given: vfmigrate [options] DOMAIN... or --evacuate", "--dst", "d",
+		    "--vf", "x");
+}
+
 static void
 test_ranges(void **state)
 {
@@ -217,7 +257,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_everything),   cmocka_unit_test(test_defaults_and_mac),
 		cmocka_unit_test(test_many_domains), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_ranges),	     cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_ranges),	     cmocka_unit_test(test_evacuate),
+		cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests_name("vfm_args", tests, NULL, NULL);

@@ -7,8 +7,10 @@ preflight, the reservation of a destination VF and the (empty) steering,
 fails at the detach and rolls back (the VF is still attached: steering
 goes back; the reservation is given up): exit 3 and the report shows it.  Also: a guest that cannot be reached stops it at guest_check
 (exit 1, nothing changed); --parallel 2 over vm1 and a domain without the
-VF gives one timeline each and the highest exit status; --json -; bad
-options exit 2 with one line; --help exits 0.
+VF gives one timeline each and the highest exit status; --evacuate picks the
+source's vfailover domains, stops after the first failure (the rest
+"skipped") or, with --on-failure continue, runs them all, and adds its
+summary; --json -; bad options exit 2 with one line; --help exits 0.
 
     test_vfmigrate_cli.py VFMIGRATE_BIN DATA_DIR
 """
@@ -120,6 +122,52 @@ dom = json.loads(out)["domains"][0]
 check(rc == 1 and steps(dom) == [("preflight", True), ("reserve", False)] and
       "cannot create the reservation directory /proc/vfm-no" in dom["error"],
       f"unusable --lock-dir: exit {rc}, {steps(dom)}, {dom['error']}")
+# --evacuate: a source with two vfailover domains (vm1 and a copy, vm2) and
+# "plain"; the test driver refuses every detach, so each run rolls back.
+with open(f"{DATA}/vfm-node.xml") as f:
+    node = f.read()
+i, j = node.index("  <domain type='test'>"), node.index("  </domain>") + len("  </domain>\n")
+vm2 = (node[i:j].replace("<name>vm1</name>", "<name>vm2</name>")
+       .replace("782e98a23fa0", "782e98a23fb0").replace("52:54:00:aa:00:0", "52:54:00:ab:00:0")
+       .replace("vm1.org.vfailover.0", "vm2.org.vfailover.0"))
+evac_node = f"{LOCKS}/evac-node.xml"
+with open(evac_node, "w") as f:
+    f.write(node[:j] + vm2 + node[j:])
+evac = ["--src", f"test://{evac_node}", "--dst", DST, "--vf", "ua-vf0", "--json", "-",
+        "--lock-dir", LOCKS, "--no-guest", "--evacuate"]
+rc, out, err = run(*evac)
+rep = json.loads(out)
+ev = rep["evacuation"]
+check(rc == 3 and [d["domain"] for d in rep["domains"]] == ["vm1", "vm2"] and
+      [d["outcome"] for d in rep["domains"]] == ["rolled_back", "skipped"] and
+      ev["outcomes"] == {"rolled_back": 1, "skipped": 1} and ev["on_failure"] == "stop" and
+      ev["domains"] == 2, f"--evacuate (stop on failure): exit {rc}, {out}")
+check("vfmigrate: evacuating 2 domain(s), 1 at a time" in err and
+      "vfmigrate: evacuation of 2 domain(s) from test://" in err and
+      "1 rolled_back 1 skipped" in err, f"evacuation lines: {err}")
+rc, out, err = run(*evac, "--on-failure", "continue")
+rep = json.loads(out)
+check(rc == 3 and [d["outcome"] for d in rep["domains"]] == ["rolled_back"] * 2 and
+      rep["evacuation"]["on_failure"] == "continue",
+      f"--evacuate --on-failure continue: exit {rc}, {out}")
+# Two at a time, the destination's pool has one VF: a run that reserves it
+# while the other holds it finds none and does not start (which happens
+# depends on timing: a rollback gives the VF back).
+rc, out, err = run(*evac, "--on-failure", "continue", "--parallel", "2")
+rep = json.loads(out)
+outs = sorted((d["outcome"], d["error"]) for d in rep["domains"])
+why = {"not_started": "reserve: no free VF on the destination",
+       "rolled_back": "detach: detach of ua-vf0 refused"}
+check(rc == 3 and len(outs) == 2 and outs[-1][0] == "rolled_back" and
+      all(o in why and e.startswith(why[o]) for o, e in outs) and
+      rep["evacuation"]["parallel"] == 2, f"--evacuate --parallel 2: exit {rc}, {outs}")
+rc, out, err = run(*evac, "--channel-name", "org.none.0")
+check(rc == 3 and "evacuating 2 domain(s)" in err,
+      f"--evacuate --no-guest ignores the channel: exit {rc}: {err}")
+rc, out, err = run(*evac[:-2], "--evacuate", "--channel-name", "org.none.0")
+check(rc == 1 and "--evacuate: no running domain of the source has the guest channel "
+      "'org.none.0'" in err, f"--evacuate, nothing to migrate: exit {rc}: {err!r}")
+
 rc, out, err = run("--src", "test:///nonexistent.xml", "--dst", DST, "--vf", "x", "vm1")
 check(rc == 1 and "cannot connect to the source test:///nonexistent.xml" in err,
       f"bad URI: exit {rc}: {err!r}")
