@@ -58,12 +58,14 @@ struct vfo_app {
 
 /**
  * Asks every loop to stop: the lcores' forwarding loops and the control
- * thread.  Any thread, and a signal handler (a lock-free atomic store).
+ * thread.  Any thread, and a signal handler (a lock-free atomic store and
+ * a write() per sleeping lcore's eventfd).
  */
 static inline void
 vfo_app_quit(struct vfo_app *a)
 {
 	__atomic_store_n(&a->quit, true, __ATOMIC_RELAXED);
+	vfo_fwd_wake_all(&a->fwd); /* lcores asleep (--idle-yield) see it at once */
 }
 
 /** Returns true once vfo_app_quit() was called.  Any thread. */
@@ -90,6 +92,14 @@ int vfo_app_ctl_start(struct vfo_app *a);
  * Idempotent.
  */
 void vfo_app_ctl_stop(struct vfo_app *a);
+
+/**
+ * Checks that every forwarding lcore, every member's device and its mbuf
+ * pool sit on one NUMA node (vfo_numa.h); calls warn(arg, line) per
+ * mismatch.  Returns the number of warnings.
+ */
+unsigned int vfo_app_numa_check(struct vfo_app *a, void (*warn)(void *arg, const char *line),
+				void *arg);
 
 /** Closes the control socket (removing its file) and frees the command table. */
 void vfo_app_ctl_close(struct vfo_app *a);

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_lcore.h>
@@ -21,12 +20,16 @@
 #include "app.h"
 #include "vfo_flow.h"
 #include "vfo_log.h"
+#include "vfo_numa.h"
 #include "vfo_status.h"
 #include "vfo_telemetry.h"
 
 /* Longest the control thread sleeps between looks at its socket (ms); a
- * client and a command finished by the failover thread wake it at once. */
-#define CTL_TICK_MS 10
+ * client and a command finished by the failover thread wake it at once, the
+ * next stats line ends the sleep.  With --idle-yield interrupt or auto it
+ * sleeps longer: quit and the link polling (100 ms there) set the bound. */
+#define CTL_TICK_MS	 10
+#define CTL_TICK_IDLE_MS 100
 
 /* Returns seconds since forwarding began. */
 static double
@@ -44,6 +47,70 @@ per_pkt(uint64_t cycles, uint64_t pkts)
 	return pkts == 0 ? 0.0 : (double)cycles / (double)pkts;
 }
 
+/*
+ * Returns a new JSON object: the --idle-yield mode, whether the lcores can
+ * sleep now (every lcore polls queue k of every member, so all or none) and,
+ * if not, the members that keep them awake.
+ */
+static json_t *
+idle_yield_json(struct vfo_app *a)
+{
+	json_t *o = json_object(), *busy = json_array();
+	unsigned int i, j, lc;
+
+	json_object_set_new(o, "mode", json_string(vfo_yield_mode_name(a->cfg.idle_yield)));
+	json_object_set_new(o, "after_us", json_integer(a->cfg.idle_yield_us));
+	json_object_set_new(o, "link_poll_us", json_integer(a->cfg.link_poll_us));
+	for (i = 0; i < a->nb_uplinks && a->fwd.yield_ready; i++) {
+		const struct vfo_uplink_view *v = vfo_uplink_view(a->uplink[i]);
+		const char *name = a->uplink[i]->params.name;
+		uint32_t distrusted = 0;
+
+		RTE_LCORE_FOREACH(lc)
+		{
+			distrusted |= __atomic_load_n(
+				&a->fwd.sleeper[rte_lcore_index((int)lc)].distrust_mask[i],
+				__ATOMIC_RELAXED);
+		}
+		for (j = 0; j < v->nb_rx; j++) {
+			const char *m = vfo_member_name(v->rx_member[j]);
+
+			if (!(v->rx_wake[j] & VFO_VIEW_WAKE_INTR))
+				json_array_append_new(
+					busy, json_sprintf("%s/%s: no RX interrupts", name, m));
+			else if (distrusted & (1u << v->rx_member[j]))
+				json_array_append_new(
+					busy, json_sprintf("%s/%s: its RX interrupts did not wake "
+							   "an lcore",
+							   name, m));
+		}
+	}
+	json_object_set_new(o, "lcores_sleep",
+			    json_boolean(a->fwd.yield_ready && json_array_size(busy) == 0));
+	json_object_set_new(o, "kept_awake_by", busy);
+	return o;
+}
+
+unsigned int
+vfo_app_numa_check(struct vfo_app *a, void (*warn)(void *arg, const char *line), void *arg)
+{
+	struct vfo_numa_lcore lcores[RTE_MAX_LCORE];
+	struct vfo_numa_port ports[VFO_MAX_UPLINKS * VFO_MEMBER_COUNT];
+	unsigned int nb_lcores = vfo_numa_gather_lcores(lcores, RTE_DIM(lcores)), nb_ports = 0, i;
+
+	for (i = 0; i < a->nb_uplinks; i++)
+		nb_ports += vfo_numa_gather_uplink(a->uplink[i], ports + nb_ports,
+						   RTE_DIM(ports) - nb_ports);
+	return vfo_numa_check(lcores, nb_lcores, ports, nb_ports, warn, arg);
+}
+
+/* vfo_app_numa_check() callback: appends the line to a JSON array. */
+static void
+numa_to_json(void *arg, const char *line)
+{
+	json_array_append_new(arg, json_string(line));
+}
+
 /* Returns a new JSON object: the forwarder's settings and every uplink's state. */
 static json_t *
 status_json(void *arg)
@@ -56,6 +123,9 @@ status_json(void *arg)
 	json_object_set_new(o, "burst", json_integer(a->cfg.burst));
 	json_object_set_new(o, "lcores", json_integer(rte_lcore_count()));
 	json_object_set_new(o, "uptime_s", json_real(uptime_s(a)));
+	json_object_set_new(o, "idle_yield", idle_yield_json(a));
+	json_object_set_new(o, "numa_warnings", json_array());
+	vfo_app_numa_check(a, numa_to_json, json_object_get(o, "numa_warnings"));
 	for (i = 0; i < a->nb_uplinks; i++) {
 		json_t *u = vfo_uplink_status_json(a->uplink[i]);
 
@@ -86,9 +156,22 @@ stats_json(void *arg)
 		uint64_t busy = __atomic_load_n(&s->busy_cycles, __ATOMIC_RELAXED);
 
 		json_array_append_new(
-			lcs, json_pack("{sI sI sI sI sf}", "lcore", (json_int_t)lc, "queue",
-				       (json_int_t)idx, "pkts", (json_int_t)pkts, "busy_cycles",
-				       (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts)));
+			lcs,
+			json_pack("{sI sI sI sI sf sI sI sI sI sI sI}", "lcore", (json_int_t)lc,
+				  "queue", (json_int_t)idx, "pkts", (json_int_t)pkts, "busy_cycles",
+				  (json_int_t)busy, "cycles_per_pkt", per_pkt(busy, pkts), "sleeps",
+				  (json_int_t)__atomic_load_n(&s->sleeps, __ATOMIC_RELAXED),
+				  "wake_rx",
+				  (json_int_t)__atomic_load_n(&s->wake_rx, __ATOMIC_RELAXED),
+				  "wake_kick",
+				  (json_int_t)__atomic_load_n(&s->wake_kick, __ATOMIC_RELAXED),
+				  "wake_timeout",
+				  (json_int_t)__atomic_load_n(&s->wake_timeout, __ATOMIC_RELAXED),
+				  "sleep_us",
+				  (json_int_t)(__atomic_load_n(&s->sleep_cycles, __ATOMIC_RELAXED) *
+					       1000000 / rte_get_tsc_hz()),
+				  "wake_missed",
+				  (json_int_t)__atomic_load_n(&s->wake_missed, __ATOMIC_RELAXED)));
 	}
 	json_object_set_new(o, "lcores", lcs);
 	json_object_set_new(o, "mbufs_in_use",
@@ -248,22 +331,36 @@ cmd_flows(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
+/* How long test_stall waits for the lcore to start spinning, in ms. */
+#define STALL_START_MS 5000
+
 /*
  * Control command "test_stall" (only with VFO_TEST_HOOKS=1 in the
  * environment): {"ms": N} makes the forwarding lcore of index 0 spin N ms
  * holding its views, as a preempted lcore would, so that the tests can
- * reach the bound of a grace period.  Answers at once.
+ * reach the bound of a grace period.  Answers once the lcore spins (at
+ * most STALL_START_MS later: else an error).
  */
 static int
 cmd_test_stall(const json_t *req, json_t *reply, void *arg)
 {
 	struct vfo_app *a = arg;
 	json_int_t ms = json_integer_value(json_object_get(req, "ms"));
+	int waited;
 
 	(void)reply;
 	if (ms < 1 || ms > 60000)
 		return vfo_ctl_error(reply, "\"ms\" must be 1..60000");
 	__atomic_store_n(&a->fwd.stall_ms, (uint32_t)ms, __ATOMIC_RELAXED);
+	/* Replies once the lcore spins, so that what the test sends next meets
+	 * a held view whatever the scheduler did (a test hook may block the
+	 * control thread this briefly). */
+	for (waited = 0; !__atomic_load_n(&a->fwd.stalling, __ATOMIC_ACQUIRE); waited++) {
+		if (waited == STALL_START_MS)
+			return vfo_ctl_error(reply, "the lcore did not start to stall within %d ms",
+					     STALL_START_MS);
+		rte_delay_us_sleep(1000);
+	}
 	return 0;
 }
 
@@ -333,13 +430,20 @@ log_stats(struct vfo_app *a)
 	if (dt <= 0)
 		return;
 	vfo_fwd_stats_sum(&a->fwd, &fw);
-	VFO_STATS_LOG(INFO, "[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%",
+	line[0] = '\0';
+	if (a->fwd.yield_ready)
+		snprintf(line, sizeof(line), " asleep=%.0f%% sleeps=%" PRIu64,
+			 100.0 * (double)(fw.sleep_cycles - a->prev_fwd.sleep_cycles) /
+				 ((double)rte_get_tsc_hz() * dt * rte_lcore_count()),
+			 fw.sleeps - a->prev_fwd.sleeps);
+	VFO_STATS_LOG(INFO, "[stats] t=%.2fs fwd_pps=%.0f cycles_per_pkt=%.1f busy=%.0f%%%s",
 		      uptime_s(a), (double)(fw.pkts - a->prev_fwd.pkts) / dt,
 		      per_pkt(fw.busy_cycles - a->prev_fwd.busy_cycles, fw.pkts - a->prev_fwd.pkts),
 		      fw.total_cycles == a->prev_fwd.total_cycles
 			      ? 0.0
 			      : 100.0 * (double)(fw.busy_cycles - a->prev_fwd.busy_cycles) /
-					(double)(fw.total_cycles - a->prev_fwd.total_cycles));
+					(double)(fw.total_cycles - a->prev_fwd.total_cycles),
+		      line);
 	for (i = 0; i < a->nb_uplinks; i++) {
 		struct vfo_uplink_stats st;
 		const struct vfo_uplink_stats *p = &a->prev[i];
@@ -394,6 +498,15 @@ vfo_app_log_totals(struct vfo_app *a)
 		      fw.batches != 0 ? (double)fw.total_cycles * 1e6 / (double)rte_get_tsc_hz() /
 						((double)fw.batches * VFO_FWD_TURNS_PER_BATCH)
 				      : 0.0);
+	if (a->fwd.yield_ready)
+		VFO_STATS_LOG(
+			NOTICE,
+			"totals: idle yield %s: %" PRIu64 " sleeps (woken by rx %" PRIu64
+			", by the control side %" PRIu64 ", by their %u..%u ms timeout %" PRIu64
+			", %" PRIu64 " of them with packets waiting), %.3f s asleep",
+			vfo_yield_mode_name(a->fwd.yield), fw.sleeps, fw.wake_rx, fw.wake_kick,
+			VFO_YIELD_MIN_SLEEP_MS, VFO_YIELD_MAX_SLEEP_MS, fw.wake_timeout,
+			fw.wake_missed, (double)fw.sleep_cycles / (double)rte_get_tsc_hz());
 }
 
 /* The control thread: serves the socket and prints stats until quit. */
@@ -405,7 +518,17 @@ ctl_thread_main(void *arg)
 
 	a->prev_tsc = rte_rdtsc();
 	while (!vfo_app_quitting(a)) {
-		vfo_ctl_poll(a->ctl, CTL_TICK_MS);
+		uint64_t wait_ms =
+			vfo_yield_uses_intr(a->fwd.yield) ? CTL_TICK_IDLE_MS : CTL_TICK_MS;
+
+		if (interval != 0) {
+			uint64_t since = rte_rdtsc() - a->prev_tsc;
+
+			wait_ms = RTE_MIN(wait_ms, since >= interval ? 0
+								     : (interval - since) * 1000 /
+									       rte_get_tsc_hz());
+		}
+		vfo_ctl_poll(a->ctl, (int)RTE_MAX(wait_ms, (uint64_t)1));
 		vfo_fo_engine_complete(&a->fo);
 		if (interval != 0 && rte_rdtsc() - a->prev_tsc >= interval)
 			log_stats(a);

@@ -37,6 +37,12 @@
 #define DEF_DRAIN_US	100
 #define MAX_DRAIN_US	100000
 #define MAX_TX_RETRY_US 100000
+#define MIN_YIELD_US	10
+/* --link-poll-us when not given: every ms, or this with --idle-yield
+ * interrupt/auto (an idle lcore sleeps; so does the control thread). */
+#define LINK_POLL_DEF_US   1000
+#define LINK_POLL_YIELD_US 100000
+#define MAX_YIELD_US	   1000000
 /* --tx-first frame sizes without FCS: 64 B (the default) to 1518 B on the wire. */
 #define MIN_TX_FIRST_LEN 60
 #define MAX_TX_FIRST_LEN 1514
@@ -52,6 +58,9 @@
 #define S_DEF_DRAIN_US	  RTE_STR(DEF_DRAIN_US)
 #define S_MAX_DRAIN_US	  RTE_STR(MAX_DRAIN_US)
 #define S_MAX_TX_RETRY_US RTE_STR(MAX_TX_RETRY_US)
+#define S_MIN_YIELD_US	  RTE_STR(MIN_YIELD_US)
+#define S_MAX_YIELD_US	  RTE_STR(MAX_YIELD_US)
+#define S_DEF_YIELD_US	  RTE_STR(VFO_YIELD_AFTER_US_DEF)
 #define S_MIN_TXF_LEN	  RTE_STR(MIN_TX_FIRST_LEN)
 #define S_MAX_TXF_LEN	  RTE_STR(MAX_TX_FIRST_LEN)
 #define S_MAX_QUEUES	  RTE_STR(VFO_MAX_QUEUES)
@@ -85,6 +94,7 @@ enum set_type {
 	SET_UINT,    /* decimal number in [min, max]; field of 2 or 4 bytes */
 	SET_BOOL,    /* yes/no/true/false/1/0 */
 	SET_FWD,     /* io, mac, macswap or flow */
+	SET_YIELD,   /* off, interrupt, pause or auto (enum vfo_yield_mode) */
 	SET_PATH,    /* a string that fits the field; may be empty */
 	SET_DEVARGS, /* a non-empty string that fits the field */
 	SET_NAME,    /* an uplink name: letters, digits, '_', '-', '.' */
@@ -268,6 +278,29 @@ static const struct setting settings[] = {
 			 VFO_FWD_IDLE_AFTER_US) " us one loop turn in N\n"
 						"(1, 2, 4, 8, 16 or " RTE_STR(VFO_FWD_IDLE_EVERY_MAX) "; 1: every turn; default " RTE_STR(
 							VFO_FWD_IDLE_EVERY_DEF) ")"},
+	{.key = "idle-yield",
+	 .opt = "idle-yield",
+	 .arg = "MODE",
+	 .type = SET_YIELD,
+	 GLOBAL_FIELD(idle_yield),
+	 .help = "what a forwarding lcore does when its queues stay\n"
+		 "empty: off (default): busy poll; interrupt: sleep\n"
+		 "on RX interrupts when every member it polls has\n"
+		 "them (others busy poll); pause: DPDK power\n"
+		 "management PAUSE on every member (less power, the\n"
+		 "CPU stays busy); auto: interrupts where a member\n"
+		 "has them, PAUSE elsewhere; status shows each\n"
+		 "member's mode"},
+	{.key = "idle-yield-us",
+	 .opt = "idle-yield-us",
+	 .arg = "N",
+	 .type = SET_UINT,
+	 GLOBAL_FIELD(idle_yield_us),
+	 .min = MIN_YIELD_US,
+	 .max = MAX_YIELD_US,
+	 .help = "with --idle-yield interrupt/auto: sleep once every\n"
+		 "queue has been empty N us, " S_MIN_YIELD_US ".." S_MAX_YIELD_US "\n"
+		 "(default " S_DEF_YIELD_US ")"},
 	{.key = "tx-first",
 	 .opt = "tx-first",
 	 .flag_value = "yes",
@@ -352,8 +385,11 @@ static const struct setting settings[] = {
 	 .min = 1000,
 	 .max = 1000000,
 	 .help = "poll members' link state every N us,\n"
-		 "1000..1000000 (default 1000; the control thread\n"
-		 "wakes at least every ms; LSC interrupts act at once)"},
+		 "1000..1000000 (default 1000; " RTE_STR(
+			 LINK_POLL_YIELD_US) " with\n"
+					     "--idle-yield interrupt or auto: the control thread\n"
+					     "then wakes that often, every ms while a switch is\n"
+					     "under way; LSC interrupts act at once)"},
 	{.key = "announce",
 	 .opt = "no-announce",
 	 .flag_value = "no",
@@ -490,7 +526,9 @@ vfo_config_defaults(struct vfo_app_config *cfg)
 	cfg->promisc = true;
 	cfg->drain_us = DEF_DRAIN_US;
 	cfg->idle_poll = VFO_FWD_IDLE_EVERY_DEF;
-	cfg->link_poll_us = 1000;
+	cfg->idle_yield = VFO_YIELD_OFF;
+	cfg->idle_yield_us = VFO_YIELD_AFTER_US_DEF;
+	cfg->link_poll_us = 0; /* see vfo_args_parse(): 1000, or LINK_POLL_YIELD_US */
 	cfg->max_flows = 65536;
 	cfg->flow_idle_ms = DEF_FLOW_IDLE_MS;
 	cfg->ctl_idle_ms = DEF_CTL_IDLE_MS;
@@ -628,6 +666,12 @@ set_value(const struct setting *s, void *base, const char *val, const char *wher
 			return 0;
 		return vfo_errf(err, errlen, "%s '%s': unknown mode; give io, mac, macswap or flow",
 				where, val);
+	case SET_YIELD:
+		if (vfo_yield_mode_parse(val, (enum vfo_yield_mode *)p) == 0)
+			return 0;
+		return vfo_errf(err, errlen,
+				"%s '%s': unknown mode; give off, interrupt, pause or auto", where,
+				val);
 	case SET_PATH:
 		return set_string(p, s->size, val, true, "the path", where, err, errlen);
 	case SET_DEVARGS:
@@ -1286,6 +1330,10 @@ vfo_args_parse(int argc, char **argv, struct vfo_app_config *cfg, char *err, siz
 			rc = vfo_errf(err, errlen,
 				      "--idle-poll %u: give a power of 2 (1, 2, 4, 8, 16 or %u)",
 				      cfg->idle_poll, VFO_FWD_IDLE_EVERY_MAX);
+		if (rc == 0 && cfg->link_poll_us == 0)
+			cfg->link_poll_us = vfo_yield_uses_intr(cfg->idle_yield)
+						    ? LINK_POLL_YIELD_US
+						    : LINK_POLL_DEF_US;
 	}
 	free(todo);
 	return rc;

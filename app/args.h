@@ -19,6 +19,7 @@
 #include "vfo_attach_policy.h"
 #include "vfo_fwd.h"
 #include "vfo_uplink.h"
+#include "vfo_yield.h"
 
 /** Largest --burst. */
 #define VFO_MAX_BURST VFO_TXBUF_MAX
@@ -60,11 +61,14 @@ struct vfo_app_config {
 	unsigned int mtu;		/**< --mtu: members' MTU, 0 = the PMD's default */
 	unsigned int drain_us;		/**< --drain-us, TX drain period, default 100 */
 	unsigned int tx_retry_us;	/**< --tx-retry-us: retry a refusing TX ring, 0 = drop */
-	unsigned int idle_poll;	   /**< --idle-poll: idle backup polled one turn in N, default 8 */
-	bool tx_first;		   /**< --tx-first: send one burst per uplink at start */
-	unsigned int link_poll_us; /**< --link-poll-us: link polling period, default 1000 */
-	bool announce;		   /**< RARP/GARP/NA after a switch; --no-announce */
-	unsigned int arp_interval_ms; /**< --arp-interval-ms: path probe period, default 100 */
+	unsigned int idle_poll; /**< --idle-poll: idle backup polled one turn in N, default 8 */
+	enum vfo_yield_mode idle_yield; /**< --idle-yield: what idle lcores do, default off */
+	unsigned int idle_yield_us;	/**< --idle-yield-us: empty this long, then sleep */
+	bool tx_first;			/**< --tx-first: send one burst per uplink at start */
+	unsigned int link_poll_us;	/**< --link-poll-us: link polling period (0 until parsed:
+					 * 1000, 100000 with --idle-yield interrupt/auto) */
+	bool announce;			/**< RARP/GARP/NA after a switch; --no-announce */
+	unsigned int arp_interval_ms;	/**< --arp-interval-ms: path probe period, default 100 */
 	unsigned int arp_missed;      /**< --arp-missed: unanswered intervals = failed, default 3 */
 	unsigned int reprobe_down_ms; /**< --reprobe-down-ms, default 1000, 0 = never */
 	unsigned int grace_timeout_ms;	/**< --grace-timeout-ms: bound of a grace period */

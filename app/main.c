@@ -119,7 +119,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.burst = cfg->burst,
 	};
 	size_t sz = rte_rcu_qsbr_get_memsize(rte_lcore_count());
-	unsigned int i;
+	unsigned int queue_lcore[VFO_MAX_QUEUES] = {0};
+	unsigned int i, lc;
 
 	a->qsbr = rte_zmalloc("vfo_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (a->qsbr == NULL || rte_rcu_qsbr_init(a->qsbr, rte_lcore_count()) != 0) {
@@ -130,6 +131,11 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 	/* A memif peer going away must not unmap a ring under a polling lcore. */
 	vfo_unmap_guard_arm(a->qsbr, (uint64_t)cfg->grace_timeout_ms * 1000);
 	vfo_pools_init(&a->pools, &need);
+	/* Lcore index k polls queue k (see vfo_fwd.h). */
+	RTE_LCORE_FOREACH(lc)
+	{
+		queue_lcore[rte_lcore_index((int)lc)] = lc;
+	}
 	for (i = 0; i < cfg->nb_uplinks; i++) {
 		const struct vfo_uplink_conf *uc = &cfg->uplink[i];
 		struct vfo_uplink_params p = {
@@ -152,10 +158,13 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 			.member_timeout_us = (uint64_t)cfg->member_timeout_ms * 1000,
 			.tx_drain_us = (uint64_t)cfg->tx_drain_ms * 1000,
 			.qsbr = a->qsbr,
+			.yield = cfg->idle_yield,
+			.sleepers = {.wake = vfo_fwd_wake, .sync = vfo_fwd_sync, .arg = &a->fwd},
 			.pool_for_socket = vfo_pools_get,
 			.pool_arg = &a->pools,
 		};
 
+		memcpy(p.queue_lcore, queue_lcore, sizeof(p.queue_lcore));
 		snprintf(p.name, sizeof(p.name), "%s", uc->name);
 		memcpy(p.devargs, uc->devargs, sizeof(p.devargs));
 		memcpy(p.ipv6, uc->ipv6, sizeof(p.ipv6));
@@ -174,6 +183,8 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		.drain_tsc = vfo_us_to_tsc(cfg->drain_us),
 		.idle_every = cfg->idle_poll,
 		.idle_after_tsc = vfo_us_to_tsc(VFO_FWD_IDLE_AFTER_US),
+		.yield = cfg->idle_yield,
+		.yield_after_tsc = vfo_us_to_tsc(cfg->idle_yield_us),
 		.qsbr = a->qsbr,
 		.tx_first = cfg->tx_first,
 		.tx_first_len = cfg->tx_first_len,
@@ -196,7 +207,15 @@ setup_dataplane(struct vfo_app *a, char *err, size_t errlen)
 		else
 			a->fwd.peer_mac[i] = (struct rte_ether_addr){{2, 0, 0, 0, 0, (uint8_t)i}};
 	}
-	return 0;
+	return vfo_fwd_yield_setup(&a->fwd, err, errlen);
+}
+
+/* vfo_app_numa_check() callback: logs the line as a warning. */
+static void
+numa_warn(void *arg, const char *line)
+{
+	(void)arg;
+	VFO_LOG(WARNING, "%s", line);
 }
 
 /*
@@ -272,6 +291,7 @@ teardown(struct vfo_app *a, bool report)
 		VFO_STATS_LOG(NOTICE, "totals: mbufs in use with every port closed: %u",
 			      vfo_pools_in_use(&a->pools));
 	a->nb_uplinks = 0;
+	vfo_fwd_yield_teardown(&a->fwd);
 	vfo_pools_free(&a->pools);
 	vfo_unmap_guard_arm(NULL, 0);
 	rte_free(a->qsbr);
@@ -318,6 +338,7 @@ main(int argc, char **argv)
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}
+	vfo_app_numa_check(&app, numa_warn, NULL);
 	vfo_pools_log_memory(&app.pools);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -27,6 +27,8 @@
 
 /* How long "prepare" waits, between looks at a drain, when told to wait (µs). */
 #define DRAIN_POLL_US 100
+/* Longest tick period while a machine is between steady states (µs). */
+#define ENGINE_BUSY_TICK_US 1000
 
 /** A command for the failover thread, and then its result. */
 struct fo_request {
@@ -444,6 +446,27 @@ dispatch(struct vfo_fo_engine *e, const struct vfo_raw_event *ev)
 	}
 }
 
+/*
+ * Returns the tick period now: e->tick_us, or at most ENGINE_BUSY_TICK_US
+ * while a machine is between steady states (the VF draining or returning,
+ * an attach retry pending), so that a long --link-poll-us never slows a
+ * switch.  Failover thread.
+ */
+static uint64_t
+tick_period_us(const struct vfo_fo_engine *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->nb_uplinks; i++) {
+		const struct vfo_failover *fo = &e->fo[i];
+
+		if (fo->state == VFO_FO_DRAINING || fo->state == VFO_FO_VF_RETURNING ||
+		    fo->retry_pending)
+			return RTE_MIN(e->tick_us, (uint64_t)ENGINE_BUSY_TICK_US);
+	}
+	return e->tick_us;
+}
+
 /* Handles the waiting events and, when due, ticks every machine. */
 static void
 run_events(struct vfo_fo_engine *e)
@@ -454,7 +477,7 @@ run_events(struct vfo_fo_engine *e)
 
 	while (e->events != NULL && vfo_events_pop(e->events, &ev))
 		dispatch(e, &ev);
-	if (now - e->last_tick_us < e->tick_us)
+	if (now - e->last_tick_us < tick_period_us(e))
 		return;
 	e->last_tick_us = now;
 	for (i = 0; i < e->nb_uplinks; i++)
@@ -489,7 +512,7 @@ fo_thread_main(void *arg)
 				{.fd = vfo_events_fd(e->events), .events = POLLIN}};
 
 	while (!__atomic_load_n(&e->stopping, __ATOMIC_ACQUIRE)) {
-		uint64_t now = vfo_mono_us(), due = e->last_tick_us + e->tick_us;
+		uint64_t now = vfo_mono_us(), due = e->last_tick_us + tick_period_us(e);
 		uint64_t left = due > now ? due - now : 0;
 		struct timespec ts = {.tv_sec = (time_t)(left / 1000000),
 				      .tv_nsec = (long)(left % 1000000) * 1000};

@@ -125,6 +125,7 @@ on_netlink(void *arg)
 				push(q, &ev);
 		}
 	}
+	vfo_tsan_release(q); /* for vfo_events_stop(), after the unregistration */
 }
 
 /* Subscribes to the kernel's link events (interfaces behind net_tap and

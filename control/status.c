@@ -77,6 +77,9 @@ member_status_json(struct vfo_uplink *u, enum vfo_member_id id)
 		json_object_set_new(o, "link_speed_mbps", json_integer(link.link_speed));
 	}
 	json_object_set_new(o, "rx_modes", rx_modes_json(u, m->port_id, m->vlan_filter));
+	json_object_set_new(o, "yield", json_string(vfo_member_yield_name(m->yield)));
+	if (m->yield_note[0] != '\0')
+		json_object_set_new(o, "yield_note", json_string(m->yield_note));
 	if (m->kif[0] != '\0') {
 		json_object_set_new(o, "kernel_if", json_string(m->kif));
 		json_object_set_new(o, "carrier", json_boolean(vfo_uplink_kernel_carrier(m->kif)));

@@ -131,6 +131,7 @@ vfo_uplink_announce(struct vfo_uplink *u)
 				  u->params.ipv4, u->params.ipv4, &zero);
 	if (u->params.has_ipv6)
 		uplink__build_na(u->ctl_pkts[i], &u->mac, u->params.ipv6);
-	__atomic_store_n(&u->ctl_n, n, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->ctl_n, n, __ATOMIC_SEQ_CST);
+	uplink__wake_workers(u);
 	return n;
 }

@@ -16,10 +16,12 @@
 #include <rte_prefetch.h>
 #include <rte_udp.h>
 
+#include "fwd_sleep.h"
 #include "vfo_counter.h"
 #include "vfo_flow.h"
 #include "vfo_fwd.h"
 #include "vfo_log.h"
+#include "vfo_names.h"
 #include "vfo_tsan.h"
 #include "vfo_tsc.h"
 
@@ -47,21 +49,18 @@ static const char *const mode_names[] = {
 const char *
 vfo_fwd_mode_name(enum vfo_fwd_mode m)
 {
-	return (unsigned int)m < RTE_DIM(mode_names) ? mode_names[m] : "?";
+	return vfo_name_of(mode_names, RTE_DIM(mode_names), (unsigned int)m);
 }
 
 int
 vfo_fwd_mode_parse(const char *s, enum vfo_fwd_mode *m)
 {
-	unsigned int i;
+	int i = vfo_name_find(mode_names, RTE_DIM(mode_names), s);
 
-	for (i = 0; i < RTE_DIM(mode_names); i++) {
-		if (strcmp(s, mode_names[i]) == 0) {
-			*m = (enum vfo_fwd_mode)i;
-			return 0;
-		}
-	}
-	return -1;
+	if (i < 0)
+		return -1;
+	*m = (enum vfo_fwd_mode)i;
+	return 0;
 }
 
 /* Sets dst to the peer MAC and src to the out uplink's MAC (--fwd mac). */
@@ -170,7 +169,10 @@ struct fwd_ctx {
 	uint64_t first_until;		       /* TSC when the retries give up */
 	struct vfo_fwd *f;		       /* the forwarder */
 	struct vfo_fwd_lcore_stats *st;	       /* this lcore's counters */
+	unsigned int idx;		       /* the lcore's index */
 	uint16_t q;			       /* the lcore's queue */
+	bool yield;			       /* it may sleep while idle (f->yield) */
+	uint64_t busy_at;		       /* TSC of its last batch that moved packets */
 	unsigned int idle_mask;		       /* f->idle_every - 1 (0: every turn) */
 	uint64_t now;			       /* TSC at the start of this batch of turns */
 	struct vfo_txbuf txb[VFO_MAX_UPLINKS]; /* TX buffer per out uplink */
@@ -195,6 +197,8 @@ others_mask(struct fwd_ctx *c, unsigned int i, const struct vfo_uplink_view *v)
 	if (unlikely(v->gen != c->seen_gen[i])) {
 		c->seen_gen[i] = v->gen;
 		c->others_busy_at[i] = c->now;
+		if (c->yield)
+			fwd__sleep_sync(c->f, c->idx, i, v, c->q);
 	}
 	if (!v->others_idle_ok || c->idle_mask == 0 ||
 	    c->now - c->others_busy_at[i] < f->idle_after_tsc)
@@ -319,13 +323,16 @@ static uint64_t (*const turns_of[2][VFO_FWD_FLOW + 1][VFO_MAX_UPLINKS])(struct f
 /*
  * Test hook: spins f->stall_ms ms without a quiescent state (holding the
  * views read by the last turns), as an lcore preempted for that long
- * would, then clears it.  Out of line: the loop only tests the flag.
+ * would, then clears it; f->stalling says it is spinning.  Out of line:
+ * the loop only tests the flag.
  */
 static void __rte_noinline
 stall(struct vfo_fwd *f)
 {
+	__atomic_store_n(&f->stalling, true, __ATOMIC_RELEASE);
 	rte_delay_us_block(__atomic_load_n(&f->stall_ms, __ATOMIC_RELAXED) * 1000u);
 	__atomic_store_n(&f->stall_ms, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&f->stalling, false, __ATOMIC_RELEASE);
 }
 
 /*
@@ -417,6 +424,44 @@ flush_all(struct fwd_ctx *c)
 		vfo_txbuf_flush(c->f->uplink[i], c->q, &c->txb[i]);
 }
 
+/*
+ * Idle yielding, after a batch that moved 'moved' packets at 'now': once
+ * every queue has been empty for f->yield_after_tsc and the lcore may sleep,
+ * arms the RX interrupts; if the next batch still finds nothing, sleeps
+ * (fwd__sleep_wait); any packet disarms them.  Returns the TSC to go on from.
+ */
+static __rte_noinline uint64_t
+idle_yield(struct fwd_ctx *c, uint64_t moved, uint64_t now)
+{
+	struct vfo_fwd *f = c->f;
+	bool armed = f->sleeper[c->idx].armed;
+
+	if (unlikely(f->sleeper[c->idx].woke != 0))
+		fwd__sleep_judge(f, c->idx, c->q, c->st);
+	if (moved != 0) {
+		if (now - c->busy_at >= f->yield_after_tsc)
+			fwd__sleep_busy(f, c->idx); /* the first packets after idling */
+		c->busy_at = now;
+		if (armed)
+			fwd__sleep_arm(f, c->idx, c->q, false);
+		return now;
+	}
+	if (now - c->busy_at < f->yield_after_tsc)
+		return now;
+	if (!armed) {
+		if (fwd__sleep_allowed(f, c->idx))
+			fwd__sleep_arm(f, c->idx, c->q, true);
+		return now;
+	}
+	/* Armed, and a whole batch since found nothing: sleep.  busy_at stays:
+	 * a wake that brings no packet (a timeout, a kick) sleeps again after
+	 * two batches, not after another f->yield_after_tsc. */
+	flush_all(c);
+	now = fwd__sleep_wait(f, c->idx, c->q, c->st);
+	fwd__sleep_arm(f, c->idx, c->q, false);
+	return now;
+}
+
 int
 vfo_fwd_lcore_main(void *arg)
 {
@@ -427,7 +472,11 @@ vfo_fwd_lcore_main(void *arg)
 	struct vfo_fwd_lcore_stats *st = &f->lcore[idx];
 	uint64_t (*const turns)(struct fwd_ctx *) = turns_of[0][f->mode][f->nb_uplinks - 1];
 	uint64_t (*const turns_live)(struct fwd_ctx *) = turns_of[1][f->mode][f->nb_uplinks - 1];
-	struct fwd_ctx c = {.f = f, .st = st, .q = (uint16_t)idx};
+	struct fwd_ctx c = {.f = f,
+			    .st = st,
+			    .idx = idx,
+			    .q = (uint16_t)idx,
+			    .yield = vfo_yield_uses_intr(f->yield) && f->yield_ready};
 	struct vfo_fwd_marks *marks = f->marks != NULL ? &f->marks[idx] : NULL;
 	const uint64_t stall_tsc = f->stall_tsc != 0 ? f->stall_tsc : UINT64_MAX;
 	const uint64_t quiet_tsc = f->quiet_tsc != 0 ? f->quiet_tsc : UINT64_MAX;
@@ -438,10 +487,14 @@ vfo_fwd_lcore_main(void *arg)
 	for (i = 0; i < f->nb_uplinks; i++) {
 		c.txb[i].len = 0;
 		c.txb[i].size = f->burst;
-		c.seen_gen[i] = vfo_uplink_view(f->uplink[i])->gen;
+		/* Unseen: the first batch takes it as a change (registers
+		 * the members' RX interrupts when yielding). */
+		c.seen_gen[i] = vfo_uplink_view(f->uplink[i])->gen - 1;
 	}
 	rte_rcu_qsbr_thread_register(f->qsbr, idx);
 	rte_rcu_qsbr_thread_online(f->qsbr, idx);
+	if (c.yield)
+		fwd__sleep_start(f, idx);
 	VFO_LOG(INFO, "lcore %u forwards queue %u of %u uplink(s), mode %s", rte_lcore_id(), c.q,
 		f->nb_uplinks, vfo_fwd_mode_name(f->mode));
 	if (f->tx_first) {
@@ -449,7 +502,7 @@ vfo_fwd_lcore_main(void *arg)
 		first_retry(&c, rte_rdtsc());
 	}
 
-	prev = prev_drain = last_rx = rte_rdtsc();
+	prev = prev_drain = last_rx = c.busy_at = rte_rdtsc();
 	for (i = 0; i < f->nb_uplinks; i++)
 		c.others_busy_at[i] = prev;
 	while (!__atomic_load_n(f->quit, __ATOMIC_RELAXED)) {
@@ -487,10 +540,14 @@ vfo_fwd_lcore_main(void *arg)
 		}
 		for (i = 0; i < f->nb_uplinks; i++)
 			vfo_uplink_ctl_tx(f->uplink[i], c.q);
+		if (unlikely(c.yield))
+			prev = idle_yield(&c, moved, now);
 	}
 	flush_all(&c);
 	for (i = 0; i < f->nb_uplinks; i++)
 		rte_pktmbuf_free_bulk(c.first[i], c.first_n[i]);
+	if (c.yield)
+		fwd__sleep_stop(f, idx, c.q);
 	vfo_tsan_release(f->qsbr);
 	rte_rcu_qsbr_thread_offline(f->qsbr, idx);
 	rte_rcu_qsbr_thread_unregister(f->qsbr, idx);
@@ -513,5 +570,11 @@ vfo_fwd_stats_sum(const struct vfo_fwd *f, struct vfo_fwd_lcore_stats *sum)
 		sum->total_cycles += __atomic_load_n(&s->total_cycles, __ATOMIC_RELAXED);
 		sum->idle_batches += __atomic_load_n(&s->idle_batches, __ATOMIC_RELAXED);
 		sum->batches += __atomic_load_n(&s->batches, __ATOMIC_RELAXED);
+		sum->sleeps += __atomic_load_n(&s->sleeps, __ATOMIC_RELAXED);
+		sum->wake_rx += __atomic_load_n(&s->wake_rx, __ATOMIC_RELAXED);
+		sum->wake_kick += __atomic_load_n(&s->wake_kick, __ATOMIC_RELAXED);
+		sum->wake_timeout += __atomic_load_n(&s->wake_timeout, __ATOMIC_RELAXED);
+		sum->sleep_cycles += __atomic_load_n(&s->sleep_cycles, __ATOMIC_RELAXED);
+		sum->wake_missed += __atomic_load_n(&s->wake_missed, __ATOMIC_RELAXED);
 	}
 }

@@ -66,15 +66,28 @@ uplink__publish_view(struct vfo_uplink *u, int active)
 			continue;
 		v->rx_port[v->nb_rx] = mb->port_id;
 		v->rx_member[v->nb_rx] = (uint8_t)m;
+		v->rx_wake[v->nb_rx] = mb->wake;
 		v->nb_rx++;
 	}
 	v->others_idle_ok = v->tx_port != VFO_PORT_NONE && v->tx_member == VFO_MEMBER_VF;
-	__atomic_store_n(&u->view, v, __ATOMIC_RELEASE);
+	v->all_wake = true;
+	for (id = 0; id < v->nb_rx; id++)
+		v->all_wake &= (v->rx_wake[id] & VFO_VIEW_WAKE_INTR) != 0;
+	__atomic_store_n(&u->view, v, __ATOMIC_SEQ_CST);
 	if (u->params.qsbr != NULL) {
 		u->grace_token = rte_rcu_qsbr_start(u->params.qsbr);
 		u->grace_pending = true;
 	}
+	uplink__wake_workers(u);
 	return 0;
+}
+
+/* Wakes the workers that sleep while idle, if any. */
+void
+uplink__wake_workers(const struct vfo_uplink *u)
+{
+	if (u->params.sleepers.wake != NULL)
+		u->params.sleepers.wake(u->params.sleepers.arg);
 }
 
 bool
@@ -105,6 +118,15 @@ uplink__wait_grace(struct vfo_uplink *u)
 			return -ETIMEDOUT;
 		nanosleep(&nap, NULL);
 	}
+}
+
+/* Waits until no worker has a member that is not in the current view
+ * registered for RX interrupts. */
+void
+uplink__wait_sleepers(struct vfo_uplink *u)
+{
+	if (u->params.sleepers.sync != NULL)
+		u->params.sleepers.sync(u->params.sleepers.arg, u, u->view->gen);
 }
 
 struct vfo_uplink *

@@ -274,6 +274,8 @@ release_step(struct vfo_uplink *u, enum vfo_member_id id, bool wait)
 				"a forwarding lcore has not passed a quiescent state in %" PRIu64
 				" ms: it may still use the %s",
 				grace_ms, vfo_member_name(id));
+		/* No sleeping lcore may keep its RX interrupt registered past here. */
+		uplink__wait_sleepers(u);
 		tx_complete(u, id, &m->rel);
 		j = job_new(u, id, m, false);
 		if (j == NULL)

@@ -118,42 +118,31 @@ member_apply_rx_modes(const struct vfo_uplink *u, enum vfo_member_id id, struct 
 }
 
 /*
- * Configures member 'm' of 'u' (queues, RSS, descriptors, MTU, VLAN
- * filters, promiscuous and all-multicast modes) and starts it.  Returns 0,
- * or -1 with 'err' naming the port and errno.
+ * Configures member 'id' ('m': the port worker's copy) of 'u' (queues, RSS,
+ * descriptors, MTU, VLAN filters, promiscuous and all-multicast modes; RX
+ * interrupts when 'intr'), not started.  'info' is the port's device info.
+ * Returns 0, or -1 with 'err' naming the port and errno.
  */
-int
-uplink__member_start(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
-		     char *err, size_t errlen)
+static int
+member_configure(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+		 const struct rte_eth_dev_info *info, bool intr, char *err, size_t errlen)
 {
 	const struct vfo_uplink_params *p = &u->params;
 	struct rte_eth_conf conf;
-	struct rte_eth_dev_info info;
 	struct rte_mempool *mp;
 	uint16_t port = m->port_id, rxd = p->nb_rxd, txd = p->nb_txd, q;
 	const char *what = vfo_member_name(id);
 	int ret;
 
-	ret = rte_eth_dev_info_get(port, &info);
-	if (ret != 0)
-		return vfo_errf(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name,
-				what, port, rte_strerror(-ret));
-	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
-		return vfo_errf(
-			err, errlen,
-			"uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
-			"asked: lower --rxq/--txq (one per forwarding lcore)",
-			p->name, what, port, info.driver_name, info.max_rx_queues,
-			info.max_tx_queues, p->nb_rxq, p->nb_txq);
 	memset(&conf, 0, sizeof(conf));
-	if (p->nb_rxq > 1 && info.flow_type_rss_offloads != 0) {
+	if (p->nb_rxq > 1 && info->flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
-			info.flow_type_rss_offloads &
+			info->flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_TCP);
 	} else if (p->nb_rxq > 1) {
 		VFO_LOG(WARNING, "uplink %s: %s port %u (%s) has no RSS; queues get what it gives",
-			p->name, what, port, info.driver_name);
+			p->name, what, port, info->driver_name);
 	}
 	/* Link changes and removals by interrupt where the PMD has them; the
 	 * failover engine also polls link state for those that do not.  Not
@@ -163,17 +152,18 @@ uplink__member_start(const struct vfo_uplink *u, enum vfo_member_id id, struct v
 	 * panics on the stale fd (DPDK 22.11; seen in the traffic soak, see
 	 * docs/robustness.md).  Its link is a socket's liveness: the poll
 	 * sees it as soon. */
-	if ((*info.dev_flags & RTE_ETH_DEV_INTR_LSC) &&
-	    strcmp(info.driver_name, "net_virtio_user") != 0)
+	if ((*info->dev_flags & RTE_ETH_DEV_INTR_LSC) &&
+	    strcmp(info->driver_name, "net_virtio_user") != 0)
 		conf.intr_conf.lsc = 1;
-	if (*info.dev_flags & RTE_ETH_DEV_INTR_RMV)
+	if (*info->dev_flags & RTE_ETH_DEV_INTR_RMV)
 		conf.intr_conf.rmv = 1;
-	if (p->vlans.n != 0 && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER))
+	conf.intr_conf.rxq = intr;
+	if (p->vlans.n != 0 && (info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_VLAN_FILTER))
 		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 	ret = rte_eth_dev_configure(port, p->nb_rxq, p->nb_txq, &conf);
 	if (ret < 0)
 		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): configure failed: %s",
-				p->name, what, port, info.driver_name, rte_strerror(-ret));
+				p->name, what, port, info->driver_name, rte_strerror(-ret));
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (ret < 0)
 		return vfo_errf(err, errlen, "uplink %s: %s port %u: descriptor counts refused: %s",
@@ -197,16 +187,75 @@ uplink__member_start(const struct vfo_uplink *u, enum vfo_member_id id, struct v
 			return vfo_errf(err, errlen, "uplink %s: %s port %u: TX queue %u setup: %s",
 					p->name, what, port, q, rte_strerror(-ret));
 	}
-	member_apply_rx_modes(u, id, m, info.driver_name);
+	member_apply_rx_modes(u, id, m, info->driver_name);
+	VFO_LOG(DEBUG, "uplink %s: %s port %u configured, %u rxq x %u, %u txq x %u%s", p->name,
+		what, port, p->nb_rxq, rxd, p->nb_txq, txd, intr ? ", RX interrupts" : "");
+	return 0;
+}
+
+/*
+ * Configures member 'id' ('m': the port worker's copy) of 'u' and starts it.  With an --idle-yield
+ * mode that uses RX interrupts, a PMD that refuses them at configure or start is configured and
+ * started again without them.  Returns 0, or -1 with 'err' naming the port and errno.
+ */
+int
+uplink__member_start(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+		     char *err, size_t errlen)
+{
+	const struct vfo_uplink_params *p = &u->params;
+	struct rte_eth_dev_info info;
+	uint16_t port = m->port_id;
+	const char *what = vfo_member_name(id);
+	bool intr = uplink__yield_wants_intr(u);
+	char why[256];
+	int ret;
+
+	ret = rte_eth_dev_info_get(port, &info);
+	if (ret != 0)
+		return vfo_errf(err, errlen, "uplink %s: %s port %u: no device info: %s", p->name,
+				what, port, rte_strerror(-ret));
+	if (p->nb_rxq > info.max_rx_queues || p->nb_txq > info.max_tx_queues)
+		return vfo_errf(
+			err, errlen,
+			"uplink %s: %s port %u (%s) has at most %u RX / %u TX queues; %u/%u "
+			"asked: lower --rxq/--txq (one per forwarding lcore)",
+			p->name, what, port, info.driver_name, info.max_rx_queues,
+			info.max_tx_queues, p->nb_rxq, p->nb_txq);
+	m->yield = VFO_MEMBER_YIELD_BUSY;
+	m->wake = 0;
+	m->yield_note[0] = '\0';
+	ret = member_configure(u, id, m, &info, intr, why, sizeof(why));
+	if (ret < 0 && intr) {
+		snprintf(m->yield_note, sizeof(m->yield_note), "RX interrupts refused: %.96s", why);
+		intr = false;
+		ret = member_configure(u, id, m, &info, false, why, sizeof(why));
+	}
+	if (ret < 0)
+		return vfo_errf(err, errlen, "%s", why);
+	if (p->yield == VFO_YIELD_PAUSE)
+		uplink__yield_pmgmt_enable(u, m);
 	ret = rte_eth_dev_start(port);
+	if (ret < 0 && intr) {
+		snprintf(m->yield_note, sizeof(m->yield_note),
+			 "does not start with RX interrupts: %s", rte_strerror(-ret));
+		intr = false;
+		if (member_configure(u, id, m, &info, false, err, errlen) < 0)
+			return -1;
+		ret = rte_eth_dev_start(port);
+	}
 	if (ret < 0)
 		return vfo_errf(err, errlen, "uplink %s: %s port %u (%s): start failed: %s",
 				p->name, what, port, info.driver_name, rte_strerror(-ret));
 	m->started = true;
 	rte_eth_macaddr_get(port, &m->port_mac);
-	VFO_LOG(INFO, "uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d",
-		p->name, what, port, info.driver_name, m->dev_name, p->nb_rxq, rxd, p->nb_txq, txd,
-		m->socket);
+	if (uplink__yield_classify(u, id, m, intr, err, errlen) < 0)
+		return -1;
+	VFO_LOG(INFO,
+		"uplink %s: %s is port %u (%s, %s), %u rxq x %u, %u txq x %u, socket %d, "
+		"idle: %s%s%s",
+		p->name, what, port, info.driver_name, m->dev_name, p->nb_rxq, p->nb_rxd, p->nb_txq,
+		p->nb_txd, m->socket, vfo_member_yield_name(m->yield),
+		m->yield_note[0] != '\0' ? ": " : "", m->yield_note);
 	return 0;
 }
 
@@ -266,6 +315,7 @@ uplink__member_teardown(const struct vfo_uplink *u, enum vfo_member_id id, struc
 		return;
 	if (m->started)
 		rte_eth_dev_stop(m->port_id);
+	uplink__yield_release(u, m);
 	m->started = false;
 	rte_eth_dev_close(m->port_id);
 	ret = rte_dev_remove(m->dev);

@@ -61,7 +61,8 @@ vfo_uplink_probe(struct vfo_uplink *u, enum vfo_member_id id, uint32_t target)
 		rte_ether_addr_copy(&dst, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
 	}
 	u->probe_replies_at[id] = replies;
-	__atomic_store_n(&u->probe_pkt[id], m, __ATOMIC_RELEASE);
+	__atomic_store_n(&u->probe_pkt[id], m, __ATOMIC_SEQ_CST);
+	uplink__wake_workers(u);
 	return 0;
 }
 

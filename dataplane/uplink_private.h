@@ -111,6 +111,46 @@ void uplink__member_pkts(const struct vfo_uplink *u, enum vfo_member_id id, uint
 #define UPLINK_PARAM(u, name, def) ((u)->params.name != 0 ? (u)->params.name : (def))
 
 /**
+ * Waits until no worker that sleeps while idle still has a member left out
+ * of the current view registered for RX interrupts (after
+ * uplink__wait_grace(), before that member's port is stopped).
+ */
+void uplink__wait_sleepers(struct vfo_uplink *u);
+
+/** Wakes the workers that sleep while idle (the uplink's sleepers), if any. */
+void uplink__wake_workers(const struct vfo_uplink *u);
+
+/**
+ * Returns true when members are to be configured with RX interrupts
+ * (intr_conf.rxq): the uplink's yield mode uses them.
+ */
+bool uplink__yield_wants_intr(const struct vfo_uplink *u);
+
+/**
+ * Sets member 'm' of 'u' up for DPDK's power management (PAUSE) on every RX
+ * queue, with the lcore that polls it.  Call after the queues are set up and
+ * before the port starts.  Returns 0, or a negative errno (m->yield_note
+ * says why; the member stays busy polled).  The port worker (on its copy of
+ * the member) or the uplink's creator.
+ */
+int uplink__yield_pmgmt_enable(const struct vfo_uplink *u, struct vfo_member *m);
+
+/**
+ * Decides, once member 'id' ('m', the port worker's copy or the uplink's
+ * own) has started, how it lets idle workers yield:
+ * RX interrupts if it was configured with them ('intr') and every RX queue
+ * has them; otherwise, with yield AUTO, PAUSE (the port is stopped, set up
+ * for it and started again); otherwise busy.  Fills m->yield, m->wake and
+ * m->yield_note.  Returns 0, or -1 with 'err' when the port does not start
+ * again.
+ */
+int uplink__yield_classify(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_member *m,
+			   bool intr, char *err, size_t errlen);
+
+/** Undoes uplink__yield_pmgmt_enable() on stopped member 'm'. */
+void uplink__yield_release(const struct vfo_uplink *u, struct vfo_member *m);
+
+/**
  * Writes into 'm' a broadcast ARP-format frame (60 B) of EtherType 'type'
  * and opcode 'op' from 'mac', with sender / target protocol addresses 'sip'
  * / 'tip' (host order) and target hardware address 'tha'.

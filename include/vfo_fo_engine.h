@@ -42,7 +42,8 @@
 struct vfo_fo_engine_conf {
 	struct vfo_fo_conf fo;		       /**< every machine's tunables (path_target below) */
 	uint32_t path_target[VFO_MAX_UPLINKS]; /**< per uplink: ARP target, 0: no path check */
-	uint64_t tick_us;		       /**< every machine ticks this often (link poll) */
+	uint64_t tick_us;		       /**< machines tick this often (link poll), faster
+						* while one is between steady states */
 	char attach_allow[VFO_ATTACH_ALLOW_LEN]; /**< --attach-allow list ("": none) */
 };
 

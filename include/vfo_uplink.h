@@ -60,6 +60,7 @@
 #include "vfo_counter.h"
 #include "vfo_tsan.h"
 #include "vfo_tsa.h"
+#include "vfo_yield.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,6 +100,24 @@ struct vfo_vlan_list {
 	uint16_t id[VFO_MAX_VLANS]; /**< 1..4094 */
 };
 
+struct vfo_uplink;
+
+/**
+ * The forwarder's hooks for workers that sleep while idle (vfo_yield.h);
+ * NULL functions: no worker sleeps.  Called by the control side.
+ */
+struct vfo_uplink_sleepers {
+	/** Wakes every sleeping worker, so that it sees what changed: called
+	 * after a view is published and after frames are left for the worker of
+	 * queue 0 (announcements, path probes). */
+	void (*wake)(void *arg);
+	/** Returns once no worker still has a member that is not in view
+	 * generation 'gen' of 'u' registered for RX interrupts: called after
+	 * the grace period and before such a member's port is stopped. */
+	void (*sync)(void *arg, const struct vfo_uplink *u, uint32_t gen);
+	void *arg; /**< their argument */
+};
+
 /** Settings of an uplink, filled by the caller of vfo_uplink_create(). */
 struct vfo_uplink_params {
 	char name[VFO_NAME_MAX];			 /**< e.g. "u0" */
@@ -122,15 +141,20 @@ struct vfo_uplink_params {
 	uint32_t tx_retry_us;	    /**< how long the fast path retries a TX ring that
 				     * refuses packets before freeing them, 0: never */
 	struct rte_rcu_qsbr *qsbr;  /**< RCU variable the workers report to */
-	uint64_t grace_timeout_us;  /**< longest wait for the workers' grace period after
-				     * a new view (0: VFO_GRACE_TIMEOUT_US) */
-	uint64_t member_timeout_us; /**< longest wait for a member's probe, configure and
-				     * start, or stop, close and remove, in the port
-				     * worker (0: VFO_MEMBER_TIMEOUT_US) */
-	uint64_t tx_drain_us;	    /**< members whose PMD cannot tell when the peer took
-				     * a packet (memif, virtio, net_ring): how long a
-				     * release leaves their TX ring to the peer
-				     * (0: VFO_TX_DRAIN_US) */
+	enum vfo_yield_mode yield;  /**< what members are set up for (--idle-yield) */
+	/** lcore id of the worker that polls each RX queue (for DPDK's power
+	 * management, yield PAUSE or AUTO) */
+	unsigned int queue_lcore[VFO_MAX_QUEUES];
+	struct vfo_uplink_sleepers sleepers; /**< workers that sleep, if any */
+	uint64_t grace_timeout_us;	     /**< longest wait for the workers' grace period after
+					      * a new view (0: VFO_GRACE_TIMEOUT_US) */
+	uint64_t member_timeout_us;	     /**< longest wait for a member's probe, configure and
+					      * start, or stop, close and remove, in the port
+					      * worker (0: VFO_MEMBER_TIMEOUT_US) */
+	uint64_t tx_drain_us;		     /**< members whose PMD cannot tell when the peer took
+					      * a packet (memif, virtio, net_ring): how long a
+					      * release leaves their TX ring to the peer
+					      * (0: VFO_TX_DRAIN_US) */
 	/** Returns the mbuf pool for a NUMA socket (creating it if needed). */
 	struct rte_mempool *(*pool_for_socket)(int socket, void *arg);
 	void *pool_arg; /**< argument for pool_for_socket */
@@ -181,8 +205,19 @@ struct vfo_uplink_view {
 	 * vfo_view_rx_others); false: poll every member every turn (the backup
 	 * transmits, a switch is under way, or no member does). */
 	bool others_idle_ok;
+	/** per rx_port[]: VFO_VIEW_WAKE_* flags, how that member wakes a
+	 * sleeping worker (0: it cannot) */
+	uint8_t rx_wake[VFO_MEMBER_COUNT];
+	/** every rx_port[] can wake a sleeping worker (true with none) */
+	bool all_wake;
 	uint32_t gen; /**< publication number: a new view has a new one */
 };
+
+/** rx_wake flag: the member's RX interrupts wake a sleeping worker. */
+#define VFO_VIEW_WAKE_INTR 1u
+/** rx_wake flag: they need no arming (the queue's fd is readable while
+ * frames wait: net_tap, whose PMD has no rx_queue_intr_enable). */
+#define VFO_VIEW_WAKE_NO_ARM 2u
 
 /**
  * What releasing a member found (vfo_uplink_member_detach, vfo_uplink_poll).
@@ -232,6 +267,9 @@ struct vfo_member {
 	char kif[RTE_ETH_NAME_MAX_LEN];	     /**< kernel interface behind the port (net_tap,
 					      * net_af_packet), "": none; its carrier
 					      * counts in the link state */
+	enum vfo_member_yield yield;	     /**< how it lets idle workers yield */
+	uint8_t wake;			     /**< VFO_VIEW_WAKE_* flags for the view */
+	char yield_note[128];		     /**< why it has that mode, for status */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * vfm_main.c — vfmigrate: parses the options, opens the libvirt
- * connections and the event loop, migrates the domains (--parallel N at
- * a time, one worker thread each), turns Ctrl-C into a clean cancel, and
- * writes the report (--json) and one summary line per domain.
+ * connections and the event loop, finds the domains to evacuate
+ * (--evacuate, after the load threshold if any), migrates the domains
+ * (--parallel N at a time, one worker thread each; after a failure no
+ * new one starts unless --on-failure continue), turns Ctrl-C into a clean
+ * cancel, and writes the report (--json) and one summary line per domain.
  *
  * Thread-safety: the workers share the connections (thread-safe), the
  * cancel flag (written by the signal handler) and the progress lock; each
@@ -17,7 +19,7 @@
 
 #include <libxml/parser.h>
 
-#include "vfm_virt.h"
+#include "vfm_evac.h"
 
 /* Set by Ctrl-C / SIGTERM: running migrations are aborted and rolled back. */
 static volatile sig_atomic_t cancel_flag;
@@ -29,6 +31,7 @@ struct workers {
 	FILE *progress;			  /**< progress lines, or NULL */
 	pthread_mutex_t out_lock;	  /**< serializes output lines */
 	unsigned int next;		  /**< next domain to take (atomic) */
+	bool stop;			  /**< a domain failed: start no more (atomic) */
 	json_t *result[VFM_MAX_DOMAINS];  /**< each domain's report */
 	int exit_status[VFM_MAX_DOMAINS]; /**< each domain's exit status */
 };
@@ -51,6 +54,7 @@ run_domain(struct workers *w, unsigned int i)
 	struct vfm_run r = {.ops = &vfm_domain_ops,
 			    .ctx = &d,
 			    .no_guest = w->o->no_guest,
+			    .no_vf_backup = w->o->no_vf_backup,
 			    .cancel = &cancel_flag,
 			    .tl = &tl};
 	enum vfm_outcome o;
@@ -62,6 +66,8 @@ run_domain(struct workers *w, unsigned int i)
 	}
 	o = vfm_seq_run(&r);
 	w->exit_status[i] = vfm_outcome_exit(o);
+	if (o != VFM_DONE && !w->o->keep_going)
+		__atomic_store_n(&w->stop, true, __ATOMIC_RELAXED);
 	w->result[i] =
 		json_pack("{ss ss si ss sI sO}", "domain", name, "outcome", vfm_outcome_name(o),
 			  "exit", w->exit_status[i], "error", r.error, "total_ms",
@@ -85,7 +91,8 @@ worker_main(void *arg)
 	struct workers *w = arg;
 	unsigned int i;
 
-	while ((i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->o->nb_domains)
+	while (!__atomic_load_n(&w->stop, __ATOMIC_RELAXED) &&
+	       (i = __atomic_fetch_add(&w->next, 1, __ATOMIC_RELAXED)) < w->o->nb_domains)
 		run_domain(w, i);
 	return NULL;
 }
@@ -95,7 +102,7 @@ worker_main(void *arg)
  * exit status of the domains.
  */
 static int
-report(struct workers *w)
+report(struct workers *w, uint64_t t0_ms, json_t *load)
 {
 	const struct vfm_opts *o = w->o;
 	json_t *doms = json_array(), *rep;
@@ -103,6 +110,14 @@ report(struct workers *w)
 	unsigned int i;
 
 	for (i = 0; i < o->nb_domains; i++) {
+		if (w->result[i] == NULL && w->exit_status[i] == 0) {
+			/* Not started: an earlier domain failed (--on-failure stop). */
+			w->exit_status[i] = vfm_outcome_exit(VFM_NOT_STARTED);
+			w->result[i] = json_pack("{ss ss si ss sI s[]}", "domain", o->domains[i],
+						 "outcome", "skipped", "exit", w->exit_status[i],
+						 "error", "not started: an earlier domain failed",
+						 "total_ms", (json_int_t)0, "timeline");
+		}
 		if (w->exit_status[i] > worst)
 			worst = w->exit_status[i];
 		if (w->result[i] != NULL)
@@ -110,6 +125,18 @@ report(struct workers *w)
 	}
 	rep = json_pack("{ss? ss si so}", "src", o->src_uri, "dst", o->dst_uri, "exit", worst,
 			"domains", doms);
+	if (o->evacuate) {
+		json_t *sum = vfm_evac_summary(doms, vfo_mono_ms() - t0_ms);
+
+		json_object_set_new(sum, "load_samples", load);
+		json_object_set_new(sum, "on_failure",
+				    json_string(o->keep_going ? "continue" : "stop"));
+		json_object_set_new(sum, "parallel", json_integer(o->parallel));
+		vfm_evac_print(stderr, sum, o->src_uri, o->dst_uri);
+		json_object_set_new(rep, "evacuation", sum);
+	} else {
+		json_decref(load);
+	}
 	if (o->json_path != NULL) {
 		bool out = strcmp(o->json_path, "-") == 0;
 		int rc = out ? json_dumpf(rep, stdout, JSON_INDENT(2))
@@ -156,12 +183,47 @@ close_conns(struct vfm_conns *c)
 		virConnectClose(c->check);
 }
 
+/*
+ * --evacuate: waits for the load threshold (if any, samples into 'load'),
+ * then puts the source's vfailover domains into o->domains (names[] holds
+ * them).  Returns 0, or -1 with 'err' (none found is an error: nothing to
+ * do is not what the user expected).
+ */
+static int
+find_domains(struct vfm_opts *o, const struct vfm_conns *c, char **names, json_t *load, char *err,
+	     size_t errlen)
+{
+	int n, i;
+
+	if (o->load_threshold != 0 &&
+	    vfm_evac_wait_load(c->src, o, &cancel_flag, load, err, errlen) != 0)
+		return -1;
+	n = vfm_evac_domains(c->src, o, names, VFM_MAX_DOMAINS, err, errlen);
+	if (n < 0)
+		return -1;
+	if (n == 0)
+		return vfo_errf(err, errlen,
+				"--evacuate: no running domain of the source has the guest "
+				"channel '%s' and the VF interface '%s'; nothing to migrate",
+				o->channel_name, o->vf);
+	for (i = 0; i < n; i++)
+		o->domains[i] = names[i];
+	o->nb_domains = (unsigned int)n;
+	if (!o->quiet)
+		fprintf(stderr, "vfmigrate: evacuating %d domain(s), %u at a time\n", n,
+			o->parallel);
+	return 0;
+}
+
 /* vfmigrate: returns the highest exit status of the domains (see --help). */
 int
 main(int argc, char **argv)
 {
 	static struct workers w;
+	static char *names[VFM_MAX_DOMAINS]; /* --evacuate's domains */
+	json_t *load;			     /* --load-threshold's samples */
 	pthread_t th[VFM_MAX_DOMAINS];
+	uint64_t t0_ms;
 	struct vfm_conns conns = {0};
 	struct vfm_opts o;
 	unsigned int i, n;
@@ -185,6 +247,15 @@ main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	t0_ms = vfo_mono_ms();
+	load = json_array(); /* handed to report(), which frees it */
+	if (o.evacuate && find_domains(&o, &conns, names, load, err, sizeof(err)) != 0) {
+		fprintf(stderr, "vfmigrate: %s\n", err);
+		json_decref(load);
+		close_conns(&conns);
+		vfm_events_stop();
+		return 1;
+	}
 	w.o = &o;
 	w.conns = &conns;
 	w.progress = !o.quiet && isatty(STDERR_FILENO) ? stderr : NULL;
@@ -198,7 +269,9 @@ main(int argc, char **argv)
 	n = i;
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	rc = report(&w);
+	rc = report(&w, t0_ms, load);
+	for (i = 0; i < VFM_MAX_DOMAINS; i++)
+		free(names[i]);
 	close_conns(&conns);
 	vfm_events_stop();
 	xmlCleanupParser();

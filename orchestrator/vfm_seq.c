@@ -3,14 +3,19 @@
  * vfm_seq.c — the step sequencer of one domain's migration and its
  * rollback, over struct vfm_ops (so that tests can fail any step).
  *
- *   preflight, guest check              failure: nothing changed
- *   prepare, steer to backup, detach    failure: restore on the source
- *   migrate                             failure / Ctrl-C: restore on the source
+ *   preflight, guest check, reserve     failure: nothing changed
+ *   steer to backup, prepare, detach    failure: restore on the source
+ *   migrate                             failure / timeout / Ctrl-C:
+ *                                       restore on the source
  *   attach on the destination,          failure: the guest stays on its
  *   guest on the VF, steer to the VF    backup on the destination; reported
  *
+ * The host steers to the backup before the guest releases the VF: in the
+ * other order, what the host sends between the two is lost at the VF.
  * Restoring on the source = attach the VF again if it is gone, let the
- * guest take it, steer back to it (if steering had moved).
+ * guest take it, steer back to it (if steering had moved).  A run that
+ * ends without the VF attached on the destination gives its reservation
+ * up at once (before a rollback), so that another run can have the VF.
  *
  * Thread-safety: a struct vfm_run belongs to one thread.
  */
@@ -25,6 +30,13 @@ struct undo {
 	bool steered;  /**< steering moved to the backup */
 };
 
+/* Gives up the run's reservation (before a rollback or at the end). */
+static void
+release(struct vfm_run *r)
+{
+	r->ops->release(r->ctx);
+}
+
 /* The names of the outcomes, as the report writes them. */
 static const char *const outcome_names[VFM_OUTCOME_COUNT] = {
 	[VFM_DONE] = "done",
@@ -32,6 +44,7 @@ static const char *const outcome_names[VFM_OUTCOME_COUNT] = {
 	[VFM_ROLLED_BACK] = "rolled_back",
 	[VFM_ON_BACKUP] = "on_backup",
 	[VFM_ROLLBACK_FAILED] = "rollback_failed",
+	[VFM_ON_BACKUP_NO_VF] = "on_backup_no_vf",
 };
 
 /* Returns the report's name of outcome 'o'. */
@@ -47,7 +60,7 @@ vfm_outcome_exit(enum vfm_outcome o)
 {
 	static const int codes[VFM_OUTCOME_COUNT] = {
 		[VFM_DONE] = 0,	     [VFM_NOT_STARTED] = 1,	[VFM_ROLLED_BACK] = 3,
-		[VFM_ON_BACKUP] = 4, [VFM_ROLLBACK_FAILED] = 5,
+		[VFM_ON_BACKUP] = 4, [VFM_ROLLBACK_FAILED] = 5, [VFM_ON_BACKUP_NO_VF] = 6,
 	};
 
 	return (unsigned int)o < VFM_OUTCOME_COUNT ? codes[o] : 5;
@@ -101,9 +114,10 @@ finish(struct vfm_run *r, json_t *step, const char *name, int rc, json_t *detail
 	})
 
 /*
- * Restores the guest on the source after a failure: the VF attached again
- * if it is gone, the guest on it, steering back to it.  Returns
- * VFM_ROLLED_BACK, or VFM_ROLLBACK_FAILED when a step of it failed.
+ * Restores the guest on the source after a failure: the reservation
+ * given up, the VF attached again if it is gone, the guest on it,
+ * steering back to it.  Returns VFM_ROLLED_BACK, or VFM_ROLLBACK_FAILED
+ * when a step of it failed.
  */
 static enum vfm_outcome
 restore_source(struct vfm_run *r, const struct undo *u)
@@ -111,6 +125,7 @@ restore_source(struct vfm_run *r, const struct undo *u)
 	const struct vfm_ops *ops = r->ops;
 	bool ok = true;
 
+	release(r);
 	if (!ops->vf_on_source(r->ctx))
 		ok = STEP(r, "attach_source", true,
 			  ops->attach(r->ctx, VFM_SRC, d, err, sizeof(err))) == VFM_STEP_OK;
@@ -125,10 +140,31 @@ restore_source(struct vfm_run *r, const struct undo *u)
 }
 
 /*
+ * Step "reserve": a VF on the destination for this run.  Without a free
+ * one the run stops there, or, with r->no_vf_backup, goes on to stay on
+ * its backup (the step then succeeds, "reserved": false in its detail).
+ * Returns 0 to go on, or -1: the run did not start.
+ */
+static int
+reserve(struct vfm_run *r)
+{
+	json_t *step = vfm_tl_begin(r->tl, "reserve", false), *d = json_object();
+	char err[512] = "";
+	int rc = r->ops->reserve(r->ctx, d, err, sizeof(err));
+
+	if (rc == VFM_STEP_NO_VF && r->no_vf_backup) {
+		json_object_set_new(d, "reserved", json_false());
+		json_object_set_new(d, "no_vf", json_string(err));
+		rc = VFM_STEP_OK;
+	}
+	return finish(r, step, "reserve", rc, d, err) == VFM_STEP_OK ? 0 : -1;
+}
+
+/*
  * Runs the steps before the migration changes anything on the
- * destination: preflight, guest check, prepare, steer, detach, migrate.
- * Returns VFM_DONE when the domain now runs on the destination, or the
- * run's outcome otherwise (rollback done).
+ * destination: preflight, guest check, reserve, steer, prepare, detach,
+ * migrate.  Returns VFM_DONE when the domain now runs on the destination,
+ * or the run's outcome otherwise (rollback done).
  */
 static enum vfm_outcome
 to_destination(struct vfm_run *r)
@@ -145,15 +181,19 @@ to_destination(struct vfm_run *r)
 		note_error(r, "start", "cancelled before anything changed");
 		return VFM_NOT_STARTED;
 	}
+	if (reserve(r) != 0) {
+		release(r);
+		return VFM_NOT_STARTED;
+	}
+	u.steered = true; /* a failed hook may have half-steered */
+	if (STEP(r, "steer_backup", false,
+		 ops->steer(r->ctx, VFM_STEER_BACKUP, VFM_SRC, d, err, sizeof(err))) != 0)
+		return restore_source(r, &u);
 	if (!r->no_guest) {
 		u.prepared = true; /* a failed prepare may have half-switched */
 		if (STEP(r, "prepare", false, ops->guest_prepare(r->ctx, d, err, sizeof(err))) != 0)
 			return restore_source(r, &u);
 	}
-	u.steered = true;
-	if (STEP(r, "steer_backup", false,
-		 ops->steer(r->ctx, VFM_STEER_BACKUP, VFM_SRC, d, err, sizeof(err))) != 0)
-		return restore_source(r, &u);
 	if (STEP(r, "detach", false, ops->detach(r->ctx, d, err, sizeof(err))) != 0)
 		return restore_source(r, &u);
 	if (cancelled(r)) {
@@ -165,23 +205,41 @@ to_destination(struct vfm_run *r)
 	return VFM_DONE;
 }
 
+/*
+ * On the destination: attach a VF, the guest on it, steer to it.  There
+ * is no going back: a failure leaves the guest on its backup.  Returns
+ * the run's outcome.
+ */
+static enum vfm_outcome
+on_destination(struct vfm_run *r)
+{
+	const struct vfm_ops *ops = r->ops;
+	int rc = STEP(r, "attach", false, ops->attach(r->ctx, VFM_DST, d, err, sizeof(err)));
+
+	if (rc != VFM_STEP_OK) {
+		release(r);
+		return rc == VFM_STEP_NO_VF ? VFM_ON_BACKUP_NO_VF : VFM_ON_BACKUP;
+	}
+	if ((!r->no_guest && STEP(r, "guest_vf", false,
+				  ops->guest_vf(r->ctx, VFM_DST, d, err, sizeof(err))) != 0) ||
+	    STEP(r, "steer_vf", false,
+		 ops->steer(r->ctx, VFM_STEER_VF, VFM_DST, d, err, sizeof(err))) != 0)
+		return VFM_ON_BACKUP;
+	return VFM_DONE;
+}
+
 /* Runs the whole sequence of run 'r'; returns and sets r->outcome. */
 enum vfm_outcome
 vfm_seq_run(struct vfm_run *r)
 {
-	const struct vfm_ops *ops = r->ops;
 	enum vfm_outcome o;
 
 	r->error[0] = '\0';
 	o = to_destination(r);
 	/* On the destination now: Ctrl-C no longer applies, only forward. */
-	if (o == VFM_DONE &&
-	    (STEP(r, "attach", false, ops->attach(r->ctx, VFM_DST, d, err, sizeof(err))) != 0 ||
-	     (!r->no_guest && STEP(r, "guest_vf", false,
-				   ops->guest_vf(r->ctx, VFM_DST, d, err, sizeof(err))) != 0) ||
-	     STEP(r, "steer_vf", false,
-		  ops->steer(r->ctx, VFM_STEER_VF, VFM_DST, d, err, sizeof(err))) != 0))
-		o = VFM_ON_BACKUP;
+	if (o == VFM_DONE)
+		o = on_destination(r);
+	release(r);
 	r->outcome = o;
 	return o;
 }

@@ -3,13 +3,17 @@
  * vfm_virt.c — vfmigrate's libvirt actions: the event loop thread,
  * connections, XML validation on the test driver, preflight, the VF's
  * detach with its wait for VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, the
- * migration with its job statistics (polled for progress and Ctrl-C,
- * then the completed job's), and the attach of a VF with the same MAC.
+ * migration with its job statistics (polled for progress, Ctrl-C and
+ * --timeout, then the completed job's), the reservation of a destination
+ * VF (what the destination has free, counted under the reservation lock
+ * of vfm_reserve.c), and the attach of a VF with the same MAC.  Every
+ * wait is on CLOCK_MONOTONIC.
  *
  * Thread-safety: libvirt connections are thread-safe and shared; event
  * callbacks run on the event-loop thread and only touch the removal
  * fields of their struct vfm_domain under its lock.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include <libvirt/virterror.h>
 
 #include "vfm_virt.h"
+#include "vfo_errf.h"
 
 /** How often the migration's job statistics are read (ms). */
 #define JOB_POLL_MS 200
@@ -36,6 +41,12 @@ virt_error(void)
 	const char *m = virGetLastErrorMessage();
 
 	return m != NULL ? m : "unknown libvirt error";
+}
+
+const char *
+vfm_virt_error(void)
+{
+	return virt_error();
 }
 
 /* libvirt error callback: errors are reported by the caller, not printed. */
@@ -176,6 +187,8 @@ vfm_domain_init(struct vfm_domain *d, const char *name, const struct vfm_opts *o
 		const struct vfm_conns *conns, struct vfm_timeline *tl,
 		volatile sig_atomic_t *cancel)
 {
+	pthread_condattr_t ca;
+
 	memset(d, 0, sizeof(*d));
 	d->name = name;
 	d->o = o;
@@ -184,10 +197,13 @@ vfm_domain_init(struct vfm_domain *d, const char *name, const struct vfm_opts *o
 	d->cancel = cancel;
 	if (vfo_mutex_init(&d->lock) != 0)
 		return -1;
-	if (pthread_cond_init(&d->cond, NULL) != 0) {
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&d->cond, &ca) != 0) {
 		vfo_mutex_destroy(&d->lock);
 		return -1;
 	}
+	pthread_condattr_destroy(&ca);
 	return 0;
 }
 
@@ -222,6 +238,24 @@ host_uuid(virConnectPtr conn)
 }
 
 /*
+ * Sets d->dst_key, the name of the destination's VF reservations: its
+ * host UUID 'uuid', or, when it reports none, its URI (every character
+ * but letters, digits, '.' and '-' made '_').
+ */
+static void
+dst_key(struct vfm_domain *d, const char *uuid)
+{
+	const char *src = uuid != NULL ? uuid : d->o->dst_uri;
+	size_t i;
+
+	snprintf(d->dst_key, sizeof(d->dst_key), "%s%s", uuid != NULL ? "" : "uri-", src);
+	for (i = 0; d->dst_key[i] != '\0'; i++)
+		if (!isalnum((unsigned char)d->dst_key[i]) && d->dst_key[i] != '.' &&
+		    d->dst_key[i] != '-')
+			d->dst_key[i] = '_';
+}
+
+/*
  * Preflight, hosts: both connections alive and different hosts, the
  * domain running on the source and not on the destination.  Returns 0,
  * or -1 with 'err' set.
@@ -235,6 +269,8 @@ check_hosts(struct vfm_domain *d, json_t *detail, char *err, size_t errlen)
 
 	json_object_set_new(detail, "src_host_uuid", json_string(su ? su : ""));
 	json_object_set_new(detail, "dst_host_uuid", json_string(du ? du : ""));
+	dst_key(d, du);
+	json_object_set_new(detail, "dst_key", json_string(d->dst_key));
 	d->src = virDomainLookupByName(d->conns->src, d->name);
 	if (su != NULL && du != NULL && strcmp(su, du) == 0)
 		snprintf(err, errlen,
@@ -424,17 +460,9 @@ wait_removed(struct vfm_domain *d, uint64_t deadline_ms)
 	struct timespec ts;
 	int rc;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	{
-		uint64_t left = deadline_ms > vfo_mono_ms() ? deadline_ms - vfo_mono_ms() : 0;
-
-		ts.tv_sec += (time_t)(left / 1000);
-		ts.tv_nsec += (long)(left % 1000) * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-	}
+	/* d->cond runs on CLOCK_MONOTONIC (vfm_domain_init), as vfo_mono_ms. */
+	ts.tv_sec = (time_t)(deadline_ms / 1000);
+	ts.tv_nsec = (long)(deadline_ms % 1000) * 1000000;
 	vfo_mutex_lock(&d->lock);
 	while (!d->removed && !d->removal_failed)
 		if (pthread_cond_timedwait(&d->cond, &d->lock.m, &ts) == ETIMEDOUT)
@@ -584,7 +612,9 @@ job_stats(virDomainPtr dom, unsigned int flags)
 struct job_watch {
 	struct vfm_domain *d; /**< the domain migrating */
 	bool done;	      /**< set when the migration call returned (atomic) */
-	bool aborted;	      /**< the watcher aborted the job (Ctrl-C) */
+	bool aborted;	      /**< the watcher aborted the job (Ctrl-C or --timeout) */
+	bool timed_out;	      /**< ... because --timeout passed */
+	uint64_t start;	      /**< vfo_mono_ms when the migration started */
 	json_t *last;	      /**< the last statistics read, or NULL */
 	uint64_t last_note;   /**< when the last progress line was printed */
 };
@@ -605,7 +635,8 @@ note_progress(struct vfm_domain *d, const json_t *st)
 
 /*
  * The watcher: every JOB_POLL_MS reads the job statistics (progress lines
- * every second), and aborts the job once Ctrl-C was pressed.
+ * every second), and aborts the job once Ctrl-C was pressed or --timeout
+ * passed (asking again each time until libvirt takes it).
  */
 static void *
 watch_main(void *arg)
@@ -627,6 +658,12 @@ watch_main(void *arg)
 		if (!w->aborted && *w->d->cancel) {
 			vfm_tl_note(w->d->tl, "migrate: Ctrl-C: aborting the job");
 			w->aborted = virDomainAbortJob(w->d->src) == 0;
+		}
+		if (!w->aborted && w->d->o->timeout_ms != 0 &&
+		    vfo_mono_ms() - w->start >= w->d->o->timeout_ms) {
+			vfm_tl_note(w->d->tl, "migrate: --timeout %u ms passed: aborting the job",
+				    w->d->o->timeout_ms);
+			w->timed_out = w->aborted = virDomainAbortJob(w->d->src) == 0;
 		}
 		nanosleep(&ts, NULL);
 	}
@@ -666,7 +703,7 @@ static int
 virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	struct job_watch w = {.d = d, .last_note = vfo_mono_ms()};
+	struct job_watch w = {.d = d, .start = vfo_mono_ms(), .last_note = vfo_mono_ms()};
 	virTypedParameterPtr p = NULL;
 	virDomainPtr moved = NULL;
 	pthread_t watcher;
@@ -691,8 +728,13 @@ virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 	else if ((moved = virDomainMigrate3(d->src, d->conns->dst, p, (unsigned int)n,
 					    migrate_flags(d->o))) != NULL)
 		rc = 0;
-	if (rc < 0)
+	if (rc < 0 && w.timed_out)
+		snprintf(err, errlen, "timed out: --timeout %u ms passed, the job was aborted",
+			 d->o->timeout_ms);
+	else if (rc < 0)
 		snprintf(err, errlen, "%s", w.aborted ? "cancelled (Ctrl-C)" : virt_error());
+	if (w.timed_out)
+		json_object_set_new(detail, "timed_out", json_true());
 	__atomic_store_n(&w.done, true, __ATOMIC_RELEASE);
 	pthread_join(watcher, NULL);
 	virTypedParamsFree(p, n);
@@ -711,7 +753,238 @@ virt_migrate(void *ctx, json_t *detail, char *err, size_t errlen)
 			 d->name, virt_error());
 		return VFM_STEP_FAIL;
 	}
-	return rc == 0 ? VFM_STEP_OK : w.aborted ? VFM_STEP_CANCELLED : VFM_STEP_FAIL;
+	return rc == 0			   ? VFM_STEP_OK
+	       : w.aborted && !w.timed_out ? VFM_STEP_CANCELLED
+					   : VFM_STEP_FAIL;
+}
+
+/** What the destination has for this run's VF (read under the reservation lock). */
+struct supply {
+	char vf[160];	    /**< what is counted: "pool:NAME", "pci:ADDR", "dev:..." */
+	int capacity;	    /**< VFs of that kind in all, -1: no limit */
+	int in_use;	    /**< of which attached to the destination's domains */
+	char mac_user[128]; /**< a domain there with the VF's MAC, "" when none */
+};
+
+/*
+ * Reads what the destination has for domain 'd''s VF into 's': with
+ * --vf-xml, one device (in use when one of its running domains has it);
+ * from a hostdev pool, the pool's VFs and connections; another network
+ * (an emulated stand-in) has no limit.  Returns 0, or -1 with 'err' set.
+ */
+static int
+dst_supply(struct vfm_domain *d, struct supply *s, char *err, size_t errlen)
+{
+	const char *pool = d->o->vf_network != NULL ? d->o->vf_network : d->vf.network;
+	virDomainPtr *doms = NULL;
+	int i, n;
+
+	memset(s, 0, sizeof(*s));
+	s->capacity = -1;
+	if (d->o->vf_xml != NULL) {
+		if (vfm_xml_dev_key(d->dst_attach_xml, s->vf, sizeof(s->vf)) != 0)
+			return vfo_errf(err, errlen, "--vf-xml %s: not an <interface>",
+					d->o->vf_xml);
+		s->capacity = 1;
+	} else {
+		virNetworkPtr net = virNetworkLookupByName(d->conns->dst, pool);
+		char *xml = net != NULL ? virNetworkGetXMLDesc(net, 0) : NULL, mode[32] = "";
+		int total = 0, used = 0;
+
+		if (net != NULL)
+			virNetworkFree(net);
+		if (xml == NULL || vfm_xml_pool(xml, mode, sizeof(mode), &total, &used) != 0) {
+			free(xml);
+			return vfo_errf(err, errlen,
+					"cannot read network '%s' on the destination: %s", pool,
+					virt_error());
+		}
+		free(xml);
+		snprintf(s->vf, sizeof(s->vf), "pool:%s", pool);
+		if (strcmp(mode, "hostdev") == 0) {
+			s->capacity = total;
+			s->in_use = used;
+		}
+	}
+	n = virConnectListAllDomains(d->conns->dst, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0)
+		return vfo_errf(err, errlen, "cannot list the destination's domains: %s",
+				virt_error());
+	for (i = 0; i < n; i++) {
+		const char *name = virDomainGetName(doms[i]);
+		char *xml = strcmp(name, d->name) != 0 ? virDomainGetXMLDesc(doms[i], 0) : NULL;
+		int hits = 0;
+
+		if (xml != NULL && d->o->vf_xml != NULL)
+			s->in_use += vfm_xml_count_dev(xml, s->vf, d->vf.mac, &hits);
+		else if (xml != NULL)
+			vfm_xml_count_dev(xml, "", d->vf.mac, &hits);
+		if (hits > 0 && s->mac_user[0] == '\0')
+			snprintf(s->mac_user, sizeof(s->mac_user), "%s", name);
+		free(xml);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return 0;
+}
+
+/* Adds what 's' and the reservations 'rv' say to step detail 'detail'. */
+static void
+supply_detail(json_t *detail, const struct supply *s, const struct vfm_resv *rv, const char *own)
+{
+	json_object_set_new(detail, "vf", json_string(s->vf));
+	json_object_set_new(detail, "capacity", json_integer(s->capacity));
+	json_object_set_new(detail, "in_use", json_integer(s->in_use));
+	json_object_set_new(detail, "reserved_by_others",
+			    json_integer(vfm_resv_count(rv, s->vf, own)));
+	if (rv->dropped != 0)
+		json_object_set_new(detail, "stale_dropped", json_integer(rv->dropped));
+}
+
+/* Writes why the destination has no VF for 's' into 'err'; returns VFM_STEP_NO_VF. */
+static int
+no_vf(const struct supply *s, unsigned int reserved, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+		 "no free VF on the destination: %s has %d of %d in use and %u reserved by "
+		 "other migrations",
+		 s->vf, s->in_use, s->capacity, reserved);
+	return VFM_STEP_NO_VF;
+}
+
+/* Opens the destination's reservations into a new *rv; 0, or -1 with 'err'. */
+static int
+resv_open(struct vfm_domain *d, struct vfm_resv **rv, char *err, size_t errlen)
+{
+	*rv = calloc(1, sizeof(**rv));
+	if (*rv == NULL)
+		return vfo_errf(err, errlen, "out of memory");
+	if (vfm_resv_open(*rv, d->o->lock_dir, d->dst_key, err, errlen) != 0) {
+		free(*rv);
+		*rv = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Closes and frees *rv; returns vfm_resv_close's result. */
+static int
+resv_close(struct vfm_resv *rv, char *err, size_t errlen)
+{
+	int rc = vfm_resv_close(rv, err, errlen);
+
+	free(rv);
+	return rc;
+}
+
+/* Op "reserve": a free VF (and the MAC) on the destination for this run. */
+static int
+virt_reserve(void *ctx, json_t *detail, char *err, size_t errlen)
+{
+	struct vfm_domain *d = ctx;
+	const struct vfm_resv_entry *other;
+	struct vfm_resv *rv;
+	struct supply s;
+	unsigned int reserved;
+	int rc = VFM_STEP_FAIL;
+
+	if (resv_open(d, &rv, err, errlen) != 0)
+		return VFM_STEP_FAIL;
+	if (dst_supply(d, &s, err, errlen) != 0)
+		goto out;
+	supply_detail(detail, &s, rv, NULL);
+	reserved = vfm_resv_count(rv, s.vf, NULL);
+	other = vfm_resv_mac(rv, d->vf.mac, NULL);
+	if (s.mac_user[0] != '\0')
+		snprintf(err, errlen, "MAC %s is in use on the destination by domain '%s'",
+			 d->vf.mac, s.mac_user);
+	else if (other != NULL)
+		snprintf(err, errlen,
+			 "MAC %s is reserved on the destination for domain '%s' (vfmigrate pid %ld "
+			 "on %s)",
+			 d->vf.mac, other->domain, other->pid, other->host);
+	else if (!vfm_resv_free(s.capacity, s.in_use, reserved))
+		rc = no_vf(&s, reserved, err, errlen);
+	else if (vfm_resv_add(rv, s.vf, d->vf.mac, d->name, d->resv_id) != 0)
+		snprintf(err, errlen, "%s holds %d reservations already", rv->path, VFM_RESV_MAX);
+	else
+		rc = VFM_STEP_OK;
+out:
+	if (resv_close(rv, err, errlen) != 0 && rc == VFM_STEP_OK) {
+		d->resv_id[0] = '\0';
+		rc = VFM_STEP_FAIL;
+	}
+	if (rc == VFM_STEP_OK) {
+		json_object_set_new(detail, "reserved", json_true());
+		json_object_set_new(detail, "id", json_string(d->resv_id));
+	}
+	return rc;
+}
+
+/* Op "release": drops this run's reservation, if it holds one. */
+static void
+virt_release(void *ctx)
+{
+	struct vfm_domain *d = ctx;
+	struct vfm_resv *rv;
+	char err[512];
+
+	if (d->resv_id[0] == '\0')
+		return;
+	if (resv_open(d, &rv, err, sizeof(err)) == 0) {
+		vfm_resv_remove(rv, d->resv_id);
+		if (resv_close(rv, err, sizeof(err)) == 0) {
+			vfm_tl_note(d->tl, "reservation %s released", d->resv_id);
+			d->resv_id[0] = '\0';
+			return;
+		}
+	}
+	vfm_tl_note(d->tl, "reservation %s not released: %s", d->resv_id, err);
+}
+
+/*
+ * Attaches the VF on the destination under the reservation lock: the one
+ * this run reserved, or, holding none, a free one (VFM_STEP_NO_VF when
+ * there is none, before or - taken by someone who did not reserve - at
+ * the attach).  The reservation ends with the attach either way: once
+ * attached, libvirt's view counts the VF.
+ */
+static int
+attach_dst(struct vfm_domain *d, json_t *detail, char *err, size_t errlen)
+{
+	const char *own = d->resv_id[0] != '\0' ? d->resv_id : NULL;
+	struct vfm_resv *rv;
+	struct supply s;
+	int rc = VFM_STEP_FAIL;
+
+	if (resv_open(d, &rv, err, errlen) != 0)
+		return VFM_STEP_FAIL;
+	if (dst_supply(d, &s, err, errlen) != 0)
+		goto out;
+	supply_detail(detail, &s, rv, own);
+	json_object_set_new(detail, "reserved", json_boolean(own != NULL));
+	if (own == NULL && !vfm_resv_free(s.capacity, s.in_use, vfm_resv_count(rv, s.vf, NULL))) {
+		rc = no_vf(&s, vfm_resv_count(rv, s.vf, NULL), err, errlen);
+		goto out;
+	}
+	if (virDomainAttachDeviceFlags(d->dst, d->dst_attach_xml, VIR_DOMAIN_AFFECT_LIVE) == 0) {
+		rc = VFM_STEP_OK;
+	} else {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", virt_error());
+		if (dst_supply(d, &s, err, errlen) == 0 &&
+		    !vfm_resv_free(s.capacity, s.in_use, vfm_resv_count(rv, s.vf, own)))
+			rc = no_vf(&s, vfm_resv_count(rv, s.vf, own), err, errlen);
+		else
+			snprintf(err, errlen, "attach on the destination refused: %s", why);
+	}
+	if (own != NULL)
+		vfm_resv_remove(rv, own);
+out:
+	if (resv_close(rv, err, errlen) == 0)
+		d->resv_id[0] = '\0';
+	return rc;
 }
 
 /* Op "attach": the VF XML for 'side' attached live. */
@@ -719,13 +992,13 @@ static int
 virt_attach(void *ctx, enum vfm_side side, json_t *detail, char *err, size_t errlen)
 {
 	struct vfm_domain *d = ctx;
-	virDomainPtr dom = side == VFM_SRC ? d->src : d->dst;
-	const char *xml = side == VFM_SRC ? d->vf.reattach_xml : d->dst_attach_xml;
 
-	json_object_set_new(detail, "xml", json_string(xml));
-	if (virDomainAttachDeviceFlags(dom, xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
-		snprintf(err, errlen, "attach on the %s refused: %s",
-			 side == VFM_SRC ? "source" : "destination", virt_error());
+	json_object_set_new(detail, "xml",
+			    json_string(side == VFM_SRC ? d->vf.reattach_xml : d->dst_attach_xml));
+	if (side == VFM_DST)
+		return attach_dst(d, detail, err, errlen);
+	if (virDomainAttachDeviceFlags(d->src, d->vf.reattach_xml, VIR_DOMAIN_AFFECT_LIVE) < 0) {
+		snprintf(err, errlen, "attach on the source refused: %s", virt_error());
 		return VFM_STEP_FAIL;
 	}
 	return VFM_STEP_OK;
@@ -741,4 +1014,6 @@ const struct vfm_ops vfm_domain_ops = {
 	.vf_on_source = virt_vf_on_source,
 	.migrate = virt_migrate,
 	.attach = virt_attach,
+	.reserve = virt_reserve,
+	.release = virt_release,
 };

@@ -80,6 +80,22 @@ char *vfm_xml_pool_iface(const char *network, const struct vfm_iface *vf);
 char *vfm_xml_file_iface(const char *path, const struct vfm_iface *vf, char *err, size_t errlen);
 
 /**
+ * Names the device that interface XML 'iface' (an <interface> element)
+ * attaches, so that it can be counted among a host's domains: "pci:ADDR"
+ * for one with a host PCI <source><address> (a VF), else
+ * "dev:TYPE:SOURCE:MODEL" (an emulated stand-in: its type, source network,
+ * bridge or dev, and model).  Returns 0, or -1 when it is not an interface.
+ */
+int vfm_xml_dev_key(const char *iface, char *key, size_t len);
+
+/**
+ * Counts the interfaces of domain XML 'xml' that attach device 'key'
+ * (vfm_xml_dev_key) and, into *mac_hits, those with MAC 'mac'.  Returns
+ * the count (0 when the XML does not parse).
+ */
+int vfm_xml_count_dev(const char *xml, const char *key, const char *mac, int *mac_hits);
+
+/**
  * Reads network XML 'xml': its forward mode into 'mode' ("" when none),
  * the devices of its pool into *total and those in use into *used.
  * Returns 0, or -1 when the XML does not parse.
@@ -101,6 +117,9 @@ int vfm_events_start(char *err, size_t errlen);
 
 /** Stops the event-loop thread. */
 void vfm_events_stop(void);
+
+/** Returns libvirt's last error message of this thread (never NULL). */
+const char *vfm_virt_error(void);
 
 /** Opens 'uri' (NULL: default).  Returns it, or NULL with 'err' set. */
 virConnectPtr vfm_open(const char *uri, const char *what, char *err, size_t errlen);
@@ -136,10 +155,12 @@ struct vfm_domain {
 	char channel[2][108];	       /**< guest channel per side ("": not known yet) */
 	struct vfo_ctl_conn *guest;    /**< open guest channel connection, or NULL */
 	enum vfm_side guest_side;      /**< which side 'guest' is connected on */
+	char dst_key[200];	       /**< names its VF reservations: host UUID (preflight) */
+	char resv_id[40];	       /**< this run's VF reservation there, "": none */
 	/* Written by libvirt's event thread, read by the domain's worker, both
 	 * with 'lock' held. */
 	struct vfo_mutex lock; /**< guards removed / removal_failed */
-	pthread_cond_t cond;   /**< signalled when one of them is set */
+	pthread_cond_t cond;   /**< signalled when one of them is set (CLOCK_MONOTONIC) */
 	bool removed;	       /**< DEVICE_REMOVED for the VF's alias came */
 	bool removal_failed;   /**< DEVICE_REMOVAL_FAILED came */
 };

@@ -356,6 +356,64 @@ vfm_xml_file_iface(const char *path, const struct vfm_iface *vf, char *err, size
 	return out;
 }
 
+/* Writes the device key of interface element 'n' into 'key' (see vfm_virt.h). */
+static void
+dev_key(const xmlNode *n, char *key, size_t len)
+{
+	xmlNodePtr src = child(n, "source");
+	char pci[16], type[16], where[64], model[32];
+
+	pci_of(child(src, "address"), pci, sizeof(pci));
+	if (pci[0] != '\0') {
+		snprintf(key, len, "pci:%s", pci);
+		return;
+	}
+	attr(n, "type", type, sizeof(type));
+	if (attr(src, "network", where, sizeof(where))[0] == '\0' &&
+	    attr(src, "bridge", where, sizeof(where))[0] == '\0')
+		attr(src, "dev", where, sizeof(where));
+	attr(child(n, "model"), "type", model, sizeof(model));
+	snprintf(key, len, "dev:%s:%s:%s", type, where, model);
+}
+
+/* Names the device interface XML 'iface' attaches; 0, or -1. */
+int
+vfm_xml_dev_key(const char *iface, char *key, size_t len)
+{
+	xmlDocPtr doc = parse(iface);
+	xmlNodePtr root = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	int rc = -1;
+
+	if (is_elem(root, "interface")) {
+		dev_key(root, key, len);
+		rc = 0;
+	}
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+/* Counts the interfaces of domain XML 'xml' with device 'key' (and MAC 'mac'). */
+int
+vfm_xml_count_dev(const char *xml, const char *key, const char *mac, int *mac_hits)
+{
+	xmlDocPtr doc = parse(xml);
+	xmlNodePtr n;
+	int count = 0;
+
+	*mac_hits = 0;
+	for (n = doc != NULL && devices(doc) ? devices(doc)->children : NULL; n; n = n->next) {
+		char k[160], m[18];
+
+		if (!is_elem(n, "interface"))
+			continue;
+		dev_key(n, k, sizeof(k));
+		count += strcmp(k, key) == 0;
+		*mac_hits += strcasecmp(attr(child(n, "mac"), "address", m, sizeof(m)), mac) == 0;
+	}
+	xmlFreeDoc(doc);
+	return count;
+}
+
 /* Reads a network's forward mode and pool use from its XML; 0, or -1. */
 int
 vfm_xml_pool(const char *xml, char *mode, size_t modelen, int *total, int *used)

@@ -121,6 +121,7 @@ cmd_stats(const json_t *req, json_t *reply, void *arg)
 	json_object_set_new(tx, "seconds", json_real(el));
 	json_object_set_new(tx, "rate_pps", json_real(el > 0 ? (double)sent / el : 0));
 	json_object_set_new(rx, "ports", port_array(l, l->rx.port_rx));
+	json_object_set_new(rx, "probe_ports", port_array(l, l->rx.port_probes));
 	json_object_set_new(rx, "probes", json_integer((json_int_t)probes));
 	json_object_set_new(rx, "gaps", json_integer((json_int_t)READ(l->rx.gaps)));
 	json_object_set_new(reply, "tx", tx);

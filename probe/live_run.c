@@ -278,6 +278,7 @@ rx_step(struct rx_ctx *r)
 		}
 		rte_pktmbuf_free_bulk(pkts, n);
 		PUBLISH(l->rx.port_rx[pn], l->rx.port_rx[pn] + n);
+		PUBLISH(l->rx.port_probes[pn], l->rx.port_probes[pn] + probes);
 		PUBLISH(l->rx.probes, l->rx.probes + probes);
 		PUBLISH(l->rx.gaps, l->rx.gaps + gaps);
 	}
@@ -296,6 +297,15 @@ rx_over(struct rx_ctx *r, uint64_t tsc)
 	if (r->end_tsc != 0)
 		return tsc >= r->end_tsc;
 	return l->o->ntx == 0 && __atomic_load_n(&l->stop, __ATOMIC_RELAXED);
+}
+
+/* --idle-sleep-us: sleeps that long when a loop turn did nothing (nothing
+ * received, nothing built or pending to send). */
+static inline void
+idle_nap(const struct vfp_live *l, bool idle)
+{
+	if (unlikely(l->o->idle_sleep_us != 0) && idle)
+		rte_delay_us_sleep(l->o->idle_sleep_us);
 }
 
 /* Puts the calling lcore online in l->qsbr (if any); returns its thread id. */
@@ -329,9 +339,12 @@ tx_loop(void *arg)
 	const unsigned int id = lcore_online(t->l);
 
 	while (!t->done) {
+		uint64_t seq = t->seq;
+
 		tx_step(t, rte_rdtsc());
 		if (t->l->qsbr != NULL)
 			rte_rcu_qsbr_quiescent(t->l->qsbr, id);
+		idle_nap(t->l, t->seq == seq && t->npend == 0);
 	}
 	lcore_offline(t->l, id);
 	vfo_tsan_release(t); /* read after rte_eal_wait_lcore() */
@@ -346,7 +359,8 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 	const unsigned int id = lcore_online(r->l);
 
 	while (!r->done || (t != NULL && !t->done)) {
-		uint64_t tsc = rte_rdtsc();
+		uint64_t tsc = rte_rdtsc(), seq = t != NULL ? t->seq : 0;
+		unsigned int got = 0;
 
 		if (r->l->qsbr != NULL)
 			rte_rcu_qsbr_quiescent(r->l->qsbr, id);
@@ -357,14 +371,14 @@ rx_loop(struct rx_ctx *r, struct tx_ctx *t)
 		 * RX_DRAIN_MS): a late lcore must not leave what arrived in
 		 * time unread. */
 		if (!r->done) {
-			unsigned int got = rx_step(r);
-
+			got = rx_step(r);
 			if (rx_over(r, tsc)) {
 				if (r->drain_end == 0)
 					r->drain_end = tsc + r->l->tsc_hz * RX_DRAIN_MS / 1000;
 				r->done = got == 0 || tsc >= r->drain_end;
 			}
 		}
+		idle_nap(r->l, got == 0 && (t == NULL || (t->seq == seq && t->npend == 0)));
 	}
 	lcore_offline(r->l, id);
 }

@@ -52,6 +52,7 @@ enum {
 	OPT_NDR_TRIALS,
 	OPT_LINK_WAIT,
 	OPT_MAX_GAPS_PRINT,
+	OPT_IDLE_SLEEP,
 	OPT_HELP,
 };
 
@@ -95,6 +96,9 @@ usage(FILE *f)
 		"  --ndr-max-trials N NDR: at most N trials (default 20)\n"
 		"  --link-wait-ms N   wait up to N ms for links up before sending (default 5000)\n"
 		"  --max-gaps-print N gaps listed in the summary (default 20, 0: all)\n"
+		"  --idle-sleep-us N  one lcore: sleep N us when a loop turn neither received\n"
+		"                     nor was due to send (0..10000, default 0: busy poll;\n"
+		"                     for many low-rate probes on few CPUs)\n"
 		"  --help             this text\n"
 		"  SIGUSR1 moves sending to the next --tx port; SIGINT/SIGTERM stop the run.\n"
 		"  Exit: 0 run completed (loss is reported, not an error), 2 bad options,\n"
@@ -424,6 +428,12 @@ one_opt(int c, const char *arg, struct vfp_opts *o, const char **tx_s, const cha
 					"--link-wait-ms '%s': expected ms in 0..600000", arg);
 		o->link_wait_ms = (unsigned int)v;
 		return 0;
+	case OPT_IDLE_SLEEP:
+		if (vfo_parse_u64(arg, 0, 10000, &v) != 0)
+			return vfo_errf(err, errlen,
+					"--idle-sleep-us '%s': expected us in 0..10000", arg);
+		o->idle_sleep_us = (unsigned int)v;
+		return 0;
 	case OPT_MAX_GAPS_PRINT:
 		if (vfo_parse_u64(arg, 0, UINT32_MAX, &v) != 0)
 			return vfo_errf(err, errlen,
@@ -503,6 +513,7 @@ vfp_opts_parse(int argc, char **argv, struct vfp_opts *o, char *err, size_t errl
 		{"ndr-max-trials", required_argument, NULL, OPT_NDR_TRIALS},
 		{"link-wait-ms", required_argument, NULL, OPT_LINK_WAIT},
 		{"max-gaps-print", required_argument, NULL, OPT_MAX_GAPS_PRINT},
+		{"idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP},
 		{"help", no_argument, NULL, OPT_HELP},
 		{NULL, 0, NULL, 0},
 	};

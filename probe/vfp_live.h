@@ -64,8 +64,9 @@ struct vfp_tx_stats {
 
 /** Counters of the RX lcore (it alone writes them; others read relaxed). */
 struct vfp_rx_stats {
-	uint64_t port_rx[VFP_MAX_PORTS]; /**< frames received per port */
-	uint64_t probes;		 /**< of which probe packets of a tracked stream */
+	uint64_t port_rx[VFP_MAX_PORTS];     /**< frames received per port */
+	uint64_t port_probes[VFP_MAX_PORTS]; /**< of which probe packets, per port */
+	uint64_t probes;		     /**< probe packets of a tracked stream, all ports */
 	uint64_t gaps;			 /**< packets that ended a gap */
 } __rte_cache_aligned;
 

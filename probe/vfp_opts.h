@@ -77,6 +77,7 @@ struct vfp_opts {
 	unsigned int ndr_trials;     /**< --ndr-max-trials */
 	unsigned int link_wait_ms;   /**< --link-wait-ms */
 	unsigned int max_gaps_print; /**< --max-gaps-print (0: all) */
+	unsigned int idle_sleep_us;  /**< --idle-sleep-us: sleep on an idle turn, 0: never */
 };
 
 /**

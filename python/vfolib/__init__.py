@@ -12,6 +12,8 @@
     probe         vfprobe: command lines, a run with its control socket, reports
     netns         network namespaces, bridges, taps, veths, link flags
     libvirt_pair  two libvirt daemons on this machine, domain XML, vfmigrate's argv
+    cpu           CPU time of processes' threads (schedstat)
+    plot          matplotlib for PNGs (Agg; Debian's python3 if needed)
     results       what a benchmark records beside its figures (the commit)
 
 Import it the normal way (`import vfolib.ctl`, `from vfolib.checks import

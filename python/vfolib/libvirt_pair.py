@@ -77,13 +77,33 @@ class Pair:
         return False
 
 
-def domain_xml(guest, work, host, name, mac, args=("e2e.guest=vfailover",), qemu_args=()):
+# QEMU's failover mode for the VF stand-in: libvirt's <teaming
+# type='transient'> is for hostdev interfaces only, so QEMU's own
+# properties are set on the e1000e (its primary needs no option ROM).
+FAILOVER_OVERRIDE = """
+  <qemu:override>
+    <qemu:device alias='ua-vf'>
+      <qemu:frontend>
+        <qemu:property name='failover_pair_id' type='string' value='ua-backup'/>
+        <qemu:property name='romfile' type='string' value=''/>
+      </qemu:frontend>
+    </qemu:device>
+  </qemu:override>"""
+
+
+def domain_xml(guest, work, host, name, mac, args=("e2e.guest=vfailover",), qemu_args=(),
+               teaming=False):
     """Returns the definition of guest 'name' on 'host' (a or b): TCG q35,
     1 vCPU, 1 GiB, kernel and initrd from directory 'guest', 'args' (e2e.*
     words) on its kernel command line, 'qemu_args' added to QEMU's (libvirt's
-    <qemu:commandline>, which migrates with the domain)."""
+    <qemu:commandline>, which migrates with the domain); with 'teaming', in
+    QEMU's failover mode: the virtio backup <teaming type='persistent'/>,
+    the VF stand-in its failover primary (FAILOVER_OVERRIDE)."""
     extra = "".join(f"\n    <qemu:arg value='{a}'/>" for a in qemu_args)
     extra = f"\n  <qemu:commandline>{extra}\n  </qemu:commandline>" if extra else ""
+    if teaming:
+        extra += FAILOVER_OVERRIDE
+    team = "\n      <teaming type='persistent'/>" if teaming else ""
     return f"""<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>{name}</name>
   <uuid>{uuid.uuid4()}</uuid>
@@ -110,7 +130,7 @@ def domain_xml(guest, work, host, name, mac, args=("e2e.guest=vfailover",), qemu
     <interface type='network'>
       <mac address='{mac}'/>
       <source network='vfm-back'/>
-      <model type='virtio'/>
+      <model type='virtio'/>{team}
       <alias name='ua-backup'/>
       <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>
     </interface>

@@ -30,11 +30,10 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-#include <rte_eal.h>
 #include <rte_lcore.h>
 
 #include "app.h"
-#include "fuzz.h"
+#include "fuzz_eal.h"
 #include "vfo_flow.h"
 
 /* Uplinks of the fake application. */
@@ -194,16 +193,13 @@ remove_socket(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = {"fuzz_ctl",	     "--no-huge", "-m", "256",
-		       "--no-shconf",	     "--no-pci",  "-l", "0",
-		       "--log-level=*:crit", NULL};
 	static const char *const drivers[UPLINKS] = {"net_memif", "net_memif"};
 	char err[512];
 	unsigned int i;
 
 	(void)argc;
 	(void)argv;
-	FUZZ_CHECK(rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) >= 0);
+	fuzz_eal_init("fuzz_ctl");
 	vfo_config_defaults(&app.cfg);
 	app.nb_uplinks = UPLINKS;
 	for (i = 0; i < UPLINKS; i++) {

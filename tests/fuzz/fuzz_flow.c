@@ -15,10 +15,9 @@
  * in a flow, as unclassified, or as refused by a full table.
  */
 #include <rte_cycles.h>
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
-#include "fuzz.h"
+#include "fuzz_eal.h"
 #include "vfo_flow.h"
 
 /* Capacity of each lcore's table: small, so that short inputs fill it. */
@@ -33,13 +32,9 @@ static struct vfo_flow_table *table;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = {"fuzz_flow",	     "--no-huge", "-m", "256",
-		       "--no-shconf",	     "--no-pci",  "-l", "0",
-		       "--log-level=*:crit", NULL};
-
 	(void)argc;
 	(void)argv;
-	FUZZ_CHECK(rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) >= 0);
+	fuzz_eal_init("fuzz_flow");
 	table = vfo_flow_create("fuzz", MAX_FLOWS, LCORES, SOCKET_ID_ANY);
 	FUZZ_CHECK(table != NULL);
 	return 0;

@@ -36,7 +36,8 @@ PROGRAMS = {  # program: (man page source, section, argv for --help)
     "vfmigrate": ("orchestrator/vfmigrate.8.scd", "8", ["--help"]),
     "vfo-ctl": ("scripts/vfo-ctl.8.scd", "8", ["--help"]),
 }
-EXAMPLES = ["demo-memif.ini", "two-uplinks.ini", "sriov-example.ini", "example.env"]
+EXAMPLES = ["demo-memif.ini", "two-uplinks.ini", "sriov-example.ini", "qemu-failover.ini",
+            "example.env"]
 failures = []
 
 

@@ -68,9 +68,19 @@ def test(h):
     fl, rep = flows(f)
     check_eq((rep["reset"], fl["total_flows"], fl["table_full"], fl["aged_out"], fl["flows"]),
              (False, 0, 0, 0, []), "the table after the reset")
-    f.check_round(1)
-    fl, _ = flows(f)
-    log(f"after the reset and a round: {fl}")
+    for attempt in (1, 2, 3):
+        t0 = time.monotonic()
+        f.check_round(1)
+        fl, _ = flows(f)
+        took = time.monotonic() - t0
+        log(f"after the reset and a round ({took:.2f} s): {fl}")
+        if took < IDLE_MS / 1000:
+            break
+        # The round's flows may have aged out before they were read: a
+        # stall of the shared machine.  Empty the table and try again.
+        log(f"round and read took {took:.2f} s, beyond the idle timeout: again")
+        flows(f, reset=True)
+    check(took < IDLE_MS / 1000, f"3 rounds each outlasted the idle timeout ({took:.2f} s)")
     check_eq((fl["total_flows"], fl["table_full"]), (vfotest.BURST, 0),
              "a round of 32 new flows after the reset")
 

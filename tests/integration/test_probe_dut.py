@@ -23,6 +23,9 @@ from vfotest import check, check_eq
 
 N = 100000
 K = 7
+# Silence threshold: far above any stall of a loaded machine or a TSan build
+# (latency reached 1.5 s there), so that every gap is a sequence gap.
+GAP_US = "10000000"
 
 
 def pcap_frames(path):
@@ -44,7 +47,7 @@ def test(h):
     dut, port = p.dut("dut", ["--drop-every", str(K)])
     pcap, gpcap = h.path("rx.pcap"), h.path("gaps.pcap")
     rep = p.run("probe", "0", [port],
-                ["--count", str(N), "--linger-ms", "1000", "--gap-us", "1000000",
+                ["--count", str(N), "--linger-ms", "1000", "--gap-us", GAP_US,
                  "--pcap", pcap, "--pcap-gaps", gpcap, "--gap-frames", "2"])
     d = p.dut_stop(dut)
     t = rep["totals"]
@@ -61,7 +64,7 @@ def test(h):
     check(all(g["last_seq"] == g["first_seq"] and g["kind"] == "seq" for g in gaps),
           "every gap is one missing number")
 
-    off = p.offline("offline", pcap, ["--gap-us", "1000000"])
+    off = p.offline("offline", pcap, ["--gap-us", GAP_US])
     for k in ("received", "lost", "gaps", "duplicates", "reordered"):
         check_eq(off["totals"][k], t[k], f"offline {k} vs live")
     check_eq([g["first_seq"] for g in off["gaps"]], [g["first_seq"] for g in gaps],

@@ -56,6 +56,9 @@ def test(h):
     wait_until(lambda: stats()["tx"]["port"] == 0, 5, "SIGUSR1 to move sending to port 0")
     sent2 = stats()["tx"]["sent"]
     wait_until(lambda: stats()["tx"]["sent"] > sent2 + 20000, 20, "20000 more on port 0")
+    live = stats()["rx"]
+    check(all(n > 0 for n in live["probe_ports"]) and len(live["probe_ports"]) == 2,
+          f"live probe packets per port: {live}")
     ctl(sock, "stop")
     rep = p.finish(proc, path, timeout=20)
     check(not os.path.exists(sock), "control socket removed at exit")

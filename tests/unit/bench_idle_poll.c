@@ -191,13 +191,6 @@ main(int argc, char **argv)
 		       "1",
 		       NULL};
 	static const unsigned int every[] = {1, 2, 4, 8, 16, 32};
-	struct vfo_pool_need need = {.nb_ports = 8,
-				     .nb_rxq = 1,
-				     .nb_rxd = 1024,
-				     .nb_txq = 1,
-				     .nb_txd = 1024,
-				     .nb_lcores = 2,
-				     .burst = 32};
 	char s[4][128];
 	struct vfo_uplink *u[2];
 	unsigned int lcore, k, i;
@@ -216,9 +209,7 @@ main(int argc, char **argv)
 				"(-l 0,1 --main-lcore 1)\n");
 		return 1;
 	}
-	vfo_pools_init(&pools, &need);
-	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE), RTE_CACHE_LINE_SIZE);
-	rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE);
+	qsbr = test_pools_qsbr(&pools, 8, 2, 1024);
 	rte_eal_remote_launch(get_tid, NULL, lcore);
 	rte_eal_wait_lcore(lcore);
 	for (k = 0; k < 2; k++) {

@@ -293,6 +293,45 @@ test_tx_first_len(void **state)
 }
 
 /* Path liveness, MTU, all-multicast and VLAN settings, from options and INI. */
+/* --idle-yield and what it does to --link-poll-us's default. */
+static void
+test_idle_yield(void **state)
+{
+	struct vfo_app_config c;
+	char err[256] = "", ini[256];
+	const char *path;
+
+	(void)state;
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b"), 0);
+	assert_int_equal(c.idle_yield, VFO_YIELD_OFF);
+	assert_int_equal(c.idle_yield_us, VFO_YIELD_AFTER_US_DEF);
+	assert_int_equal(c.link_poll_us, 1000);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--idle-yield", "interrupt",
+			       "--idle-yield-us", "50"),
+			 0);
+	assert_int_equal(c.idle_yield, VFO_YIELD_INTERRUPT);
+	assert_int_equal(c.idle_yield_us, 50);
+	assert_int_equal(c.link_poll_us, 100000);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--idle-yield", "auto",
+			       "--link-poll-us", "5000"),
+			 0);
+	assert_int_equal(c.idle_yield, VFO_YIELD_AUTO);
+	assert_int_equal(c.link_poll_us, 5000);
+	assert_int_equal(PARSE(&c, err, "--vf", "v", "--backup", "b", "--idle-yield", "pause"), 0);
+	assert_int_equal(c.idle_yield, VFO_YIELD_PAUSE);
+	assert_int_equal(c.link_poll_us, 1000);
+	path = temp_ini("[global]\nidle-yield = interrupt\n[uplink a]\nvf = v\nbackup = b\n");
+	snprintf(ini, sizeof(ini), "%s", path);
+	assert_int_equal(PARSE(&c, err, "--config", ini), 0);
+	unlink(path);
+	assert_int_equal(c.idle_yield, VFO_YIELD_INTERRUPT);
+	assert_int_equal(c.link_poll_us, 100000);
+	EXPECT_FAIL("--idle-yield 'sleep': unknown mode; give off, interrupt, pause or auto",
+		    "--vf", "v", "--backup", "b", "--idle-yield", "sleep");
+	EXPECT_FAIL("--idle-yield-us 5 is out of range; give 10..1000000", "--vf", "v", "--backup",
+		    "b", "--idle-yield-us", "5");
+}
+
 static void
 test_failover_settings(void **state)
 {
@@ -800,6 +839,7 @@ main(void)
 		cmocka_unit_test(test_tx_first_len),
 		cmocka_unit_test(test_failover_settings),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_idle_yield),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

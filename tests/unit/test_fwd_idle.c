@@ -39,12 +39,14 @@
 
 #include "uplink_params.h"
 
-#define PKT_LEN	   60
-#define FWD_LCORE  0 /* the worker lcore (index 0: queue 0) */
-#define BUSY_PKTS  256
-#define SINGLES	   20
-#define BIG_BURST  512 /* half of a net_ring's 1024 slots */
-#define WAIT_MS	   2000
+#define PKT_LEN	  60
+#define FWD_LCORE 0 /* the worker lcore (index 0: queue 0) */
+#define BUSY_PKTS 256
+#define SINGLES	  20
+#define BIG_BURST 512 /* half of a net_ring's 1024 slots */
+/* Longest wait for the worker to go idle (1 ms naps): only a failing run
+ * waits it out; a TSan build on a loaded machine needed more than 2 s. */
+#define WAIT_MS	   20000
 #define IDLE_EVERY 8
 
 static struct vfo_pools pools;
@@ -406,22 +408,13 @@ main(void)
 		cmocka_unit_test_teardown(test_no_idle_while_backup_active, fwd_teardown),
 		cmocka_unit_test_teardown(test_path_reply_window, fwd_teardown),
 	};
-	struct vfo_pool_need need = {.nb_ports = 4,
-				     .nb_rxq = 1,
-				     .nb_rxd = 1024,
-				     .nb_txq = 1,
-				     .nb_txd = 1024,
-				     .nb_lcores = 2,
-				     .burst = 32};
 	int ret;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
 		fprintf(stderr, "test_fwd_idle: EAL init failed\n");
 		return 1;
 	}
-	vfo_pools_init(&pools, &need);
-	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE), RTE_CACHE_LINE_SIZE);
-	rte_rcu_qsbr_init(qsbr, RTE_MAX_LCORE);
+	qsbr = test_pools_qsbr(&pools, 4, 2, 1024);
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	vfo_pools_free(&pools);
 	rte_free(qsbr);

@@ -93,6 +93,7 @@ test_defaults(void **state)
 	assert_int_equal(o.burst, 32);
 	assert_int_equal(o.flows, 1);
 	assert_int_equal(o.linger_ms, 100);
+	assert_int_equal(o.idle_sleep_us, 0);
 	assert_int_equal(o.gap_us, 1000);
 	assert_memory_equal(o.dst_mac, ((uint8_t[]){255, 255, 255, 255, 255, 255}), 6);
 	assert_false(o.src_mac_given);
@@ -113,7 +114,8 @@ test_all_options(void **state)
 			       "--linger-ms", "500", "--src-mac", "02:00:00:00:00:01", "--dst-mac",
 			       "02:00:00:00:00:02", "--src-ip", "10.0.0.1", "--dst-ip", "10.0.0.2",
 			       "--gap-us", "250", "--json", "r.json", "--pcap-gaps", "g.pcap",
-			       "--ctl", "/tmp/c.sock", "--stream", "3", NULL),
+			       "--ctl", "/tmp/c.sock", "--stream", "3", "--idle-sleep-us", "150",
+			       NULL),
 			 0);
 	assert_int_equal(o.ntx, 2);
 	assert_int_equal(o.tx[0], 2);
@@ -135,6 +137,7 @@ test_all_options(void **state)
 	assert_string_equal(o.pcap_gaps, "g.pcap");
 	assert_string_equal(o.ctl, "/tmp/c.sock");
 	assert_int_equal(o.stream, 3);
+	assert_int_equal(o.idle_sleep_us, 150);
 	assert_int_equal(
 		parse(&o, err, sizeof(err), "--port", "a", "--tx", "none", "--count", "5", NULL),
 		0);
@@ -167,6 +170,7 @@ test_errors(void **state)
 		{"--duration", "0", "--duration '0'"},
 		{"--loss-pct", "101", "--loss-pct '101'"},
 		{"--gap-us", "-1", "--gap-us '-1'"},
+		{"--idle-sleep-us", "10001", "--idle-sleep-us '10001'"},
 	};
 	struct vfp_opts o;
 	char err[256];

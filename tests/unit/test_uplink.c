@@ -24,6 +24,8 @@
 #include "vfo_pool.h"
 #include "vfo_uplink.h"
 
+#include "uplink_params.h"
+
 #define PKT_LEN 100
 
 static struct vfo_pools pools;
@@ -745,22 +747,13 @@ main(void)
 		cmocka_unit_test(test_path_probe_and_replies),
 		cmocka_unit_test(test_announce),
 	};
-	struct vfo_pool_need need = {.nb_ports = 2,
-				     .nb_rxq = 1,
-				     .nb_rxd = 512,
-				     .nb_txq = 1,
-				     .nb_txd = 512,
-				     .nb_lcores = 1,
-				     .burst = 32};
 	int ret;
 
 	if (rte_eal_init(RTE_DIM(eal) - 1, eal) < 0) {
 		fprintf(stderr, "test_uplink: EAL init failed\n");
 		return 1;
 	}
-	vfo_pools_init(&pools, &need);
-	qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
-	rte_rcu_qsbr_init(qsbr, 1);
+	qsbr = test_pools_qsbr(&pools, 2, 1, 512);
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	vfo_pools_free(&pools);
 	rte_free(qsbr);

@@ -53,15 +53,16 @@ test_everything(void **state)
 	char err[512];
 
 	(void)state;
-	assert_int_equal(PARSE(&o, err, "--src", "qemu:///system", "--dst", "qemu+ssh://h2/system",
-			       "--vf", "ua-vf0", "--vf-network", "sriov-pool", "--channel",
-			       "/run/c.sock", "--channel-dst", "/run/d.sock", "--channel-name",
-			       "org.x.1", "--uplink", "u0", "--steer-backup", "hook b",
-			       "--steer-vf", "hook v", "--xml", "dst.xml", "--json", "r.json",
-			       "--live", "--p2p", "--persistent", "--undefine-source", "--quiet",
-			       "--max-downtime", "300", "--bandwidth", "1000", "--detach-timeout",
-			       "5000", "--guest-timeout", "2000", "--hook-timeout", "100", "vm1"),
-			 0);
+	assert_int_equal(
+		PARSE(&o, err, "--src", "qemu:///system", "--dst", "qemu+ssh://h2/system", "--vf",
+		      "ua-vf0", "--vf-network", "sriov-pool", "--channel", "/run/c.sock",
+		      "--channel-dst", "/run/d.sock", "--channel-name", "org.x.1", "--uplink", "u0",
+		      "--steer-backup", "hook b", "--steer-vf", "hook v", "--xml", "dst.xml",
+		      "--json", "r.json", "--live", "--p2p", "--persistent", "--undefine-source",
+		      "--quiet", "--max-downtime", "300", "--bandwidth", "1000", "--detach-timeout",
+		      "5000", "--guest-timeout", "2000", "--hook-timeout", "100", "--timeout",
+		      "90000", "--no-vf", "backup", "--lock-dir", "/var/lib/vfm", "vm1"),
+		0);
 	assert_string_equal(o.src_uri, "qemu:///system");
 	assert_string_equal(o.dst_uri, "qemu+ssh://h2/system");
 	assert_string_equal(o.vf, "ua-vf0");
@@ -83,6 +84,9 @@ test_everything(void **state)
 	assert_int_equal(o.detach_timeout_ms, 5000);
 	assert_int_equal(o.guest_timeout_ms, 2000);
 	assert_int_equal(o.hook_timeout_ms, 100);
+	assert_int_equal(o.timeout_ms, 90000);
+	assert_true(o.no_vf_backup);
+	assert_string_equal(o.lock_dir, "/var/lib/vfm");
 	assert_int_equal(o.nb_domains, 1);
 	assert_string_equal(o.domains[0], "vm1");
 }
@@ -109,6 +113,12 @@ test_defaults_and_mac(void **state)
 	assert_int_equal(o.hook_timeout_ms, 30000);
 	assert_int_equal(o.max_downtime_ms, 0);
 	assert_false(o.live || o.p2p);
+	/* No migration timeout, no migration without a free VF, the shared lock dir. */
+	assert_int_equal(o.timeout_ms, 0);
+	assert_false(o.no_vf_backup);
+	assert_string_equal(o.lock_dir, VFM_LOCK_DIR);
+	assert_int_equal(PARSE(&o, err, "vm1", "--dst", "d", "--vf", "x", "--no-vf", "abort"), 0);
+	assert_false(o.no_vf_backup);
 }
 
 static void
@@ -154,6 +164,51 @@ test_refusals(void **state)
 	EXPECT_FAIL("domain 'a' is given twice", "--dst", "d", "--vf", "x", "a", "b", "a");
 	EXPECT_FAIL("unknown option --bogus; see --help", "--bogus", "vm");
 	EXPECT_FAIL("--dst needs an argument", "vm", "--dst");
+	EXPECT_FAIL("--no-vf 'wait': give abort (do not migrate without a free VF on the "
+		    "destination) or backup",
+		    "--dst", "d", "--vf", "x", "--no-vf", "wait", "vm");
+	EXPECT_FAIL("--lock-dir 'locks': give an absolute path", "--dst", "d", "--vf", "x",
+		    "--lock-dir", "locks", "vm");
+}
+
+/* --evacuate and its options. */
+static void
+test_evacuate(void **state)
+{
+	struct vfm_opts o;
+	char err[512];
+
+	(void)state;
+	assert_int_equal(
+		PARSE(&o, err, "--dst", "d", "--vf", "ua-vf0", "--evacuate", "--parallel", "2"), 0);
+	assert_true(o.evacuate);
+	assert_false(o.keep_going);
+	assert_int_equal(o.nb_domains, 0);
+	assert_int_equal(o.load_threshold, 0);
+	assert_int_equal(o.parallel, 2);
+	assert_int_equal(PARSE(&o, err, "--dst", "d", "--vf", "ua-vf0", "--evacuate",
+			       "--on-failure", "continue", "--load-threshold", "80",
+			       "--load-interval", "2"),
+			 0);
+	assert_true(o.keep_going);
+	assert_int_equal(o.load_threshold, 80);
+	assert_int_equal(o.load_interval_s, 2);
+	assert_int_equal(o.load_samples, 3);
+	EXPECT_FAIL("--evacuate migrates every vfailover domain of --src: give no DOMAIN ('vm' "
+		    "given)",
+		    "--dst", "d", "--vf", "x", "--evacuate", "vm");
+	EXPECT_FAIL("--vf MAC names one domain's device or definition; with --evacuate", "--dst",
+		    "d", "--vf", "52:54:00:00:00:01", "--evacuate");
+	EXPECT_FAIL("--on-failure 'retry': give stop", "--dst", "d", "--vf", "x", "--evacuate",
+		    "--on-failure", "retry");
+	EXPECT_FAIL("--on-failure and --load-* apply to --evacuate", "--dst", "d", "--vf", "x",
+		    "--on-failure", "continue", "vm");
+	EXPECT_FAIL("--load-interval and --load-samples need --load-threshold PCT", "--dst", "d",
+		    "--vf", "x", "--evacuate", "--load-samples", "2");
+	EXPECT_FAIL("--load-threshold '101': give a number 1..100", "--dst", "d", "--vf", "x",
+		    "--evacuate", "--load-threshold", "101");
+	EXPECT_FAIL("no domain given: vfmigrate [options] DOMAIN... or --evacuate", "--dst", "d",
+		    "--vf", "x");
 }
 
 static void
@@ -170,15 +225,19 @@ test_ranges(void **state)
 		    "vm");
 	EXPECT_FAIL("--bandwidth '99999999999999999999'", "--dst", "d", "--vf", "x", "--bandwidth",
 		    "99999999999999999999", "vm");
+	EXPECT_FAIL("--timeout '50': give a number 100..86400000", "--dst", "d", "--vf", "x",
+		    "--timeout", "50", "vm");
 }
 
 static void
 test_usage(void **state)
 {
 	static const char *const must[] = {
-		"--dst URI",   "--vf ALIAS|MAC", "--vf-network", "--vf-xml FILE", "--channel PATH",
-		"--no-guest",  "--steer-backup", "--steer-vf",	 "--p2p",	  "--max-downtime",
-		"--bandwidth", "--xml FILE",	 "--parallel N", "--json FILE",	  "Exit status"};
+		"--dst URI",	  "--vf ALIAS|MAC", "--vf-network",	  "--vf-xml FILE",
+		"--channel PATH", "--no-guest",	    "--steer-backup",	  "--steer-vf",
+		"--p2p",	  "--max-downtime", "--bandwidth",	  "--xml FILE",
+		"--parallel N",	  "--json FILE",    "Exit status",	  "--timeout MS",
+		"--no-vf ACTION", "--lock-dir DIR", "6 migrated but left"};
 	char *buf = NULL;
 	size_t len = 0, i;
 	FILE *f = open_memstream(&buf, &len);
@@ -198,7 +257,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_everything),   cmocka_unit_test(test_defaults_and_mac),
 		cmocka_unit_test(test_many_domains), cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_ranges),	     cmocka_unit_test(test_usage),
+		cmocka_unit_test(test_ranges),	     cmocka_unit_test(test_evacuate),
+		cmocka_unit_test(test_usage),
 	};
 
 	return cmocka_run_group_tests_name("vfm_args", tests, NULL, NULL);

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_vfm_seq.c — unit tests of vfmigrate's step sequencer over fake
- * ops: the order of the steps when all succeed, and for every failure
- * (preflight, guest check, prepare, steering, detach timing out,
- * migration failing or cancelled, attach failing, the guest not
- * answering) which steps ran, which rollback followed, the outcome, the
- * exit status, the error and the timeline; and the timeline itself (its
- * JSON and its progress lines).
+ * ops: the order of the steps when all succeed (the host steers to the
+ * backup before the guest releases the VF), and for every failure
+ * (preflight, guest check, no free VF or a MAC in use at the reservation,
+ * steering, prepare, detach timing out, migration failing, timing out or
+ * cancelled, attach failing or finding no free VF, the guest not
+ * answering) which steps ran, which rollback followed, when the
+ * reservation was given up, the outcome, the exit status, the error and
+ * the timeline; and the timeline itself (its JSON and its progress lines).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +30,7 @@ struct fake {
 	int fail_rc;	   /**< its rc (VFM_STEP_FAIL or VFM_STEP_CANCELLED) */
 	bool vf_gone;	   /**< vf_on_source answers false */
 	volatile sig_atomic_t *cancel_on_detach; /**< set during the detach */
+	bool reserved;				 /**< a reservation is held */
 };
 
 /* Logs call 'name' and returns its scripted rc, with an error when it fails. */
@@ -39,7 +42,9 @@ call(struct fake *f, const char *name, char *err, size_t errlen)
 	snprintf(f->log + n, sizeof(f->log) - n, "%s%s", n ? " " : "", name);
 	if ((f->fail != NULL && strcmp(name, f->fail) == 0) ||
 	    (f->fail2 != NULL && strcmp(name, f->fail2) == 0)) {
-		if (f->fail_rc != VFM_STEP_CANCELLED)
+		if (f->fail_rc == VFM_STEP_NO_VF)
+			snprintf(err, errlen, "%s: no free VF", name);
+		else if (f->fail_rc != VFM_STEP_CANCELLED)
 			snprintf(err, errlen, "%s broke", name);
 		return f->fail_rc != 0 ? f->fail_rc : VFM_STEP_FAIL;
 	}
@@ -124,12 +129,43 @@ f_migrate(void *ctx, json_t *d, char *err, size_t errlen)
 	return call(ctx, "migrate", err, errlen);
 }
 
-/* Fake op "attach": logged with its side. */
+/* Fake op "attach": logged with its side; on the destination it ends the
+ * reservation when it succeeds (the VF is attached). */
 static int
 f_attach(void *ctx, enum vfm_side side, json_t *d, char *err, size_t errlen)
 {
+	struct fake *f = ctx;
+	int rc = call(ctx, sided("attach", side), err, errlen);
+
 	(void)d;
-	return call(ctx, sided("attach", side), err, errlen);
+	if (side == VFM_DST && rc == VFM_STEP_OK)
+		f->reserved = false;
+	return rc;
+}
+
+/* Fake op "reserve": logged; holds a reservation when it succeeds. */
+static int
+f_reserve(void *ctx, json_t *d, char *err, size_t errlen)
+{
+	struct fake *f = ctx;
+	int rc = call(ctx, "reserve", err, errlen);
+
+	json_object_set_new(d, "vf", json_string("pool:test"));
+	f->reserved = rc == VFM_STEP_OK;
+	return rc;
+}
+
+/* Fake op "release": logged when a reservation was held (the real one
+ * does nothing otherwise). */
+static void
+f_release(void *ctx)
+{
+	struct fake *f = ctx;
+
+	if (f->reserved) {
+		f->reserved = false;
+		call(ctx, "release", NULL, 0);
+	}
 }
 
 static const struct vfm_ops fake_ops = {
@@ -142,6 +178,8 @@ static const struct vfm_ops fake_ops = {
 	.vf_on_source = f_vf_on_source,
 	.migrate = f_migrate,
 	.attach = f_attach,
+	.reserve = f_reserve,
+	.release = f_release,
 };
 
 /** One scenario's run. */
@@ -156,10 +194,13 @@ struct scenario {
 static enum vfm_outcome
 run(struct scenario *s, bool no_guest)
 {
+	bool no_vf_backup = s->r.no_vf_backup;
+
 	assert_int_equal(vfm_tl_init(&s->tl, "vm", NULL, NULL), 0);
 	s->r = (struct vfm_run){.ops = &fake_ops,
 				.ctx = &s->f,
 				.no_guest = no_guest,
+				.no_vf_backup = no_vf_backup,
 				.cancel = &s->cancel,
 				.tl = &s->tl};
 	return vfm_seq_run(&s->r);
@@ -187,8 +228,20 @@ step(struct scenario *s, size_t i)
 }
 
 #define FULL                                                                                       \
-	"preflight guest_check prepare steer_backup:src detach migrate attach:dst guest_vf:dst "   \
-	"steer_vf:dst"
+	"preflight guest_check reserve steer_backup:src prepare detach migrate attach:dst "        \
+	"guest_vf:dst steer_vf:dst"
+
+/* Returns the index of step 'name' in the timeline of 's', or -1. */
+static int
+step_index(struct scenario *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(s->tl.steps); i++)
+		if (strcmp(json_string_value(json_object_get(step(s, i), "step")), name) == 0)
+			return (int)i;
+	return -1;
+}
 
 static void
 test_all_ok(void **state)
@@ -198,8 +251,8 @@ test_all_ok(void **state)
 
 	(void)state;
 	assert_int_equal(run(&s, false), VFM_DONE);
-	assert_int_equal(json_array_size(s.tl.steps), 9);
-	for (i = 0; i < 9; i++) {
+	assert_int_equal(json_array_size(s.tl.steps), 10);
+	for (i = 0; i < 10; i++) {
 		json_t *st = step(&s, i);
 
 		assert_true(json_is_true(json_object_get(st, "ok")));
@@ -207,14 +260,35 @@ test_all_ok(void **state)
 		assert_true(json_integer_value(json_object_get(st, "end_ms")) >=
 			    json_integer_value(json_object_get(st, "start_ms")));
 	}
-	assert_string_equal(json_string_value(json_object_get(step(&s, 5), "step")), "migrate");
+	assert_string_equal(json_string_value(json_object_get(step(&s, 6), "step")), "migrate");
 	assert_int_equal(
 		json_integer_value(json_object_get(
-			json_object_get(json_object_get(step(&s, 5), "detail"), "job_stats"),
+			json_object_get(json_object_get(step(&s, 6), "detail"), "job_stats"),
 			"downtime")),
 		42);
 	/* An op that adds nothing leaves no "detail". */
 	assert_null(json_object_get(step(&s, 1), "detail"));
+	/* The attach took the reservation over: nothing to release. */
+	assert_false(s.f.reserved);
+	expect(&s, VFM_DONE, 0, FULL, "");
+}
+
+static void
+test_steer_before_prepare(void **state)
+{
+	struct scenario s = {0};
+
+	(void)state;
+	run(&s, false);
+	/* The host sends to the backup before the guest lets go of the VF, and
+	 * the VF is reserved before anything changes. */
+	assert_true(step_index(&s, "reserve") < step_index(&s, "steer_backup"));
+	assert_true(step_index(&s, "steer_backup") < step_index(&s, "prepare"));
+	assert_true(step_index(&s, "prepare") < step_index(&s, "detach"));
+	assert_true(step_index(&s, "attach") < step_index(&s, "guest_vf"));
+	assert_true(step_index(&s, "guest_vf") < step_index(&s, "steer_vf"));
+	assert_true(json_integer_value(json_object_get(step(&s, 3), "end_ms")) <=
+		    json_integer_value(json_object_get(step(&s, 4), "start_ms")));
 	expect(&s, VFM_DONE, 0, FULL, "");
 }
 
@@ -225,8 +299,8 @@ test_no_guest(void **state)
 
 	(void)state;
 	run(&s, true);
-	expect(&s, VFM_DONE, 0, "preflight steer_backup:src detach migrate attach:dst steer_vf:dst",
-	       "");
+	expect(&s, VFM_DONE, 0,
+	       "preflight reserve steer_backup:src detach migrate attach:dst steer_vf:dst", "");
 }
 
 static void
@@ -264,16 +338,65 @@ test_cancel_before_start(void **state)
 }
 
 static void
-test_prepare_fails(void **state)
+test_no_vf_abort(void **state)
 {
-	struct scenario s = {.f.fail = "prepare"};
+	struct scenario s = {.f.fail = "reserve", .f.fail_rc = VFM_STEP_NO_VF};
 
 	(void)state;
 	run(&s, false);
-	/* The VF never left: the guest is told to take it back, nothing else. */
-	assert_true(json_is_true(json_object_get(step(&s, 3), "rollback")));
-	expect(&s, VFM_ROLLED_BACK, 3, "preflight guest_check prepare guest_vf:src",
-	       "prepare: prepare broke");
+	/* No free VF there: nothing changes (--no-vf abort, the default). */
+	assert_true(json_is_false(json_object_get(step(&s, 2), "ok")));
+	expect(&s, VFM_NOT_STARTED, 1, "preflight guest_check reserve",
+	       "reserve: reserve: no free VF");
+}
+
+static void
+test_no_vf_backup(void **state)
+{
+	struct scenario s = {.f.fail = "reserve",
+			     .f.fail2 = "attach:dst",
+			     .f.fail_rc = VFM_STEP_NO_VF,
+			     .f.vf_gone = true,
+			     .r.no_vf_backup = true};
+	json_t *d;
+
+	(void)state;
+	run(&s, false);
+	/* --no-vf backup: it migrates; the reserve step is no failure; still
+	 * no VF at the attach: the guest stays on its backup, steered there. */
+	d = json_object_get(step(&s, 2), "detail");
+	assert_true(json_is_true(json_object_get(step(&s, 2), "ok")));
+	assert_true(json_is_false(json_object_get(d, "reserved")));
+	assert_string_equal(json_string_value(json_object_get(d, "no_vf")), "reserve: no free VF");
+	assert_string_equal(vfm_outcome_name(s.r.outcome), "on_backup_no_vf");
+	expect(&s, VFM_ON_BACKUP_NO_VF, 6,
+	       "preflight guest_check reserve steer_backup:src prepare detach migrate attach:dst",
+	       "attach: attach:dst: no free VF");
+}
+
+static void
+test_no_vf_backup_freed_meanwhile(void **state)
+{
+	struct scenario s = {.f.fail = "reserve",
+			     .f.fail_rc = VFM_STEP_NO_VF,
+			     .f.vf_gone = true,
+			     .r.no_vf_backup = true};
+
+	(void)state;
+	run(&s, false);
+	/* A VF came free during the migration: the attach takes it. */
+	expect(&s, VFM_DONE, 0, FULL, "");
+}
+
+static void
+test_mac_in_use(void **state)
+{
+	struct scenario s = {.f.fail = "reserve", .r.no_vf_backup = true};
+
+	(void)state;
+	run(&s, false);
+	/* Not a want of VFs (the MAC is taken there): it does not start. */
+	expect(&s, VFM_NOT_STARTED, 1, "preflight guest_check reserve", "reserve: reserve broke");
 }
 
 static void
@@ -283,9 +406,25 @@ test_steer_fails(void **state)
 
 	(void)state;
 	run(&s, false);
+	/* The guest was not told anything yet: steering is undone. */
 	expect(&s, VFM_ROLLED_BACK, 3,
-	       "preflight guest_check prepare steer_backup:src guest_vf:src steer_vf:src",
+	       "preflight guest_check reserve steer_backup:src release steer_vf:src",
 	       "steer_backup: steer_backup:src broke");
+}
+
+static void
+test_prepare_fails(void **state)
+{
+	struct scenario s = {.f.fail = "prepare"};
+
+	(void)state;
+	run(&s, false);
+	/* The VF never left: the guest is told to take it back, steering undone. */
+	assert_true(json_is_true(json_object_get(step(&s, 5), "rollback")));
+	expect(&s, VFM_ROLLED_BACK, 3,
+	       "preflight guest_check reserve steer_backup:src prepare release guest_vf:src "
+	       "steer_vf:src",
+	       "prepare: prepare broke");
 }
 
 static void
@@ -297,7 +436,8 @@ test_detach_times_out(void **state)
 	run(&s, false);
 	/* Still attached: no re-attach, the guest takes it back, steering undone. */
 	expect(&s, VFM_ROLLED_BACK, 3,
-	       "preflight guest_check prepare steer_backup:src detach guest_vf:src steer_vf:src",
+	       "preflight guest_check reserve steer_backup:src prepare detach release guest_vf:src "
+	       "steer_vf:src",
 	       "detach: detach broke");
 }
 
@@ -310,10 +450,14 @@ test_detach_fails_late(void **state)
 	run(&s, false);
 	/* Gone after all: attached again first. */
 	expect(&s, VFM_ROLLED_BACK, 3,
-	       "preflight guest_check prepare steer_backup:src detach attach:src guest_vf:src "
-	       "steer_vf:src",
+	       "preflight guest_check reserve steer_backup:src prepare detach release attach:src "
+	       "guest_vf:src steer_vf:src",
 	       "detach: detach broke");
 }
+
+#define ROLLBACK_AFTER_MIGRATE                                                                     \
+	"preflight guest_check reserve steer_backup:src prepare detach migrate release "           \
+	"attach:src guest_vf:src steer_vf:src"
 
 static void
 test_migration_fails(void **state)
@@ -323,14 +467,45 @@ test_migration_fails(void **state)
 
 	(void)state;
 	run(&s, false);
-	for (i = 6; i < 9; i++)
+	for (i = 7; i < 10; i++)
 		assert_true(json_is_true(json_object_get(step(&s, i), "rollback")));
-	assert_string_equal(json_string_value(json_object_get(step(&s, 6), "step")),
+	assert_string_equal(json_string_value(json_object_get(step(&s, 7), "step")),
 			    "attach_source");
-	expect(&s, VFM_ROLLED_BACK, 3,
-	       "preflight guest_check prepare steer_backup:src detach migrate attach:src "
-	       "guest_vf:src steer_vf:src",
-	       "migrate: migrate broke");
+	expect(&s, VFM_ROLLED_BACK, 3, ROLLBACK_AFTER_MIGRATE, "migrate: migrate broke");
+}
+
+/* Fake "migrate" that times out: what virt_migrate reports after --timeout
+ * made it abort the job. */
+static int
+f_migrate_timeout(void *ctx, json_t *d, char *err, size_t errlen)
+{
+	struct fake *f = ctx;
+	size_t n = strlen(f->log);
+
+	snprintf(f->log + n, sizeof(f->log) - n, " migrate");
+	json_object_set_new(d, "timed_out", json_true());
+	snprintf(err, errlen, "timed out: --timeout 100 ms passed, the job was aborted");
+	return VFM_STEP_FAIL;
+}
+
+static void
+test_migration_times_out(void **state)
+{
+	struct vfm_ops ops = fake_ops;
+	struct scenario s = {.f.vf_gone = true};
+
+	(void)state;
+	ops.migrate = f_migrate_timeout;
+	assert_int_equal(vfm_tl_init(&s.tl, "vm", NULL, NULL), 0);
+	s.r = (struct vfm_run){.ops = &ops, .ctx = &s.f, .cancel = &s.cancel, .tl = &s.tl};
+	vfm_seq_run(&s.r);
+	/* Restored on the source: reservation given up, VF attached again, the
+	 * guest on it, steering back; the step says why. */
+	assert_true(
+		json_is_true(json_object_get(json_object_get(step(&s, 6), "detail"), "timed_out")));
+	assert_true(json_is_true(json_object_get(step(&s, 9), "rollback")));
+	expect(&s, VFM_ROLLED_BACK, 3, ROLLBACK_AFTER_MIGRATE,
+	       "migrate: timed out: --timeout 100 ms passed, the job was aborted");
 }
 
 static void
@@ -341,11 +516,8 @@ test_migration_cancelled(void **state)
 
 	(void)state;
 	run(&s, false);
-	assert_string_equal(json_string_value(json_object_get(step(&s, 5), "error")), "cancelled");
-	expect(&s, VFM_ROLLED_BACK, 3,
-	       "preflight guest_check prepare steer_backup:src detach migrate attach:src "
-	       "guest_vf:src steer_vf:src",
-	       "migrate: cancelled");
+	assert_string_equal(json_string_value(json_object_get(step(&s, 6), "error")), "cancelled");
+	expect(&s, VFM_ROLLED_BACK, 3, ROLLBACK_AFTER_MIGRATE, "migrate: cancelled");
 }
 
 static void
@@ -358,8 +530,8 @@ test_cancel_during_detach(void **state)
 	run(&s, false);
 	/* No migration is started; the VF goes back. */
 	expect(&s, VFM_ROLLED_BACK, 3,
-	       "preflight guest_check prepare steer_backup:src detach attach:src guest_vf:src "
-	       "steer_vf:src",
+	       "preflight guest_check reserve steer_backup:src prepare detach release attach:src "
+	       "guest_vf:src steer_vf:src",
 	       "migrate: cancelled before the migration started");
 }
 
@@ -372,8 +544,27 @@ test_attach_fails(void **state)
 	run(&s, false);
 	/* Migrated: no going back; the guest stays on its backup. */
 	expect(&s, VFM_ON_BACKUP, 4,
-	       "preflight guest_check prepare steer_backup:src detach migrate attach:dst",
+	       "preflight guest_check reserve steer_backup:src prepare detach migrate attach:dst "
+	       "release",
 	       "attach: attach:dst broke");
+}
+
+static void
+test_no_vf_after_migration(void **state)
+{
+	struct scenario s = {
+		.f.fail = "attach:dst", .f.fail_rc = VFM_STEP_NO_VF, .f.vf_gone = true};
+
+	(void)state;
+	run(&s, false);
+	/* The VF was gone by the attach (taken by someone who did not reserve):
+	 * the guest stays on its backup, with its own outcome and exit status. */
+	assert_string_equal(json_string_value(json_object_get(step(&s, 7), "error")),
+			    "attach:dst: no free VF");
+	expect(&s, VFM_ON_BACKUP_NO_VF, 6,
+	       "preflight guest_check reserve steer_backup:src prepare detach migrate attach:dst "
+	       "release",
+	       "attach: attach:dst: no free VF");
 }
 
 static void
@@ -385,7 +576,7 @@ test_guest_silent_after(void **state)
 	run(&s, false);
 	/* Traffic stays steered to the backup: the VF is not in use. */
 	expect(&s, VFM_ON_BACKUP, 4,
-	       "preflight guest_check prepare steer_backup:src detach migrate attach:dst "
+	       "preflight guest_check reserve steer_backup:src prepare detach migrate attach:dst "
 	       "guest_vf:dst",
 	       "guest_vf: guest_vf:dst broke");
 }
@@ -408,10 +599,11 @@ test_rollback_fails(void **state)
 	(void)state;
 	run(&s, false);
 	/* The first failure is the run's error; the rollback's is in the timeline. */
-	assert_string_equal(json_string_value(json_object_get(step(&s, 6), "error")),
+	assert_string_equal(json_string_value(json_object_get(step(&s, 7), "error")),
 			    "attach:src broke");
 	expect(&s, VFM_ROLLBACK_FAILED, 5,
-	       "preflight guest_check prepare steer_backup:src detach migrate attach:src",
+	       "preflight guest_check reserve steer_backup:src prepare detach migrate release "
+	       "attach:src",
 	       "migrate: migrate broke");
 }
 
@@ -470,6 +662,8 @@ test_outcome_names(void **state)
 	(void)state;
 	assert_string_equal(vfm_outcome_name(VFM_DONE), "done");
 	assert_string_equal(vfm_outcome_name(VFM_ROLLBACK_FAILED), "rollback_failed");
+	assert_string_equal(vfm_outcome_name(VFM_ON_BACKUP_NO_VF), "on_backup_no_vf");
+	assert_int_equal(vfm_outcome_exit(VFM_ON_BACKUP_NO_VF), 6);
 	assert_string_equal(vfm_outcome_name(VFM_OUTCOME_COUNT), "?");
 }
 
@@ -478,18 +672,25 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_ok),
+		cmocka_unit_test(test_steer_before_prepare),
 		cmocka_unit_test(test_no_guest),
 		cmocka_unit_test(test_preflight_fails),
 		cmocka_unit_test(test_guest_silent_at_start),
 		cmocka_unit_test(test_cancel_before_start),
-		cmocka_unit_test(test_prepare_fails),
+		cmocka_unit_test(test_no_vf_abort),
+		cmocka_unit_test(test_no_vf_backup),
+		cmocka_unit_test(test_no_vf_backup_freed_meanwhile),
+		cmocka_unit_test(test_mac_in_use),
 		cmocka_unit_test(test_steer_fails),
+		cmocka_unit_test(test_prepare_fails),
 		cmocka_unit_test(test_detach_times_out),
 		cmocka_unit_test(test_detach_fails_late),
 		cmocka_unit_test(test_migration_fails),
+		cmocka_unit_test(test_migration_times_out),
 		cmocka_unit_test(test_migration_cancelled),
 		cmocka_unit_test(test_cancel_during_detach),
 		cmocka_unit_test(test_attach_fails),
+		cmocka_unit_test(test_no_vf_after_migration),
 		cmocka_unit_test(test_guest_silent_after),
 		cmocka_unit_test(test_steer_back_fails),
 		cmocka_unit_test(test_rollback_fails),

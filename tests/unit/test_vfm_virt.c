@@ -23,7 +23,7 @@
 #include <libxml/parser.h>
 
 #include "vfo_ctl.h"
-#include "vfm_virt.h"
+#include "vfm_evac.h"
 
 /** Two test-driver "hosts", the checker, options, a domain context. */
 struct fix {
@@ -246,6 +246,33 @@ test_device_xml(void **state)
 	has(dev, "function=\"0x4\"");
 	assert_null(strstr(dev, "00:11:22"));
 	assert_int_equal(vfm_validate_device(f->conns.check, dev, err, sizeof(err)), 0);
+	/* Counted among a host's domains by its host PCI address (reservations). */
+	{
+		char key[160];
+		int hits;
+
+		assert_int_equal(vfm_xml_dev_key(dev, key, sizeof(key)), 0);
+		assert_string_equal(key, "pci:0000:03:10.4");
+		assert_int_equal(vfm_xml_count_dev(xml, key, "52:54:00:aa:00:01", &hits), 0);
+		assert_true(hits >= 1);
+		assert_int_equal(vfm_xml_dev_key("<interface type='network'><source "
+						 "network='vfm-vf'/><model type='e1000e'/>"
+						 "</interface>",
+						 key, sizeof(key)),
+				 0);
+		assert_string_equal(key, "dev:network:vfm-vf:e1000e");
+		assert_int_equal(vfm_xml_count_dev("<domain><devices><interface type='network'>"
+						   "<mac address='52:54:00:00:00:01'/><source "
+						   "network='vfm-vf' bridge='br0'/><model "
+						   "type='e1000e'/></interface><interface "
+						   "type='network'><source network='vfm-back'/>"
+						   "<model type='virtio'/></interface></devices>"
+						   "</domain>",
+						   key, "52:54:00:00:00:0A", &hits),
+				 1);
+		assert_int_equal(hits, 0);
+		assert_int_equal(vfm_xml_dev_key("<hostdev/>", key, sizeof(key)), -1);
+	}
 	free(dev);
 	fp = fopen(path, "w");
 	fputs("<hostdev mode='subsystem' type='pci'/>\n", fp);
@@ -592,6 +619,34 @@ test_hooks(void **state)
 	json_decref(d);
 }
 
+/* --evacuate's choice of domains and the node's CPU time (test driver). */
+static void
+test_evacuation(void **state)
+{
+	struct fix *f = *state;
+	struct vfm_cpu_sample a, b;
+	char *names[4] = {0}, err[512];
+	struct vfm_opts o = f->o;
+	int n;
+
+	/* vm1 has the channel and ua-vf0; "plain" has neither. */
+	n = vfm_evac_domains(f->conns.src, &o, names, 4, err, sizeof(err));
+	assert_int_equal(n, 1);
+	assert_string_equal(names[0], "vm1");
+	free(names[0]);
+	o.channel_name = "org.other.0"; /* no domain has that channel */
+	assert_int_equal(vfm_evac_domains(f->conns.src, &o, names, 4, err, sizeof(err)), 0);
+	o.no_guest = true; /* then the VF interface alone decides */
+	assert_int_equal(vfm_evac_domains(f->conns.src, &o, names, 4, err, sizeof(err)), 1);
+	free(names[0]);
+	o.vf = "ua-vf9";
+	assert_int_equal(vfm_evac_domains(f->conns.src, &o, names, 4, err, sizeof(err)), 0);
+	assert_int_equal(vfm_node_cpu(f->conns.src, &a, err, sizeof(err)), 0);
+	assert_int_equal(vfm_node_cpu(f->conns.src, &b, err, sizeof(err)), 0);
+	assert_true(a.total > 0 && a.busy <= a.total);
+	assert_true(vfm_cpu_busy_pct(&a, &b) >= 0.0 && vfm_cpu_busy_pct(&a, &b) <= 100.0);
+}
+
 int
 main(void)
 {
@@ -605,6 +660,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_guest_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_silent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_evacuation, setup, teardown),
 	};
 	char err[256];
 	int rc;

@@ -16,7 +16,7 @@ import time
 from .qmp import Qmp, QmpError
 
 
-def _mono(ev):
+def event_mono(ev):
     """Returns the monotonic time of a QMP event (QEMU stamps wall time)."""
     return Qmp.event_time(ev) - (time.time() - time.monotonic())
 
@@ -49,8 +49,8 @@ def migrate(src, dst, port, timeout=120):
     ram = info.get("ram", {})
     return {
         "t_migrate": t_migrate,
-        "t_stop": _mono(stop),
-        "t_resume": _mono(resume),
+        "t_stop": event_mono(stop),
+        "t_resume": event_mono(resume),
         "t_completed": t_completed,
         "total_ms": info.get("total-time"),
         "downtime_ms": info.get("downtime"),
@@ -72,6 +72,6 @@ def pause(vm, pause_s):
     time.sleep(pause_s)
     vm.qmp.cmd("cont")
     resume = vm.qmp.wait_event("RESUME", 5)
-    return {"t_migrate": t0, "t_stop": _mono(stop), "t_resume": _mono(resume),
+    return {"t_migrate": t0, "t_stop": event_mono(stop), "t_resume": event_mono(resume),
             "t_completed": time.monotonic(), "total_ms": None, "downtime_ms": None,
             "setup_ms": None, "ram_bytes": None, "status": "paused in place"}

@@ -85,6 +85,11 @@ class Probe(ProbeRun):
         """Returns the frames received so far per port (any frame)."""
         return self.stats()["rx"]["ports"]
 
+    def rx_probe_ports(self):
+        """Returns the probe packets received so far per port (replies of
+        the guest, not its announcements)."""
+        return self.stats()["rx"]["probe_ports"]
+
     def rx_probes(self):
         """Returns the probe packets (vfprobe's own, sequence-numbered)
         received so far, on any port."""

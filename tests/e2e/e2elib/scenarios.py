@@ -27,14 +27,18 @@ it the same way.  Fields (defaults in brackets):
   pause_ms   no migration: the VM is paused in place this long (QMP stop,
              cont) instead: the pause's cost without the move (QEMU keeps
              its translated code), the control for TCG's cold start [None]
+  failover   QEMU's failover mode (qemu_failover.py): the virtio-net is a
+             failover=on standby, the e1000e its hidden primary; QEMU
+             unplugs it when the migration starts and plugs it in on the
+             destination (no device_del / device_add)              [False]
   args       more e2e.KEY=VALUE words for the guest's kernel command line
   rules      the per-run pass rules that apply (study.RULES)           [()]
   quick      in --quick (CI)                                           [False]
   ndr        run again at the highest rate without loss                [False]
 
-Issue 14 adds Linux net_failover, vfailover under QEMU's failover=on and a
-tuned Linux bonding as rows of this table (a Vm option for failover=on
-would be a new field here and in vm.py).
+Issue 14's rows: Linux net_failover and vfailover in QEMU's failover mode
+(failover=True; its backup member, the kernel's standby netdev, through
+net_af_packet or net_af_xdp), and Linux bonding tuned for the job.
 """
 from dataclasses import dataclass, field
 
@@ -46,6 +50,8 @@ GUESTS = {
     "bonding": (r"^e2e: bonding ready", False),
     "dpdk-failsafe": (r"^e2e: testpmd forwarding", False),
     "dpdk-bonding": (r"^e2e: testpmd forwarding", False),
+    "vfailover-standby": (r"^vfailover: forwarding", True),
+    "net-failover": (r"^e2e: net_failover ready", False),
 }
 
 # The rule sets of the study's rows (study.RULES says what each checks).
@@ -65,6 +71,7 @@ class Scenario:
     prefer: str = None
     cut: str = None
     pause_ms: int = None
+    failover: bool = False
     args: tuple = ()
     rules: tuple = ()
     quick: bool = False
@@ -85,6 +92,12 @@ class Scenario:
 # The surprise scenario's path check: an ARP every 10 ms to the host's
 # address on both bridges (testbed.HOST_IP), 3 missed = the path is dead.
 ARP = ("e2e.arp=198.18.0.1", "e2e.arp_ms=10", "e2e.arp_missed=3")
+
+# Linux bonding tuned for this job: the backup slave delivers what it
+# receives (all_slaves_active=1: the host steers to it before the VF goes),
+# the bond's MAC follows the active slave (fail_over_mac=active, what a VF
+# that may not change its MAC needs; both NICs share the MAC here).
+BONDING_BEST = ("e2e.all_slaves_active=1", "e2e.fail_over_mac=active")
 
 SCENARIOS = {
     "migration-only": Scenario(
@@ -110,7 +123,7 @@ SCENARIOS = {
         rules=VFAILOVER),
     "vfailover-planned-libvirt-hooks": Scenario(
         "vfailover, planned (libvirt + vfmigrate, host steered by its hooks only)",
-        driver="libvirt", planned=True, steer="hooks"),
+        driver="libvirt", planned=True, steer="hooks", rules=("no_loss_outside_pause",)),
     "dpdk-failsafe": Scenario("DPDK fail-safe PMD (testpmd)", guest="dpdk-failsafe"),
     "dpdk-failsafe-hotplug": Scenario("DPDK fail-safe PMD (testpmd --hot-plug)",
                                       guest="dpdk-failsafe", args=("e2e.hotplug=1",)),
@@ -118,6 +131,25 @@ SCENARIOS = {
                              guest="dpdk-bonding"),
     "dpdk-bonding-hotplug": Scenario("DPDK bonding PMD (testpmd --hot-plug, mode 1)",
                                      guest="dpdk-bonding", args=("e2e.hotplug=1",)),
+    "bonding-best": Scenario(
+        "Linux bonding at its best (active-backup, all_slaves_active=1, fail_over_mac=active, "
+        "MII 10 ms)", guest="bonding", args=BONDING_BEST),
+    "bonding-best-arp": Scenario(
+        "Linux bonding, ARP monitor (active-backup, all_slaves_active=1, fail_over_mac=active, "
+        "ARP 10 ms)", guest="bonding", args=BONDING_BEST + ("e2e.arp_interval=10",),
+        full=False),
+    "net-failover": Scenario(
+        "Linux net_failover (QEMU failover mode, kernel forwarding)", guest="net-failover",
+        failover=True),
+    "vfailover-standby": Scenario(
+        "vfailover in QEMU failover mode, unplanned (backup: AF_PACKET)",
+        guest="vfailover-standby", failover=True, rules=("no_loss_outside_pause",)),
+    "vfailover-standby-xdp": Scenario(
+        "vfailover in QEMU failover mode, unplanned (backup: AF_XDP)", guest="vfailover-standby",
+        failover=True, args=("e2e.backup_pmd=af_xdp",), rules=("no_loss_outside_pause",)),
+    "vfailover-standby-prepare": Scenario(
+        "vfailover in QEMU failover mode, prepare when migrating", guest="vfailover-standby",
+        failover=True, planned=True, rules=("no_loss_outside_pause",)),
 }
 
 

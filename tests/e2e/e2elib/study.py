@@ -27,7 +27,14 @@ is cut first (surprise removal).  A run (QMP driver):
      the timeline are read again, the captures stopped and counted.
 
 Scenarios with driver "libvirt" run the same under libvirt and vfmigrate
-(e2elib/study_libvirt.py) and are measured by the same code.
+(e2elib/study_libvirt.py) and are measured by the same code.  Scenarios in
+QEMU's failover mode (failover=True: e2elib/qemu_failover.py) have no
+device_del or device_add: QEMU asks the guest to unplug the VF when the
+migration starts and plugs it in on the destination while loading; the
+run records QEMU's events (unplug_primary, unplug_done: wait-unplug over,
+primary_plugged: the re-attach) and, on the VF side, waits for the guest's
+replies (QEMU's self-announcement goes out of the primary it has just
+plugged in, which a real VF never does).
 
 Figures (measure.py): total migration time and QEMU downtime (from
 query-migrate), VM paused (STOP to RESUME events), network downtime (the
@@ -43,6 +50,7 @@ import subprocess
 import time
 
 from . import gclock, measure
+from . import qemu_failover as qf
 from .capture import Capture, RarpWatch
 from .ctl import GuestCtl
 from .migration import migrate, pause
@@ -204,7 +212,7 @@ def measure_run(r):
         out["own"] = measure.own_segments(dict(ev, resume=resume), r.get("marks"),
                                           r.get("syncs", {}), stop)
     # Re-attach and surprise timings.
-    re_at = steps.get("device_add") or steps.get("attach")
+    re_at = steps.get("device_add") or steps.get("attach") or steps.get("primary_plugged")
     if re_at and recv_c:
         first_vf = _first_rx_after(recv_c, 0, re_at)
         out["reattach_to_first_vf_ms"] = (None if first_vf is None
@@ -220,6 +228,8 @@ def measure_run(r):
             out["cut_to_host_backup_ms"] = round((steps["host_to_backup"] - steps["cut"]) / 1e3, 3)
             out["cut_window_sent"] = sum(1 for q in range(out["sent"] or 0)
                                          if steps["cut"] <= sent_at(q) <= steps["host_to_backup"])
+    if "unplug_done" in steps:
+        out["wait_unplug_ms"] = round((steps["unplug_done"] - steps["unplug_primary"]) / 1e3, 3)
     out["timeline_ms"] = {k: round((v - stop) / 1e3, 3) for k, v in sorted(
         steps.items(), key=lambda kv: kv[1])}
     r.update(out)
@@ -303,14 +313,22 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
     clock = Clock()
     steps = {}
     with Testbed(guest_dir, [f"e2e.guest={sc.guest}", *sc.args], workdir=workdir) as tb:
-        src = tb.start_source()
-        dst = None if sc.pause_ms else tb.start_destination(with_vf=not sc.unplug)
+        if sc.failover:
+            src, dst = qf.start_source(tb), qf.start_destination(tb)
+        else:
+            src = tb.start_source()
+            dst = None if sc.pause_ms else tb.start_destination(with_vf=not sc.unplug)
         # One announcement, at once: later rounds would reach the e1000e
         # plugged in after the migration, which a real VF never sends.
         if dst:
             dst.qmp.cmd("migrate-set-parameters", **{"announce-initial": 1,
                                                      "announce-rounds": 1})
         src.wait_serial(sc.ready, 120)
+        if sc.failover:
+            try:
+                qf.wait_negotiated(src, 5)
+            except Exception as e:
+                raise RunError(f"the guest did not ack VIRTIO_NET_F_STANDBY: {e}")
         sctl = GuestCtl(src.ctl_path) if sc.ctl else None
         dctl = None  # the destination's channel, once the guest runs there
         cap = Capture(tb, {**PROBE_CAPTURES, **TAP_CAPTURES})
@@ -341,7 +359,7 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             else:
                 steps["rarp_on_backup"] = t
                 steps["host_to_backup"] = probe.switch(BACKUP_PORT)
-        if sc.unplug:
+        if sc.unplug and not sc.failover:
             try:
                 steps["device_del"], steps["device_deleted"] = src.vf_unplug(UNPLUG_TIMEOUT_S)
             except Exception as e:
@@ -361,6 +379,8 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             back = probe.rx_probes()
             steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
                          vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
+            if sc.failover:
+                steps.update(qf.migration_events(src, dst))
             src.qmp.cmd("quit")
             src.proc.wait(10)
             steps["source_quit"] = time.monotonic()
@@ -382,8 +402,14 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             r["syncs"]["dst"] = gclock.sync(dctl).doc()
             r["marks"] = dctl.call("marks")
         if sc.unplug:
-            before = probe.rx_ports()[VF_PORT]
-            steps["device_add"] = dst.vf_plug()
+            # In failover mode QEMU plugged the VF in already, and its
+            # self-announcement went out of it: only replies count there.
+            vf_side = ((lambda: probe.rx_probe_ports()[VF_PORT]) if sc.failover
+                       else (lambda: probe.rx_ports()[VF_PORT]))
+            before = vf_side()
+            replug = "primary_plugged" if sc.failover else "device_add"
+            if not sc.failover:
+                steps["device_add"] = dst.vf_plug()
             if dctl:
                 end = time.monotonic() + 30
                 while dctl.active() != "vf":
@@ -396,11 +422,11 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             # reply) is what makes a learning switch send there (with a path
             # check, its ARPs come first: then its RARP).
             if rarp:
-                t = rarp[VF_PORT].wait_after(steps["device_add"], 30)
+                t = rarp[VF_PORT].wait_after(steps[replug], 30)
             else:
-                t = _wait_more(lambda: probe.rx_ports()[VF_PORT], before, 30)
+                t = _wait_more(vf_side, before, 30)
             if t is None:
-                log(f"{name}: no traffic back on the VF side within 30 s of device_add")
+                log(f"{name}: no traffic back on the VF side within 30 s of {replug}")
             else:
                 steps["first_rx_on_vf_side"] = t
                 if sc.steer in ("follow", "learn"):

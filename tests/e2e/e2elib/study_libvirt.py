@@ -12,8 +12,8 @@ the study's namespace e2e<pid> on veths whose peers are on those bridges:
 A run: the guest boots as a domain on host a; vfprobe sends from the VF
 side; after WARM s the host moves its sending to the backup side (steer
 "follow"; with "hooks" it leaves that to vfmigrate's hook) and runs
-build/vfmigrate a -> b: preflight, guest check, prepare, steer to backup
-(hook), detach + DEVICE_REMOVED, migrate (--live --p2p), attach on b,
+build/vfmigrate a -> b: preflight, guest check, reserve a VF on b, steer to
+backup (hook), prepare, detach + DEVICE_REMOVED, migrate (--live --p2p), attach on b,
 guest on its VF, steer to VF (hook: vfprobe's sending back to the VF
 side).  The hook logs the wall time it ran, which places vfmigrate's
 timeline (CLOCK_MONOTONIC ms since its start) on the host's clock to a
@@ -129,7 +129,8 @@ def _vfmigrate(tb, build, uris, hook):
     RunError unless it exits 0."""
     report = tb.path("vfmigrate.json")
     dest = dest_xml(uris, tb.workdir, "a", "b", [DOMAIN])
-    p = tb.popen(vfmigrate_argv(build, uris, "a", "b", dest, report, f"sh {hook}", [DOMAIN]),
+    p = tb.popen(vfmigrate_argv(build, uris, "a", "b", dest, report, f"sh {hook}", [DOMAIN],
+                                ("--lock-dir", tb.path("locks"))),
                  "vfmigrate.log")
     try:
         p.wait(VFMIGRATE_TIMEOUT_S)

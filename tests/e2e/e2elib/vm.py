@@ -35,13 +35,16 @@ class Vm:
     """A QEMU process in the study's network namespace."""
 
     def __init__(self, net, workdir, name, guest, append, mac, taps, with_vf=True,
-                 incoming_port=None):
+                 incoming_port=None, extra=(), vf_model="e1000e"):
         """Starts QEMU 'name' in HostNet 'net' with kernel and initrd from
         directory 'guest', kernel command line 'append', both NICs on 'mac',
         'taps' = {"vf": TAP, "backup": TAP}; the e1000e only if with_vf;
-        waiting for a migration on 127.0.0.1:incoming_port if given.  Files
-        go to workdir/name.*."""
+        waiting for a migration on 127.0.0.1:incoming_port if given; 'extra'
+        QEMU arguments added at the end; vf_model: the VF stand-in's QEMU
+        device (e1000e, or vmxnet3, whose DPDK PMD has working RX
+        interrupts).  Files go to workdir/name.*."""
         self.name = name  # for messages
+        self.vf_model = vf_model  # QEMU device of the VF stand-in
         self.mac = mac  # MAC of both NICs
         self.taps = taps  # {"vf": tap, "backup": tap}
         self.serial_path = os.path.join(workdir, name + ".serial")  # console
@@ -74,6 +77,7 @@ class Vm:
                      "-device", self._vf_device_arg()]
         if incoming_port:
             argv += ["-incoming", f"tcp:127.0.0.1:{incoming_port}"]
+        argv += list(extra)
         self.argv = argv  # the command line, for the record
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(net.run(argv), stdin=subprocess.DEVNULL,
@@ -86,8 +90,8 @@ class Vm:
             raise VmError(f"{name}: QEMU did not start: {self.qemu_log()}")
 
     def _vf_device_arg(self):
-        """Returns the -device value of the e1000e."""
-        return f"e1000e,id=vf,netdev=nvf,bus={VF_BUS},mac={self.mac}"
+        """Returns the -device value of the VF stand-in."""
+        return f"{self.vf_model},id=vf,netdev=nvf,bus={VF_BUS},mac={self.mac}"
 
     def qemu_log(self):
         """Returns the last lines QEMU printed."""
@@ -140,7 +144,7 @@ class Vm:
         self.qmp.cmd("netdev_add", type="tap", id="nvf", ifname=self.taps["vf"],
                      script="no", downscript="no")
         t = time.monotonic()
-        self.qmp.cmd("device_add", driver="e1000e", id="vf", netdev="nvf", bus=VF_BUS,
+        self.qmp.cmd("device_add", driver=self.vf_model, id="vf", netdev="nvf", bus=VF_BUS,
                      mac=self.mac)
         return t
 
