@@ -181,6 +181,31 @@ wait_drained(struct vfo_fo_engine *e, unsigned int first, unsigned int last, jso
 	return rc;
 }
 
+/*
+ * After a "prepare" whose drain reached its bound (the error already in
+ * r->result): when every uplink of 'r' released its VF all the same, sets
+ * the error's "detail" to {"released": true, "loss_known": false,
+ * "uplinks": their states}, so that the host can tell "go on, but what the
+ * VF's RX ring held is not known" from a VF still held.  Failover thread
+ * (the only writer of the machines' states).
+ */
+static void
+note_released(struct vfo_fo_engine *e, struct fo_request *r)
+{
+	json_t *now, *detail;
+	unsigned int i;
+
+	for (i = r->first; i < r->last; i++)
+		if (e->fo[i].state != VFO_FO_BACKUP_VF_GONE)
+			return;
+	detail = json_pack("{sb sb}", "released", true, "loss_known", false);
+	now = json_object();
+	if (run_event(e, VFO_EV_TICK, NULL, r->first, r->last, now) == 0)
+		json_object_set(detail, "uplinks", json_object_get(now, "uplinks"));
+	json_decref(now);
+	json_object_set_new(r->result, "detail", detail);
+}
+
 /* Runs command 'r' on the failover thread into r->result / r->rc. */
 static void
 run_request(struct vfo_fo_engine *e, struct fo_request *r)
@@ -193,6 +218,8 @@ run_request(struct vfo_fo_engine *e, struct fo_request *r)
 		if (r->rc == 0) {
 			json_object_clear(r->result);
 			r->rc = run_event(e, VFO_EV_TICK, NULL, r->first, r->last, r->result);
+		} else {
+			note_released(e, r);
 		}
 	}
 }

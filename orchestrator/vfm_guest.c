@@ -78,10 +78,12 @@ connect_side(struct vfm_domain *d, enum vfm_side side, char *err, size_t errlen)
  * Sends request 'req' (stolen) to the guest through its channel on 'side'
  * and returns the reply when it is ok (new reference), or NULL with 'err'
  * set (what the guest said, or that it did not answer within
- * --guest-timeout).  A try that gets no answer within GUEST_TRY_MS is
- * sent again on a new connection (QEMU's virtio-serial chardev can hold a
- * reply back until the next connection); the retries are counted in
- * detail["retries"].
+ * --guest-timeout).  A refusal whose "detail" says "released" (a
+ * prepare whose drain reached its bound) is returned too, with the
+ * detail's "uplinks", its error in detail["warning"].  A try that gets
+ * no answer within GUEST_TRY_MS is sent again on a new connection
+ * (QEMU's virtio-serial chardev can hold a reply back until the next
+ * connection); the retries are counted in detail["retries"].
  */
 static json_t *
 ask(struct vfm_domain *d, enum vfm_side side, json_t *req, json_t *detail, char *err, size_t errlen)
@@ -117,7 +119,14 @@ ask(struct vfm_domain *d, enum vfm_side side, json_t *req, json_t *detail, char 
 			 "%s; is vfailover running in the guest with --ctl-serial "
 			 "/dev/virtio-ports/%s?",
 			 why[0] ? why : "no time left", d->o->channel_name);
-	else if (!json_is_true(json_object_get(r, "ok"))) {
+	else if (!json_is_true(json_object_get(r, "ok")) &&
+		 json_is_true(json_object_get(json_object_get(r, "detail"), "released"))) {
+		/* A prepare whose drain reached its bound: the VF is released
+		 * all the same; go on, with the guest's warning recorded. */
+		json_object_set(detail, "warning", json_object_get(r, "error"));
+		json_object_set(r, "uplinks",
+				json_object_get(json_object_get(r, "detail"), "uplinks"));
+	} else if (!json_is_true(json_object_get(r, "ok"))) {
 		snprintf(err, errlen, "the guest refused '%s': %s",
 			 json_string_value(json_object_get(req, "cmd")),
 			 json_string_value(json_object_get(r, "error")));

@@ -72,12 +72,13 @@ vfm_tl_note(struct vfm_timeline *tl, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Closes 'step' with its result and detail (stolen) and prints its line. */
+/* Closes 'step' with its result and detail (stolen) and prints its line
+ * (with detail["warning"] when there is one). */
 void
 vfm_tl_end(struct vfm_timeline *tl, json_t *step, bool ok, const char *error, json_t *detail)
 {
 	json_int_t end = rel_ms(tl), start;
-	const char *name;
+	const char *name, *warning;
 
 	if (step == NULL) {
 		json_decref(detail);
@@ -90,15 +91,20 @@ vfm_tl_end(struct vfm_timeline *tl, json_t *step, bool ok, const char *error, js
 	json_object_set_new(step, "ok", json_boolean(ok));
 	if (error != NULL)
 		json_object_set_new(step, "error", json_string(error));
-	if (detail != NULL && json_object_size(detail) > 0)
-		json_object_set_new(step, "detail", detail);
-	else
-		json_decref(detail);
-	if (ok)
+	warning = json_string_value(json_object_get(detail, "warning"));
+	if (ok && warning != NULL)
+		vfm_tl_note(tl, "%s ok (%lld ms), with a warning: %s", name,
+			    (long long)(end - start), warning);
+	else if (ok)
 		vfm_tl_note(tl, "%s ok (%lld ms)", name, (long long)(end - start));
 	else
 		vfm_tl_note(tl, "%s FAILED (%lld ms): %s", name, (long long)(end - start),
 			    error != NULL ? error : "?");
+	/* Last: 'warning' points into 'detail'. */
+	if (detail != NULL && json_object_size(detail) > 0)
+		json_object_set_new(step, "detail", detail);
+	else
+		json_decref(detail);
 }
 
 /* Frees the steps of 'tl'. */

@@ -179,12 +179,13 @@ vfo_ctl__free_cmds(struct vfo_ctl *c)
 /*
  * Turns what a handler left in 'reply' after returning 'rc' into the
  * reply: {"ok":true,"cmd":NAME,...result...} or {"ok":false,"error":..}
- * (a failed handler's half result is dropped, its reason kept).
+ * (a failed handler's half result is dropped, its reason kept, and its
+ * "detail" object when it set one: what the failure left done).
  */
 static void
 finish_reply(json_t *reply, const char *name, int rc)
 {
-	json_t *err;
+	json_t *err, *detail;
 
 	if (rc == 0) {
 		json_object_set_new(reply, "ok", json_true());
@@ -192,6 +193,7 @@ finish_reply(json_t *reply, const char *name, int rc)
 		return;
 	}
 	err = json_incref(json_object_get(reply, "error"));
+	detail = json_incref(json_object_get(reply, "detail"));
 	json_object_clear(reply);
 	if (json_is_string(err)) {
 		json_object_set_new(reply, "ok", json_false());
@@ -203,6 +205,9 @@ finish_reply(json_t *reply, const char *name, int rc)
 			      "vfailover log",
 			      name);
 	}
+	if (json_is_object(detail))
+		json_object_set(reply, "detail", detail);
+	json_decref(detail);
 }
 
 /*

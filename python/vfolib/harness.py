@@ -155,21 +155,23 @@ class Harness:
         return p
 
     def testpmd(self, name, vdevs, args=(), lcores="0,1", main_lcore="1", lcore_map=None,
-                lsc=False, timeout=60.0):
+                lsc=False, timeout=60.0, netns=None):
         """Starts an interactive dpdk-testpmd peer and waits for its prompt;
         returns it.  It forwards on the lcores that are not the main one.
         Forwarding lcores are pinned to their CPU; the main lcore (commands)
         and with it EAL's interrupt thread (memif connections) may run on any
         of them: pinned to vfailover's busy-polling CPU, they waited seconds
         for a turn on a loaded machine.  'lcore_map' (an EAL --lcores map such
-        as 0@0,1@0) replaces that placement."""
+        as 0@0,1@0) replaces that placement.  With 'netns' (a
+        vfolib.netns.HostNet) it runs in that namespace."""
         check(os.access(TESTPMD, os.X_OK), f"{TESTPMD} not found; run scripts/setup")
         if lcore_map is None:
             cpus = lcores.split(",")
             lcore_map = ",".join([f"{c}@{c}" for c in cpus if c != main_lcore] +
                                  [f"{main_lcore}@({lcores})"])
         eal = self.eal(lcore_map, vdevs, "--lcores", main_lcore=main_lcore)
-        p = self.spawn(name, testpmd_argv(eal, args, lsc), cls=TestPmd)
+        argv = testpmd_argv(eal, args, lsc)
+        p = self.spawn(name, netns.run(argv) if netns else argv, cls=TestPmd)
         p.prefix = self.prefixes.used[-1]
         p.wait_prompt(timeout)
         return p

@@ -205,6 +205,12 @@ def part_grace_and_drain(h):
               f"prepare's reply: {r}")
         log(f"attempt {attempt + 1}: the lcore was not scheduled for {GRACE_MS} ms; again")
     check(r["ok"] is False and "not quiet" in r["error"], f"prepare's reply: {r}")
+    # The VF is released all the same, and the reply says so (a host may
+    # go on), with the loss not known and the uplink's state.
+    d = r.get("detail", {})
+    check(d.get("released") is True and d.get("loss_known") is False and
+          [u.get("state") for u in d.get("uplinks", [])] == ["backup_vf_gone"],
+          f"prepare's reply lacks detail released/loss_known/uplinks: {r}")
     check(secs < 2.0, f"prepare took {secs:.2f} s with a 200 ms drain bound")
     check_eq(state(f.ctl_path), ("backup_vf_gone", "backup"), "state after the drain bound")
     check_timeline(f.ctl_path, "not quiet after", n0)

@@ -54,13 +54,16 @@ echo_handler(const json_t *req, json_t *reply, void *arg)
 	return 0;
 }
 
-/* Handler "fail": adds a field, then fails with a reason; returns -1. */
+/* Handler "fail": adds a field (and with "x" a detail {"done": x}), then
+ * fails with a reason; returns -1. */
 static int
 fail_handler(const json_t *req, json_t *reply, void *arg)
 {
-	(void)req;
 	(void)arg;
 	json_object_set_new(reply, "partial", json_true());
+	if (json_object_get(req, "x") != NULL)
+		json_object_set_new(reply, "detail",
+				    json_pack("{sO}", "done", json_object_get(req, "x")));
 	return vfo_ctl_error(reply, "uplink '%s' not found; see {\"cmd\":\"status\"}", "u9");
 }
 
@@ -219,6 +222,10 @@ test_handler_error(void **state)
 	expect_reply(*state, "{\"cmd\":\"fail\",\"id\":1}",
 		     "{\"ok\":false,\"error\":\"uplink 'u9' not found; see {\\\"cmd\\\":"
 		     "\\\"status\\\"}\",\"id\":1}");
+	/* A failure's "detail" (what it left done) is kept; the rest is not. */
+	expect_reply(*state, "{\"cmd\":\"fail\",\"x\":2}",
+		     "{\"ok\":false,\"error\":\"uplink 'u9' not found; see {\\\"cmd\\\":"
+		     "\\\"status\\\"}\",\"detail\":{\"done\":2}}");
 	expect_reply(*state, "{\"cmd\":\"mute\"}",
 		     "{\"ok\":false,\"error\":\"command 'mute' failed without giving a "
 		     "reason; see the vfailover log\"}");

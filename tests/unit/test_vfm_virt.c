@@ -405,6 +405,8 @@ struct guest {
 	bool muted;	      /**< the thread saw 'mute' (no poll in progress; atomic) */
 	bool backup_up;	      /**< backup link_up in status */
 	const char *prepared; /**< the state prepare reports */
+	int bound;	      /**< prepare's drain bound: 0 not reached, 1 reached
+				   with the VF released, 2 reached, VF held */
 	int vf_after;	      /**< status polls after attach until TX is on the VF (-1: never) */
 	int polls;	      /**< status polls since attach */
 	bool attached;	      /**< attach was asked */
@@ -439,7 +441,14 @@ g_prepare(const json_t *req, json_t *reply, void *arg)
 	g->on_vf = false;
 	json_object_set_new(reply, "uplinks",
 			    json_pack("[{ss ss}]", "uplink", "u0", "state", g->prepared));
-	return 0;
+	if (g->bound == 0)
+		return 0;
+	if (g->bound == 1)
+		json_object_set_new(reply, "detail",
+				    json_pack("{sb sO}", "released", true, "uplinks",
+					      json_object_get(reply, "uplinks")));
+	return vfo_ctl_error(reply, "uplink u0: VF RX not quiet after 200 ms of drain: "
+				    "released anyway");
 }
 
 /* Fake "attach": refused (the VF is not there yet), yet it comes back. */
@@ -529,6 +538,15 @@ test_guest_ops(void **state)
 	g->backup_up = false;
 	assert_int_equal(vfm_guest_check(&f->d, d, err, sizeof(err)), VFM_STEP_FAIL);
 	has(err, "guest uplink u0: its backup member is down");
+	/* A drain that reached its bound with the VF released: on, warned. */
+	g->bound = 1;
+	assert_int_equal(vfm_guest_prepare(&f->d, d, err, sizeof(err)), VFM_STEP_OK);
+	has(json_string_value(json_object_get(d, "warning")), "not quiet after 200 ms");
+	/* ... without "released": the guest refused. */
+	g->bound = 2;
+	assert_int_equal(vfm_guest_prepare(&f->d, d, err, sizeof(err)), VFM_STEP_FAIL);
+	has(err, "the guest refused 'prepare': uplink u0: VF RX not quiet");
+	g->bound = 0;
 	g->prepared = "draining";
 	assert_int_equal(vfm_guest_prepare(&f->d, d, err, sizeof(err)), VFM_STEP_FAIL);
 	assert_string_equal(err, "guest uplink u0 is in state draining after prepare, not "
