@@ -368,9 +368,13 @@ dev_key(const xmlNode *n, char *key, size_t len)
 		snprintf(key, len, "pci:%s", pci);
 		return;
 	}
+	/* A running domain's XML gives an interface on a network the type it
+	 * got there (type='bridge' on a <forward mode='bridge'> network), with
+	 * the network still named in its source: the network is the key. */
 	attr(n, "type", type, sizeof(type));
-	if (attr(src, "network", where, sizeof(where))[0] == '\0' &&
-	    attr(src, "bridge", where, sizeof(where))[0] == '\0')
+	if (attr(src, "network", where, sizeof(where))[0] != '\0')
+		snprintf(type, sizeof(type), "network");
+	else if (attr(src, "bridge", where, sizeof(where))[0] == '\0')
 		attr(src, "dev", where, sizeof(where));
 	attr(child(n, "model"), "type", model, sizeof(model));
 	snprintf(key, len, "dev:%s:%s:%s", type, where, model);

@@ -271,6 +271,16 @@ test_device_xml(void **state)
 						   key, "52:54:00:00:00:0A", &hits),
 				 1);
 		assert_int_equal(hits, 0);
+		/* A running domain's XML (libvirt 9.0): type='bridge' on a
+		 * <forward mode='bridge'> network, the network in its source. */
+		assert_int_equal(vfm_xml_count_dev("<domain><devices><interface type='bridge'>"
+						   "<mac address='52:54:00:00:00:01'/><source "
+						   "network='vfm-vf' portid='5892577d' "
+						   "bridge='vfmbr-vf'/><model type='e1000e'/>"
+						   "</interface></devices></domain>",
+						   key, "52:54:00:00:00:01", &hits),
+				 1);
+		assert_int_equal(hits, 1);
 		assert_int_equal(vfm_xml_dev_key("<hostdev/>", key, sizeof(key)), -1);
 	}
 	free(dev);
