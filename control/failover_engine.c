@@ -192,18 +192,18 @@ wait_drained(struct vfo_fo_engine *e, unsigned int first, unsigned int last, jso
 static void
 note_released(struct vfo_fo_engine *e, struct fo_request *r)
 {
-	json_t *now, *detail;
+	json_t *ups;
 	unsigned int i;
 
 	for (i = r->first; i < r->last; i++)
 		if (e->fo[i].state != VFO_FO_BACKUP_VF_GONE)
 			return;
-	detail = json_pack("{sb sb}", "released", true, "loss_known", false);
-	now = json_object();
-	if (run_event(e, VFO_EV_TICK, NULL, r->first, r->last, now) == 0)
-		json_object_set(detail, "uplinks", json_object_get(now, "uplinks"));
-	json_decref(now);
-	json_object_set_new(r->result, "detail", detail);
+	ups = json_array();
+	for (i = r->first; i < r->last; i++)
+		json_array_append_new(ups, vfo_fo_engine_json(e, i));
+	json_object_set_new(
+		r->result, "detail",
+		json_pack("{sb sb so}", "released", true, "loss_known", false, "uplinks", ups));
 }
 
 /* Runs command 'r' on the failover thread into r->result / r->rc. */
