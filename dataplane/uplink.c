@@ -56,6 +56,7 @@ uplink__publish_view(struct vfo_uplink *u, int active)
 	if (active >= 0 && u->member[active].started && !u->member[active].leaving) {
 		v->tx_port = u->member[active].port_id;
 		v->tx_member = (uint8_t)active;
+		v->tx_pause_tsc = u->member[active].tx_pause_tsc;
 	}
 	/* The active member first: that is where traffic arrives. */
 	for (id = 0; id < VFO_MEMBER_COUNT; id++) {
@@ -381,9 +382,10 @@ vfo__tx_refused(struct vfo_uplink *u, const struct vfo_uplink_view *v, uint16_t 
 		struct rte_mbuf **pkts, uint16_t n)
 {
 	struct vfo_queue_stats *st = &u->qstats[q];
+	const uint64_t bound = RTE_MAX(u->tx_retry_tsc, v->tx_pause_tsc);
 
-	if (u->tx_retry_tsc != 0 && v->tx_port != VFO_PORT_NONE) {
-		const uint64_t end = rte_get_tsc_cycles() + u->tx_retry_tsc;
+	if (bound != 0 && v->tx_port != VFO_PORT_NONE) {
+		const uint64_t end = rte_get_tsc_cycles() + bound;
 
 		do {
 			uint16_t sent;

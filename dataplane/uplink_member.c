@@ -21,6 +21,7 @@
 #include "uplink_private.h"
 #include "vfo_port.h"
 #include "vfo_log.h"
+#include "vfo_tsc.h"
 
 /** Incarnation of the member on each ethdev port, 0: none (atomic). */
 static uint32_t port_gen[RTE_MAX_ETHPORTS];
@@ -193,6 +194,18 @@ member_configure(const struct vfo_uplink *u, enum vfo_member_id id, struct vfo_m
 	return 0;
 }
 
+/* How long a virtio member may refuse TX while it announces the guest
+ * (vfo_pmd_tx_pause_us): its PMD's 1 ms, plus up to a few scheduler
+ * slices (~3 ms each) for its interrupt thread to get a vCPU that a
+ * spinning worker holds, as in a one-vCPU guest. */
+#define VIRTIO_ANNOUNCE_PAUSE_US 20000
+
+uint32_t
+vfo_pmd_tx_pause_us(const char *driver)
+{
+	return strcmp(driver, "net_virtio") == 0 ? VIRTIO_ANNOUNCE_PAUSE_US : 0;
+}
+
 /*
  * Configures member 'id' ('m': the port worker's copy) of 'u' and starts it.  With an --idle-yield
  * mode that uses RX interrupts, a PMD that refuses them at configure or start is configured and
@@ -224,6 +237,7 @@ uplink__member_start(const struct vfo_uplink *u, enum vfo_member_id id, struct v
 	m->yield = VFO_MEMBER_YIELD_BUSY;
 	m->wake = 0;
 	m->yield_note[0] = '\0';
+	m->tx_pause_tsc = vfo_us_to_tsc(vfo_pmd_tx_pause_us(info.driver_name));
 	ret = member_configure(u, id, m, &info, intr, why, sizeof(why));
 	if (ret < 0 && intr) {
 		snprintf(m->yield_note, sizeof(m->yield_note), "RX interrupts refused: %.96s", why);

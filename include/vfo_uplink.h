@@ -211,6 +211,9 @@ struct vfo_uplink_view {
 	/** every rx_port[] can wake a sleeping worker (true with none) */
 	bool all_wake;
 	uint32_t gen; /**< publication number: a new view has a new one */
+	/** the active member's tx_pause_tsc: a burst it refuses is offered
+	 * again at least this long (slow path only, vfo__tx_refused) */
+	uint64_t tx_pause_tsc;
 };
 
 /** rx_wake flag: the member's RX interrupts wake a sleeping worker. */
@@ -244,6 +247,18 @@ struct vfo_release {
 struct uplink_job;
 
 /** A member's control-side state (guarded by the uplink lock). */
+/*
+ * Returns how long the PMD named 'driver' (rte_eth_dev_info.driver_name) may
+ * refuse every TX burst while it pauses its own queues, in µs, 0 for PMDs
+ * that never do.  DPDK 22.11's virtio PMD (net_virtio) does after each
+ * migration: asked by QEMU to announce the guest (VIRTIO_NET_S_ANNOUNCE),
+ * its interrupt handler stops the queues, busy-waits 1 ms, sends a RARP and
+ * starts them again, and meanwhile TX takes nothing.  The bound given adds
+ * the time the interrupt thread may wait for a vCPU that the worker shares.
+ * Thread-safe.
+ */
+uint32_t vfo_pmd_tx_pause_us(const char *driver);
+
 struct vfo_member {
 	char devargs[VFO_DEVARGS_MAX];	     /**< devargs it was probed from */
 	char dev_name[RTE_DEV_NAME_MAX_LEN]; /**< rte_device name, for status */
@@ -270,6 +285,8 @@ struct vfo_member {
 	enum vfo_member_yield yield;	     /**< how it lets idle workers yield */
 	uint8_t wake;			     /**< VFO_VIEW_WAKE_* flags for the view */
 	char yield_note[128];		     /**< why it has that mode, for status */
+	uint64_t tx_pause_tsc;		     /**< TSC cycles its PMD may refuse TX while it pauses
+					      * its own queues (vfo_pmd_tx_pause_us), 0: never */
 };
 
 /** An uplink.  Created by vfo_uplink_create(), freed by vfo_uplink_destroy(). */
@@ -692,9 +709,10 @@ struct vfo_txbuf {
 };
 
 /*
- * Takes pkts[0..n), which the active member of view 'v' did not take: with
- * params.tx_retry_us, offers them again (to whichever member is active by
- * then) until they are sent or that time is up; frees the rest, counting
+ * Takes pkts[0..n), which the active member of view 'v' did not take: for
+ * params.tx_retry_us, or the member's own pause (v->tx_pause_tsc) if longer,
+ * offers them again (to whichever member is active by then) until they are
+ * sent or that time is up; frees the rest, counting
  * them as drop_no_member when there is no active member, drop_tx_full
  * otherwise.  The slow path of a short burst, out of line.
  */

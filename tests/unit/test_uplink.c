@@ -487,6 +487,56 @@ test_tx_retry(void **state)
 	vfo_uplink_destroy(u);
 }
 
+/*
+ * A member whose PMD pauses its own queues (net_virtio announcing after a
+ * migration) has a burst it refuses offered again for that long, with
+ * --tx-retry-us 0: room within the pause loses nothing; a member that
+ * does not pause still drops at once.
+ */
+static void
+test_tx_pause_retry(void **state)
+{
+	struct vfo_uplink_params p;
+	struct vfo_uplink_stats st;
+	struct vfo_txbuf b = {.len = 0, .size = 32};
+	struct reader_arg r;
+	struct rte_mbuf *pkts[32];
+	struct vfo_uplink *u;
+	unsigned int queued;
+	pthread_t t;
+	char err[512];
+
+	(void)state;
+	assert_true(vfo_pmd_tx_pause_us("net_virtio") > 1000); /* its PMD waits 1 ms */
+	assert_int_equal(vfo_pmd_tx_pause_us("net_ring"), 0);
+	assert_int_equal(vfo_pmd_tx_pause_us("net_virtio_user"), 0); /* no LSC: never announces */
+	ring_params(&p, "net_ring_pa", "net_ring_pb");
+	u = vfo_uplink_create(&p, err, sizeof(err));
+	assert_non_null(u);
+	assert_int_equal(u->member[VFO_MEMBER_VF].tx_pause_tsc, 0); /* net_ring: from its PMD */
+
+	/* Not a pausing PMD: a full ring drops at once. */
+	queued = fill_vf_ring(u);
+	alloc_pkts(pkts, 32);
+	vfo_txbuf_add(u, 0, &b, pkts, 32);
+	vfo_uplink_stats_get(u, &st);
+	assert_int_equal(st.drop_tx_full, 32);
+
+	/* Pausing (as net_virtio would be): the burst waits for the room. */
+	u->member[VFO_MEMBER_VF].tx_pause_tsc = rte_get_tsc_hz() * 5;
+	assert_int_equal(vfo_uplink_set_active(u, VFO_MEMBER_VF), 0);
+	r = (struct reader_arg){.port = u->member[VFO_MEMBER_VF].port_id, .take = 64};
+	assert_int_equal(pthread_create(&t, NULL, ring_reader, &r), 0);
+	alloc_pkts(pkts, 32);
+	vfo_txbuf_add(u, 0, &b, pkts, 32);
+	pthread_join(t, NULL);
+	vfo_uplink_stats_get(u, &st);
+	assert_int_equal(st.tx_retried, 32);
+	assert_int_equal(st.drop_tx_full, 32);
+	assert_int_equal(drain(u), queued + 32 - 64);
+	vfo_uplink_destroy(u);
+}
+
 /* Writes an ARP frame of opcode 'op' from 'sip' to 'tip' (host order) into 'm'. */
 static void
 put_arp(struct rte_mbuf *m, uint16_t op, uint32_t sip, uint32_t tip)
@@ -743,6 +793,7 @@ main(void)
 		cmocka_unit_test(test_rx_no_starvation),
 		cmocka_unit_test(test_txbuf_drops_when_full),
 		cmocka_unit_test(test_tx_retry),
+		cmocka_unit_test(test_tx_pause_retry),
 		cmocka_unit_test(test_bad_devargs),
 		cmocka_unit_test(test_path_probe_and_replies),
 		cmocka_unit_test(test_announce),
