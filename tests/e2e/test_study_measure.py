@@ -80,6 +80,19 @@ class Gaps(unittest.TestCase):
         self.assertEqual(measure.lost_outside([1, 5, 6, 20], sent_at, [(4000, 7000)]), [1, 20])
 
 
+    def test_cut_window_ends_at_the_last_packet_sent_on_the_vf_side(self):
+        sent_at = lambda q: q * 1000.0  # noqa: E731
+        # The switch command at 41.9 ms; seq 42 still left on the VF side.
+        self.assertEqual(measure.cut_window(8000, 41900, [7, 8, 41, 42], sent_at, 100000),
+                         (8000, 42000))
+        # Nothing on the VF side after the command: the command's time.
+        self.assertEqual(measure.cut_window(8000, 41900, [7, 8, 41], sent_at, 100000),
+                         (8000, 41900))
+        # Sent on the VF side after the STOP (the host back on it): not the cut's.
+        self.assertEqual(measure.cut_window(8000, 41900, [41, 150], sent_at, 100000),
+                         (8000, 41900))
+
+
 class Decomposition(unittest.TestCase):
     def test_chain_adds_up(self):
         ev = {"rx_last": 990, "turn": 1200, "avail": 1150, "fwd": 1210, "tap_out": 1215,

@@ -87,6 +87,17 @@ def lost_outside(lost_seqs, sent_at, windows):
     return [q for q in lost_seqs if not any(a <= sent_at(q) <= b for a, b in windows)]
 
 
+def cut_window(cut, host_to_backup, sent_vf, sent_at, stop):
+    """Returns the cut window (start, end), wall µs: from the cut to the
+    host sending to the backup side.  The switch command's time stamp
+    (host_to_backup) comes before vfprobe applies it: a packet it still sent
+    on the VF side after the cut and before the STOP (sequence numbers
+    'sent_vf', from the outside capture) was sent in the window, whatever
+    its scheduled time (sent_at) reads."""
+    late = [q for q in sent_vf if cut <= sent_at(q) < stop]
+    return cut, max([host_to_backup] + [sent_at(q) for q in late])
+
+
 def vfprobe_lost_seqs(gaps):
     """Returns the sequence numbers vfprobe counted lost (its gaps' runs;
     a run partly filled by reordered packets counts whole only when all of

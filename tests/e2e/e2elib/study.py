@@ -154,8 +154,6 @@ def measure_run(r):
     sent_at = measure.send_times(rep, r["rate_pps"])
     pause = (stop - PAUSE_LEAD_US, resume + PAUSE_TAIL_US)
     windows = [pause]
-    if "cut" in steps and "host_to_backup" in steps:
-        windows.append((steps["cut"], steps["host_to_backup"]))
     lost = measure.vfprobe_lost_seqs(gaps)
     caps = r.get("captures", {})
     probe_caps = [caps[n]["path"] for n in PROBE_CAPTURES if n in caps]
@@ -163,6 +161,11 @@ def measure_run(r):
     if len(probe_caps) == len(PROBE_CAPTURES):
         counted = measure.count_captures(probe_caps, PROBE_MAC, GUEST_MAC, rep)
         sent_c, recv_c = packets(probe_caps, PROBE_MAC, GUEST_MAC)
+    if "cut" in steps and "host_to_backup" in steps:
+        vf_index = list(PROBE_CAPTURES).index("pv")  # probe_caps' order
+        sent_vf = [q for _, q, i in sent_c or () if i == vf_index]
+        windows.append(measure.cut_window(steps["cut"], steps["host_to_backup"], sent_vf,
+                                          sent_at, stop))
     out = {
         "total_ms": r["mig"].get("total_ms"),
         "downtime_ms": r["mig"].get("downtime_ms"),
@@ -225,9 +228,10 @@ def measure_run(r):
         if sw:
             out["cut_detect_ms"] = round((min(sw) - steps["cut"]) / 1e3, 3)
         if "host_to_backup" in steps:
-            out["cut_to_host_backup_ms"] = round((steps["host_to_backup"] - steps["cut"]) / 1e3, 3)
+            cut, end = windows[-1]
+            out["cut_to_host_backup_ms"] = round((end - cut) / 1e3, 3)
             out["cut_window_sent"] = sum(1 for q in range(out["sent"] or 0)
-                                         if steps["cut"] <= sent_at(q) <= steps["host_to_backup"])
+                                         if cut <= sent_at(q) <= end)
     if "unplug_done" in steps:
         out["wait_unplug_ms"] = round((steps["unplug_done"] - steps["unplug_primary"]) / 1e3, 3)
     out["timeline_ms"] = {k: round((v - stop) / 1e3, 3) for k, v in sorted(
