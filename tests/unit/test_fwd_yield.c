@@ -159,18 +159,22 @@ counters(void)
 	return s;
 }
 
-/* Waits up to WAIT_MS until the lcore has slept 'n' more times; returns true
- * when it has. */
+/* Waits up to WAIT_MS until the lcore has slept 'n' more times and is
+ * asleep again (its interrupts armed); returns true when it is.  A packet
+ * sent then must be brought by an interrupt: one sent right after a sleep
+ * ended would race the lcore's next poll, and a timeout that ended the
+ * sleep with it already waiting would count as a missed wake. */
 static bool
 sleeps_more(unsigned int n)
 {
 	uint64_t base = counters().sleeps;
 	unsigned int ms;
 
-	for (ms = 0; ms < WAIT_MS; ms++) {
-		if (counters().sleeps >= base + n)
+	for (ms = 0; ms < WAIT_MS * 10; ms++) {
+		if (counters().sleeps >= base + n &&
+		    (__atomic_load_n(&fwd.sleeper[0].seq, __ATOMIC_ACQUIRE) & 1) != 0)
 			return true;
-		sleep_ms(1);
+		usleep(100);
 	}
 	return false;
 }
