@@ -9,6 +9,7 @@
 Everything here raises Failure, the exception a test reports as its
 one-line reason.
 """
+import collections
 import time
 
 
@@ -28,9 +29,14 @@ def check_eq(got, want, what):
         raise Failure(f"{what}: got {got!r}, want {want!r}")
 
 
+RECENT = collections.deque(maxlen=12)  # the last progress lines, for a failure's summary
+
+
 def log(msg):
-    """Prints a progress line with the wall-clock time."""
-    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+    """Prints a progress line with the wall-clock time (kept in RECENT)."""
+    line = f"[{time.strftime('%H:%M:%S')}] {msg}"
+    RECENT.append(line)
+    print(line, flush=True)
 
 
 def mono_us():
