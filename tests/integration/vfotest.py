@@ -28,6 +28,7 @@ import os
 import socket
 import sys
 
+from vfolib import checks
 from vfolib.checks import Failure as TestFailure
 from vfolib.checks import check, check_eq, log, wait_stable, wait_until
 from vfolib.ctl import Ctl, SerialPeer, ctl, member_stats
@@ -138,14 +139,22 @@ def main(test_fn, name):
     """Runs test_fn(harness) with a Harness; exits 0 on success, 1 with a
     one-line reason on failure."""
     h = None
+    failure = None
     try:
         h = Harness(name)
         test_fn(h)
         h.passed()
     except TestFailure as e:
-        print(f"{name}: FAIL: {e}", flush=True)
-        sys.exit(1)
+        failure = f"{name}: FAIL: {e}"
+        print(failure, flush=True)
     finally:
         if h is not None:
             h.cleanup()
+    if failure is not None:
+        # Again after the processes' logs the cleanup printed, with the
+        # last progress lines: meson keeps only the last 100 lines of a
+        # failed test's output.
+        print("----- the test's last steps -----\n" + "\n".join(checks.RECENT))
+        print(failure, flush=True)
+        sys.exit(1)
     sys.exit(0)
