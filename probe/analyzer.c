@@ -250,13 +250,14 @@ evict(const struct vfp_analyzer *a, uint64_t *bm, uint64_t from, uint64_t to)
 	return total - seen;
 }
 
-/* Returns the first number of stream st's window (numbers below it are out). */
+/* Returns the first number of stream st's window (numbers below it are out).
+ * Distances from lo, never lo + W: an epoch may start near UINT64_MAX. */
 static inline uint64_t
 win_lo(const struct vfp_analyzer *a, const struct stream *st)
 {
 	uint64_t w = a->conf.window;
 
-	return st->head > st->lo + w ? st->head - w : st->lo;
+	return st->head - st->lo > w ? st->head - w : st->lo;
 }
 
 /* Moves stream st's head to nh > head: numbers leaving the window unseen are
@@ -265,7 +266,7 @@ static void
 advance(struct vfp_analyzer *a, struct stream *st, uint64_t *bm, uint64_t nh)
 {
 	uint64_t w = a->conf.window, olo = win_lo(a, st);
-	uint64_t nlo = nh > st->lo + w ? nh - w : st->lo;
+	uint64_t nlo = nh - st->lo > w ? nh - w : st->lo;
 	uint64_t e1 = nlo < st->head ? nlo : st->head;
 
 	if (e1 > olo)
@@ -455,7 +456,7 @@ vfp_analyzer_rx(struct vfp_analyzer *a, uint16_t port, uint64_t now_us, uint64_t
 		uint64_t *w = &bm[(seq & a->wmask) >> 6], b = 1ull << (seq & 63);
 
 		/* The slot held seq - W (if tracked): it leaves the window. */
-		if (seq >= st->lo + a->conf.window) {
+		if (seq - st->lo >= a->conf.window) {
 			st->lost += !(*w & b);
 			while (st->pend_old != NONE &&
 			       a->pool[st->pend_old].g.last_seq <= seq - a->conf.window)

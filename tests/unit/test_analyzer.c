@@ -444,6 +444,41 @@ test_late_beyond_window(void **state)
 	vfp_analyzer_destroy(a);
 }
 
+/* A stream whose first number is near UINT64_MAX (a forged or corrupt
+ * probe header: found by fuzz_pcap) counts like any other: the window's
+ * bounds are distances from its first number, so lo + W may not wrap into
+ * "everything below head is out" (it counted W - 1 lost for one packet). */
+static void
+test_first_seq_near_max(void **state)
+{
+	const uint64_t first = UINT64_MAX - 9;
+	struct vfp_analyzer *a = mk(64, 1000000);
+	struct vfp_stream_stats s;
+
+	(void)state;
+	assert_int_equal(rx(a, 0, first, 0, 0), 0);
+	vfp_analyzer_finish(a, 10, NULL);
+	s = st(a, 0);
+	assert_int_equal(s.lost, 0);
+	assert_int_equal(s.received - s.duplicates - s.late, (s.next_seq - s.first_seq) - s.lost);
+	vfp_analyzer_destroy(a);
+
+	/* In order up to UINT64_MAX - 1 (the last number a stream can have),
+	 * one missing, one reordered inside the window. */
+	a = mk(64, 1000000);
+	for (uint64_t q = first; q < UINT64_MAX; q++)
+		if (q != first + 3)
+			assert_int_equal(rx(a, 0, q, q - first, 0) & VFP_RX_LATE, 0);
+	assert_int_equal(rx(a, 0, first + 3, 20, 0), VFP_RX_REORDER);
+	vfp_analyzer_finish(a, 30, NULL);
+	s = st(a, 0);
+	assert_int_equal(s.lost, 0);
+	assert_int_equal(s.reordered, 1);
+	assert_int_equal(s.received, 9);
+	assert_int_equal(s.next_seq - s.first_seq, 9);
+	vfp_analyzer_destroy(a);
+}
+
 /* A number far below the window and near 0 after >= 2 W packets is a sender
  * restart; near 0 but before 2 W it is late. */
 static void
@@ -1156,6 +1191,7 @@ main(void)
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_reorder_within_window),
 		cmocka_unit_test(test_late_beyond_window),
+		cmocka_unit_test(test_first_seq_near_max),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_silence_gap),
 		cmocka_unit_test(test_finish_sent),
