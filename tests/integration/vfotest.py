@@ -27,6 +27,7 @@ import json
 import os
 import socket
 import sys
+import traceback
 
 from vfolib import checks
 from vfolib.checks import Failure as TestFailure
@@ -146,6 +147,9 @@ def main(test_fn, name):
         h.passed()
     except TestFailure as e:
         failure = f"{name}: FAIL: {e}"
+        print(failure, flush=True)
+    except Exception:  # noqa: BLE001 - an error of the test itself: its traceback, after the logs
+        failure = f"{name}: FAIL (error in the test):\n{traceback.format_exc()}"
         print(failure, flush=True)
     finally:
         if h is not None:
