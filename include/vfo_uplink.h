@@ -246,7 +246,6 @@ struct vfo_release {
 
 struct uplink_job;
 
-/** A member's control-side state (guarded by the uplink lock). */
 /*
  * Returns how long the PMD named 'driver' (rte_eth_dev_info.driver_name) may
  * refuse every TX burst while it pauses its own queues, in µs, 0 for PMDs
@@ -259,6 +258,7 @@ struct uplink_job;
  */
 uint32_t vfo_pmd_tx_pause_us(const char *driver);
 
+/** A member's control-side state (guarded by the uplink lock). */
 struct vfo_member {
 	char devargs[VFO_DEVARGS_MAX];	     /**< devargs it was probed from */
 	char dev_name[RTE_DEV_NAME_MAX_LEN]; /**< rte_device name, for status */
