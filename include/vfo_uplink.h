@@ -254,7 +254,9 @@ struct uplink_job;
  * its interrupt handler stops the queues, busy-waits 1 ms, sends a RARP and
  * starts them again, and meanwhile TX takes nothing.  The bound given adds
  * the time the interrupt thread may wait for a vCPU that the worker shares.
- * Thread-safe.
+ * vfailover leaves that handler out where it can (no LSC interrupt on
+ * net_virtio members, uplink_member.c); it comes back with RX interrupts,
+ * and the bound stays for that case.  Thread-safe.
  */
 uint32_t vfo_pmd_tx_pause_us(const char *driver);
 

@@ -104,6 +104,38 @@ class Decomposition(unittest.TestCase):
         own = measure.own_segments(dict(ev, resume=1100), None, {}, 1000)
         self.assertEqual(own["after_resume_ms"], 0.01)
 
+    def test_own_segment_within_the_virtio_announce(self):
+        # QEMU's trace on the destination: announces asked at 50 (before
+        # the RESUME), 1099 (1 ms before it: counts), 1300 and 1900; the
+        # guest acked the one at 1099 at 1150; the PMD's RARP left at 1380
+        # (ending the one at 1300); nothing ended the last.  The packet was
+        # there at 1200 and forwarded at 1400: 80 µs of those 200 in one.
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "dst.trace")
+            with open(path, "w") as f:
+                for t, ev in ((50, "virtio_net_announce_notify"),
+                              (90, "virtio_net_handle_announce"),
+                              (1099, "virtio_net_announce_notify"),
+                              (1150, "virtio_net_handle_announce"),
+                              (1300, "virtio_net_announce_notify"),
+                              (1900, "virtio_net_announce_notify")):
+                    f.write(f"7@0.{t:06d}:{ev} round 1\n")
+            later = measure.announce_windows({"dst": path}, 2200)
+            windows = measure.announce_windows({"dst": path}, 1100, [1380])
+        self.assertEqual(later, [(1300, None), (1900, None)])
+        self.assertEqual(windows, [(1099, 1150), (1300, 1380), (1900, None)])
+        ev = {"turn": 1200, "avail": 1150, "fwd": 1400, "tap_out": 1405}
+        own = measure.own_segments(dict(ev, resume=1100), None, {}, 1000, windows)
+        self.assertEqual(own["after_resume_ms"], 0.2)
+        self.assertEqual(own["after_resume_announce_ms"], 0.08)
+        # The PMD never answered (no RARP, no ack): no pause to count.
+        own = measure.own_segments(dict(ev, resume=1100), None, {}, 1000, [(1300, None)])
+        self.assertEqual(own["after_resume_announce_ms"], 0.0)
+        # Overlapping windows count once; an open one runs to the end.
+        self.assertEqual(measure.overlap_us(0, 100, [(10, 50), (40, 60), (90, None)]), 60)
+        self.assertNotIn("after_resume_announce_ms",
+                         measure.own_segments(dict(ev, resume=1100), None, {}, 1000))
+
     def test_wait_before_stop_ends_at_the_vm_stop(self):
         # A packet in the ring since 5000 µs before the STOP event; QEMU's
         # trace has the VM stopped 3000 µs before that event: 2 ms waited.

@@ -282,6 +282,39 @@ def qemu_events(paths, ev, stop, resume):
     return out
 
 
+def announce_windows(paths, resume, pmd_rarps=()):
+    """Returns the destination's virtio-net announce handshakes after the
+    RESUME (from 1 ms before it), [(asked, done)] wall µs: asked from QEMU's
+    trace log paths["dst"] (qtrace.py: QEMU sets VIRTIO_NET_S_ANNOUNCE and
+    raises a config interrupt), done the earlier of the guest's ack reaching
+    QEMU and the first of 'pmd_rarps' (wall µs of the RARPs that DPDK's
+    virtio PMD sent, pcapcount.rarps()) after it.  DPDK 22.11's PMD answers
+    in its interrupt thread: it stops the port (RX and TX return nothing),
+    busy-waits 1 ms, injects its RARP, restarts the port and acks; so the
+    pause lies within each window.  done is None when neither came."""
+    from . import qtrace
+    dst = qtrace.read(paths["dst"]) if paths.get("dst") else None
+    if not dst:
+        return []
+    out = []
+    for a in (t for t in dst["announce"] if t >= resume - 1000):
+        ends = [t for t in list(dst["announce_ack"]) + list(pmd_rarps) if t >= a]
+        out.append((a, min(ends, default=None)))
+    return out
+
+
+def overlap_us(a, b, windows):
+    """Returns how long (µs) [a, b] overlaps the windows [(from, to)] (to
+    None: open-ended), counting each instant once."""
+    covered, cur = 0.0, a
+    for lo, hi in sorted((lo, b if hi is None else hi) for lo, hi in windows):
+        lo, hi = max(lo, cur), min(hi, b)
+        if hi > lo:
+            covered += hi - lo
+            cur = hi
+    return covered
+
+
 def clip(ev):
     """Returns the events with what the marks give as upper bounds made
     consistent with what the host saw: the first packet forwarded after the
@@ -313,18 +346,26 @@ def decompose(ev, stop, resume):
     return out
 
 
-def own_segments(ev, marks, syncs, stop):
+def own_segments(ev, marks, syncs, stop, announce=()):
     """Returns vfailover's own parts of the gap (ms): after the RESUME, from
-    when it ran with a packet there to the packet forwarded; before the
-    STOP, how long a packet that had reached the guest's tap waited,
-    unforwarded, while the loop ran, up to the VM's stop: QEMU's trace of
-    it (q_src_stopped, after its vCPU paused) when that is earlier than the
-    STOP event, which QEMU sends after the stop's handlers ran (10 ms later
-    in a run on a loaded host).  None where unknown."""
+    when it ran with a packet there to the packet forwarded, and how much of
+    that lay within the announce handshakes 'announce' (announce_windows():
+    the virtio PMD's pause, inside vfailover's process but not its code;
+    a handshake that nothing ended does not count);
+    before the STOP, how long a packet that had reached the guest's tap
+    waited, unforwarded, while the loop ran, up to the VM's stop: QEMU's
+    trace of it (q_src_stopped, after its vCPU paused) when that is earlier
+    than the STOP event, which QEMU sends after the stop's handlers ran (10
+    ms later in a run on a loaded host).  None where unknown."""
     out = {"after_resume_ms": None, "before_stop_ms": None}
     ev = clip(ev)
     if ev.get("fwd") is not None:
         out["after_resume_ms"] = round(max(0.0, ev["fwd"] - ev["ready"]) / 1e3, 3)
+        if announce:
+            # A handshake nothing ended (no ack, no PMD RARP) shows no pause.
+            done = [(a, b) for a, b in announce if b is not None]
+            out["after_resume_announce_ms"] = round(
+                overlap_us(ev["ready"], ev["fwd"], done) / 1e3, 3)
         if ev.get("fwd_bound") and not ev.get("fwd_clipped"):
             out["after_resume_bound"] = True  # at most this: no mark closer
     if ev.get("pending_since") is not None and "src" in syncs:

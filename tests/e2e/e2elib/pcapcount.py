@@ -100,6 +100,14 @@ def packets(paths, probe_mac, guest_mac, stream=0):
     return sent, received
 
 
+def rarps(path, mac):
+    """Returns [(time µs, frame length)] of the RARP frames (EtherType
+    0x8035) that 'mac' broadcast in pcap file 'path'."""
+    m = _mac(mac)
+    return [(t, len(d)) for t, d in frames(path)
+            if len(d) >= 14 and d[0:6] == b"\xff" * 6 and d[6:12] == m and d[12:14] == b"\x80\x35"]
+
+
 def count(paths, probe_mac, guest_mac, stream=0, until_us=None):
     """Returns the outside check's figures over the captures 'paths': sent,
     received (distinct sequence numbers), lost (sent, never received),

@@ -54,7 +54,7 @@ from . import qemu_failover as qf
 from .capture import Capture, RarpWatch
 from .ctl import GuestCtl
 from .migration import migrate, pause
-from .pcapcount import packets
+from .pcapcount import packets, rarps
 from .probe import BACKUP_PORT, VF_PORT, Probe, ndr
 from .scenarios import GUESTS, SCENARIOS
 from .testbed import GUEST_MAC, MIGRATE_PORT, PROBE_MAC, Testbed
@@ -83,6 +83,11 @@ ACTIVE_POLL_S = 0.02
 # host's packets still go to the stopped source: a 5 ms margin.
 PAUSE_LEAD_US = measure.PAUSE_LEAD_US
 PAUSE_TAIL_US = measure.PAUSE_TAIL_US
+
+# Length of the RARP frame DPDK's virtio PMD injects when QEMU asks the guest
+# to announce itself (rte_net_make_rarp_packet(): 64 B; QEMU's own and
+# vfailover's are padded to 60 B).
+PMD_RARP_LEN = 64
 
 # tcpdump on these interfaces of the testbed: the host side of both paths
 # (the bridge ports of vfprobe's veths: the outside check) and the four
@@ -211,9 +216,18 @@ def measure_run(r):
     out["segments"] = measure.decompose(ev, stop, resume)
     if ev.get("rx_first") and ev.get("rx_last"):
         out["migration_gap_ms"] = round((ev["rx_first"] - ev["rx_last"]) / 1e3, 3)
+    # DPDK's virtio PMD announces with 64 B RARPs (QEMU and vfailover: 60 B).
+    dst_taps = ("sv", "sb") if sc.pause_ms is not None else ("dv", "db")
+    pmd_rarps = sorted(t for n in dst_taps if n in caps
+                       for t, n_bytes in rarps(caps[n]["path"], GUEST_MAC)
+                       if n_bytes == PMD_RARP_LEN and t >= resume)
+    out["pmd_rarps_ms"] = [round((t - stop) / 1e3, 3) for t in pmd_rarps]
+    announce = measure.announce_windows(r.get("qemu_trace", {}), resume, pmd_rarps)
+    out["announce_ms"] = [[round((a - stop) / 1e3, 3), None if b is None else round((b - stop) / 1e3, 3)]
+                          for a, b in announce]
     if sc.ctl:
         out["own"] = measure.own_segments(dict(ev, resume=resume), r.get("marks"),
-                                          r.get("syncs", {}), stop)
+                                          r.get("syncs", {}), stop, announce)
     # Re-attach and surprise timings.
     re_at = steps.get("device_add") or steps.get("attach") or steps.get("primary_plugged")
     if re_at and recv_c:
