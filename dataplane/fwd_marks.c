@@ -40,18 +40,23 @@ back_us(uint64_t now_us, uint64_t now_tsc, uint64_t tsc)
 }
 
 /* Appends one mark; the TSC values are turned into CLOCK_MONOTONIC µs by one
- * clock read now (EAL's TSC rate may be 0.2 % off: µs over a stall). */
+ * clock read now, paired with the TSC read right after it (EAL's TSC rate
+ * may be 0.2 % off: µs over a stall).  The pair, not 'now_tsc', anchors the
+ * conversion: the lcore may lose its CPU between reading 'now_tsc' and
+ * getting here (seen right after a migration on TCG: 4.5 ms), which would
+ * otherwise shift the whole mark that much later. */
 static void
 put(struct vfo_fwd_marks *m, enum vfo_fwd_mark_kind kind, uint64_t from_tsc, uint64_t batch_tsc,
     uint64_t now_tsc, uint64_t pkts)
 {
 	uint32_t seq = m->next;
 	struct vfo_fwd_mark *e = &m->ring[seq % VFO_FWD_MARKS];
-	uint64_t now_us = vfo_mono_us();
+	uint64_t mono_us = vfo_mono_us();
+	uint64_t mono_tsc = rte_rdtsc();
 
-	e->from_us = back_us(now_us, now_tsc, from_tsc);
-	e->batch_us = back_us(now_us, now_tsc, batch_tsc);
-	e->to_us = now_us;
+	e->from_us = back_us(mono_us, mono_tsc, from_tsc);
+	e->batch_us = back_us(mono_us, mono_tsc, batch_tsc);
+	e->to_us = back_us(mono_us, mono_tsc, now_tsc);
 	e->cpu_us = thread_cpu_us();
 	e->pkts = pkts > UINT32_MAX ? UINT32_MAX : (uint32_t)pkts;
 	e->kind = kind;
