@@ -64,6 +64,23 @@ class Counter(unittest.TestCase):
             self.assertEqual(c["longest_gap_us"], 1039000 - 1003100)
             self.assertEqual((c["gap"]["seq_before"], c["gap"]["seq_after"]), (3, 6))
 
+    def test_gap_by_the_receivers_definition(self):
+        # Replies 0..9 at 1 ms, but 9 ms between 4 and 5 (none missing) and
+        # 3 ms between 7 and 9 (8 missing).  With vfprobe's 10 ms gap_us the
+        # 9 ms silence is no gap; the 3 ms one with a loss is.
+        with tempfile.TemporaryDirectory() as d:
+            a = os.path.join(d, "a.pcap")
+            t = {q: 1000000 + q * 1000 + (8000 if q >= 5 else 0) for q in range(10)}
+            t[9] = t[7] + 3000
+            rows = [(t[q] - 500, frame(PROBE, GUEST, q)) for q in range(10)]
+            rows += [(t[q], frame(GUEST, PROBE, q)) for q in range(10) if q != 8]
+            write_pcap(a, sorted(rows))
+            raw = pcapcount.count([a], PROBE, GUEST)
+            theirs = pcapcount.count([a], PROBE, GUEST, min_gap_us=10000)
+        self.assertEqual((raw["longest_gap_us"], raw["longest_gap_any_us"]), (9000, 9000))
+        self.assertEqual((theirs["longest_gap_us"], theirs["longest_gap_any_us"]), (3000, 9000))
+        self.assertEqual((theirs["gap"]["seq_before"], theirs["gap"]["seq_after"]), (7, 9))
+
 
 class Gaps(unittest.TestCase):
     def test_tail_filter(self):

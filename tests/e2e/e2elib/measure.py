@@ -430,9 +430,11 @@ def summary(values):
 
 
 def count_captures(paths, probe_mac, guest_mac, report):
-    """pcapcount.count over the probe-side captures, receptions up to the
-    end of vfprobe's receiving window (the two must count the same span:
-    a frame the guest releases after vfprobe stopped listening is lost to
-    it)."""
+    """pcapcount.count over the probe-side captures, as vfprobe counts: the
+    receptions up to the end of its receiving window (a frame the guest
+    releases after vfprobe stopped listening is lost to it), and gaps by
+    its definition (a silence shorter than its gap_us without a missing
+    packet is no gap: config.gap_us of its report)."""
     return pcapcount.count(paths, probe_mac, guest_mac,
-                           until_us=report["t0_us"] + report["duration_us"])
+                           until_us=report["t0_us"] + report["duration_us"],
+                           min_gap_us=(report.get("config") or {}).get("gap_us", 0))

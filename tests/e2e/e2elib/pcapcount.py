@@ -108,19 +108,26 @@ def rarps(path, mac):
             if len(d) >= 14 and d[0:6] == b"\xff" * 6 and d[6:12] == m and d[12:14] == b"\x80\x35"]
 
 
-def count(paths, probe_mac, guest_mac, stream=0, until_us=None):
+def count(paths, probe_mac, guest_mac, stream=0, until_us=None, min_gap_us=0):
     """Returns the outside check's figures over the captures 'paths': sent,
     received (distinct sequence numbers), lost (sent, never received),
     duplicates, longest_gap_us and gap (its start and end µs, the sequence
     numbers around it, the file index it ended on).  Receptions after
-    'until_us' (the end of the receiver's window) do not count."""
+    'until_us' (the end of the receiver's window) do not count.  A gap is
+    the time between two consecutive receptions; with 'min_gap_us', one
+    shorter than that counts only if sequence numbers are missing between
+    them (the receiver's own definition: vfprobe reports no shorter silence
+    without loss), and longest_gap_any_us keeps the longest of all."""
     sent, received = packets(paths, probe_mac, guest_mac, stream)
     if until_us is not None:
         received = [r for r in received if r[0] <= until_us]
     sent_seqs = {s for _, s, _ in sent}
     got = {s for _, s, _ in received}
-    gap = None
+    gap, any_gap = None, 0
     for a, b in zip(received, received[1:]):
+        any_gap = max(any_gap, b[0] - a[0])
+        if b[0] - a[0] < min_gap_us and b[1] == a[1] + 1:
+            continue
         if gap is None or b[0] - a[0] > gap["end_us"] - gap["start_us"]:
             gap = {"start_us": a[0], "end_us": b[0], "seq_before": a[1], "seq_after": b[1],
                    "file": b[2]}
@@ -130,6 +137,7 @@ def count(paths, probe_mac, guest_mac, stream=0, until_us=None):
         "lost": len(sent_seqs - got),
         "duplicates": len(received) - len(got),
         "longest_gap_us": gap["end_us"] - gap["start_us"] if gap else 0,
+        "longest_gap_any_us": any_gap,
         "gap": gap,
         "first_rx_us": received[0][0] if received else None,
         "last_rx_us": received[-1][0] if received else None,
