@@ -283,24 +283,23 @@ def qemu_events(paths, ev, stop, resume):
 
 
 def announce_windows(paths, resume, pmd_rarps=()):
-    """Returns the destination's virtio-net announce handshakes after the
-    RESUME (from 1 ms before it), [(asked, done)] wall µs: asked from QEMU's
-    trace log paths["dst"] (qtrace.py: QEMU sets VIRTIO_NET_S_ANNOUNCE and
-    raises a config interrupt), done the earlier of the guest's ack reaching
-    QEMU and the first of 'pmd_rarps' (wall µs of the RARPs that DPDK's
+    """Returns the destination's virtio-net announce requests after the
+    RESUME (from 1 ms before it) with the pause each caused in DPDK's
+    virtio PMD, [(asked, pmd_rarp)] wall µs: asked from QEMU's trace log
+    paths["dst"] (qtrace.py: QEMU sets VIRTIO_NET_S_ANNOUNCE and raises a
+    config interrupt), pmd_rarp the first of 'pmd_rarps' (the RARPs DPDK's
     virtio PMD sent, pcapcount.rarps()) after it.  DPDK 22.11's PMD answers
     in its interrupt thread: it stops the port (RX and TX return nothing),
-    busy-waits 1 ms, injects its RARP, restarts the port and acks; so the
-    pause lies within each window.  done is None when neither came."""
+    busy-waits 1 ms, injects its RARP and restarts the port; so its pause
+    lies within the window.  pmd_rarp is None when the PMD sent none (it
+    did not take the interrupt, or the guest's kernel driver answered:
+    that driver acks without stopping anything)."""
     from . import qtrace
     dst = qtrace.read(paths["dst"]) if paths.get("dst") else None
     if not dst:
         return []
-    out = []
-    for a in (t for t in dst["announce"] if t >= resume - 1000):
-        ends = [t for t in list(dst["announce_ack"]) + list(pmd_rarps) if t >= a]
-        out.append((a, min(ends, default=None)))
-    return out
+    return [(a, next((t for t in sorted(pmd_rarps) if t >= a), None))
+            for a in dst["announce"] if a >= resume - 1000]
 
 
 def overlap_us(a, b, windows):
@@ -351,7 +350,7 @@ def own_segments(ev, marks, syncs, stop, announce=()):
     when it ran with a packet there to the packet forwarded, and how much of
     that lay within the announce handshakes 'announce' (announce_windows():
     the virtio PMD's pause, inside vfailover's process but not its code;
-    a handshake that nothing ended does not count);
+    a request the PMD did not answer does not count);
     before the STOP, how long a packet that had reached the guest's tap
     waited, unforwarded, while the loop ran, up to the VM's stop: QEMU's
     trace of it (q_src_stopped, after its vCPU paused) when that is earlier
@@ -362,7 +361,7 @@ def own_segments(ev, marks, syncs, stop, announce=()):
     if ev.get("fwd") is not None:
         out["after_resume_ms"] = round(max(0.0, ev["fwd"] - ev["ready"]) / 1e3, 3)
         if announce:
-            # A handshake nothing ended (no ack, no PMD RARP) shows no pause.
+            # A request the PMD did not answer shows no pause.
             done = [(a, b) for a, b in announce if b is not None]
             out["after_resume_announce_ms"] = round(
                 overlap_us(ev["ready"], ev["fwd"], done) / 1e3, 3)
