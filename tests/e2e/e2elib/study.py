@@ -223,8 +223,8 @@ def measure_run(r):
                        if n_bytes == PMD_RARP_LEN and t >= resume)
     out["pmd_rarps_ms"] = [round((t - stop) / 1e3, 3) for t in pmd_rarps]
     announce = measure.announce_windows(r.get("qemu_trace", {}), resume, pmd_rarps)
-    out["announce_ms"] = [[round((a - stop) / 1e3, 3), None if b is None else round((b - stop) / 1e3, 3)]
-                          for a, b in announce]
+    out["announce_ms"] = [[round((a - stop) / 1e3, 3),
+                           None if b is None else round((b - stop) / 1e3, 3)] for a, b in announce]
     if sc.ctl:
         out["own"] = measure.own_segments(dict(ev, resume=resume), r.get("marks"),
                                           r.get("syncs", {}), stop, announce)
