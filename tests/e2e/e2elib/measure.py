@@ -298,7 +298,8 @@ def announce_windows(paths, resume, pmd_rarps=()):
     dst = qtrace.read(paths["dst"]) if paths.get("dst") else None
     if not dst:
         return []
-    return [(a, next((t for t in sorted(pmd_rarps) if t >= a), None))
+    rarps = sorted(pmd_rarps)
+    return [(a, next((t for t in rarps if t >= a), None))
             for a in dst["announce"] if a >= resume - 1000]
 
 

@@ -9,7 +9,6 @@ TRACE_EVENTS, log backend: "PID@SEC.USEC:event args", wall-clock µs).
     t["running"]   # when it ran (vm_state_notify running 1)
     t["announce"]  # when QEMU asked the guest to announce itself (it sets
                    # VIRTIO_NET_S_ANNOUNCE and raises a config interrupt)
-    t["announce_ack"]  # when the guest's ack of it reached QEMU (control vq)
 
 The virtio NIC's queues are told apart by what QEMU hands back: an RX
 buffer comes back with the frame's length (60 B probe frames + the 12 B
@@ -27,11 +26,11 @@ RX_LEN = 72
 
 
 def read(path):
-    """Returns {"rx", "tx", "stopped", "running", "announce", "announce_ack"}
+    """Returns {"rx", "tx", "stopped", "running", "announce"}
     (lists of wall µs) from QEMU trace log 'path' (empty lists when it is
     missing)."""
     fills = collections.defaultdict(list)  # vq -> [(µs, len)]
-    out = {k: [] for k in ("rx", "tx", "stopped", "running", "announce", "announce_ack")}
+    out = {k: [] for k in ("rx", "tx", "stopped", "running", "announce")}
     try:
         f = open(path, errors="replace")
     except OSError:
@@ -51,8 +50,6 @@ def read(path):
                 out["running" if args.startswith("running 1") else "stopped"].append(t)
             elif ev == "virtio_net_announce_notify":
                 out["announce"].append(t)
-            elif ev == "virtio_net_handle_announce":
-                out["announce_ack"].append(t)
     def most(length):
         """The virtqueue with the most fills of 'length'."""
         return max(fills, key=lambda vq: sum(1 for _, n in fills[vq] if n == length),

@@ -22,12 +22,10 @@ from .qmp import Qmp
 MEM_MB = 1024
 # QEMU trace events logged (log backend, wall-clock µs stamps) to NAME.trace:
 # every buffer QEMU hands back to the guest on a virtqueue (a frame into
-# the virtio NIC's RX ring, a TX frame sent), the VM's run state, and the
-# virtio-net announce handshake after a migration (QEMU asks the guest to
-# announce itself; the guest acks once it has: DPDK's virtio PMD pauses the
-# port in between).
-TRACE_EVENTS = ("virtqueue_fill", "vm_state_notify", "virtio_net_announce_notify",
-                "virtio_net_handle_announce")
+# the virtio NIC's RX ring, a TX frame sent), the VM's run state, and
+# QEMU's request that the guest announce itself after a migration (DPDK's
+# virtio PMD pauses the port to answer it).
+TRACE_EVENTS = ("virtqueue_fill", "vm_state_notify", "virtio_net_announce_notify")
 VF_BUS = "rp1"  # the pcie-root-port the e1000e sits on (guest 0000:01:00.0)
 
 
