@@ -126,6 +126,30 @@ usable(const struct vfo_failover *fo, int id)
 	       vfo_fo_path_up(fo, id);
 }
 
+/* Returns true when member 'id' is present with link up (its path may be silent). */
+static bool
+has_link(const struct vfo_failover *fo, int id)
+{
+	return fo->ops->present(fo->ctx, id) && fo->ops->link_up(fo->ctx, id);
+}
+
+/*
+ * With no usable member, returns the member that carries TX for want of a
+ * usable one: present with link up, its path silent (the member on TX
+ * first, then the VF); -1 when no member has link.  Dropping delivers
+ * nothing, and a path check can misjudge (a guest stalled after a migration
+ * misses the replies), so a member with link is never given up for none.
+ */
+static int
+last_resort(const struct vfo_failover *fo)
+{
+	if (fo->tx >= 0 && has_link(fo, fo->tx))
+		return fo->tx;
+	if (has_link(fo, VFO_MEMBER_VF))
+		return VFO_MEMBER_VF;
+	return has_link(fo, VFO_MEMBER_BACKUP) ? VFO_MEMBER_BACKUP : -1;
+}
+
 /* Says why a present member that is not usable is not: "down" or "path silent". */
 static const char *
 unusable_why(const struct vfo_failover *fo, int id)
@@ -182,6 +206,7 @@ switch_tx(struct vfo_failover *fo, int id)
 		return ret;
 	}
 	fo->tx = id;
+	fo->on_last_resort = false;
 	fo->last_switch_us = fo->ops->now_us(fo->ctx) - t0;
 	fo->switches++;
 	if (ret == -ETIMEDOUT)
@@ -298,16 +323,35 @@ start_drain(struct vfo_failover *fo, enum vfo_fo_event ev)
 /*
  * Settles which member should carry TX once nothing special is going on.
  * A switch that cannot happen now (noted by switch_tx) leaves the state as
- * it is: the next tick settles again.
+ * it is: the next tick settles again.  With no usable member, TX goes to
+ * (or stays on) the last resort, noted once; NO_MEMBER only when no member
+ * has link.
  */
 static void
 settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 {
 	bool vf = usable(fo, VFO_MEMBER_VF), bk = usable(fo, VFO_MEMBER_BACKUP);
 	bool vf_here = fo->ops->present(fo->ctx, VFO_MEMBER_VF);
+	int lr = vf || bk ? -1 : last_resort(fo), was = fo->tx;
 
 	if (vf)
 		fo->vf_down_since_us = 0;
+	if (lr >= 0) {
+		if (was == lr && fo->on_last_resort)
+			return;
+		if (was != lr && switch_tx(fo, lr) != 0)
+			return;
+		fo->on_last_resort = true;
+		GO(fo,
+		   lr == VFO_MEMBER_VF		      ? VFO_FO_VF_ACTIVE
+		   : fo->state == VFO_FO_VF_RETURNING ? VFO_FO_VF_RETURNING
+		   : vf_here			      ? VFO_FO_BACKUP_VF_PRESENT
+						      : VFO_FO_BACKUP_VF_GONE,
+		   ev, "no usable member: TX %s %s, whose link is up (path silent)",
+		   was == lr ? "stays on" : "moved to", vfo_member_name(lr));
+		return;
+	}
+	fo->on_last_resort = false;
 
 	if (vf && (fo->conf.prefer_vf || !bk)) {
 		if (fo->tx != VFO_MEMBER_VF && switch_tx(fo, VFO_MEMBER_VF) != 0)
@@ -323,7 +367,7 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 	} else {
 		if (fo->tx != -1 && switch_tx(fo, -1) != 0)
 			return;
-		GO(fo, VFO_FO_NO_MEMBER, ev, "no usable member: traffic dropped and counted");
+		GO(fo, VFO_FO_NO_MEMBER, ev, "no member has link: traffic dropped and counted");
 	}
 }
 
@@ -471,8 +515,9 @@ on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t wh
 		if (switch_tx(fo, -1) != 0)
 			return fo->op_err;
 		release(fo, VFO_MEMBER_VF, true, &rel);
-		GO(fo, VFO_FO_NO_MEMBER, ev, "VF released with no backup; %s",
-		   release_text(&rel, text, sizeof(text)));
+		record(fo, fo->state, fo->state, ev, "VF released with no usable backup; %s",
+		       release_text(&rel, text, sizeof(text)));
+		settle(fo, ev);
 		return 0;
 	case VFO_EV_VF_GONE:
 		release(fo, VFO_MEMBER_VF, false, &rel);
@@ -665,7 +710,8 @@ on_backup_or_none(struct vfo_failover *fo, enum vfo_fo_event ev, const char *dev
 			return 0;
 		/* Stay unless the best member changed. */
 		if (fo->state == VFO_FO_NO_MEMBER
-			    ? (usable(fo, VFO_MEMBER_VF) || usable(fo, VFO_MEMBER_BACKUP))
+			    ? (usable(fo, VFO_MEMBER_VF) || usable(fo, VFO_MEMBER_BACKUP) ||
+			       last_resort(fo) >= 0)
 			    : (!usable(fo, VFO_MEMBER_BACKUP) ||
 			       (fo->conf.prefer_vf && usable(fo, VFO_MEMBER_VF))))
 			settle(fo, ev);

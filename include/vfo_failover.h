@@ -18,7 +18,7 @@
  *     |   |   +-- link down/path silent/gone/prefer backup -->       +---------------+-----+
  *     |   +------------ link up + prefer vf ----------------------  | BACKUP_VF_PRESENT   |
  *     |                                                              +---------------------+
- *     +-- no usable member --> NO_MEMBER --(either member usable)--> VF_ACTIVE / BACKUP_*
+ *     +-- no member with link --> NO_MEMBER --(a member has link)--> VF_ACTIVE / BACKUP_*
  *
  * | state              | TX on   | VF             | leaves on                                   |
  * |--------------------|---------|----------------|---------------------------------------------|
@@ -32,7 +32,7 @@
  * |                    |         |                | link still down after reprobe_down_us       |
  * | BACKUP_VF_PRESENT  | backup  | present        | VF usable and preferred, remove request,    |
  * |                    |         |                | link still down after reprobe_down_us       |
- * | NO_MEMBER          | none    | absent or down | a member becomes usable                     |
+ * | NO_MEMBER          | none    | absent or down | a member gets link (usable or last resort)  |
  *
  * VFO_FO_TRANSITIONS below lists what every event does in every state,
  * and the unit tests hold the machine to it row by row.
@@ -44,7 +44,9 @@
  * intervals after its last reply, is as good as down (an unplanned switch
  * when it carries TX).  A member probed again (a returning VF) counts as
  * silent until its first reply, so VF_RETURNING only ends in VF_ACTIVE once
- * the VF's path has answered (failover_path.c).
+ * the VF's path has answered (failover_path.c).  With no usable member, a
+ * member whose link is up still carries TX (the last resort: the one on TX
+ * first, then the VF); NO_MEMBER means that no member has link.
  *
  * The machine decides; what it does to ports goes through struct vfo_fo_ops,
  * so the unit tests drive it with injected events and fake ports.  Every
@@ -72,7 +74,7 @@ enum vfo_fo_state {
 	VFO_FO_BACKUP_VF_GONE,	  /**< TX on backup, VF released or removed */
 	VFO_FO_VF_RETURNING,	  /**< VF started again, waiting for link (and verify) */
 	VFO_FO_BACKUP_VF_PRESENT, /**< TX on backup, VF present but down or not preferred */
-	VFO_FO_NO_MEMBER,	  /**< no usable member: traffic is dropped and counted */
+	VFO_FO_NO_MEMBER,	  /**< no member has link: traffic is dropped and counted */
 	VFO_FO_STATE_COUNT,
 };
 
@@ -327,6 +329,8 @@ struct vfo_failover {
 	char retry_devargs[VFO_DEVARGS_MAX]; /**< devargs of a failed attach that gave its
 					      * own, which its retries probe; "": devargs[VF] */
 	uint64_t vf_down_since_us;	     /**< when a present VF was first seen down, 0: up */
+	bool on_last_resort; /**< TX is on a member whose path is silent, for want of a
+			      * usable one (settle(); noted once in the timeline) */
 	/* Counters. */
 	uint64_t switches;	 /**< changes of the TX member */
 	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */

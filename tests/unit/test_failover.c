@@ -738,20 +738,27 @@ run_path(uint64_t us, unsigned int answering)
 	}
 }
 
-/* Returns true when the timeline holds an entry whose detail contains 's'. */
-static bool
-timeline_has(const char *s)
+/* Returns how many timeline entries hold 's' in their detail. */
+static unsigned int
+timeline_count(const char *s)
 {
 	json_t *tl = vfo_fo_timeline_json(&fo), *e;
-	bool found = false;
+	unsigned int n = 0;
 	size_t i;
 
 	json_array_foreach(tl, i, e)
 	{
-		found |= strstr(json_string_value(json_object_get(e, "detail")), s) != NULL;
+		n += strstr(json_string_value(json_object_get(e, "detail")), s) != NULL;
 	}
 	json_decref(tl);
-	return found;
+	return n;
+}
+
+/* Returns true when the timeline holds an entry whose detail contains 's'. */
+static bool
+timeline_has(const char *s)
+{
+	return timeline_count(s) > 0;
 }
 
 /* A VF whose path stops answering (link still up) loses TX after
@@ -821,19 +828,52 @@ test_returning_vf_needs_path(void **state)
 	assert_int_equal(fk.active, VFO_MEMBER_VF);
 }
 
-/* Both paths silent: no member; the backup answering resumes TX there. */
+/* Both paths silent, links up: TX stays on the VF (dropping would deliver
+ * nothing), noted once; the backup answering takes TX, the VF answering
+ * takes it back. */
 static void
 test_path_both_silent(void **state)
 {
 	(void)state;
 	run_path(500000, 0);
-	assert_int_equal(fo.state, VFO_FO_NO_MEMBER);
-	assert_int_equal(fk.active, -1);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	assert_false(fo.path[VFO_MEMBER_VF].up);
+	assert_int_equal(timeline_count("TX stays on vf"), 1);
 	run_path(100000, 1u << VFO_MEMBER_BACKUP);
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_PRESENT);
 	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
 	run_path(100000, 3);
 	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+}
+
+/* The VF gone and the backup's path silent (as after a migration on a
+ * stalled guest): TX stays on the backup, nothing dropped; NO_MEMBER only
+ * once the backup loses link, and its link back puts TX on it again. */
+static void
+test_path_silent_sole_member_keeps_tx(void **state)
+{
+	(void)state;
+	run_path(100000, 3);
+	ev(VFO_EV_VF_GONE);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	run_path(500000, 0);
+	assert_false(fo.path[VFO_MEMBER_BACKUP].up);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_int_equal(timeline_count("TX stays on backup"), 1);
+	fk.link[VFO_MEMBER_BACKUP] = false;
+	ev(VFO_EV_LINK_CHANGE);
+	assert_int_equal(fo.state, VFO_FO_NO_MEMBER);
+	assert_int_equal(fk.active, -1);
+	fk.link[VFO_MEMBER_BACKUP] = true;
+	run_path(30000, 0);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	assert_int_equal(timeline_count("TX moved to backup"), 1);
+	run_path(100000, 1u << VFO_MEMBER_BACKUP);
+	assert_true(fo.path[VFO_MEMBER_BACKUP].up);
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 }
 
 /* A probe that cannot be handed over (no mbufs, previous still waiting) is
@@ -1031,6 +1071,7 @@ main(void)
 		cmocka_unit_test_setup(test_path_failure_switches, setup_path),
 		cmocka_unit_test_setup(test_returning_vf_needs_path, setup_path),
 		cmocka_unit_test_setup(test_path_both_silent, setup_path),
+		cmocka_unit_test_setup(test_path_silent_sole_member_keeps_tx, setup_path),
 		cmocka_unit_test_setup(test_path_probe_retried, setup_path),
 		cmocka_unit_test_setup(test_path_off_sends_nothing, setup),
 		cmocka_unit_test(test_transition_table),
