@@ -97,6 +97,24 @@ class Gaps(unittest.TestCase):
         self.assertEqual(measure.lost_outside([1, 5, 6, 20], sent_at, [(4000, 7000)]), [1, 20])
 
 
+    def test_lost_packets_placed_at_their_time_on_the_wire(self):
+        # As in a libvirt run: the sender not scheduled from 10 ms to the
+        # STOP at 100 ms, then seq 10..99 on the wire at once, 100.5 ms,
+        # and lost in the pause (100..200 ms).
+        sent_at = lambda q: q * 1000.0  # noqa: E731
+        sent_c = [(q * 1000.0, q, 1) for q in range(10)]
+        sent_c += [(100500.0, q, 1) for q in range(10, 100)]
+        sent_c += [(q * 1000.0 + 200, q, 1) for q in range(100, 300)]
+        lost = list(range(10, 200))
+        when, lag = measure.wire_times(sent_c, sent_at)
+        self.assertEqual(when(10), 100500.0)
+        self.assertEqual(when(400), 400000.0)  # not captured: its schedule
+        self.assertEqual(lag, 90500.0)
+        pause = [(100000 - 20000, 200000 + 5000)]
+        self.assertEqual(len(measure.lost_outside(lost, sent_at, pause)), 70)
+        self.assertEqual(measure.lost_outside(lost, when, pause), [])
+        self.assertEqual(measure.wire_times([], sent_at)[1], None)
+
     def test_cut_window_ends_at_the_last_packet_sent_on_the_vf_side(self):
         sent_at = lambda q: q * 1000.0  # noqa: E731
         # The switch command at 41.9 ms; seq 42 still left on the VF side.

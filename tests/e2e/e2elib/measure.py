@@ -81,6 +81,19 @@ def send_times(report, rate_pps):
     return lambda seq: start + seq * 1e6 / rate_pps
 
 
+def wire_times(sent_c, sent_at):
+    """Returns (when, lag_us): when(seq) is the wall µs at which the packet
+    first left on the probe's side (capture records (t, seq, file) in
+    'sent_c'), its schedule (sent_at) when no capture saw it; lag_us is the
+    sender's largest lag behind its schedule (None without captures).
+    vfprobe's paced generator sends what fell due while it was not scheduled
+    all at once afterwards, so a lost packet is placed where it went on the
+    wire, not where the schedule put it."""
+    first = {q: t for t, q, _ in reversed(sent_c or ())}
+    lag = max((t - sent_at(q) for q, t in first.items()), default=None)
+    return (lambda q: first[q] if q in first else sent_at(q)), lag
+
+
 def lost_outside(lost_seqs, sent_at, windows):
     """Returns the lost sequence numbers whose send time is outside every
     (start, end) wall-µs window."""
