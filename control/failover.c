@@ -547,6 +547,20 @@ on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t wh
 	}
 }
 
+/*
+ * Returns how long the VF's RX must be quiet to end a drain: settle_us, or
+ * min_drain_us if longer when the VF's PMD cannot tell when its peer took
+ * what TX left in the ring (that peer is given min_drain_us).
+ */
+static uint64_t
+drain_quiet_us(const struct vfo_failover *fo)
+{
+	if (fo->ops->tx_done_known(fo->ctx, VFO_MEMBER_VF) ||
+	    fo->conf.min_drain_us < fo->conf.settle_us)
+		return fo->conf.settle_us;
+	return fo->conf.min_drain_us;
+}
+
 /* DRAINING. */
 static int
 on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
@@ -566,8 +580,12 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 			fo->drain_marked = false;
 		}
 		/* Quiet for settle_us, and the workers have polled since then: a
-		 * worker that was not running cannot make the VF look quiet. */
-		still = now - fo->drain_quiet_since_us >= fo->conf.settle_us;
+		 * worker that was not running cannot make the VF look quiet.  A
+		 * VF whose PMD cannot tell when its peer took what TX left in
+		 * the ring (memif, virtio) must be quiet for min_drain_us, the
+		 * time that peer is given: a peer that took a burst and was not
+		 * scheduled before answering it answers within that. */
+		still = now - fo->drain_quiet_since_us >= drain_quiet_us(fo);
 		marked = fo->drain_marked;
 		quiet = still;
 		if (quiet && !fo->drain_marked) {

@@ -123,6 +123,13 @@ op_polled_since(void *ctx, uint64_t mark)
 	return vfo_uplink_polled_since(up(ctx), mark);
 }
 
+/* Returns true when member 'id''s PMD tells when its TX has left. */
+static bool
+op_tx_done_known(void *ctx, int id)
+{
+	return vfo_uplink_member_tx_done_known(up(ctx), id);
+}
+
 /* Announces the uplink MAC on the active member. */
 static void
 op_announce(void *ctx, int id)
@@ -167,6 +174,7 @@ const struct vfo_fo_ops vfo_fo_uplink_ops = {
 	.rx_count = op_rx_count,
 	.poll_mark = op_poll_mark,
 	.polled_since = op_polled_since,
+	.tx_done_known = op_tx_done_known,
 	.announce = op_announce,
 	.now_us = op_now_us,
 	.probe = op_probe,

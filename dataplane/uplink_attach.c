@@ -66,6 +66,20 @@ tx_done_how(const char *driver)
 	return TX_DONE_UNKNOWN;
 }
 
+bool
+vfo_uplink_member_tx_done_known(struct vfo_uplink *u, enum vfo_member_id id)
+{
+	const struct vfo_member *m = &u->member[id];
+	struct rte_eth_dev_info info;
+	bool known = false;
+
+	vfo_uplink_lock(u);
+	if (m->started && rte_eth_dev_info_get(m->port_id, &info) == 0)
+		known = tx_done_how(info.driver_name) != TX_DONE_UNKNOWN;
+	vfo_uplink_unlock(u);
+	return known;
+}
+
 /* Sleeps 'ns' nanoseconds. */
 static void
 nap_ns(long ns)

@@ -249,6 +249,10 @@ struct vfo_fo_ops {
 	/** Returns true when every forwarding worker has polled its queues
 	 * again since 'mark' (passed a quiescent state). */
 	bool (*polled_since)(void *ctx, uint64_t mark);
+	/** Returns true when member 'id''s PMD tells when a packet it took for
+	 * TX has left; false when its peer reads a ring when it runs (memif,
+	 * virtio): a drain then waits for its answers longer (on_draining). */
+	bool (*tx_done_known)(void *ctx, int id);
 	/** Announces the uplink MAC (RARP, gratuitous ARP) on member 'id'. */
 	void (*announce)(void *ctx, int id);
 	/** Returns the monotonic time in µs. */
@@ -264,7 +268,8 @@ struct vfo_fo_ops {
 
 /** Tunables of the machine. */
 struct vfo_fo_conf {
-	uint64_t settle_us;	   /**< VF RX quiet this long ends a drain (default 2000) */
+	uint64_t settle_us;	   /**< VF RX quiet this long ends a drain (default 2000; at
+				    * least min_drain_us when its TX completion is unknown) */
 	uint64_t max_drain_us;	   /**< a drain never takes longer (default 200000) */
 	uint64_t min_drain_us;	   /**< nor shorter (default 0): the VF's peer gets this long to
 				    * take what TX left in the VF's ring and to answer it

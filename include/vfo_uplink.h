@@ -470,6 +470,15 @@ uint32_t vfo_uplink_port_gen(uint16_t port);
  */
 bool vfo_uplink_member_link_up(struct vfo_uplink *u, enum vfo_member_id id) VFO_EXCLUDES(u->lock);
 
+/**
+ * Returns true when member 'id' is started and its PMD tells when a packet
+ * it took for TX has left (a NIC's counter, a peer that has it once taken);
+ * false for a ring its peer reads when it runs (memif, virtio), or when
+ * the member is absent.
+ */
+bool vfo_uplink_member_tx_done_known(struct vfo_uplink *u, enum vfo_member_id id)
+	VFO_EXCLUDES(u->lock);
+
 /** Returns true when kernel interface 'kif' has carrier (/sys/class/net/KIF/carrier). */
 bool vfo_uplink_kernel_carrier(const char *kif);
 

@@ -37,6 +37,7 @@ struct fake {
 	bool workers_run;			  /* polled_since: the workers poll */
 	char devargs[VFO_DEVARGS_MAX];		  /* last attach's devargs */
 	uint64_t replies[VFO_MEMBER_COUNT];	  /* path replies counters */
+	bool tx_done_unknown[VFO_MEMBER_COUNT];	  /* the PMD cannot tell TX completion */
 	unsigned int probes[VFO_MEMBER_COUNT];	  /* probe calls that succeeded */
 	int probe_err;				  /* probe returns this (0 = works) */
 	uint32_t probe_target;			  /* last probe's target */
@@ -173,6 +174,13 @@ f_path_replies(void *ctx, int id)
 	return fk.replies[id];
 }
 
+static bool
+f_tx_done_known(void *ctx, int id)
+{
+	(void)ctx;
+	return !fk.tx_done_unknown[id];
+}
+
 static const struct vfo_fo_ops fake_ops = {
 	.set_active = f_set_active,
 	.attach = f_attach,
@@ -183,6 +191,7 @@ static const struct vfo_fo_ops fake_ops = {
 	.rx_count = f_rx_count,
 	.poll_mark = f_poll_mark,
 	.polled_since = f_polled_since,
+	.tx_done_known = f_tx_done_known,
 	.announce = f_announce,
 	.now_us = f_now_us,
 	.probe = f_probe,
@@ -320,6 +329,31 @@ test_drain_min(void **state)
 	tick(7000); /* 21.1 ms: quiet again, mark */
 	assert_int_equal(fo.state, VFO_FO_DRAINING);
 	tick(100); /* polled since, past min_drain_us */
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	assert_int_equal(fo.timeouts, 0);
+}
+
+/*
+ * A VF whose PMD cannot tell when its peer took a packet (memif, virtio):
+ * its RX must be quiet for min_drain_us, the time its peer is given, not
+ * only settle_us; a late answer starts that window again.
+ */
+static void
+test_drain_quiet_tx_done_unknown(void **state)
+{
+	(void)state;
+	fk.tx_done_unknown[VFO_MEMBER_VF] = true;
+	fo.conf.min_drain_us = 20000;
+	ev(VFO_EV_PREPARE);
+	tick(10000);
+	fk.rx[VFO_MEMBER_VF] += 32; /* the peer answers what it took late */
+	tick(1000);		    /* 11 ms: the quiet window starts again */
+	tick(15000);		    /* 26 ms: quiet 15 ms, past settle_us and min_drain_us */
+	tick(100);
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	tick(5000); /* 31.1 ms: quiet 20.1 ms, the mark */
+	assert_int_equal(fo.state, VFO_FO_DRAINING);
+	tick(100); /* polled since */
 	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
 	assert_int_equal(fo.timeouts, 0);
 }
@@ -1051,6 +1085,7 @@ main(void)
 		cmocka_unit_test_setup(test_drain_bounded, setup),
 		cmocka_unit_test_setup(test_drain_bounded_workers_stalled, setup),
 		cmocka_unit_test_setup(test_drain_min, setup),
+		cmocka_unit_test_setup(test_drain_quiet_tx_done_unknown, setup),
 		cmocka_unit_test_setup(test_loss_planned_unplanned_unknown, setup),
 		cmocka_unit_test_setup(test_switch_grace_timeouts, setup),
 		cmocka_unit_test_setup(test_release_pending, setup),
