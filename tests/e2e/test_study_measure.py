@@ -247,5 +247,57 @@ class GenTables(unittest.TestCase):
             self.assertEqual(subprocess.run([tool, "--check", md]).returncode, 0)
 
 
+def run_study():
+    """tests/e2e/run-study loaded as a module (a script without .py)."""
+    from importlib.machinery import SourceFileLoader
+    from importlib.util import module_from_spec, spec_from_loader
+    loader = SourceFileLoader("run_study", os.path.join(HERE, "run-study"))
+    mod = module_from_spec(spec_from_loader("run_study", loader))
+    loader.exec_module(mod)
+    return mod
+
+
+class Merge(unittest.TestCase):
+    def record(self, **kw):
+        r = {"scenario": "vfailover-planned-libvirt", "lost_outside_pause": 805,
+             "outside": {"lost_outside_pause": 0, "agree": True, "diff": {},
+                         "capture_drops": {}},
+             "own": {"after_resume_ms": 0.0, "before_stop_ms": 0.0}}
+        r.update(kw)
+        return r
+
+    def test_older_record_counted_by_the_capture(self):
+        rs = run_study()
+        w = rs.wire_placed(self.record())
+        self.assertEqual((w["lost_outside_pause"], w["lost_outside_pause_scheduled"]), (0, 805))
+        self.assertTrue(w["checks"]["no_loss_outside_pause"]["ok"])
+        # A record counted so already, or without a capture: as it is.
+        r = self.record(lost_outside_pause_scheduled=805)
+        self.assertIs(rs.wire_placed(r), r)
+        r = self.record(outside=None)
+        self.assertIs(rs.wire_placed(r), r)
+
+    def test_a_part_without_some_scenarios(self):
+        rs = run_study()
+        with tempfile.TemporaryDirectory() as d:
+            part = os.path.join(d, "p")
+            os.makedirs(part)
+            doc = {"meta": {"command": "c", "commit": "x", "rate_pps": 1000}, "rules": {},
+                   "scenarios": {n: {"label": n, "rules": [], "runs": [], "failed": []}
+                                 for n in ("bonding", "bonding-best")},
+                   "failures": ["bonding-best run 0: RunError: x", "bonding run 1: y"]}
+            with open(os.path.join(part, "results.json"), "w") as f:
+                json.dump(doc, f)
+            out = os.path.join(d, "m")
+            rs.merge([part + ":-bonding-best"], out)
+            with open(os.path.join(out, "results.json")) as f:
+                m = json.load(f)
+            self.assertEqual(list(m["scenarios"]), ["bonding"])
+            self.assertEqual(m["failures"], ["part 0: bonding run 1: y"])
+            self.assertEqual(m["meta"]["parts"][0]["without"], ["bonding-best"])
+            with self.assertRaises(SystemExit):
+                rs.merge([part + ":-nosuch"], os.path.join(d, "n"))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -40,11 +40,12 @@ Figures (measure.py): total migration time and QEMU downtime (from
 query-migrate), VM paused (STOP to RESUME events), network downtime (the
 longest gap at the receiver, tail excluded), packets lost, lost outside
 the VM pause (sent from PAUSE_LEAD_US before the STOP to PAUSE_TAIL_US
-after the RESUME) and outside a surprise cut's window (a lost packet is
-placed at its time on the wire, from the probe-side capture: vfprobe's
+after the RESUME) and outside a surprise cut's window (counted by the
+probe-side capture, each lost packet at its time on the wire: vfprobe's
 sender falls behind its schedule while it is not scheduled and then sends
-what fell due at once; the schedule's placement and the sender's largest
-lag are kept as well), the migration gap's
+what fell due at once, and its gaps leave out a tail that never came
+back; vfprobe's own figure, placed by its schedule, and the sender's
+largest lag are kept as well), the migration gap's
 decomposition, vfailover's own segments, the outside check (captures vs
 vfprobe), re-attach to the first packet back on the VF side, and every
 event on one clock (host CLOCK_REALTIME µs).
@@ -170,9 +171,12 @@ def measure_run(r):
     if len(probe_caps) == len(PROBE_CAPTURES):
         counted = measure.count_captures(probe_caps, PROBE_MAC, GUEST_MAC, rep)
         sent_c, recv_c = packets(probe_caps, PROBE_MAC, GUEST_MAC)
-    # Lost packets are placed at their time on the wire (sent_at: vfprobe's
-    # schedule, which a sender that was not scheduled falls behind).
+    # The rules count the capture's lost packets at their time on the wire
+    # (sent_at: vfprobe's schedule, which a sender that was not scheduled
+    # falls behind; its gaps leave out a tail that never came back).
     when, lag_us = measure.wire_times(sent_c, sent_at)
+    lost_w = lost if sent_c is None else sorted({q for _, q, _ in sent_c} -
+                                                {q for _, q, _ in recv_c})
     if "cut" in steps and "host_to_backup" in steps:
         vf_index = list(PROBE_CAPTURES).index("pv")  # probe_caps' order
         sent_vf = [q for _, q, i in sent_c or () if i == vf_index]
@@ -187,18 +191,15 @@ def measure_run(r):
         "sent": rep.get("tx", {}).get("sent"),
         "received": rep["totals"]["received"],
         "lost": rep["totals"]["lost"],
-        "lost_outside_pause": len(measure.lost_outside(lost, when, [pause])),
+        "lost_outside_pause": len(measure.lost_outside(lost_w, when, [pause])),
         "lost_outside_pause_scheduled": len(measure.lost_outside(lost, sent_at, [pause])),
         "sender_lag_ms": None if lag_us is None else round(lag_us / 1e3, 3),
     }
     if len(windows) > 1:
-        out["lost_outside_pause_and_cut"] = len(measure.lost_outside(lost, when, windows))
+        out["lost_outside_pause_and_cut"] = len(measure.lost_outside(lost_w, when, windows))
     if counted is not None:
         out["outside"] = measure.outside_check(rep, counted)
-        lost_c = sorted({q for _, q, _ in sent_c} - {q for _, q, _ in recv_c})
-        sent_time = {q: t for t, q, _ in reversed(sent_c)}
-        out["outside"]["lost_outside_pause"] = len(
-            [q for q in lost_c if not pause[0] <= sent_time[q] <= pause[1]])
+        out["outside"]["lost_outside_pause"] = out["lost_outside_pause"]
         out["outside"]["capture_drops"] = {n: caps[n]["dropped"] for n in caps}
     # The migration gap, event by event.
     ev = {}
