@@ -252,8 +252,9 @@ static const struct setting settings[] = {
 	 GLOBAL_FIELD(drain_us),
 	 .min = 1,
 	 .max = MAX_DRAIN_US,
-	 .help = "send partly filled TX buffers every N us,\n"
-		 "1.." S_MAX_DRAIN_US " (default " S_DEF_DRAIN_US ")"},
+	 .help = "offer again every N us the --tx-first frames a\n"
+		 "ring refused (TX buffers go out at the end of\n"
+		 "every loop turn), 1.." S_MAX_DRAIN_US " (default " S_DEF_DRAIN_US ")"},
 	{.key = "tx-retry-us",
 	 .opt = "tx-retry-us",
 	 .arg = "N",

@@ -237,8 +237,6 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 		mask[i] = others_mask(c, i, v[i]);
 	}
 	for (turn = 0; turn < TURNS_PER_TSC_READ; turn++) {
-		const uint64_t moved_before = moved;
-
 		for (i = 0; i < nb_uplinks; i++) {
 			/* One uplink reflects, two forward to each other. */
 			const unsigned int out = nb_uplinks == 2 ? 1 - i : i;
@@ -269,14 +267,14 @@ run_turns(struct fwd_ctx *c, enum vfo_fwd_mode mode, const unsigned int nb_uplin
 				vfo_flow_update_burst(u[i]->flows, q, pkts, n, c->now);
 			vfo_view_txbuf_add(u[out], v[out], q, &c->txb[out], pkts, n);
 		}
-		/* A turn that received nothing: nothing more is coming now, so
-		 * what the TX buffers hold goes out instead of waiting for the
-		 * drain timer (a closed loop would stall on it).  Saturated
-		 * input sends full bursts and never gets here. */
-		if (moved == moved_before)
-			for (i = 0; i < nb_uplinks; i++)
-				if (c->txb[i].len != 0)
-					vfo_view_txbuf_flush(u[i], v[i], q, &c->txb[i]);
+		/* What a turn received goes out in that turn, as testpmd's io
+		 * mode sends each burst it receives: holding a partial burst
+		 * for the next turns (or the drain timer) delays it, and in a
+		 * closed loop with a peer that packet is one less in flight.
+		 * Saturated input fills whole bursts, which go out as they fill. */
+		for (i = 0; i < nb_uplinks; i++)
+			if (c->txb[i].len != 0)
+				vfo_view_txbuf_flush(u[i], v[i], q, &c->txb[i]);
 	}
 	for (i = 0; i < nb_uplinks; i++)
 		if (others_rx[i])
@@ -533,7 +531,6 @@ vfo_fwd_lcore_main(void *arg)
 		}
 		prev = now;
 		if (unlikely(now - prev_drain > f->drain_tsc)) {
-			flush_all(&c);
 			if (unlikely(c.first_pending))
 				first_retry(&c, now);
 			prev_drain = now;

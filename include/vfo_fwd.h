@@ -104,7 +104,7 @@ struct vfo_fwd {
 	unsigned int nb_uplinks;		    /**< 1 or 2 */
 	enum vfo_fwd_mode mode;			    /**< what to do to a packet */
 	uint16_t burst;				    /**< RX burst and TX buffer size */
-	uint64_t drain_tsc; /**< flush TX buffers at least this often (TSC cycles) */
+	uint64_t drain_tsc; /**< offer refused --tx-first frames again this often (TSC cycles) */
 	struct rte_ether_addr peer_mac[VFO_MAX_UPLINKS]; /**< dst MAC per out uplink */
 	struct rte_rcu_qsbr *qsbr; /**< RCU variable of the uplinks (thread id = lcore index) */
 	bool tx_first;		   /**< send one burst per uplink before forwarding */
