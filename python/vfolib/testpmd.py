@@ -115,7 +115,16 @@ class TestPmd(Proc):
     def stop_fwd(self):
         """Runs 'stop'; returns {port: {'rx','rx_dropped','tx','tx_dropped'}}
         from its forward statistics (counts since the last 'start')."""
-        out = self.cmd("stop")
+        return self._fwd_stats("stop")
+
+    def fwd_stats(self):
+        """Runs 'show fwd stats all' (forwarding goes on); returns what
+        stop_fwd() returns."""
+        return self._fwd_stats("show fwd stats all")
+
+    def _fwd_stats(self, line):
+        """Runs 'line' and returns the forward statistics it printed."""
+        out = self.cmd(line)
         stats = {}
         for m in re.finditer(
                 r"Forward statistics for port (\d+)\s+-+\s+"
@@ -123,7 +132,7 @@ class TestPmd(Proc):
                 r"TX-packets:\s*(\d+)\s+TX-dropped:\s*(\d+)", out):
             stats[int(m.group(1))] = {"rx": int(m.group(2)), "rx_dropped": int(m.group(3)),
                                       "tx": int(m.group(4)), "tx_dropped": int(m.group(5))}
-        check(stats, f"no forward statistics in the output of 'stop':\n{out}")
+        check(stats, f"no forward statistics in the output of '{line}':\n{out}")
         return stats
 
     def quit(self, timeout=10.0):
