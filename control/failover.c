@@ -150,6 +150,27 @@ last_resort(const struct vfo_failover *fo)
 	return has_link(fo, VFO_MEMBER_BACKUP) ? VFO_MEMBER_BACKUP : -1;
 }
 
+/*
+ * Returns true unless the VF is returning (attached again) and the forwarding
+ * workers have not polled its RX since TX was first about to move onto it
+ * (marked then).  A member that receives
+ * through a ring its peer writes (memif) gives that peer room only when it
+ * is polled: TX moved onto it before then had the peer drop its answers
+ * (the soak: 32 packets the peer counted as TX-dropped at an attach, 4
+ * times in 10,000 cycles).  The mark lives while TX waits to move.
+ */
+static bool
+vf_rx_polled(struct vfo_failover *fo)
+{
+	if (fo->state != VFO_FO_VF_RETURNING)
+		return true;
+	if (!fo->vf_rx_marked) {
+		fo->vf_rx_mark = fo->ops->poll_mark(fo->ctx);
+		fo->vf_rx_marked = true;
+	}
+	return fo->ops->polled_since(fo->ctx, fo->vf_rx_mark);
+}
+
 /* Says why a present member that is not usable is not: "down" or "path silent". */
 static const char *
 unusable_why(const struct vfo_failover *fo, int id)
@@ -207,6 +228,7 @@ switch_tx(struct vfo_failover *fo, int id)
 	}
 	fo->tx = id;
 	fo->on_last_resort = false;
+	fo->vf_rx_marked = fo->vf_rx_marked && id != VFO_MEMBER_VF;
 	fo->last_switch_us = fo->ops->now_us(fo->ctx) - t0;
 	fo->switches++;
 	if (ret == -ETIMEDOUT)
@@ -339,6 +361,8 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 	if (lr >= 0) {
 		if (was == lr && fo->on_last_resort)
 			return;
+		if (was != lr && lr == VFO_MEMBER_VF && !vf_rx_polled(fo))
+			return; /* a returning VF: the next tick settles again */
 		if (was != lr && switch_tx(fo, lr) != 0)
 			return;
 		fo->on_last_resort = true;
@@ -354,6 +378,8 @@ settle(struct vfo_failover *fo, enum vfo_fo_event ev)
 	fo->on_last_resort = false;
 
 	if (vf && (fo->conf.prefer_vf || !bk)) {
+		if (fo->tx != VFO_MEMBER_VF && !vf_rx_polled(fo))
+			return; /* a returning VF: the next tick settles again */
 		if (fo->tx != VFO_MEMBER_VF && switch_tx(fo, VFO_MEMBER_VF) != 0)
 			return;
 		GO(fo, VFO_FO_VF_ACTIVE, ev, "TX on VF (switch took %" PRIu64 " us)",
@@ -399,6 +425,7 @@ attach_vf(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs, ch
 		fo->retry_pending = false;
 		fo->retries = 0;
 		vfo_fo_path_reset(fo, VFO_MEMBER_VF);
+		fo->vf_rx_marked = false;
 		GO(fo, VFO_FO_VF_RETURNING, ev, "VF probed and started; waiting for link%s",
 		   fo->conf.path_target != 0 ? " and path" : "");
 		return 0;
@@ -771,6 +798,8 @@ vfo_fo_handle(struct vfo_failover *fo, enum vfo_fo_event ev, const char *devargs
 		poll_releases(fo);
 		path_tick(fo);
 	}
+	if (fo->vf_rx_marked && !has_link(fo, VFO_MEMBER_VF))
+		fo->vf_rx_marked = false;
 	if (devargs != NULL && devargs[0] != '\0' &&
 	    (ev == VFO_EV_VF_ADDED || ev == VFO_EV_ATTACH) && strlen(devargs) >= VFO_DEVARGS_MAX)
 		return refuse(-ENAMETOOLONG, why, whylen, "devargs longer than %d bytes",

@@ -336,6 +336,10 @@ struct vfo_failover {
 	uint64_t vf_down_since_us;	     /**< when a present VF was first seen down, 0: up */
 	bool on_last_resort; /**< TX is on a member whose path is silent, for want of a
 			      * usable one (settle(); noted once in the timeline) */
+	uint64_t vf_rx_mark; /**< poll_mark() when TX was first about to move onto the VF */
+	bool vf_rx_marked;   /**< vf_rx_mark is set: TX waits for the workers to poll the
+			      * VF's RX (vf_rx_polled(); cleared once TX is on the VF, the
+			      * VF lost link or a VF was attached) */
 	/* Counters. */
 	uint64_t switches;	 /**< changes of the TX member */
 	uint64_t last_switch_us; /**< duration of the last switch (event to TX moved) */

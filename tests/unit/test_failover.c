@@ -359,6 +359,33 @@ test_drain_quiet_tx_done_unknown(void **state)
 }
 
 /*
+ * A returning VF with link gets TX only once the workers have polled its RX
+ * since (a memif client gives its peer room to answer only when polled):
+ * while they do not run, TX stays on the backup.
+ */
+static void
+test_returning_vf_rx_polled_first(void **state)
+{
+	(void)state;
+	ev(VFO_EV_PREPARE);
+	tick(fo.conf.settle_us + 1); /* quiet: the workers' mark */
+	tick(1);		     /* they polled since: released */
+	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	fk.workers_run = false;
+	fk.link_on_attach = true;
+	ev(VFO_EV_ATTACH);
+	tick(1000);
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_RETURNING);
+	assert_int_equal(fk.active, VFO_MEMBER_BACKUP);
+	fk.workers_run = true;
+	tick(1000);
+	assert_int_equal(fo.state, VFO_FO_VF_ACTIVE);
+	assert_int_equal(fk.active, VFO_MEMBER_VF);
+	assert_false(fo.vf_rx_marked);
+}
+
+/*
  * A drain whose VF RX is still but whose workers do not poll again (they
  * are not scheduled) ends at max_drain_us too, reporting a timeout: the
  * VF's RX ring may hold packets nobody read.
@@ -1086,6 +1113,7 @@ main(void)
 		cmocka_unit_test_setup(test_drain_bounded_workers_stalled, setup),
 		cmocka_unit_test_setup(test_drain_min, setup),
 		cmocka_unit_test_setup(test_drain_quiet_tx_done_unknown, setup),
+		cmocka_unit_test_setup(test_returning_vf_rx_polled_first, setup),
 		cmocka_unit_test_setup(test_loss_planned_unplanned_unknown, setup),
 		cmocka_unit_test_setup(test_switch_grace_timeouts, setup),
 		cmocka_unit_test_setup(test_release_pending, setup),
