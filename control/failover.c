@@ -321,6 +321,20 @@ refuse(int err, char *why, size_t whylen, const char *fmt, ...)
 }
 
 /*
+ * Returns how long the VF's RX must be quiet to end a drain: settle_us, or
+ * min_drain_us if longer when the VF's PMD cannot tell when its peer took
+ * what TX left in the ring (that peer is given min_drain_us).
+ */
+static uint64_t
+drain_quiet_us(const struct vfo_failover *fo)
+{
+	if (fo->ops->tx_done_known(fo->ctx, VFO_MEMBER_VF) ||
+	    fo->conf.min_drain_us < fo->conf.settle_us)
+		return fo->conf.settle_us;
+	return fo->conf.min_drain_us;
+}
+
+/*
  * Starts a planned drain: TX to the backup, VF polled until quiet.  Returns
  * 0, or the negative errno of a switch that did not happen (nothing changed).
  */
@@ -334,6 +348,7 @@ start_drain(struct vfo_failover *fo, enum vfo_fo_event ev)
 	now = fo->ops->now_us(fo->ctx);
 	fo->drain_start_us = now;
 	fo->drain_quiet_since_us = now;
+	fo->drain_quiet_us = drain_quiet_us(fo);
 	fo->drain_marked = false;
 	fo->drain_last_rx = fo->ops->rx_count(fo->ctx, VFO_MEMBER_VF);
 	fo->released_by_prepare = true;
@@ -574,20 +589,6 @@ on_vf_active(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t wh
 	}
 }
 
-/*
- * Returns how long the VF's RX must be quiet to end a drain: settle_us, or
- * min_drain_us if longer when the VF's PMD cannot tell when its peer took
- * what TX left in the ring (that peer is given min_drain_us).
- */
-static uint64_t
-drain_quiet_us(const struct vfo_failover *fo)
-{
-	if (fo->ops->tx_done_known(fo->ctx, VFO_MEMBER_VF) ||
-	    fo->conf.min_drain_us < fo->conf.settle_us)
-		return fo->conf.settle_us;
-	return fo->conf.min_drain_us;
-}
-
 /* DRAINING. */
 static int
 on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t whylen)
@@ -612,7 +613,7 @@ on_draining(struct vfo_failover *fo, enum vfo_fo_event ev, char *why, size_t why
 		 * the ring (memif, virtio) must be quiet for min_drain_us, the
 		 * time that peer is given: a peer that took a burst and was not
 		 * scheduled before answering it answers within that. */
-		still = now - fo->drain_quiet_since_us >= drain_quiet_us(fo);
+		still = now - fo->drain_quiet_since_us >= fo->drain_quiet_us;
 		marked = fo->drain_marked;
 		quiet = still;
 		if (quiet && !fo->drain_marked) {

@@ -324,6 +324,7 @@ struct vfo_failover {
 	uint64_t drain_start_us;       /**< when TX moved to the backup */
 	uint64_t drain_last_rx;	       /**< VF rx count last seen */
 	uint64_t drain_quiet_since_us; /**< since when that count has not moved */
+	uint64_t drain_quiet_us;       /**< how long it must not move (set at start) */
 	uint64_t drain_mark;	       /**< poll_mark() once quiet for settle_us */
 	bool drain_marked;	       /**< drain_mark is set for this quiet spell */
 	/* Attach retries (BACKUP_VF_GONE with devargs known). */

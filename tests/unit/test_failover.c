@@ -250,6 +250,41 @@ tick(uint64_t us)
 	ev(VFO_EV_TICK);
 }
 
+/* Brings the machine (set up by setup()) to state 's' by events, both
+ * members up, as the runtime would get there. */
+static void
+tt_reach(enum vfo_fo_state s)
+{
+	switch (s) {
+	case VFO_FO_VF_ACTIVE:
+		break;
+	case VFO_FO_DRAINING:
+		ev(VFO_EV_PREPARE);
+		break;
+	case VFO_FO_BACKUP_VF_GONE:
+		ev(VFO_EV_PREPARE);
+		tick(fo.conf.settle_us + 1); /* quiet: the workers' mark */
+		tick(1);		     /* they polled since */
+		break;
+	case VFO_FO_VF_RETURNING:
+		tt_reach(VFO_FO_BACKUP_VF_GONE);
+		fk.link_on_attach = false;
+		ev(VFO_EV_ATTACH);
+		break;
+	case VFO_FO_BACKUP_VF_PRESENT:
+		fk.link[VFO_MEMBER_VF] = false;
+		ev(VFO_EV_LINK_CHANGE);
+		break;
+	case VFO_FO_NO_MEMBER:
+		fk.link[VFO_MEMBER_VF] = fk.link[VFO_MEMBER_BACKUP] = false;
+		ev(VFO_EV_LINK_CHANGE);
+		break;
+	default:
+		fail_msg("no way to state %d", s);
+	}
+	assert_int_equal(fo.state, s);
+}
+
 /* Planned: prepare moves TX at once, drains while VF RX moves, then releases. */
 static void
 test_planned_drain_then_release(void **state)
@@ -367,10 +402,7 @@ static void
 test_returning_vf_rx_polled_first(void **state)
 {
 	(void)state;
-	ev(VFO_EV_PREPARE);
-	tick(fo.conf.settle_us + 1); /* quiet: the workers' mark */
-	tick(1);		     /* they polled since: released */
-	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	tt_reach(VFO_FO_BACKUP_VF_GONE);
 	fk.workers_run = false;
 	fk.link_on_attach = true;
 	ev(VFO_EV_ATTACH);
@@ -419,10 +451,7 @@ test_loss_planned_unplanned_unknown(void **state)
 {
 	(void)state;
 	fk.detach_lost = 5;
-	ev(VFO_EV_PREPARE);
-	tick(3000); /* quiet: the mark */
-	tick(100);  /* polled since: released */
-	assert_int_equal(fo.state, VFO_FO_BACKUP_VF_GONE);
+	tt_reach(VFO_FO_BACKUP_VF_GONE);
 	assert_int_equal(fo.lost_planned, 5);
 	assert_int_equal(fo.planned_unconfirmed, 0);
 	assert_int_equal(fo.lost_unplanned, 0);
@@ -994,41 +1023,6 @@ struct tt_row {
 	 .text = #from_ " " #ev_ " vf=" #vf_ " backup=" #bk_ " " #when_ " -> " #to_ " " #err_},
 
 static const struct tt_row tt_rows[] = {VFO_FO_TRANSITIONS(TT_ROW)};
-
-/* Brings the machine (set up by setup()) to state 's' by events, both
- * members up, as the runtime would get there. */
-static void
-tt_reach(enum vfo_fo_state s)
-{
-	switch (s) {
-	case VFO_FO_VF_ACTIVE:
-		break;
-	case VFO_FO_DRAINING:
-		ev(VFO_EV_PREPARE);
-		break;
-	case VFO_FO_BACKUP_VF_GONE:
-		ev(VFO_EV_PREPARE);
-		tick(fo.conf.settle_us + 1); /* quiet: the workers' mark */
-		tick(1);		     /* they polled since */
-		break;
-	case VFO_FO_VF_RETURNING:
-		tt_reach(VFO_FO_BACKUP_VF_GONE);
-		fk.link_on_attach = false;
-		ev(VFO_EV_ATTACH);
-		break;
-	case VFO_FO_BACKUP_VF_PRESENT:
-		fk.link[VFO_MEMBER_VF] = false;
-		ev(VFO_EV_LINK_CHANGE);
-		break;
-	case VFO_FO_NO_MEMBER:
-		fk.link[VFO_MEMBER_VF] = fk.link[VFO_MEMBER_BACKUP] = false;
-		ev(VFO_EV_LINK_CHANGE);
-		break;
-	default:
-		fail_msg("no way to state %d", s);
-	}
-	assert_int_equal(fo.state, s);
-}
 
 /* Makes member 'id' of the fake ports 'm'. */
 static void
