@@ -21,11 +21,14 @@ def event_mono(ev):
     return Qmp.event_time(ev) - (time.time() - time.monotonic())
 
 
-def migrate(src, dst, port, timeout=120):
+def migrate(src, dst, port, timeout=120, on_active=None):
     """Migrates Vm src to Vm dst (started with -incoming on 'port'); returns
     a dict: t_migrate, t_stop, t_resume, t_completed (monotonic s),
-    total_ms, downtime_ms, setup_ms, ram_bytes, status.  Raises QmpError if
-    the migration fails or does not complete in 'timeout' s."""
+    total_ms, downtime_ms, setup_ms, ram_bytes, status.  Calls on_active()
+    once, when the source first reports the migration "active" (in QEMU's
+    failover mode: the guest has ejected the primary, wait-unplug is over),
+    within one 5 ms poll.  Raises QmpError if the migration fails or does
+    not complete in 'timeout' s."""
     for vm in (src, dst):
         vm.qmp.cmd("migrate-set-capabilities",
                    capabilities=[{"capability": "events", "state": True}])
@@ -35,6 +38,9 @@ def migrate(src, dst, port, timeout=120):
     while True:
         info = src.qmp.cmd("query-migrate")
         status = info.get("status")
+        if on_active and status in ("active", "device", "completed"):
+            on_active()
+            on_active = None
         # QEMU sets "completed" a moment before it fills in the times.
         if status == "completed" and info.get("total-time"):
             break

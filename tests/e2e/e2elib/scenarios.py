@@ -19,7 +19,10 @@ it the same way.  Fields (defaults in brackets):
              make-before-break), "vf" (always the VF side), "learn" (as a
              learning switch: to whichever side the guest's frames last came
              from; nothing moves before the guest does), "hooks" (libvirt:
-             vfmigrate's hooks only)                                   [follow]
+             vfmigrate's hooks only), "eswitch" (failover mode: the VF side
+             while the VM has its VF, as an SR-IOV NIC's embedded switch
+             delivers by MAC to the VF that holds it; the backup side
+             from the source's unplug to the destination's RESUME) [follow]
   prefer     a member the guest is told to prefer before the migration [None]
   cut        surprise removal: "tap": the VF's host-side tap is set down
              (its traffic blackholed, the guest not told; the emulated link
@@ -141,15 +144,22 @@ SCENARIOS = {
         "Linux bonding, ARP monitor (active-backup, all_slaves_active=1, fail_over_mac=active, "
         "ARP 10 ms)", guest="bonding", args=BONDING_BEST + ("e2e.arp_interval=10",),
         full=False),
+    # net_failover takes nothing the standby receives while a primary is
+    # registered (RX_HANDLER_EXACT), so a host that steers to the backup
+    # side with the primary there, or waits for replies on the VF side
+    # first ("follow"), starves it: it is steered as SR-IOV hardware does.
     "net-failover": Scenario(
         "Linux net_failover (QEMU failover mode, kernel forwarding)", guest="net-failover",
-        failover=True),
+        failover=True, steer="eswitch"),
     "vfailover-standby": Scenario(
         "vfailover in QEMU failover mode, unplanned (backup: AF_PACKET)",
         guest="vfailover-standby", failover=True, rules=("no_loss_outside_pause",)),
     "vfailover-standby-xdp": Scenario(
         "vfailover in QEMU failover mode, unplanned (backup: AF_XDP)", guest="vfailover-standby",
         failover=True, args=("e2e.backup_pmd=af_xdp",), rules=("no_loss_outside_pause",)),
+    "vfailover-standby-eswitch": Scenario(
+        "vfailover in QEMU failover mode, unplanned, steered as net_failover (eswitch)",
+        guest="vfailover-standby", failover=True, steer="eswitch"),
     "vfailover-standby-prepare": Scenario(
         "vfailover in QEMU failover mode, prepare when migrating", guest="vfailover-standby",
         failover=True, planned=True, rules=("no_loss_outside_pause",)),

@@ -14,7 +14,11 @@ is cut first (surprise removal).  A run (QMP driver):
      when the scenario says so; with cut "tap" the VF's tap on the source
      is set down instead, the host keeps sending to the VF side until the
      guest's RARP shows up on the backup side (steer "learn", as a learning
-     switch); then QMP device_del and the wait for DEVICE_DELETED;
+     switch); then QMP device_del and the wait for DEVICE_DELETED (steer
+     "eswitch", failover mode only: the host sends to the VF side while the
+     VM has its VF, as an SR-IOV NIC's embedded switch does: to the backup
+     side once the guest ejected it, to the VF side at the destination's
+     RESUME, its VF already plugged in);
   3. syncs the guest's clock (gclock, source side) and migrates (QMP
      driver); the source quits as soon as it is complete (as libvirt's
      does), which also makes the host bridge forget it;
@@ -409,7 +413,11 @@ def run(name, guest_dir, vfprobe, rate_pps=1000, warm=2.0, post=3.0, workdir=Non
             steps.update(vm_paused=mig["t_stop"], vm_resumed=mig["t_resume"])
             dst, dctl = src, sctl
         else:
-            mig = migrate(src, dst, MIGRATE_PORT)
+            mig = migrate(src, dst, MIGRATE_PORT, on_active=(
+                (lambda: steps.update(host_to_backup=probe.switch(BACKUP_PORT)))
+                if sc.steer == "eswitch" else None))
+            if sc.steer == "eswitch":  # the destination has its VF plugged in
+                steps["host_to_vf"] = probe.switch(VF_PORT)
             back = probe.rx_probes()
             steps.update(migrate=mig["t_migrate"], vm_paused=mig["t_stop"],
                          vm_resumed=mig["t_resume"], migration_completed=mig["t_completed"])
