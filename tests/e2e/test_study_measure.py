@@ -14,7 +14,7 @@ import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.join(HERE, "..", "..", "python")]  # e2elib; vfolib
-from e2elib import measure, pcapcount  # noqa: E402
+from e2elib import measure, migration, pcapcount  # noqa: E402
 
 PROBE = "02:e2:e0:00:00:01"
 GUEST = "52:54:00:e2:e0:01"
@@ -215,6 +215,47 @@ class Decomposition(unittest.TestCase):
         marks["lcores"][0]["marks"][1]["pkts"] = 5
         ev = measure.guest_events(marks, {"src": pre, "dst": post}, 1000000, 1100000)
         self.assertEqual(ev["fwd"], ev["turn"])
+
+
+class FakeQmp:
+    """query-migrate answers one status of 'statuses' per call (the last
+    one repeated); every event is there at once."""
+
+    def __init__(self, statuses, log):
+        self.statuses, self.log = list(statuses), log
+
+    def cmd(self, name, **_):
+        if name != "query-migrate":
+            return {}
+        status = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        self.log.append(status)
+        return {"status": status, "total-time": 5 if status == "completed" else None}
+
+    def wait_event(self, name, _timeout):
+        return {"event": name, "timestamp": {"seconds": 1, "microseconds": 0}}
+
+
+class FakeVm:
+    def __init__(self, statuses, log):
+        self.qmp = FakeQmp(statuses, log)
+
+
+class Migrate(unittest.TestCase):
+    def test_on_active_once_when_wait_unplug_ends(self):
+        # The eswitch steering moves the host to the backup side when the
+        # guest has ejected the VF: the first "active", not "wait-unplug".
+        polled, calls = [], []
+        src = FakeVm(["setup", "wait-unplug", "wait-unplug", "active", "active", "completed"],
+                     polled)
+        migration.migrate(src, FakeVm(["completed"], []), 1,
+                          on_active=lambda: calls.append(list(polled)))
+        self.assertEqual(calls, [["setup", "wait-unplug", "wait-unplug", "active"]])
+
+    def test_on_active_when_active_was_never_seen(self):
+        calls = []
+        migration.migrate(FakeVm(["wait-unplug", "completed"], []), FakeVm(["completed"], []), 1,
+                          on_active=lambda: calls.append(1))
+        self.assertEqual(calls, [1])
 
 
 class MedianCI(unittest.TestCase):
