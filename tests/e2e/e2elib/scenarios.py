@@ -159,7 +159,8 @@ SCENARIOS = {
         failover=True, args=("e2e.backup_pmd=af_xdp",), rules=("no_loss_outside_pause",)),
     "vfailover-standby-eswitch": Scenario(
         "vfailover in QEMU failover mode, unplanned, steered as net_failover (eswitch)",
-        guest="vfailover-standby", failover=True, steer="eswitch"),
+        guest="vfailover-standby", failover=True, steer="eswitch",
+        rules=("no_loss_outside_pause",)),
     "vfailover-standby-prepare": Scenario(
         "vfailover in QEMU failover mode, prepare when migrating", guest="vfailover-standby",
         failover=True, planned=True, rules=("no_loss_outside_pause",)),
