@@ -24,6 +24,7 @@ import subprocess
 
 import vfotest
 from vfolib.failover import members_up, moves, wait_state
+from vfolib.netns import no_ipv6
 from vfotest import check, check_eq, log, wait_stable, wait_until
 
 CYCLES = 10
@@ -55,15 +56,6 @@ def backup_round(peer, ctl_path):
              {k: 0 for k in after["drops"]}, "vfailover drops")
 
 
-def quiet_kernel(iface):
-    """Turns IPv6 off on the kernel interface 'iface' (no autoconfiguration
-    traffic of its own), where the kernel has IPv6."""
-    knob = f"/proc/sys/net/ipv6/conf/{iface}/disable_ipv6"
-    if os.path.exists(knob):
-        with open(knob, "w") as f:
-            f.write("1")
-
-
 def mbufs_in_use(ctl_path):
     """The mbufs in use once that count has settled."""
     return wait_stable(lambda: vfotest.ctl(ctl_path, "stats")["mbufs_in_use"], 10,
@@ -84,7 +76,7 @@ def test(h):
         # which a VF without link would not do (on a loaded machine a round
         # on the backup can outlast the default 1 s).
         "--reprobe-down-ms", "0"], ctl_path=ctl_path)
-    quiet_kernel(iface)
+    no_ipv6(iface)  # the kernel sends nothing of its own on it
     # Both members up before the first cycle: a backup memif whose peer
     # connects late (a loaded machine) would make the first link loss a
     # switch to no member.
